@@ -1,0 +1,41 @@
+# The README's two set-up commands: `make run ADDRESS=you@company.com` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+ADDRESS ?=
+ARGS   ?=
+
+.PHONY: run test lint bench install dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+dev: $(VENV)/.installed-dev
+
+run: $(VENV)/.installed
+	@if [ -z "$(ADDRESS)" ]; then echo "usage: make run ADDRESS=you@company.com [ARGS='--lang zh-Hant']" >&2; exit 3; fi
+	$(BIN)/mailprobe check "$(ADDRESS)" $(ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check mailprobe tests bench
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

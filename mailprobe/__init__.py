@@ -1,0 +1,30 @@
+"""mailprobe: tells why a company mailbox will not log in."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from mailprobe.check import CheckOptions
+    from mailprobe.report import Report
+
+__all__ = ["__version__", "check"]
+
+
+def check(address: str, options: CheckOptions | None = None) -> Report:
+    """Run one complete check of ADDRESS and return its report (the public entry point)."""
+    from mailprobe.check import run_check_sync
+
+    return run_check_sync(address, options)
+
+
+def __getattr__(name: str) -> Any:
+    # The report models are public too, but importing them eagerly would slow `mailprobe --help`.
+    if name in {"Report", "CheckOptions"}:
+        import importlib
+
+        module = "mailprobe.report" if name == "Report" else "mailprobe.check"
+        return getattr(importlib.import_module(module), name)
+    raise AttributeError(name)

@@ -1,0 +1,5 @@
+"""`python -m mailprobe`."""
+
+from mailprobe.cli import main
+
+main()

@@ -1,0 +1,284 @@
+"""Command line: parse options, call check(), render, exit with the monitoring-plugin code. Nothing else."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+if TYPE_CHECKING:
+    from mailprobe.check import CheckOptions
+    from mailprobe.lang import Lang
+    from mailprobe.report import Report
+
+EXIT_UNKNOWN = 3
+FORMATS = ("text", "json", "jsonl")
+LANG_CHOICES = ("en", "zh-Hans", "zh-Hant")
+MAX_TIMEOUT_S = 300.0
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"mailprobe: {message}", err=True)
+    sys.exit(EXIT_UNKNOWN)
+
+
+def _lang(value: str | None) -> Lang:
+    from mailprobe.lang import lang_from_env
+
+    if value is None:
+        return lang_from_env()
+    return value  # type: ignore[return-value]  # click.Choice has checked it
+
+
+def _color(stream: Any) -> bool:
+    import os
+
+    return "NO_COLOR" not in os.environ and bool(getattr(stream, "isatty", lambda: False)())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="mailprobe", prog_name="mailprobe")
+def cli() -> None:
+    """Tells why a company mailbox will not log in: DNS, provider, webmail and mail ports, in your language."""
+
+
+@cli.command()
+@click.argument("addresses", nargs=-1, metavar="ADDRESS…")
+@click.option("--input", "input_file", type=click.Path(dir_okay=False), help="Read addresses from FILE, one a line.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--lang", type=click.Choice(LANG_CHOICES), help="Language (default from LC_ALL / LANG).")
+@click.option("--timeout", type=float, default=10.0, show_default=True, help="Overall deadline in seconds.")
+@click.option("--nameserver", "nameservers", multiple=True, metavar="IP[:PORT]", help="DNS resolver to use.")
+@click.option("--ca-file", type=click.Path(dir_okay=False), help="Extra CA bundle (PEM) for every TLS probe.")
+@click.option("--provider", help="Force a provider profile instead of recognising it from MX.")
+@click.option("--providers-dir", type=click.Path(file_okay=False), help="Extra / overriding profile files.")
+@click.option("--baseline", "baselines", multiple=True, metavar="HOST:PORT", help="Replace the default baseline.")
+@click.option("--no-baseline", is_flag=True, help="Do not probe other providers for comparison.")
+@click.option("--authoritative", "authoritative", multiple=True, metavar="IP[:PORT]",
+              help="Ask these servers as the domain's authoritative DNS (default: found through NS).")
+@click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Addresses checked at once.")
+@click.option("-v", "--verbose", is_flag=True, help="Show every check, also the passing ones.")
+def check(
+    addresses: tuple[str, ...], input_file: str | None, fmt: str, lang: str | None, timeout: float,
+    nameservers: tuple[str, ...], ca_file: str | None, provider: str | None, providers_dir: str | None,
+    baselines: tuple[str, ...], no_baseline: bool, authoritative: tuple[str, ...], concurrency: int,
+    verbose: bool,
+) -> int:
+    """Check ADDRESS… (e.g. user@company.com) and say why it cannot log in."""
+    from mailprobe.check import CheckOptions
+    from mailprobe.errors import UsageError
+    from mailprobe.net.resolver import parse_nameserver
+
+    all_addresses = list(addresses) + (_read_addresses(input_file) if input_file else [])
+    if not all_addresses:
+        _fail("no address given (usage: mailprobe check user@company.com)")
+    if not 0 < timeout <= MAX_TIMEOUT_S:
+        _fail(f"--timeout must be more than 0 and at most {MAX_TIMEOUT_S:g} seconds")
+    try:
+        options = CheckOptions(
+            timeout=timeout,
+            nameservers=[parse_nameserver(ns) for ns in nameservers] or None,
+            ca_file=ca_file,
+            provider=provider,
+            providers_dir=providers_dir,
+            baseline=[_hostport(b) for b in baselines] or None,
+            no_baseline=no_baseline,
+            authoritative=[parse_nameserver(a) for a in authoritative] or None,
+            lang=_lang(lang),
+        )
+        _validate(options, all_addresses)
+    except UsageError as exc:
+        _fail(str(exc))
+    reports = _run_all(all_addresses, options, fmt, concurrency)
+    _print(reports, fmt, verbose)
+    from mailprobe.report import worst_exit_code
+
+    return worst_exit_code(reports)
+
+
+def _validate(options: CheckOptions, addresses: list[str]) -> None:
+    """Everything a user can get wrong is found before the first packet leaves."""
+    from mailprobe.address import parse_address
+    from mailprobe.net.tls import TlsSettings
+
+    for address in addresses:
+        parse_address(address)
+    profiles = options.load_profiles()
+    if options.provider is not None:
+        profiles.require(options.provider)
+    TlsSettings(ca_file=options.ca_file).validate()
+
+
+def _run_all(addresses: list[str], options: CheckOptions, fmt: str, concurrency: int) -> list[Report]:
+    import asyncio
+
+    from mailprobe.check import run_check
+
+    async def run() -> list[Report]:
+        gate = asyncio.Semaphore(concurrency)
+        done = 0
+
+        async def one(address: str) -> Report:
+            nonlocal done
+            async with gate:
+                report = await run_check(address, options)
+            done += 1
+            if len(addresses) > 1:
+                click.echo(f"[{done}/{len(addresses)}] {address}: {report.status}", err=True)
+            if fmt == "jsonl":
+                click.echo(report.model_dump_json())
+            return report
+
+        return list(await asyncio.gather(*(one(a) for a in addresses)))
+
+    return asyncio.run(run())
+
+
+def _print(reports: list[Report], fmt: str, verbose: bool) -> None:
+    if fmt == "jsonl":
+        return  # printed as each finished
+    if fmt == "json":
+        from mailprobe.render.json import render_many
+
+        click.echo(render_many(reports))
+        return
+    from mailprobe.render.text import render as render_text
+
+    color = _color(sys.stdout)
+    click.echo("\n\n".join(render_text(r, color=color, verbose=verbose) for r in reports))
+
+
+def _read_addresses(path: str) -> list[str]:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"--input '{path}': cannot read it ({exc.__class__.__name__}: {exc})")
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+def _hostport(text: str) -> tuple[str, int]:
+    from mailprobe.errors import UsageError
+
+    host, sep, port = text.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise UsageError(f"--baseline '{text}' is not HOST:PORT")
+    return host.lower(), int(port)
+
+
+@cli.command()
+@click.argument("report_file", metavar="REPORT.json")
+@click.option("--lang", type=click.Choice(LANG_CHOICES), help="Language (default from LC_ALL / LANG).")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option("--providers-dir", type=click.Path(file_okay=False), help="Extra / overriding profile files.")
+@click.option("-v", "--verbose", is_flag=True, help="Show every check, also the passing ones.")
+def explain(report_file: str, lang: str | None, fmt: str, providers_dir: str | None, verbose: bool) -> int:
+    """Re-render a saved JSON report (from `check --format json`) in your language."""
+    from mailprobe.compose import relocalize
+    from mailprobe.errors import UsageError
+    from mailprobe.profiles import load_profiles
+    from mailprobe.report import worst_exit_code
+    from mailprobe.savedreport import load_reports
+
+    try:
+        reports = load_reports(report_file)
+        profiles = load_profiles(providers_dir)
+    except UsageError as exc:
+        _fail(str(exc))
+    chosen = _lang(lang)
+    reports = [relocalize(report, chosen, profiles) for report in reports]
+    _print(reports, fmt, verbose)
+    return worst_exit_code(reports)
+
+
+@cli.command()
+@click.argument("address")
+@click.option("--lang", type=click.Choice(LANG_CHOICES), help="Language (default from LC_ALL / LANG).")
+@click.option("--provider", help="Use this provider profile instead of looking up MX.")
+@click.option("--providers-dir", type=click.Path(file_okay=False), help="Extra / overriding profile files.")
+@click.option("--nameserver", "nameservers", multiple=True, metavar="IP[:PORT]", help="DNS resolver to use.")
+@click.option("--timeout", type=float, default=5.0, show_default=True, help="Deadline for the MX lookup.")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+def settings(
+    address: str, lang: str | None, provider: str | None, providers_dir: str | None,
+    nameservers: tuple[str, ...], timeout: float, fmt: str,
+) -> int:
+    """The mail client settings to use for ADDRESS (article 4.2: keep them written down)."""
+    from mailprobe.clientsettings import client_settings
+    from mailprobe.errors import UsageError
+    from mailprobe.net.resolver import parse_nameserver
+    from mailprobe.render.settings import render_settings
+
+    if not 0 < timeout <= MAX_TIMEOUT_S:
+        _fail(f"--timeout must be more than 0 and at most {MAX_TIMEOUT_S:g} seconds")
+    try:
+        found = client_settings(
+            address, provider=provider, providers_dir=providers_dir,
+            nameservers=[parse_nameserver(ns) for ns in nameservers] or None, timeout=timeout,
+        )
+    except UsageError as exc:
+        _fail(str(exc))
+    click.echo(render_settings(found, _lang(lang), fmt))
+    return 0 if found.profile is not None else 1
+
+
+@cli.command()
+@click.argument("provider_id", required=False, metavar="[ID]")
+@click.option("--lang", type=click.Choice(LANG_CHOICES), help="Language (default from LC_ALL / LANG).")
+@click.option("--providers-dir", type=click.Path(file_okay=False), help="Extra / overriding profile files.")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+def providers(provider_id: str | None, lang: str | None, providers_dir: str | None, fmt: str) -> int:
+    """List the provider profiles, or show one."""
+    from mailprobe.errors import UsageError
+    from mailprobe.profiles import load_profiles
+    from mailprobe.render.providers import render_profile, render_profiles
+
+    try:
+        profiles = load_profiles(providers_dir)
+        chosen = profiles.require(provider_id) if provider_id else None
+    except UsageError as exc:
+        _fail(str(exc))
+    if chosen is not None:
+        click.echo(render_profile(chosen, _lang(lang), fmt))
+    else:
+        click.echo(render_profiles(profiles.all(), _lang(lang), fmt))
+    return 0
+
+
+@cli.command()
+def schema() -> int:
+    """Print the JSON Schema of the report."""
+    import json
+
+    from mailprobe.report import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    """Entry point: every user error is one line on stderr and exit 3, never click's usual 2."""
+    from mailprobe.errors import UsageError
+
+    try:
+        code = cli.main(args=argv, prog_name="mailprobe", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
+        sys.exit(EXIT_UNKNOWN)
+    except click.UsageError as exc:
+        hint = f" (see 'mailprobe {exc.ctx.info_name} --help')" if exc.ctx and exc.ctx.parent else ""
+        _fail(exc.format_message().replace("\n", " ") + hint)
+    except click.ClickException as exc:
+        _fail(exc.format_message().replace("\n", " "))
+    except UsageError as exc:
+        _fail(str(exc))
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        _fail("interrupted")
+    except BrokenPipeError:
+        sys.exit(EXIT_UNKNOWN)
+    except Exception as exc:  # a bug of ours: still one line and "unknown", never a traceback
+        _fail(f"internal error: {type(exc).__name__}: {exc} (please report it)")
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,57 @@
+"""Client settings for an address (article 4.2): its provider's hosts, ports, TLS and login name form."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from mailprobe.address import Target, parse_address
+from mailprobe.evidence import DnsLookup
+from mailprobe.net.deadline import Deadline
+from mailprobe.net.resolver import Resolver
+from mailprobe.profiles import Profile, ServerSpec, load_profiles
+
+
+@dataclass
+class ClientSettings:
+    target: Target
+    profile: Profile | None
+    matched_by: str  # "mx", "forced", "none"
+    mx: DnsLookup | None = None
+    servers: list[ServerSpec] = field(default_factory=list)
+
+    @property
+    def login_name(self) -> str:
+        if self.profile is not None and self.profile.login_name == "local_part":
+            return self.target.local_part
+        return self.target.address
+
+
+def client_settings(
+    address: str,
+    provider: str | None = None,
+    providers_dir: str | None = None,
+    nameservers: list[tuple[str, int]] | None = None,
+    timeout: float = 5.0,
+) -> ClientSettings:
+    target = parse_address(address)
+    profiles = load_profiles(providers_dir)
+    if provider is not None:
+        profile = profiles.require(provider)
+        return ClientSettings(target, profile, "forced", servers=_servers(profile, target))
+    mx = asyncio.run(_lookup_mx(target.domain_ascii, nameservers, timeout))
+    recognised = profiles.recognise([r.exchange for r in mx.mx if r.exchange])
+    if recognised is None:
+        return ClientSettings(target, None, "none", mx=mx)
+    return ClientSettings(target, recognised, "mx", mx=mx, servers=_servers(recognised, target))
+
+
+def _servers(profile: Profile, target: Target) -> list[ServerSpec]:
+    return [s.model_copy(update={"host": s.host_for(target.domain_ascii)}) for s in profile.servers]
+
+
+async def _lookup_mx(domain: str, nameservers: list[tuple[str, int]] | None, timeout: float) -> DnsLookup:
+    from mailprobe.probes.dns import lookup_mx
+
+    deadline = Deadline(timeout)
+    return await lookup_mx(Resolver(deadline, nameservers), domain)

@@ -1,0 +1,208 @@
+"""Composing the Report: evidence and findings, put into words in the chosen language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from mailprobe import __version__
+from mailprobe.causes import Cause
+from mailprobe.diagnosis.finding import Finding
+from mailprobe.engine import Evidence
+from mailprobe.evidence import DnsLookup, MailSession, Observation, Reachability, WebVisit
+from mailprobe.lang import Lang
+from mailprobe.profiles import Profile, ProfileSet
+from mailprobe.report import (
+    CheckResult,
+    DiagnosisEntry,
+    ProviderInfo,
+    RemedyEntry,
+    Report,
+    ToolInfo,
+    overall_status,
+)
+
+_BASE_FIELDS = {"id", "kind", "target", "address", "status", "duration_ms"}
+_BY_KIND: dict[str, type[Observation]] = {
+    "dns": DnsLookup, "imap": MailSession, "pop3": MailSession, "smtp": MailSession,
+    "web": WebVisit, "baseline": Reachability,
+}
+PROVIDER_REMEDY = "provider"
+
+
+def compose(
+    evidence: Evidence, findings: list[Finding], lang: Lang, started_at: datetime, duration_ms: float
+) -> Report:
+    profile = evidence.plan.profile
+    return Report(
+        tool=ToolInfo(version=__version__),
+        address=evidence.target.address,
+        domain=evidence.target.domain,
+        domain_ascii=evidence.target.domain_ascii,
+        started_at=started_at,
+        duration_ms=round(duration_ms, 1),
+        status=overall_status([f.severity for f in findings]),
+        provider=provider_info(profile, evidence.plan.matched_by, lang),
+        checks=[check_result(o, lang) for o in _ordered(evidence.observations)],
+        diagnosis=[diagnosis_entry(f, profile, lang) for f in findings],
+        lang=lang,
+        nameservers=evidence.nameservers,
+    )
+
+
+def provider_info(profile: Profile | None, matched_by: str, lang: Lang) -> ProviderInfo:
+    from mailprobe.locales.messages import t
+
+    if profile is None:
+        return ProviderInfo(id="generic", name=t("provider.generic", lang), matched_by="generic")
+    return ProviderInfo(id=profile.id, name=profile.name(lang), matched_by=matched_by)  # type: ignore[arg-type]
+
+
+def check_result(observation: Observation, lang: Lang) -> CheckResult:
+    from mailprobe.summaries import summarize
+
+    data = observation.model_dump(mode="json", exclude=_BASE_FIELDS)
+    return CheckResult(
+        id=observation.id,
+        kind=observation.kind,
+        target=observation.target,
+        address=observation.address,
+        status=observation.status.value,
+        duration_ms=round(observation.duration_ms, 1),
+        summary=summarize(observation, lang),
+        data=data,
+    )
+
+
+def diagnosis_entry(finding: Finding, profile: Profile | None, lang: Lang) -> DiagnosisEntry:
+    from mailprobe.diagnosis.catalogue import entry
+    from mailprobe.locales.messages import verdict
+
+    cause = entry(finding.cause)
+    params = _text_params(finding.params, profile, lang)
+    return DiagnosisEntry(
+        cause=finding.cause.value,
+        section=cause.section,
+        severity=finding.severity,
+        confidence=round(finding.confidence, 2),
+        summary=verdict(finding.cause, finding.variant, lang, **params),
+        evidence=finding.evidence,
+        remedies=remedies(finding.cause, profile, lang),
+        variant=finding.variant,
+        params=finding.params,
+    )
+
+
+def remedies(cause: Cause, profile: Profile | None, lang: Lang) -> list[RemedyEntry]:
+    """The provider's own advice first (most concrete), then the catalogue's."""
+    from mailprobe.diagnosis.catalogue import entry
+
+    out: list[RemedyEntry] = []
+    if profile is not None:
+        for index, own in enumerate(profile.remedies_for(cause)):
+            out.append(RemedyEntry(
+                section=own.section, text=own.text.get(lang),
+                id=f"{PROVIDER_REMEDY}:{profile.id}:{cause.value}:{index}",
+            ))
+    for general in entry(cause).remedies:
+        out.append(RemedyEntry(section=general.section, text=general.text(lang), id=general.id))
+    return out
+
+
+def _text_params(params: dict[str, str | int | float], profile: Profile | None, lang: Lang) -> dict[str, object]:
+    """The finding's params, plus the provider's name in this language for sentences that use it."""
+    out: dict[str, object] = dict(params)
+    if profile is not None:
+        out.setdefault("provider_name", profile.name(lang))
+        if "provider" in out and out["provider"] == profile.id:
+            out["provider"] = profile.name(lang)
+    return out
+
+
+def _ordered(observations: list[Observation]) -> list[Observation]:
+    """DNS first, then the provider's services, then the baseline; stable within each."""
+    def rank(o: Observation) -> int:
+        if isinstance(o, DnsLookup):
+            return 0
+        if isinstance(o, Reachability):
+            return 3
+        return 1 if o.role.value == "provider" else 2
+
+    return sorted(observations, key=rank)
+
+
+# -- explain: the same report in another language -------------------------------------------------
+
+
+def relocalize(report: Report, lang: Lang, profiles: ProfileSet) -> Report:
+    """Re-word a saved report: check summaries from their data, causes and remedies from their ids."""
+    profile = profiles.get(report.provider.id)
+    provider = report.provider
+    if profile is not None:
+        provider = ProviderInfo(id=profile.id, name=profile.name(lang), matched_by=report.provider.matched_by)
+    elif report.provider.id == "generic":
+        provider = provider_info(None, "generic", lang)
+    return report.model_copy(update={
+        "lang": lang,
+        "provider": provider,
+        "checks": [_relocalize_check(c, lang) for c in report.checks],
+        "diagnosis": [_relocalize_entry(d, profile, lang) for d in report.diagnosis],
+    })
+
+
+def _relocalize_check(check: CheckResult, lang: Lang) -> CheckResult:
+    from mailprobe.summaries import summarize
+
+    observation = observation_of(check)
+    if observation is None:
+        return check
+    return check.model_copy(update={"summary": summarize(observation, lang)})
+
+
+def observation_of(check: CheckResult) -> Observation | None:
+    cls = _BY_KIND.get(check.kind)
+    if cls is None:
+        return None
+    fields: dict[str, Any] = {
+        **check.data, "id": check.id, "kind": check.kind, "target": check.target,
+        "address": check.address, "status": check.status, "duration_ms": check.duration_ms,
+    }
+    try:
+        return cls.model_validate(fields)
+    except ValidationError:
+        return None
+
+
+def _relocalize_entry(entry_: DiagnosisEntry, profile: Profile | None, lang: Lang) -> DiagnosisEntry:
+
+    try:
+        cause = Cause(entry_.cause)
+    except ValueError:
+        return entry_  # a cause from a newer mailprobe: keep its words
+    from mailprobe.locales.messages import verdict
+
+    params = _text_params(entry_.params, profile, lang)
+    return entry_.model_copy(update={
+        "summary": verdict(cause, entry_.variant, lang, **params),
+        "remedies": [_relocalize_remedy(r, cause, profile, lang) for r in entry_.remedies],
+    })
+
+
+def _relocalize_remedy(remedy: RemedyEntry, cause: Cause, profile: Profile | None, lang: Lang) -> RemedyEntry:
+    from mailprobe.diagnosis.catalogue import entry
+
+    if remedy.id is None:
+        return remedy
+    if remedy.id.startswith(PROVIDER_REMEDY + ":"):
+        parts = remedy.id.split(":")
+        if profile is None or len(parts) != 4 or parts[1] != profile.id or not parts[3].isdigit():
+            return remedy
+        mine = profile.remedies_for(cause)
+        index = int(parts[3])
+        return remedy.model_copy(update={"text": mine[index].text.get(lang)}) if index < len(mine) else remedy
+    for known in entry(cause).remedies:
+        if known.id == remedy.id:
+            return remedy.model_copy(update={"text": known.text(lang)})
+    return remedy

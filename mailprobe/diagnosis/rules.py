@@ -1,0 +1,334 @@
+"""Rules: pure functions from the evidence's facts to findings. No network, no text, no ranking."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable
+
+from mailprobe.causes import Cause
+from mailprobe.diagnosis.facts import (
+    DNS_FAILURES,
+    Facts,
+    ServiceResult,
+    connected,
+    failed_on_path,
+)
+from mailprobe.diagnosis.finding import Finding, Severity
+from mailprobe.evidence import Expect, Failure, Role, Status, WebVisit
+
+Rule = Callable[[Facts], list[Finding]]
+
+CLOCK_SKEW_S = 300.0  # browsers and TLS tolerate little; five minutes is already a misconfigured clock
+CLOCK_AGREE_S = 60.0
+EXPIRING_DAYS = 14.0
+# Issuers that mark a certificate as made by a local interceptor (antivirus mail shields, proxies).
+INTERCEPTORS = (
+    "kaspersky", "avast", "avg ", "eset", "bitdefender", "fortinet", "fortigate", "zscaler", "sophos",
+    "blue coat", "bluecoat", "palo alto", "umbrella", "netskope", "forcepoint", "check point", "mcafee",
+    "norton", "trend micro", "websense", "barracuda", "cisco", "proxy", "interception", "sangfor", "深信服",
+)
+
+
+# -- DNS and the domain ---------------------------------------------------------------------------
+
+
+def resolver_failing(facts: Facts) -> list[Finding]:
+    """The configured resolver fails, times out, or denies even the providers' own hosts."""
+    mx = facts.mx
+    if mx is None or mx.error is None:
+        return []
+    authoritative = [lk for lk in facts.lookups("authoritative") if lk.status == Status.PASS]
+    evidence = [mx.id] + [lk.id for lk in authoritative]
+    if mx.error.kind in DNS_FAILURES:
+        confidence = 0.95 if authoritative else 0.85
+        variant = "no_resolver" if mx.error.kind == Failure.NO_RESOLVER else (
+            "timeout" if mx.error.kind == Failure.DNS_TIMEOUT else "servfail"
+        )
+        if variant == "timeout" and _user_baseline_all_failed(facts):
+            confidence = 0.6  # the network itself is down; the resolver is only the first victim
+        return [Finding(
+            cause=Cause.DNS_RESOLUTION_PROBLEM, severity="critical", confidence=confidence,
+            evidence=evidence, variant=variant, params={"domain": facts.evidence.target.domain_ascii},
+        )]
+    if mx.error.kind == Failure.NXDOMAIN and facts.resolver_sane is False:
+        sanity = [lk.id for lk in facts.lookups("resolver_sanity")]
+        return [Finding(
+            cause=Cause.DNS_RESOLUTION_PROBLEM, severity="critical", confidence=0.85,
+            evidence=[mx.id, *sanity], variant="denies_everything",
+            params={"domain": facts.evidence.target.domain_ascii, "count": len(sanity)},
+        )]
+    return []
+
+
+def resolver_disagrees(facts: Facts) -> list[Finding]:
+    """The resolver's MX differs from what the domain's authoritative servers say (stale cache, hijack)."""
+    mx = facts.mx
+    authoritative = [lk for lk in facts.lookups("authoritative") if lk.status == Status.PASS and lk.mx]
+    if mx is None or mx.status != Status.PASS or not authoritative:
+        return []
+    mine = sorted(r.exchange for r in mx.mx)
+    theirs = [lk for lk in authoritative if sorted(r.exchange for r in lk.mx) != mine]
+    if not theirs:
+        return []
+    return [Finding(
+        cause=Cause.DNS_RESOLUTION_PROBLEM, severity="critical", confidence=0.8,
+        evidence=[mx.id, *(lk.id for lk in theirs)], variant="disagrees",
+        params={
+            "resolver_mx": ", ".join(mine) or "-",
+            "authoritative_mx": ", ".join(sorted(r.exchange for r in theirs[0].mx)) or "-",
+            "server": theirs[0].nameserver or "",
+        },
+    )]
+
+
+def provider_hosts_unresolvable(facts: Facts) -> list[Finding]:
+    """The domain resolves, but the provider's server names fail in the resolver."""
+    failing = [
+        lk for lk in facts.lookups("host")
+        if lk.error is not None and lk.error.kind in DNS_FAILURES and lk.role == Role.PROVIDER
+    ]
+    if not failing or (facts.mx is not None and facts.mx.error is not None and facts.mx.error.kind in DNS_FAILURES):
+        return []
+    return [Finding(
+        cause=Cause.DNS_RESOLUTION_PROBLEM, severity="critical", confidence=0.7,
+        evidence=[lk.id for lk in failing], variant="hosts_fail", params={"host": failing[0].name},
+    )]
+
+
+def mx_missing(facts: Facts) -> list[Finding]:
+    """No MX, a null MX, or a domain that does not exist while the resolver is known to work."""
+    mx = facts.mx
+    if mx is None:
+        return []
+    domain = facts.evidence.target.domain_ascii
+    if mx.null_mx:
+        return [Finding(cause=Cause.MX_NOT_CONFIGURED, severity="critical", confidence=0.95,
+                        evidence=[mx.id], variant="null_mx", params={"domain": domain})]
+    if mx.error is None:
+        return []
+    if mx.error.kind == Failure.NO_ANSWER:
+        implicit = [lk.id for lk in facts.lookups("implicit_mx") if lk.status == Status.PASS]
+        return [Finding(cause=Cause.MX_NOT_CONFIGURED, severity="critical", confidence=0.85,
+                        evidence=[mx.id, *implicit], variant="no_mx", params={"domain": domain})]
+    if mx.error.kind == Failure.NXDOMAIN and facts.resolver_sane is not False:
+        confidence = 0.9 if facts.resolver_sane else 0.6
+        return [Finding(cause=Cause.MX_NOT_CONFIGURED, severity="critical", confidence=confidence,
+                        evidence=[mx.id], variant="no_domain", params={"domain": domain})]
+    return []
+
+
+def mx_elsewhere(facts: Facts) -> list[Finding]:
+    """--provider names one provider, but the domain's MX points to another (or to none we know)."""
+    plan = facts.evidence.plan
+    mx = facts.mx
+    if plan.matched_by != "forced" or plan.profile is None or mx is None or not mx.mx or mx.null_mx:
+        return []
+    if facts.evidence.mx_profile_id == plan.profile.id:
+        return []
+    pointed = facts.evidence.mx_profile_id
+    return [Finding(
+        cause=Cause.MX_NOT_CONFIGURED, severity="critical", confidence=0.8 if pointed else 0.6,
+        evidence=[mx.id], variant="elsewhere" if pointed else "unknown_mx",
+        params={
+            "domain": facts.evidence.target.domain_ascii, "provider": plan.profile.id,
+            "other": pointed or "", "mx": mx.mx[0].exchange,
+        },
+    )]
+
+
+# -- reachability: is it me or them ---------------------------------------------------------------
+
+
+def nothing_answers(facts: Facts) -> list[Finding]:
+    """No connection succeeded anywhere — the provider's services and the other providers alike."""
+    services = [s for s in facts.provider_services if s.resolved]
+    if not services or facts.anything_connected:
+        return []
+    if not all(s.all_failed and all(failed_on_path(o) for o in s.failed) for s in services):
+        return []
+    baseline = facts.baseline_tested
+    ids = [o.id for s in services for o in s.failed] + [o.id for o in baseline]
+    if baseline:
+        return [Finding(cause=Cause.NETWORK_PROBLEM, severity="critical", confidence=0.9, evidence=ids,
+                        variant="nothing_answers", params={"count": len(services) + len(baseline)})]
+    # Without a baseline we cannot tell; a network that reaches nothing is the likelier story.
+    return [
+        Finding(cause=Cause.NETWORK_PROBLEM, severity="critical", confidence=0.55, evidence=ids,
+                variant="no_baseline", params={"count": len(services)}),
+        Finding(cause=Cause.SERVER_OUTAGE, severity="critical", confidence=0.45, evidence=ids,
+                variant="unconfirmed", params={"service": services[0].protocol, "host": services[0].host,
+                                               "port": services[0].port}),
+    ]
+
+
+def service_failures(facts: Facts) -> list[Finding]:
+    """Each failing provider service: their outage, or a port blocked on this network — decided by the baseline."""
+    if not facts.anything_connected:
+        return []  # nothing_answers speaks for this case
+    findings: list[Finding] = []
+    for service in facts.provider_services:
+        if not service.failed or _tls_verify_only(service):
+            continue
+        finding = _judge_service(facts, service)
+        if finding is not None:
+            findings.append(finding)
+    return findings
+
+
+def _judge_service(facts: Facts, service: ServiceResult) -> Finding | None:
+    params: dict[str, str | int | float] = {
+        "service": service.protocol, "host": service.host, "port": service.port,
+        "error": service.failed[0].error.kind.value if service.failed[0].error else "",
+        "failed": len(service.failed), "total": len(service.relevant),
+    }
+    ids = [o.id for o in service.failed]
+    if service.partly_failed:
+        return Finding(cause=Cause.SERVER_OUTAGE, severity="warning", confidence=0.6,
+                       evidence=ids, variant="partial", params=params)
+    severity: Severity = "critical" if service.expect == Expect.REQUIRED else "warning"
+    on_path = all(failed_on_path(o) for o in service.failed)
+    baseline = facts.baseline_on(service.port)
+    ids += facts.baseline_ids(service.port)
+    if on_path and baseline is False:
+        return Finding(cause=Cause.NETWORK_PROBLEM, severity=severity, confidence=0.85,
+                       evidence=ids, variant="port_blocked", params=params)
+    if on_path and baseline is None:
+        # Other services of this provider answer; the port may be down there or blocked here.
+        return Finding(cause=Cause.SERVER_OUTAGE, severity=severity, confidence=0.55,
+                       evidence=ids, variant="unconfirmed", params=params)
+    confidence = 0.9 if baseline else 0.75
+    return Finding(cause=Cause.SERVER_OUTAGE, severity=severity, confidence=confidence,
+                   evidence=ids, variant="service_down" if on_path else "server_broken", params=params)
+
+
+def _tls_verify_only(service: ServiceResult) -> bool:
+    return all(o.error is not None and o.error.kind == Failure.TLS_VERIFY for o in service.failed)
+
+
+def _user_baseline_all_failed(facts: Facts) -> bool:
+    tested = [o for o in facts.baseline_tested if o.provider_id == "user"]
+    return bool(tested) and all(o.status == Status.FAIL for o in tested)
+
+
+# -- TLS, clock and browsers ----------------------------------------------------------------------
+
+
+def certificate_problems(facts: Facts) -> list[Finding]:
+    failing = [o for o in facts.tls_observations if o.tls is not None and o.tls.verify_error is not None
+               and _counts(o.expect)]
+    if not failing:
+        return _expiring(facts)
+    first = failing[0]
+    assert first.tls is not None
+    reason = first.tls.verify_error or "other"
+    cert = first.tls.certificate
+    issuer = (cert.issuer_org or cert.issuer_cn or cert.issuer) if cert else ""
+    variant: str = reason
+    if reason in ("untrusted", "self_signed") and _looks_intercepted(facts, issuer):
+        variant = "interception"
+    params: dict[str, str | int | float] = {"host": first.host, "port": first.port, "issuer": issuer}
+    if cert is not None:
+        params["not_after"] = cert.not_after.date().isoformat()
+        params["not_before"] = cert.not_before.date().isoformat()
+    return [Finding(cause=Cause.TLS_CERTIFICATE_PROBLEM, severity="critical",
+                    confidence=0.9 if variant != "other" else 0.7,
+                    evidence=[o.id for o in failing], variant=variant, params=params)]
+
+
+def _counts(expect: Expect) -> bool:
+    return expect != Expect.CANDIDATE
+
+
+def _looks_intercepted(facts: Facts, issuer: str) -> bool:
+    lowered = issuer.lower()
+    if any(name in lowered for name in INTERCEPTORS):
+        return True
+    trusted_issuers = {
+        (o.tls.certificate.issuer_org or o.tls.certificate.issuer_cn or "")
+        for o in facts.tls_observations
+        if o.tls is not None and o.tls.verified and o.tls.certificate is not None
+    }
+    return bool(trusted_issuers) and issuer not in trusted_issuers
+
+
+def _expiring(facts: Facts) -> list[Finding]:
+    soon = [o for o in facts.tls_observations if o.tls is not None and o.tls.verified
+            and o.tls.days_left is not None and o.tls.days_left < EXPIRING_DAYS and _counts(o.expect)]
+    if not soon:
+        return []
+    first = soon[0]
+    assert first.tls is not None
+    return [Finding(cause=Cause.TLS_CERTIFICATE_PROBLEM, severity="warning", confidence=0.8,
+                    evidence=[o.id for o in soon], variant="expiring",
+                    params={"host": first.host, "port": first.port, "days": int(first.tls.days_left or 0)})]
+
+
+def clock_off(facts: Facts) -> list[Finding]:
+    """The local clock disagrees with the servers' Date headers, or certificates are 'not yet valid' here."""
+    dated = [o for o in facts.web if o.clock_offset_s is not None and o.address is not None]
+    offsets = [o.clock_offset_s for o in dated if o.clock_offset_s is not None]
+    not_yet = [o for o in facts.tls_observations if o.tls is not None and o.tls.verify_error == "not_yet_valid"]
+    if offsets:
+        median = statistics.median(offsets)
+        agree = [abs(x - median) <= CLOCK_AGREE_S for x in offsets]
+        if abs(median) > CLOCK_SKEW_S and all(agree):
+            severity: Severity = "critical" if not_yet else "warning"
+            return [Finding(cause=Cause.CLOCK_SKEW, severity=severity, confidence=0.85,
+                            evidence=[o.id for o in dated] + [o.id for o in not_yet], variant="date_header",
+                            params={"offset_s": round(median), "offset_min": round(median / 60)})]
+    if not_yet:
+        verified = [o for o in facts.tls_observations if o.tls is not None and o.tls.verified]
+        if verified or len(not_yet) > 1:
+            return [Finding(cause=Cause.CLOCK_SKEW, severity="critical", confidence=0.6,
+                            evidence=[o.id for o in not_yet], variant="not_yet_valid",
+                            params={"host": not_yet[0].host})]
+    return []
+
+
+def webmail_unusable_in_browsers(facts: Facts) -> list[Finding]:
+    findings: list[Finding] = []
+    for visit in facts.web:
+        if visit.role != Role.PROVIDER or visit.expect == Expect.CANDIDATE:
+            continue
+        finding = _browser_finding(visit)
+        if finding is not None:
+            findings.append(finding)
+    return findings[:1]
+
+
+def _browser_finding(visit: WebVisit) -> Finding | None:
+    params: dict[str, str | int | float] = {"host": visit.host, "url": visit.url}
+    if visit.legacy_tls_only:
+        params["version"] = visit.legacy_tls_version or "TLS 1.0/1.1"
+        return Finding(cause=Cause.BROWSER_COMPATIBILITY, severity="warning", confidence=0.85,
+                       evidence=[visit.id], variant="legacy_tls", params=params)
+    kind = visit.error.kind if visit.error else None
+    if kind in (Failure.REDIRECT_LOOP, Failure.TOO_MANY_REDIRECTS):
+        params["hops"] = len(visit.redirects)
+        return Finding(cause=Cause.BROWSER_COMPATIBILITY, severity="warning", confidence=0.8,
+                       evidence=[visit.id], variant="redirect_loop", params=params)
+    broken = [r for r in visit.resources if r.status == Status.FAIL]
+    if broken and visit.status in (Status.PASS, Status.WARN):
+        params["resource"] = broken[0].url
+        params["count"] = len(broken)
+        return Finding(cause=Cause.BROWSER_COMPATIBILITY, severity="warning", confidence=0.6,
+                       evidence=[visit.id], variant="resources", params=params)
+    return None
+
+
+RULES: tuple[Rule, ...] = (
+    resolver_failing,
+    resolver_disagrees,
+    provider_hosts_unresolvable,
+    mx_missing,
+    mx_elsewhere,
+    nothing_answers,
+    service_failures,
+    certificate_problems,
+    clock_off,
+    webmail_unusable_in_browsers,
+)
+
+
+def connected_any(facts: Facts) -> bool:
+    return any(connected(o) for o in facts.evidence.observations)

@@ -1,0 +1,230 @@
+"""The vocabulary probes speak: typed observations of what happened on the network, never what it means."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class Status(StrEnum):
+    PASS = "pass"
+    WARN = "warn"  # worked, but degraded (certificate expiring soon, slow, STARTTLS missing on a plain port)
+    FAIL = "fail"  # the thing tested did not work
+    SKIP = "skip"  # not tested: the plan chose not to, or what it needed did not exist
+    ERROR = "error"  # could not be tested (a prerequisite could not be determined); never "absent"
+
+
+class Failure(StrEnum):
+    """What went wrong at the failing step, in the field's words."""
+
+    NXDOMAIN = "nxdomain"
+    NO_ANSWER = "no_answer"  # the name exists, no record of that type
+    SERVFAIL = "servfail"  # the resolver answered SERVFAIL / REFUSED, or no nameserver gave a usable answer
+    DNS_TIMEOUT = "dns_timeout"
+    NO_RESOLVER = "no_resolver"  # no resolver configured on this machine
+    REFUSED = "refused"  # TCP RST to our SYN
+    TIMEOUT = "timeout"  # no answer within the step's bound
+    RESET = "reset"  # connection reset after it was established
+    UNREACHABLE = "unreachable"  # no route to host / network unreachable
+    CLOSED = "closed"  # the peer closed the connection before the expected reply
+    TLS_VERIFY = "tls_verify"  # handshake completed but the certificate did not verify
+    TLS_HANDSHAKE = "tls_handshake"  # handshake failed (alert, no shared protocol or cipher, garbage)
+    BAD_REPLY = "bad_reply"  # a reply that is not the protocol (garbage, binary, over-long line)
+    REJECTED = "rejected"  # a proper protocol reply that refuses service: SMTP 421/554, IMAP BYE, POP3 -ERR
+    NOT_OFFERED = "not_offered"  # STARTTLS / STLS not advertised or refused
+    HTTP_STATUS = "http_status"  # an HTTP error status (4xx/5xx)
+    REDIRECT_LOOP = "redirect_loop"
+    TOO_MANY_REDIRECTS = "too_many_redirects"
+    NO_ADDRESS = "no_address"  # the host name has no A/AAAA record
+    INTERNAL = "internal"  # mailprobe itself failed at this step
+
+
+class ErrorFacts(BaseModel):
+    kind: Failure
+    stage: str  # the step that failed: resolve, connect, tls, greeting, capabilities, starttls, http, ...
+    detail: str = ""  # the raw reason (errno text, TLS alert, first bytes of a bad reply), bounded in size
+
+
+class Role(StrEnum):
+    PROVIDER = "provider"  # the mailbox's own provider or domain: its failures matter
+    BASELINE = "baseline"  # another provider's service, to tell "your network" from "their server"
+    CANDIDATE = "candidate"  # a guessed host (generic plan): absence is normal, not a fault
+
+
+class Expect(StrEnum):
+    REQUIRED = "required"  # mail does not work without it
+    OPTIONAL = "optional"  # a failure degrades (warning), does not break
+    CANDIDATE = "candidate"  # a guess: refused or missing means "not offered"
+
+
+class TlsMode(StrEnum):
+    IMPLICIT = "implicit"  # TLS from the first byte (993, 995, 465, 443)
+    STARTTLS = "starttls"  # plain greeting, then STARTTLS / STLS upgrade (143, 110, 587)
+    PLAIN = "plain"
+
+
+Protocol = Literal["imap", "pop3", "smtp"]
+
+
+class Endpoint(BaseModel):
+    """One service to probe: a host name, a port and how to talk to it."""
+
+    protocol: Literal["imap", "pop3", "smtp", "web"]
+    host: str  # ASCII host name, no trailing dot
+    port: int
+    tls: TlsMode
+    role: Role = Role.PROVIDER
+    expect: Expect = Expect.REQUIRED
+    label: str = ""  # e.g. "overseas", "hangzhou": where the profile names an alternate host
+    url: str | None = None  # web endpoints: the URL to fetch
+    provider_id: str | None = None  # baseline endpoints: whose service this is
+
+    @property
+    def target(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+class CertificateFacts(BaseModel):
+    subject: str
+    issuer: str
+    issuer_cn: str | None = None
+    issuer_org: str | None = None
+    san: list[str] = Field(default_factory=list)
+    not_before: datetime
+    not_after: datetime
+    serial: str
+    sha256: str
+    self_signed: bool = False
+
+
+VerifyError = Literal["expired", "not_yet_valid", "hostname_mismatch", "untrusted", "self_signed", "other"]
+
+
+class TlsFacts(BaseModel):
+    version: str | None = None  # "TLSv1.3"
+    cipher: str | None = None
+    handshake_ms: float | None = None
+    verified: bool = False
+    verify_error: VerifyError | None = None
+    verify_message: str | None = None  # OpenSSL's own words
+    certificate: CertificateFacts | None = None
+    days_left: float | None = None  # until not_after, from the local clock
+
+
+class Observation(BaseModel):
+    """Base of every check result. Subclasses add the facts of their kind."""
+
+    id: str
+    kind: str
+    target: str
+    address: str | None = None
+    status: Status
+    duration_ms: float = 0.0
+    role: Role = Role.PROVIDER
+    error: ErrorFacts | None = None
+
+
+class MxRecord(BaseModel):
+    preference: int
+    exchange: str  # ASCII, no trailing dot; "." (empty) for a null MX
+
+
+class SrvRecord(BaseModel):
+    priority: int
+    weight: int
+    port: int
+    target: str  # "." means "decidedly not available" (RFC 2782 / 6186)
+
+
+class DnsLookup(Observation):
+    """One DNS question and the resolver's answer (or why there was none)."""
+
+    kind: Literal["dns"] = "dns"
+    name: str
+    rdtype: str  # MX, A, AAAA, TXT, SRV, NS, SOA
+    purpose: str  # mx, host, spf, srv, resolver_sanity, authoritative, ns, autoconfig
+    nameserver: str | None = None  # who answered, "ip:port"
+    records: list[str] = Field(default_factory=list)  # answers as text
+    mx: list[MxRecord] = Field(default_factory=list)
+    null_mx: bool = False
+    srv: list[SrvRecord] = Field(default_factory=list)
+    ttl: int | None = None
+
+
+class MailSession(Observation):
+    """One IMAP / POP3 / SMTP dialogue with one address: connect, TLS, greeting, capabilities, STARTTLS."""
+
+    kind: Literal["imap", "pop3", "smtp"]
+    host: str
+    port: int
+    tls_mode: TlsMode
+    expect: Expect = Expect.REQUIRED
+    label: str = ""
+    stage: str = "connect"  # the last stage reached
+    connect_ms: float | None = None
+    tls: TlsFacts | None = None
+    greeting: str | None = None  # bounded, control characters escaped
+    greeting_ms: float | None = None
+    greeting_code: str | None = None  # "220", "OK", "+OK", "BYE", "421", ...
+    capabilities: list[str] = Field(default_factory=list)
+    starttls_offered: bool | None = None
+    starttls_ok: bool | None = None
+
+
+class RedirectHop(BaseModel):
+    url: str
+    status_code: int
+    location: str | None = None
+
+
+class PageResource(BaseModel):
+    url: str
+    status: Status
+    error: ErrorFacts | None = None
+    status_code: int | None = None
+
+
+class WebVisit(Observation):
+    """One HTTPS fetch of a webmail URL from one address, following redirects within bounds."""
+
+    kind: Literal["web"] = "web"
+    host: str
+    port: int
+    url: str
+    expect: Expect = Expect.REQUIRED
+    final_url: str | None = None
+    status_code: int | None = None
+    redirects: list[RedirectHop] = Field(default_factory=list)
+    connect_ms: float | None = None
+    ttfb_ms: float | None = None
+    tls: TlsFacts | None = None
+    http_version: str | None = None
+    server_header: str | None = None
+    server_date: datetime | None = None  # the server's Date header
+    clock_offset_s: float | None = None  # server Date minus local clock, in seconds
+    legacy_tls_only: bool | None = None  # handshake works only with TLS 1.0 / 1.1, which browsers refuse
+    legacy_tls_version: str | None = None
+    page_bytes: int | None = None
+    resources: list[PageResource] = Field(default_factory=list)
+
+
+class Reachability(Observation):
+    """A baseline: can this machine reach another provider's service on the same port?"""
+
+    kind: Literal["baseline"] = "baseline"
+    host: str
+    port: int
+    service: str  # imap, pop3, smtp, web
+    provider_id: str | None = None
+    connect_ms: float | None = None
+
+
+AnyObservation = DnsLookup | MailSession | WebVisit | Reachability
+
+
+def check_id(kind: str, *parts: object) -> str:
+    """Stable, unique check ids: `imap.993/imap.exmail.qq.com/127.0.0.1`, `dns.mx/example.com`."""
+    return "/".join([kind, *(str(p) for p in parts if p is not None and p != "")])

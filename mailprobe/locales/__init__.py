@@ -1,0 +1,5 @@
+"""UI messages in English, Simplified and Traditional Chinese, and the safe lookup `t`."""
+
+from mailprobe.locales.messages import t, verdict
+
+__all__ = ["t", "verdict"]

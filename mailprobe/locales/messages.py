@@ -1,0 +1,119 @@
+"""The UI message catalogue: look up a key in a language and fill its `{param}`s without ever raising."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
+
+from mailprobe.causes import Cause
+from mailprobe.lang import Lang
+from mailprobe.locales import en, zh_hans, zh_hant
+
+MESSAGES: Mapping[Lang, Mapping[str, str]] = MappingProxyType({
+    "en": MappingProxyType(en.MESSAGES),
+    "zh-Hans": MappingProxyType(zh_hans.MESSAGES),
+    "zh-Hant": MappingProxyType(zh_hant.MESSAGES),
+})
+
+
+class _Missing:
+    """Stands in for a parameter the caller did not pass: it prints as its own placeholder."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __format__(self, spec: str) -> str:
+        return "{" + self.name + "}"
+
+    def __getattr__(self, name: str) -> _Missing:
+        return self
+
+    def __getitem__(self, key: object) -> _Missing:
+        return self
+
+
+class _SafeFormatter(string.Formatter):
+    def get_value(self, key: int | str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
+        if isinstance(key, int):
+            return args[key] if key < len(args) else _Missing(str(key))
+        return kwargs[key] if key in kwargs else _Missing(key)
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        try:
+            return str(super().format_field(value, format_spec))
+        except (TypeError, ValueError):
+            return str(value)
+
+
+_FORMATTER = _SafeFormatter()
+
+
+def template(key: str, lang: Lang) -> str | None:
+    """The raw template of `key` in `lang`, falling back to English; None if no language has it."""
+    return MESSAGES[lang].get(key) or MESSAGES["en"].get(key)
+
+
+def t(key: str, lang: Lang, **params: object) -> str:
+    """The message `key` in `lang` (else English, else the key itself), with its `{param}`s filled in."""
+    text = template(key, lang)
+    if text is None:
+        return key
+    try:
+        return _FORMATTER.vformat(text, (), params)
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError):
+        return text
+
+
+def placeholders(text: str) -> set[str]:
+    """The top-level `{param}` names a template uses."""
+    names: set[str] = set()
+    for _, field, _, _ in string.Formatter().parse(text):
+        if field:
+            names.add(field.split(".")[0].split("[")[0])
+    return names
+
+
+def format_ms(ms: float | None, lang: Lang) -> str:
+    return t("unit.ms", lang, n=round(ms or 0.0))
+
+
+def format_span(seconds: float, lang: Lang) -> str:
+    """A length of time in the largest unit that still reads naturally: 45 s, 15 min, 2 h, 3 days."""
+    value = abs(seconds)
+    if value < 120:
+        return t("unit.seconds", lang, n=round(value))
+    if value < 2 * 3600:
+        return t("unit.minutes", lang, n=round(value / 60))
+    if value < 2 * 86400:
+        return t("unit.hours", lang, n=round(value / 3600))
+    return t("unit.days", lang, n=round(value / 86400))
+
+
+def clock_phrase(offset_s: float, lang: Lang) -> str:
+    """How the local clock stands against a server's: `offset_s` is server time minus local time."""
+    key = "clock.local_behind" if offset_s > 0 else "clock.local_ahead"
+    return t(key, lang, amount=format_span(offset_s, lang))
+
+
+def service_name(service: str, lang: Lang) -> str:
+    """"imap" → "IMAP", "web" → "webmail" in the reader's language; unknown names upper-cased."""
+    return t(f"service.{service}", lang) if template(f"service.{service}", lang) else service.upper()
+
+
+def verdict(cause: Cause | str, variant: str, lang: Lang, **params: object) -> str:
+    """The verdict line of a finding: its variant's sentence if all its params are given, else the cause's."""
+    cause_id = Cause(cause).value
+    derived = dict(params)
+    offset = params.get("offset_s")
+    if isinstance(offset, int | float) and "clock" not in derived:
+        derived["clock"] = clock_phrase(float(offset), lang)
+    service = params.get("service")
+    if isinstance(service, str) and service:
+        derived["service"] = service_name(service, lang)
+    specific = f"verdict.{cause_id}.{variant}"
+    text = template(specific, lang)
+    if text is not None and placeholders(text) <= derived.keys():
+        return t(specific, lang, **derived)
+    return t(f"verdict.{cause_id}", lang, **derived)

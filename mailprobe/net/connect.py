@@ -1,0 +1,91 @@
+"""TCP connections to one resolved address, bounded by the deadline, with failures named in the field's words."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import socket
+import ssl
+import time
+
+from mailprobe.evidence import ErrorFacts, Failure
+from mailprobe.net.deadline import Deadline
+
+# Lines longer than this are not a mail protocol talking: a bound on every read.
+LINE_LIMIT = 8192
+
+
+class ProbeError(Exception):
+    """A probe step failed; carries the evidence of how."""
+
+    def __init__(self, kind: Failure, stage: str, detail: str = "") -> None:
+        super().__init__(f"{stage}: {kind.value} {detail}".strip())
+        self.facts = ErrorFacts(kind=kind, stage=stage, detail=bounded(detail))
+
+
+def bounded(text: str, limit: int = 300) -> str:
+    text = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_UNREACHABLE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT}
+_RESET = {errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED}
+
+
+def classify_os_error(exc: BaseException) -> Failure:
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return Failure.TLS_VERIFY
+    if isinstance(exc, ssl.SSLError):
+        return Failure.TLS_HANDSHAKE
+    if isinstance(exc, TimeoutError | asyncio.TimeoutError):
+        return Failure.TIMEOUT
+    if isinstance(exc, ConnectionRefusedError):
+        return Failure.REFUSED
+    if isinstance(exc, ConnectionResetError | BrokenPipeError | ConnectionAbortedError):
+        return Failure.RESET
+    if isinstance(exc, asyncio.IncompleteReadError):
+        return Failure.CLOSED
+    if isinstance(exc, OSError):
+        if exc.errno in _UNREACHABLE:
+            return Failure.UNREACHABLE
+        if exc.errno in _RESET:
+            return Failure.RESET
+        if exc.errno == errno.ECONNREFUSED:
+            return Failure.REFUSED
+        if exc.errno == errno.ETIMEDOUT:
+            return Failure.TIMEOUT
+    return Failure.INTERNAL
+
+
+def describe(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError | asyncio.TimeoutError):
+        return "no answer in time"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or type(exc).__name__
+
+
+async def open_tcp(
+    address: str, port: int, deadline: Deadline, cap: float | None = None
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, float]:
+    """Connect to ADDRESS:PORT; returns (reader, writer, connect_ms) or raises ProbeError at stage 'connect'."""
+    started = time.monotonic()
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    try:
+        reader, writer = await deadline.run(
+            asyncio.open_connection(address, port, family=family, limit=LINE_LIMIT), cap
+        )
+    except (OSError, TimeoutError) as exc:
+        raise ProbeError(classify_os_error(exc), "connect", describe(exc)) from None
+    return reader, writer, (time.monotonic() - started) * 1000.0
+
+
+async def close_quietly(writer: asyncio.StreamWriter, timeout: float = 0.2) -> None:
+    """Close without waiting on a peer that will not finish the TLS close or FIN."""
+    try:
+        writer.close()
+        await asyncio.wait_for(writer.wait_closed(), timeout)
+    except (OSError, TimeoutError, ssl.SSLError, asyncio.CancelledError, RuntimeError):
+        transport = writer.transport
+        if transport is not None:
+            transport.abort()

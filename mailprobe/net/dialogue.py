@@ -1,0 +1,155 @@
+"""Bounded line dialogue with a mail server: every read and write within the deadline and a size limit."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from mailprobe.evidence import Failure
+from mailprobe.net.connect import LINE_LIMIT, ProbeError, bounded, classify_os_error, describe
+from mailprobe.net.deadline import Deadline
+
+T = TypeVar("T")
+
+# A multi-line reply longer than this is not a mail server describing itself.
+MAX_REPLY_LINES = 100
+# How much of a bad reply the evidence quotes.
+QUOTE_BYTES = 64
+
+# C0 controls other than TAB, LF, CR, plus DEL: no mail protocol line carries them (a TLS record, starting
+# 0x16 0x03, is the usual culprit when a plain client meets a TLS port).
+_BINARY = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_IMAP_BYE = re.compile(r"^\* BYE(?: |$)", re.IGNORECASE)
+_SMTP_LINE = re.compile(r"^(\d{3})(?:([ -])(.*))?$", re.DOTALL)
+
+
+def decode(raw: bytes) -> str:
+    """Server text as UTF-8, falling back to GBK (Chinese servers), never failing."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("gbk", errors="replace")
+
+
+def quote(raw: bytes | str, limit: int = QUOTE_BYTES) -> str:
+    """The first bytes (or characters) of a reply, escaped, for the evidence."""
+    shown = raw[:limit].decode("latin-1") if isinstance(raw, bytes) else raw[:limit]
+    return bounded(shown) + ("…" if len(raw) > limit else "")
+
+
+def bad_reply(stage: str, what: str, raw: bytes | str) -> ProbeError:
+    return ProbeError(Failure.BAD_REPLY, stage, f"{what}: {quote(raw)}")
+
+
+@dataclass
+class Dialogue:
+    """One conversation: the streams, the deadline each step must keep, and the bytes read ahead."""
+
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    deadline: Deadline
+    cap: float
+    _pending: bytearray = field(default_factory=bytearray)
+    _tag: int = 0
+
+    def next_tag(self) -> str:
+        self._tag += 1
+        return f"a{self._tag}"
+
+    def discard_pending(self) -> int:
+        """Drop bytes read ahead; before a TLS upgrade they would be plaintext injected into the session."""
+        dropped = len(self._pending)
+        self._pending.clear()
+        return dropped
+
+    async def bounded_step(self, step: Awaitable[T], stage: str) -> T:
+        """Await one network step within the deadline, naming any failure in the field's words."""
+        try:
+            return await self.deadline.run(step, self.cap)
+        except ProbeError:
+            raise
+        except OSError as exc:  # TimeoutError and ssl.SSLError included
+            raise ProbeError(classify_os_error(exc), stage, describe(exc)) from None
+
+    async def send(self, line: str, stage: str) -> None:
+        self.writer.write(line.encode("utf-8") + b"\r\n")
+        await self.bounded_step(self.writer.drain(), stage)
+
+    async def read_line(self, stage: str) -> str:
+        """One line without its CRLF; garbage, over-long lines and EOF become ProbeErrors."""
+        return await self.bounded_step(self._line(stage), stage)
+
+    async def _line(self, stage: str) -> str:
+        while True:
+            end = self._pending.find(b"\n")
+            if end >= 0:
+                raw = bytes(self._pending[: end + 1])
+                del self._pending[: end + 1]
+                return decode(raw.rstrip(b"\r\n"))
+            self._check_partial(stage)
+            chunk = await self.reader.read(LINE_LIMIT)
+            if not chunk:
+                detail = "connection closed by the server"
+                if self._pending:
+                    detail += f" mid-line after: {quote(bytes(self._pending))}"
+                raise ProbeError(Failure.CLOSED, stage, detail)
+            self._pending += chunk
+
+    def _check_partial(self, stage: str) -> None:
+        # Checked before the newline arrives, so a binary talker is named at once rather than timing out.
+        if _BINARY.search(self._pending):
+            raise bad_reply(stage, "binary data instead of a text line", bytes(self._pending))
+        if len(self._pending) > LINE_LIMIT:
+            raise bad_reply(stage, f"line longer than {LINE_LIMIT} bytes", bytes(self._pending))
+
+    async def smtp_reply(self, stage: str) -> tuple[str, list[str]]:
+        """An SMTP reply (RFC 5321 4.2): `250-…` lines up to `250 …`; returns (code, texts)."""
+        return await self.bounded_step(self._smtp_reply(stage), stage)
+
+    async def _smtp_reply(self, stage: str) -> tuple[str, list[str]]:
+        code: str | None = None
+        texts: list[str] = []
+        for _ in range(MAX_REPLY_LINES):
+            line = await self._line(stage)
+            match = _SMTP_LINE.match(line)
+            if match is None or (code is not None and match.group(1) != code):
+                raise bad_reply(stage, "not an SMTP reply line", line)
+            code = match.group(1)
+            texts.append(match.group(3) or "")
+            if match.group(2) != "-":
+                return code, texts
+        raise ProbeError(Failure.BAD_REPLY, stage, f"SMTP reply longer than {MAX_REPLY_LINES} lines")
+
+    async def imap_reply(self, tag: str, stage: str) -> tuple[list[str], str]:
+        """Untagged `* …` lines up to the line tagged TAG (RFC 9051 2.2.2); returns (untagged, tagged)."""
+        return await self.bounded_step(self._imap_reply(tag, stage), stage)
+
+    async def _imap_reply(self, tag: str, stage: str) -> tuple[list[str], str]:
+        untagged: list[str] = []
+        prefix = f"{tag} ".lower()
+        for _ in range(MAX_REPLY_LINES):
+            line = await self._line(stage)
+            if line.lower().startswith(prefix):
+                return untagged, line
+            if _IMAP_BYE.match(line):
+                raise ProbeError(Failure.REJECTED, stage, line)  # the server is hanging up (RFC 9051 7.1.5)
+            if not line.startswith(("* ", "+ ")) and line != "+":
+                raise bad_reply(stage, "not an IMAP response line", line)
+            untagged.append(line)
+        raise ProbeError(Failure.BAD_REPLY, stage, f"IMAP reply longer than {MAX_REPLY_LINES} lines")
+
+    async def pop3_multiline(self, stage: str) -> list[str]:
+        """The body of a POP3 multi-line reply (RFC 1939 3): lines up to `.`, dot-stuffing removed."""
+        return await self.bounded_step(self._pop3_multiline(stage), stage)
+
+    async def _pop3_multiline(self, stage: str) -> list[str]:
+        lines: list[str] = []
+        for _ in range(MAX_REPLY_LINES):
+            line = await self._line(stage)
+            if line == ".":
+                return lines
+            lines.append(line[1:] if line.startswith(".") else line)
+        raise ProbeError(Failure.BAD_REPLY, stage, f"POP3 reply longer than {MAX_REPLY_LINES} lines")

@@ -1,0 +1,215 @@
+"""The one DNS resolver of a run: every name mailprobe looks up goes through here."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import time
+from dataclasses import dataclass, field
+
+import dns.asyncquery
+import dns.asyncresolver
+import dns.exception
+import dns.message
+import dns.name
+import dns.nameserver
+import dns.rcode
+import dns.rdatatype
+import dns.resolver
+import dns.rrset
+
+from mailprobe.errors import UsageError
+from mailprobe.evidence import Failure
+from mailprobe.net.deadline import Deadline
+
+# One DNS question should not eat the whole deadline: the probes that follow need time too.
+DNS_SHARE = 0.45
+DNS_MIN_CAP = 1.5
+
+
+@dataclass
+class Answer:
+    """A resolver's answer to one question, or the reason there was none."""
+
+    name: str
+    rdtype: str
+    rrset: dns.rrset.RRset | None = None
+    failure: Failure | None = None
+    detail: str = ""
+    nameserver: str | None = None
+    duration_ms: float = 0.0
+    records: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+    @property
+    def ttl(self) -> int | None:
+        return self.rrset.ttl if self.rrset is not None else None
+
+
+def parse_nameserver(text: str) -> tuple[str, int]:
+    """`IP`, `IP:PORT`, `[IPv6]:PORT` or a bare IPv6 address; raises UsageError."""
+    raw = text.strip()
+    host, port = raw, 53
+    if raw.startswith("["):
+        end = raw.find("]")
+        if end < 0:
+            raise UsageError(f"--nameserver '{text}': missing ']'")
+        host, rest = raw[1:end], raw[end + 1 :]
+        if rest:
+            if not rest.startswith(":"):
+                raise UsageError(f"--nameserver '{text}' is not IP[:PORT]")
+            port = _port(rest[1:], text)
+    elif raw.count(":") == 1:
+        host, port_text = raw.split(":")
+        port = _port(port_text, text)
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        raise UsageError(f"--nameserver '{text}' is not an IP address (IP[:PORT])") from None
+    return host, port
+
+
+def _port(text: str, whole: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise UsageError(f"'{whole}': '{text}' is not a port number (1-65535)")
+    return int(text)
+
+
+class Resolver:
+    """dnspython's async resolver, bounded by the run's deadline, with in-flight questions shared."""
+
+    def __init__(self, deadline: Deadline, nameservers: list[tuple[str, int]] | None = None) -> None:
+        self.deadline = deadline
+        self.config_error: str | None = None
+        self._pending: dict[tuple[str, str], asyncio.Task[Answer]] = {}
+        if nameservers:
+            self._resolver = dns.asyncresolver.Resolver(configure=False)
+            self._resolver.nameservers = [dns.nameserver.Do53Nameserver(ip, port) for ip, port in nameservers]
+        else:
+            try:
+                self._resolver = dns.asyncresolver.Resolver(configure=True)
+            except (dns.resolver.NoResolverConfiguration, OSError) as exc:
+                self._resolver = dns.asyncresolver.Resolver(configure=False)
+                self.config_error = str(exc) or "no nameserver in the system configuration"
+        # Names are always absolute: a search list would turn "no such domain" into someone else's answer.
+        self._resolver.search = []
+        self._resolver.use_search_by_default = False
+        self._resolver.cache = None
+
+    @property
+    def nameservers(self) -> list[str]:
+        out = []
+        for ns in self._resolver.nameservers:
+            if isinstance(ns, dns.nameserver.Do53Nameserver):
+                out.append(f"[{ns.address}]:{ns.port}" if ":" in ns.address else f"{ns.address}:{ns.port}")
+            else:
+                out.append(str(ns))
+        return out
+
+    def query_bound(self) -> float:
+        return self.deadline.bound(max(DNS_MIN_CAP, self.deadline.total * DNS_SHARE))
+
+    async def query(self, name: str, rdtype: str) -> Answer:
+        """Ask once; the same question asked concurrently shares one answer."""
+        key = (name.lower().rstrip("."), rdtype.upper())
+        task = self._pending.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._query(*key))
+            self._pending[key] = task
+        return await asyncio.shield(task)
+
+    async def _query(self, name: str, rdtype: str) -> Answer:
+        started = time.monotonic()
+        answer = Answer(name=name, rdtype=rdtype)
+        if self.config_error is not None:
+            answer.failure, answer.detail = Failure.NO_RESOLVER, self.config_error
+            return answer
+        lifetime = self.query_bound()
+        if lifetime <= 0.0:
+            answer.failure, answer.detail = Failure.DNS_TIMEOUT, "deadline reached before the question"
+            return answer
+        try:
+            result = await self._resolver.resolve(
+                dns.name.from_text(name), rdtype, lifetime=lifetime, search=False, raise_on_no_answer=True
+            )
+            answer.rrset = result.rrset
+            answer.nameserver = _nameserver_text(result.nameserver, result.port)
+            answer.records = [rdata.to_text() for rdata in result.rrset] if result.rrset else []
+        except dns.resolver.NXDOMAIN as exc:
+            answer.failure, answer.detail = Failure.NXDOMAIN, _short(exc)
+        except dns.resolver.NoAnswer as exc:
+            answer.failure, answer.detail = Failure.NO_ANSWER, _short(exc)
+        except dns.resolver.NoNameservers as exc:
+            answer.failure, answer.detail = Failure.SERVFAIL, _servfail_detail(exc)
+        except dns.exception.Timeout as exc:
+            answer.failure, answer.detail = Failure.DNS_TIMEOUT, _short(exc)
+        except dns.resolver.YXDOMAIN as exc:
+            answer.failure, answer.detail = Failure.SERVFAIL, _short(exc)
+        except (dns.exception.DNSException, OSError, ValueError) as exc:
+            answer.failure, answer.detail = Failure.SERVFAIL, _short(exc)
+        answer.duration_ms = (time.monotonic() - started) * 1000.0
+        return answer
+
+
+async def query_server(
+    deadline: Deadline, name: str, rdtype: str, server: str, port: int = 53, cap: float = 3.0
+) -> Answer:
+    """Ask one named server directly (the authoritative comparison); not through the resolver."""
+    started = time.monotonic()
+    answer = Answer(name=name, rdtype=rdtype, nameserver=_nameserver_text(server, port))
+    request = dns.message.make_query(dns.name.from_text(name), dns.rdatatype.from_text(rdtype))
+    request.flags &= ~dns.flags.RD
+    try:
+        limit = deadline.bound(cap)
+        if limit <= 0:
+            raise TimeoutError("deadline reached")
+        response = await dns.asyncquery.udp(request, server, timeout=limit, port=port)
+        if response.flags & dns.flags.TC:
+            response = await dns.asyncquery.tcp(request, server, timeout=deadline.bound(cap), port=port)
+        rcode = response.rcode()
+        if rcode == dns.rcode.NXDOMAIN:
+            answer.failure = Failure.NXDOMAIN
+        elif rcode != dns.rcode.NOERROR:
+            answer.failure, answer.detail = Failure.SERVFAIL, dns.rcode.to_text(rcode)
+        else:
+            rrset = response.get_rrset(
+                response.answer, dns.name.from_text(name), dns.rdataclass.IN, dns.rdatatype.from_text(rdtype)
+            )
+            if rrset is None:
+                answer.failure = Failure.NO_ANSWER
+            else:
+                answer.rrset = rrset
+                answer.records = [rdata.to_text() for rdata in rrset]
+    except (dns.exception.Timeout, TimeoutError):
+        answer.failure, answer.detail = Failure.DNS_TIMEOUT, "no answer in time"
+    except (dns.exception.DNSException, OSError, ValueError) as exc:
+        answer.failure, answer.detail = Failure.SERVFAIL, _short(exc)
+    answer.duration_ms = (time.monotonic() - started) * 1000.0
+    return answer
+
+
+def _nameserver_text(address: str | None, port: int | None) -> str | None:
+    if address is None:
+        return None
+    port = port or 53
+    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+
+
+def _short(exc: BaseException, limit: int = 200) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _servfail_detail(exc: dns.resolver.NoNameservers) -> str:
+    errors = exc.kwargs.get("errors") or []
+    parts = []
+    for error in errors[:4]:
+        server, _tcp, port, err, response = error
+        if response is not None and hasattr(response, "rcode"):
+            parts.append(f"{server}:{port} answered {dns.rcode.to_text(response.rcode())}")
+        else:
+            parts.append(f"{server}:{port} {err}")
+    return "; ".join(parts) or _short(exc)

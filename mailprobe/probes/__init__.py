@@ -1,0 +1,1 @@
+"""Probes: one module per kind, one signature — (endpoint, address, context) → typed observation."""

@@ -1,0 +1,396 @@
+"""DNS evidence: the one resolver's answers (MX, A/AAAA, SPF, SRV, NS, authoritative MX) as DnsLookups."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+from collections.abc import Iterable
+
+import dns.exception
+import dns.name
+import dns.rdtypes.IN.SRV
+import dns.rdtypes.mxbase
+import dns.rdtypes.txtbase
+import dns.rrset
+
+from mailprobe.evidence import DnsLookup, ErrorFacts, Failure, MxRecord, Role, SrvRecord, Status, check_id
+from mailprobe.net.deadline import Deadline
+from mailprobe.net.resolver import Answer, Resolver, query_server
+
+# RFC 6186 and RFC 8314 (which adds _submissions and prefers implicit TLS): the order clients try them.
+SRV_SERVICES = (
+    "_imaps._tcp",
+    "_imap._tcp",
+    "_pop3s._tcp",
+    "_pop3._tcp",
+    "_submissions._tcp",
+    "_submission._tcp",
+)
+MAX_SANITY_HOSTS = 6
+MAX_NS_LEVELS = 3
+MAX_NS_HOSTS = 4
+MAX_AUTHORITIES = 2
+DNS_PORT = 53
+# Without a public-suffix list, "example.com.cn" would walk up to the registry's "com.cn": these second-level
+# labels under a two-letter country code are registries, not registrants.
+_REGISTRY_SECOND_LEVEL = frozenset({"com", "net", "org", "gov", "edu", "ac", "co"})
+_ABSENT = frozenset({Failure.NXDOMAIN, Failure.NO_ANSWER})
+_DEFAULT_DETAIL = {
+    Failure.NXDOMAIN: "the name does not exist (NXDOMAIN)",
+    Failure.NO_ANSWER: "the name exists but has no record of this type",
+}
+
+
+# --- MX ------------------------------------------------------------------------------------------
+
+
+async def lookup_mx(resolver: Resolver, domain: str) -> DnsLookup:
+    """The domain's MX, sorted by preference then name; a lone `0 .` is a null MX (RFC 7505)."""
+    name = ascii_name(domain)
+    answer = await resolver.query(name, "MX")
+    return _mx_lookup(answer, check_id("dns.mx", name), "mx", _asked(resolver, answer))
+
+
+async def lookup_implicit_mx(resolver: Resolver, domain: str) -> list[DnsLookup]:
+    """The domain's own A and AAAA: where mail goes when it has no MX at all (RFC 5321 §5.1)."""
+    name = ascii_name(domain)
+    a, aaaa = await asyncio.gather(resolver.query(name, "A"), resolver.query(name, "AAAA"))
+    return [
+        _lookup(a, check_id("dns.a", name), "implicit_mx", nameserver=_asked(resolver, a)),
+        _lookup(aaaa, check_id("dns.aaaa", name), "implicit_mx", nameserver=_asked(resolver, aaaa)),
+    ]
+
+
+def _mx_lookup(answer: Answer, check: str, purpose: str, nameserver: str | None) -> DnsLookup:
+    lookup = _lookup(answer, check, purpose, nameserver=nameserver)
+    lookup.mx = _mx_records(answer.rrset)
+    lookup.null_mx = len(lookup.mx) == 1 and lookup.mx[0].preference == 0 and lookup.mx[0].exchange == "."
+    return lookup
+
+
+def _mx_records(rrset: dns.rrset.RRset | None) -> list[MxRecord]:
+    records = [
+        MxRecord(preference=int(rdata.preference), exchange=_host_text(rdata.exchange))
+        for rdata in rrset or []
+        if isinstance(rdata, dns.rdtypes.mxbase.MXBase)
+    ]
+    return sorted(records, key=lambda mx: (mx.preference, mx.exchange))
+
+
+# --- host addresses ------------------------------------------------------------------------------
+
+
+async def lookup_addresses(
+    resolver: Resolver, host: str, role: Role = Role.PROVIDER
+) -> tuple[DnsLookup, DnsLookup]:
+    """A and AAAA of one host, asked together. A host with only one family is normal: the missing one is a
+    SKIP; only a host with neither has both FAIL."""
+    name = ascii_name(host)
+    a, aaaa = await asyncio.gather(resolver.query(name, "A"), resolver.query(name, "AAAA"))
+    one_family = (a.failure is None) != (aaaa.failure is None)
+    absent = Status.SKIP if one_family else Status.FAIL
+    return (
+        _lookup(a, check_id("dns.a", name), "host", role=role, absent=absent, nameserver=_asked(resolver, a)),
+        _lookup(aaaa, check_id("dns.aaaa", name), "host", role=role, absent=absent, nameserver=_asked(resolver, aaaa)),
+    )
+
+
+def addresses_of(lookups: Iterable[DnsLookup]) -> list[str]:
+    """The addresses the lookups found: IPv4 first, then IPv6, each once."""
+    found: dict[str, ipaddress.IPv4Address | ipaddress.IPv6Address] = {}
+    for lookup in lookups:
+        if lookup.status is not Status.PASS or lookup.rdtype not in ("A", "AAAA"):
+            continue
+        for record in lookup.records:
+            try:
+                address = ipaddress.ip_address(record.strip())
+            except ValueError:
+                continue
+            found.setdefault(str(address), address)
+    return sorted(found, key=lambda text: found[text].version)
+
+
+# --- SPF -----------------------------------------------------------------------------------------
+
+
+async def lookup_spf(resolver: Resolver, domain: str) -> DnsLookup:
+    """The domain's SPF record: one is right, several are a permerror (RFC 7208 §4.5), none is absent."""
+    name = ascii_name(domain)
+    answer = await resolver.query(name, "TXT")
+    lookup = _lookup(answer, check_id("dns.spf", name), "spf", nameserver=_asked(resolver, answer))
+    if not answer.ok:
+        return lookup
+    lookup.records = [text for text in _txt_strings(answer.rrset) if _is_spf(text)]
+    if not lookup.records:
+        lookup.status = Status.FAIL
+        lookup.error = ErrorFacts(
+            kind=Failure.NO_ANSWER, stage="resolve", detail=f"{len(answer.records)} TXT record(s), no v=spf1"
+        )
+    elif len(lookup.records) > 1:
+        lookup.status = Status.WARN
+    return lookup
+
+
+def spf_includes(lookup: DnsLookup) -> list[str]:
+    """Domains the SPF record delegates to: `include:` mechanisms and the `redirect=` modifier, in order."""
+    domains: list[str] = []
+    for record in lookup.records:
+        for term in record.split()[1:]:
+            mechanism = term.lstrip("+-~?").lower()
+            for prefix in ("include:", "redirect="):
+                if mechanism.startswith(prefix) and len(mechanism) > len(prefix):
+                    domain = mechanism[len(prefix) :].rstrip(".")
+                    if domain not in domains:
+                        domains.append(domain)
+    return domains
+
+
+def _txt_strings(rrset: dns.rrset.RRset | None) -> list[str]:
+    # One TXT record may be split in 255-byte chunks; SPF reads them joined without spaces (RFC 7208 §3.3).
+    return [
+        b"".join(rdata.strings).decode("utf-8", errors="replace")
+        for rdata in rrset or []
+        if isinstance(rdata, dns.rdtypes.txtbase.TXTBase)
+    ]
+
+
+def _is_spf(text: str) -> bool:
+    version, _, _rest = text.strip().partition(" ")
+    return version.lower() == "v=spf1"
+
+
+# --- SRV (RFC 6186 / 8314) -----------------------------------------------------------------------
+
+
+async def lookup_srv(resolver: Resolver, domain: str) -> list[DnsLookup]:
+    """The mail SRV records; absent ones are normal (SKIP), a target of "." means explicitly disabled."""
+    name = ascii_name(domain)
+    names = [f"{service}.{name}" for service in SRV_SERVICES]
+    answers = await asyncio.gather(*(resolver.query(srv_name, "SRV") for srv_name in names))
+    return [_srv_lookup(resolver, answer) for answer in answers]
+
+
+def _srv_lookup(resolver: Resolver, answer: Answer) -> DnsLookup:
+    lookup = _lookup(
+        answer,
+        check_id("dns.srv", answer.name),
+        "srv",
+        absent=Status.SKIP,
+        nameserver=_asked(resolver, answer),
+    )
+    records = [
+        SrvRecord(
+            priority=int(rdata.priority),
+            weight=int(rdata.weight),
+            port=int(rdata.port),
+            target=_host_text(rdata.target),
+        )
+        for rdata in answer.rrset or []
+        if isinstance(rdata, dns.rdtypes.IN.SRV.SRV)
+    ]
+    # Lowest priority first; within one priority the heavier weight is the likelier choice (RFC 2782).
+    lookup.srv = sorted(records, key=lambda srv: (srv.priority, -srv.weight, srv.target))
+    return lookup
+
+
+# --- is this machine's resolver sane? ------------------------------------------------------------
+
+
+async def resolver_sanity(resolver: Resolver, hosts: list[str]) -> list[DnsLookup]:
+    """A of the providers' well-known hosts: a resolver denying them all is the problem, not the domain."""
+    names = list(dict.fromkeys(ascii_name(host) for host in hosts if host.strip()))[:MAX_SANITY_HOSTS]
+    answers = await asyncio.gather(*(resolver.query(name, "A") for name in names))
+    return [
+        _lookup(
+            answer,
+            check_id("dns.sanity", answer.name),
+            "resolver_sanity",
+            role=Role.BASELINE,
+            nameserver=_asked(resolver, answer),
+        )
+        for answer in answers
+    ]
+
+
+def resolver_is_sane(lookups: Iterable[DnsLookup]) -> bool | None:
+    """True if the resolver answered any well-known host, False if it failed them all, None if none asked."""
+    lookups = list(lookups)
+    if not lookups:
+        return None
+    # NO_ANSWER is an answer too: the resolver knows the name exists.
+    return any(
+        lookup.status is Status.PASS or (lookup.error is not None and lookup.error.kind is Failure.NO_ANSWER)
+        for lookup in lookups
+    )
+
+
+# --- the resolver against the domain's authoritative servers -------------------------------------
+
+
+async def compare_authoritative(
+    resolver: Resolver,
+    deadline: Deadline,
+    domain: str,
+    servers: list[tuple[str, int]] | None = None,
+    *,
+    port: int = DNS_PORT,
+) -> list[DnsLookup]:
+    """The domain's MX asked straight from its name servers (found through the resolver, or `servers`).
+
+    Returns the NS lookup first (unless `servers` was given), then one lookup per server asked. `port` is
+    where the found name servers listen: 53 in the field, another port in the lab.
+    """
+    name = ascii_name(domain)
+    if servers:
+        return await _ask_authorities(deadline, name, servers)
+    ns = await _find_ns(resolver, name)
+    if ns.status is not Status.PASS:
+        return [_could_not_compare(ns, f"no NS record for {name} or its parent zones", None)]
+    addresses = await _ns_addresses(resolver, _ns_hosts(ns))
+    if not addresses:
+        return [_could_not_compare(ns, "none of its name servers has an IPv4 address", Failure.NO_ADDRESS)]
+    asked = await _ask_authorities(deadline, name, [(address, port) for address in addresses])
+    return [ns, *asked]
+
+
+def mx_disagreement(resolver_mx: DnsLookup, authoritative: Iterable[DnsLookup]) -> bool | None:
+    """True if the resolver's MX matches none of the authoritative answers; None if it could not compare."""
+    mine = _mx_view(resolver_mx)
+    theirs = [
+        view
+        for lookup in authoritative
+        if lookup.purpose == "authoritative" and (view := _mx_view(lookup)) is not None
+    ]
+    if mine is None or not theirs:
+        return None
+    # Name servers still synchronising may differ among themselves; matching any one of them is the truth.
+    return mine not in theirs
+
+
+def _mx_view(lookup: DnsLookup) -> tuple[str, frozenset[tuple[int, str]]] | None:
+    if lookup.status is Status.PASS:
+        return "mx", frozenset((mx.preference, mx.exchange) for mx in lookup.mx)
+    if lookup.error is not None and lookup.error.kind in _ABSENT:
+        return lookup.error.kind.value, frozenset()
+    return None
+
+
+async def _find_ns(resolver: Resolver, name: str) -> DnsLookup:
+    answer: Answer | None = None
+    for zone in zone_candidates(name):
+        answer = await resolver.query(zone, "NS")
+        if answer.failure not in _ABSENT:
+            break
+    assert answer is not None  # zone_candidates always holds the name itself
+    return _lookup(answer, check_id("dns.ns", name), "ns", nameserver=_asked(resolver, answer))
+
+
+def zone_candidates(name: str) -> list[str]:
+    """The name, then its parents, up to MAX_NS_LEVELS names and never above the registrable level."""
+    labels = name.split(".")
+    floor = min(len(labels), _registrable_labels(labels))
+    return [".".join(labels[start:]) for start in range(len(labels) - floor + 1)][:MAX_NS_LEVELS]
+
+
+def _registrable_labels(labels: list[str]) -> int:
+    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _REGISTRY_SECOND_LEVEL:
+        return 3
+    return 2
+
+
+def _ns_hosts(ns: DnsLookup) -> list[str]:
+    return sorted({record.strip().rstrip(".").lower() for record in ns.records if record.strip(" .")})
+
+
+async def _ns_addresses(resolver: Resolver, hosts: list[str]) -> list[str]:
+    answers = await asyncio.gather(*(resolver.query(host, "A") for host in hosts[:MAX_NS_HOSTS]))
+    addresses = addresses_of(
+        _lookup(answer, check_id("dns.a", answer.name), "ns") for answer in answers if answer.ok
+    )
+    return addresses[:MAX_AUTHORITIES]
+
+
+async def _ask_authorities(deadline: Deadline, name: str, servers: list[tuple[str, int]]) -> list[DnsLookup]:
+    unique = list(dict.fromkeys(servers))
+    answers = await asyncio.gather(
+        *(query_server(deadline, name, "MX", address, port) for address, port in unique)
+    )
+    return [
+        _mx_lookup(answer, check_id("dns.authoritative", name, answer.nameserver), "authoritative", None)
+        for answer in answers
+    ]
+
+
+def _could_not_compare(ns: DnsLookup, reason: str, kind: Failure | None) -> DnsLookup:
+    cause = ns.error.kind if ns.error is not None else Failure.NO_ANSWER
+    detail = f"could not compare: {reason}"
+    if ns.error is not None and ns.error.detail:
+        detail = f"{detail} ({ns.error.detail})"
+    error = ErrorFacts(kind=kind or cause, stage="resolve", detail=detail)
+    # An optional comparison that could not be made is "not tested" (skip), not a failure of the domain.
+    return ns.model_copy(update={"status": Status.SKIP, "error": error})
+
+
+# --- shared --------------------------------------------------------------------------------------
+
+
+def _lookup(
+    answer: Answer,
+    check: str,
+    purpose: str,
+    *,
+    role: Role = Role.PROVIDER,
+    absent: Status = Status.FAIL,
+    nameserver: str | None = None,
+) -> DnsLookup:
+    """One answer as evidence: PASS answered, `absent` for NXDOMAIN / no answer, ERROR for could-not-ask."""
+    return DnsLookup(
+        id=check,
+        target=answer.name,
+        name=answer.name,
+        rdtype=answer.rdtype,
+        purpose=purpose,
+        role=role,
+        status=_status(answer.failure, absent),
+        duration_ms=answer.duration_ms,
+        nameserver=answer.nameserver or nameserver,
+        records=list(answer.records),
+        ttl=answer.ttl,
+        error=_error(answer),
+    )
+
+
+def _status(failure: Failure | None, absent: Status) -> Status:
+    if failure is None:
+        return Status.PASS
+    # SERVFAIL, a timeout or no resolver say nothing about the record: "could not test", never "absent".
+    return absent if failure in _ABSENT else Status.ERROR
+
+
+def _error(answer: Answer) -> ErrorFacts | None:
+    if answer.failure is None:
+        return None
+    detail = answer.detail or _DEFAULT_DETAIL.get(answer.failure, "")
+    return ErrorFacts(kind=answer.failure, stage="resolve", detail=detail)
+
+
+def _asked(resolver: Resolver, answer: Answer) -> str | None:
+    """Who was asked, for answers that do not say who answered (NXDOMAIN, timeouts)."""
+    if answer.nameserver is not None:
+        return answer.nameserver
+    return ", ".join(resolver.nameservers) or None
+
+
+def ascii_name(name: str) -> str:
+    """Lower-case ASCII (IDNA) form without the trailing dot, as asked and as used in check ids."""
+    text = name.strip().rstrip(".")
+    if not text:
+        return ""
+    try:
+        return dns.name.from_text(text).to_text(omit_final_dot=True).lower()
+    except (dns.exception.DNSException, ValueError):
+        return text.lower()  # the resolver will report the bad name as its own failure
+
+
+def _host_text(name: dns.name.Name) -> str:
+    return "." if name == dns.name.root else name.to_text(omit_final_dot=True).lower()

@@ -1,0 +1,250 @@
+"""Provider profiles: the model, loading and validating providers/*.toml, and recognising a provider by MX."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Iterable
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from mailprobe.causes import Cause
+from mailprobe.errors import UsageError
+from mailprobe.evidence import Expect, TlsMode
+from mailprobe.lang import Lang
+
+PROVIDERS_DIR_ENV = "MAILPROBE_PROVIDERS_DIR"
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+
+
+class LocalText(BaseModel):
+    """A text in our three languages."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    en: str
+    zh_hans: str = Field(alias="zh-Hans")
+    zh_hant: str = Field(alias="zh-Hant")
+
+    def get(self, lang: Lang) -> str:
+        return {"en": self.en, "zh-Hans": self.zh_hans, "zh-Hant": self.zh_hant}[lang]
+
+
+class ServerSpec(BaseModel):
+    """An IMAP / POP3 / SMTP server of the provider. `{domain}` in host stands for the mailbox's domain."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    protocol: Literal["imap", "pop3", "smtp"]
+    host: str
+    port: int = Field(ge=1, le=65535)
+    tls: TlsMode
+    expect: Expect = Expect.REQUIRED
+    label: str = ""  # "overseas", "hangzhou", "legacy", "backup"
+    probe: bool = True  # false: shown by `settings`, never contacted
+    note: str = ""
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        value = value.strip().lower().rstrip(".")
+        if not re.fullmatch(r"[a-z0-9{}.-]+", value) or value.count("{") != value.count("}"):
+            raise ValueError(f"'{value}' is not a host name")
+        if "{" in value and "{domain}" not in value:
+            raise ValueError("the only placeholder a host may hold is {domain}")
+        return value
+
+    def host_for(self, domain: str) -> str:
+        return self.host.replace("{domain}", domain)
+
+
+class ReplyPattern(BaseModel):
+    """A server reply the provider is known to give, and the cause it means (for the login probe)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pattern: str
+    cause: Cause
+    protocols: list[Literal["imap", "pop3", "smtp", "web"]] = Field(default_factory=list)  # empty: any
+    source: str = ""
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from None
+        return value
+
+
+class Remedy(BaseModel):
+    """A provider-specific remedy for one cause, citing the article section it extends."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cause: Cause
+    section: str = Field(pattern=r"^[2-5](\.\d)?$")
+    text: LocalText
+
+
+class Profile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    names: LocalText
+    mx_patterns: list[str] = Field(default_factory=list)
+    webmail: list[str] = Field(default_factory=list)
+    admin_url: str | None = None
+    servers: list[ServerSpec] = Field(default_factory=list)
+    login_name: Literal["address", "local_part"] = "address"
+    spf_include: list[str] = Field(default_factory=list)
+    baseline: bool = False  # may stand as the "other provider" when telling your network from their server
+    replies: list[ReplyPattern] = Field(default_factory=list)
+    remedies: list[Remedy] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list)
+    source_file: str = Field(default="", exclude=True)
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not _ID.match(value):
+            raise ValueError("ids are lower-case letters, digits, '-' or '_' (at most 32)")
+        return value
+
+    @field_validator("mx_patterns")
+    @classmethod
+    def _patterns(cls, values: list[str]) -> list[str]:
+        for value in values:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"'{value}' is not a regular expression: {exc}") from None
+        return values
+
+    @field_validator("webmail")
+    @classmethod
+    def _urls(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not re.match(r"^https?://[a-z0-9{}.-]+(:\d+)?(/|$)", value, re.IGNORECASE):
+                raise ValueError(f"'{value}' is not an http(s) URL")
+        return values
+
+    @model_validator(mode="after")
+    def _has_something(self) -> Profile:
+        if not self.servers and not self.webmail:
+            raise ValueError("a profile needs at least one server or webmail URL")
+        return self
+
+    @cached_property
+    def _mx_regexes(self) -> list[re.Pattern[str]]:
+        return [re.compile(p, re.IGNORECASE) for p in self.mx_patterns]
+
+    def matches_mx(self, exchange: str) -> bool:
+        host = exchange.rstrip(".").lower()
+        return any(regex.search(host) or regex.search(host + ".") for regex in self._mx_regexes)
+
+    def name(self, lang: Lang) -> str:
+        return self.names.get(lang)
+
+    def well_known_hosts(self) -> list[str]:
+        """The provider's own fixed host names (no {domain}): a working resolver must know them."""
+        hosts: list[str] = []
+        for url in self.webmail:
+            host = _url_host(url)
+            if host and "{" not in host and host not in hosts:
+                hosts.append(host)
+        for server in self.servers:
+            if "{" not in server.host and server.host not in hosts and not server.label:
+                hosts.append(server.host)
+        return hosts
+
+    def remedies_for(self, cause: Cause) -> list[Remedy]:
+        return [r for r in self.remedies if r.cause == cause]
+
+
+def _url_host(url: str) -> str | None:
+    match = re.match(r"^https?://([^/:?#]+)", url, re.IGNORECASE)
+    return match.group(1).lower() if match else None
+
+
+class ProfileSet:
+    """All loaded profiles, in a stable order (built-in first, then user overrides by id)."""
+
+    def __init__(self, profiles: Iterable[Profile]) -> None:
+        self._by_id: dict[str, Profile] = {}
+        for profile in profiles:
+            self._by_id[profile.id] = profile
+
+    def all(self) -> list[Profile]:
+        return sorted(self._by_id.values(), key=lambda p: p.id)
+
+    def get(self, profile_id: str) -> Profile | None:
+        return self._by_id.get(profile_id)
+
+    def require(self, profile_id: str) -> Profile:
+        profile = self.get(profile_id)
+        if profile is None:
+            known = ", ".join(p.id for p in self.all())
+            raise UsageError(f"unknown provider '{profile_id}' (known: {known})")
+        return profile
+
+    def recognise(self, mx_hosts: Iterable[str]) -> Profile | None:
+        """The profile whose MX patterns match the most preferred exchanger that any profile matches."""
+        for host in mx_hosts:
+            for profile in self.all():
+                if profile.matches_mx(host):
+                    return profile
+        return None
+
+
+def load_profile_file(path: Path) -> Profile:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"provider profile {path}: cannot read it ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"provider profile {path}: not valid TOML ({exc})") from None
+    return _validate(data, str(path))
+
+
+def _validate(data: dict[str, object], where: str) -> Profile:
+    try:
+        profile = Profile.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise UsageError(f"provider profile {where}: field '{field}': {first['msg']}{more}") from None
+    profile.source_file = where
+    return profile
+
+
+def builtin_profiles() -> list[Profile]:
+    folder = resources.files("mailprobe.providers")
+    profiles = []
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            with resources.as_file(entry) as path:
+                profiles.append(load_profile_file(Path(path)))
+    return profiles
+
+
+def load_profiles(extra_dir: str | os.PathLike[str] | None = None) -> ProfileSet:
+    """Built-in profiles, then those of `--providers-dir` / MAILPROBE_PROVIDERS_DIR, which override by id."""
+    profiles = builtin_profiles()
+    folder = extra_dir if extra_dir is not None else os.environ.get(PROVIDERS_DIR_ENV) or None
+    if folder is not None:
+        path = Path(folder)
+        if not path.is_dir():
+            raise UsageError(f"providers directory '{folder}' does not exist or is not a directory")
+        files = sorted(path.glob("*.toml"))
+        if not files:
+            raise UsageError(f"providers directory '{folder}' holds no *.toml profile")
+        profiles.extend(load_profile_file(p) for p in files)
+    return ProfileSet(profiles)

@@ -1,0 +1,1 @@
+"""Renderers: one function each, Report → str. They format; they never decide."""

@@ -1,0 +1,58 @@
+"""Client settings as text or JSON: the hosts, ports, TLS and login name a mail client needs (article 4.2)."""
+
+from __future__ import annotations
+
+import json
+
+from mailprobe.clientsettings import ClientSettings
+from mailprobe.lang import Lang
+from mailprobe.locales.messages import t
+from mailprobe.profiles import ServerSpec
+
+_TLS_PORT_WORDS = {
+    "implicit": "settings.tls.implicit", "starttls": "settings.tls.starttls", "plain": "settings.tls.plain",
+}
+
+
+def render_settings(found: ClientSettings, lang: Lang, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(_as_dict(found), indent=2, ensure_ascii=False)
+    if found.profile is None:
+        mx = ", ".join(r.exchange for r in found.mx.mx) if found.mx and found.mx.mx else "-"
+        return t("settings.unknown", lang, domain=found.target.domain, mx=mx)
+    lines = [
+        t("settings.title", lang, address=found.target.address, provider=found.profile.name(lang)),
+        f"  {t('settings.login_name', lang)}: {found.login_name}",
+    ]
+    for url in found.profile.webmail:
+        lines.append(f"  {t('service.web', lang)}: {url.replace('{domain}', found.target.domain_ascii)}")
+    for server in found.servers:
+        lines.append("  " + _server_line(server, lang))
+    lines.append(t("settings.password_note", lang))
+    lines.append(t("settings.keep_note", lang))
+    return "\n".join(lines)
+
+
+def _server_line(server: ServerSpec, lang: Lang) -> str:
+    service = t(f"service.{server.protocol}", lang)
+    tls = t(_TLS_PORT_WORDS[server.tls.value], lang)
+    label = f" [{server.label}]" if server.label else ""
+    note = f" ({t('settings.alternate', lang)})" if server.expect.value == "candidate" else ""
+    return f"{service:<5} {server.host}:{server.port}  {tls}{label}{note}"
+
+
+def _as_dict(found: ClientSettings) -> dict[str, object]:
+    return {
+        "address": found.target.address,
+        "domain_ascii": found.target.domain_ascii,
+        "provider": found.profile.id if found.profile else None,
+        "matched_by": found.matched_by,
+        "login_name": found.login_name,
+        "webmail": [u.replace("{domain}", found.target.domain_ascii) for u in found.profile.webmail]
+        if found.profile else [],
+        "servers": [
+            {"protocol": s.protocol, "host": s.host, "port": s.port, "tls": s.tls.value,
+             "label": s.label, "alternate": s.expect.value == "candidate"}
+            for s in found.servers
+        ],
+    }

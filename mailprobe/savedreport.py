@@ -1,0 +1,46 @@
+"""Reading a saved JSON report back (for `explain`): one report or an array, unknown fields ignored."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import ValidationError
+
+from mailprobe.errors import UsageError
+from mailprobe.report import SCHEMA_VERSION, Report
+
+MAX_REPORT_BYTES = 64 * 1024 * 1024
+
+
+def load_reports(path: str) -> list[Report]:
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_REPORT_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"cannot read '{path}': {exc.strerror or exc}") from None
+    if len(raw) > MAX_REPORT_BYTES:
+        raise UsageError(f"'{path}' is too large to be a mailprobe report")
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UsageError(f"'{path}' is not JSON ({exc})") from None
+    items = data if isinstance(data, list) else [data]
+    if not items:
+        raise UsageError(f"'{path}' holds no report")
+    return [_one(item, path, index) for index, item in enumerate(items)]
+
+
+def _one(item: Any, path: str, index: int) -> Report:
+    where = f"'{path}'" if index == 0 else f"'{path}' (report {index + 1})"
+    if not isinstance(item, dict) or "schema_version" not in item:
+        raise UsageError(f"{where} is not a mailprobe report (no schema_version)")
+    version = item.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise UsageError(f"{where} has schema_version {version!r}; this mailprobe reads {SCHEMA_VERSION}")
+    try:
+        return Report.model_validate(item)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise UsageError(f"{where} is not a valid mailprobe report: field '{field}': {first['msg']}") from None

@@ -1,0 +1,1 @@
+"""Provider profile data files; shipped inside the wheel as mailprobe.providers."""

@@ -1,0 +1,1 @@
+"""Tests of the diagnosis: rules, ranking and the cause catalogue."""
