@@ -9,6 +9,7 @@ from mailprobe.causes import Cause
 from mailprobe.diagnosis.facts import (
     DNS_FAILURES,
     Facts,
+    Service,
     ServiceResult,
     connected,
     failed_on_path,
@@ -167,7 +168,7 @@ def service_failures(facts: Facts) -> list[Finding]:
         return []  # nothing_answers speaks for this case
     findings: list[Finding] = []
     for service in facts.provider_services:
-        if not service.failed or _tls_verify_only(service):
+        if not service.failed or _tls_verify_only(service) or _browser_only(service):
             continue
         finding = _judge_service(facts, service)
         if finding is not None:
@@ -205,6 +206,17 @@ def _tls_verify_only(service: ServiceResult) -> bool:
     return all(o.error is not None and o.error.kind == Failure.TLS_VERIFY for o in service.failed)
 
 
+def _browser_only(service: ServiceResult) -> bool:
+    """Webmail that answers but in ways only browsers trip over: browser_compatibility speaks for it."""
+    return all(
+        isinstance(o, WebVisit) and (
+            o.legacy_tls_only
+            or (o.error is not None and o.error.kind in (Failure.REDIRECT_LOOP, Failure.TOO_MANY_REDIRECTS))
+        )
+        for o in service.failed
+    )
+
+
 def _user_baseline_all_failed(facts: Facts) -> bool:
     tested = [o for o in facts.baseline_tested if o.provider_id == "user"]
     return bool(tested) and all(o.status == Status.FAIL for o in tested)
@@ -230,8 +242,10 @@ def certificate_problems(facts: Facts) -> list[Finding]:
     if cert is not None:
         params["not_after"] = cert.not_after.date().isoformat()
         params["not_before"] = cert.not_before.date().isoformat()
-    return [Finding(cause=Cause.TLS_CERTIFICATE_PROBLEM, severity="critical",
-                    confidence=0.9 if variant != "other" else 0.7,
+    confidence = 0.9 if variant != "other" else 0.7
+    if variant == "not_yet_valid" and _clock_suspect(facts):
+        confidence = 0.5  # clock_off names the likelier cause: our clock, not their certificate
+    return [Finding(cause=Cause.TLS_CERTIFICATE_PROBLEM, severity="critical", confidence=confidence,
                     evidence=[o.id for o in failing], variant=variant, params=params)]
 
 
@@ -265,24 +279,46 @@ def _expiring(facts: Facts) -> list[Finding]:
 
 def clock_off(facts: Facts) -> list[Finding]:
     """The local clock disagrees with the servers' Date headers, or certificates are 'not yet valid' here."""
-    dated = [o for o in facts.web if o.clock_offset_s is not None and o.address is not None]
-    offsets = [o.clock_offset_s for o in dated if o.clock_offset_s is not None]
-    not_yet = [o for o in facts.tls_observations if o.tls is not None and o.tls.verify_error == "not_yet_valid"]
-    if offsets:
-        median = statistics.median(offsets)
-        agree = [abs(x - median) <= CLOCK_AGREE_S for x in offsets]
-        if abs(median) > CLOCK_SKEW_S and all(agree):
+    dated = _dated(facts)
+    not_yet = _not_yet_valid(facts)
+    median = _median_offset(facts)
+    if median is not None and abs(median) > CLOCK_SKEW_S:
+        offsets = [o.clock_offset_s for o in dated if o.clock_offset_s is not None]
+        if all(abs(x - median) <= CLOCK_AGREE_S for x in offsets):
             severity: Severity = "critical" if not_yet else "warning"
             return [Finding(cause=Cause.CLOCK_SKEW, severity=severity, confidence=0.85,
                             evidence=[o.id for o in dated] + [o.id for o in not_yet], variant="date_header",
                             params={"offset_s": round(median), "offset_min": round(median / 60)})]
-    if not_yet:
-        verified = [o for o in facts.tls_observations if o.tls is not None and o.tls.verified]
-        if verified or len(not_yet) > 1:
-            return [Finding(cause=Cause.CLOCK_SKEW, severity="critical", confidence=0.6,
-                            evidence=[o.id for o in not_yet], variant="not_yet_valid",
-                            params={"host": not_yet[0].host})]
+    if _clock_suspect(facts):
+        return [Finding(cause=Cause.CLOCK_SKEW, severity="critical", confidence=0.8,
+                        evidence=[o.id for o in not_yet], variant="not_yet_valid",
+                        params={"host": not_yet[0].host})]
     return []
+
+
+def _dated(facts: Facts) -> list[WebVisit]:
+    return [o for o in facts.web if o.clock_offset_s is not None and o.address is not None]
+
+
+def _median_offset(facts: Facts) -> float | None:
+    offsets = [o.clock_offset_s for o in _dated(facts) if o.clock_offset_s is not None]
+    return statistics.median(offsets) if offsets else None
+
+
+def _not_yet_valid(facts: Facts) -> list[Service]:
+    return [o for o in facts.tls_observations if o.tls is not None and o.tls.verify_error == "not_yet_valid"]
+
+
+def _clock_suspect(facts: Facts) -> bool:
+    """A slow local clock shows only in freshly issued certificates: one 'not yet valid' while others verify.
+    A server Date that agrees with our clock clears it."""
+    if not _not_yet_valid(facts):
+        return False
+    median = _median_offset(facts)
+    if median is not None and abs(median) <= CLOCK_AGREE_S:
+        return False
+    verified = [o for o in facts.tls_observations if o.tls is not None and o.tls.verified]
+    return bool(verified) or len(_not_yet_valid(facts)) > 1
 
 
 def webmail_unusable_in_browsers(facts: Facts) -> list[Finding]:

@@ -114,15 +114,16 @@ def addresses_of(lookups: Iterable[DnsLookup]) -> list[str]:
 
 
 async def lookup_spf(resolver: Resolver, domain: str) -> DnsLookup:
-    """The domain's SPF record: one is right, several are a permerror (RFC 7208 §4.5), none is absent."""
+    """The domain's SPF record: one is right, several are a permerror (RFC 7208 §4.5). None is only noted
+    (SKIP): SPF concerns outgoing mail's reputation, never whether a mailbox can log in."""
     name = ascii_name(domain)
     answer = await resolver.query(name, "TXT")
-    lookup = _lookup(answer, check_id("dns.spf", name), "spf", nameserver=_asked(resolver, answer))
+    lookup = _lookup(answer, check_id("dns.spf", name), "spf", absent=Status.SKIP, nameserver=_asked(resolver, answer))
     if not answer.ok:
         return lookup
     lookup.records = [text for text in _txt_strings(answer.rrset) if _is_spf(text)]
     if not lookup.records:
-        lookup.status = Status.FAIL
+        lookup.status = Status.SKIP
         lookup.error = ErrorFacts(
             kind=Failure.NO_ANSWER, stage="resolve", detail=f"{len(answer.records)} TXT record(s), no v=spf1"
         )

@@ -56,7 +56,8 @@ def _cause(
     section = t("source.section", lang, section=entry.section)
     color = "red" if entry.severity == "critical" else "yellow"
     head = paint(color, f"{index}. {entry.cause}") + f"  ({severity}, {likely}, {section})"
-    lines = [head, *_wrap(entry.summary, "   ")]
+    # The first cause's summary is already the verdict line: say what the cause means instead.
+    lines = [head, *_wrap(_explanation(entry, lang) if index == 1 else entry.summary, "   ")]
     evidence = [by_id[e] for e in entry.evidence if e in by_id]
     if evidence:
         lines.append(f"   {t('heading.evidence', lang)}:")
@@ -74,14 +75,24 @@ def _cause(
     return lines
 
 
+def _explanation(entry: DiagnosisEntry, lang: Lang) -> str:
+    from mailprobe.causes import Cause
+    from mailprobe.diagnosis.catalogue import explanation
+
+    try:
+        return explanation(Cause(entry.cause), lang)
+    except ValueError:
+        return entry.summary  # a cause from a newer mailprobe
+
+
 def _checks(checks: list[CheckResult], lang: Lang, paint: _Paint, verbose: bool) -> list[str]:
     shown = [c for c in checks if verbose or c.status != "skip"]
     hidden = len(checks) - len(shown)
     width = min(max((_width(c.id) for c in shown), default=10), 58)
     lines = []
     for check in shown:
-        status = t(f"check.{check.status}", lang)
-        mark = paint(_CHECK_COLOR.get(check.status, "dim"), f"{_CHECK_MARK.get(check.status, '?')} {status:<5}")
+        status = _pad(t(f"check.{check.status}", lang), 5)
+        mark = paint(_CHECK_COLOR.get(check.status, "dim"), f"{_CHECK_MARK.get(check.status, '?')} {status}")
         ms = t("unit.ms", lang, n=round(check.duration_ms))
         lines.append(f"  {mark} {_pad(check.id, width)} {ms:>8}  {check.summary}")
     if hidden:

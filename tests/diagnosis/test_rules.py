@@ -1,0 +1,159 @@
+"""Rules on hand-made evidence: each rule alone, ranking, and what must never become a cause."""
+
+from __future__ import annotations
+
+import random
+
+from mailprobe.address import parse_address
+from mailprobe.causes import Cause
+from mailprobe.diagnosis.diagnose import diagnose
+from mailprobe.diagnosis.facts import Facts
+from mailprobe.diagnosis.finding import Finding
+from mailprobe.diagnosis.rank import rank
+from mailprobe.diagnosis.rules import mx_missing, resolver_failing, service_failures
+from mailprobe.engine import Evidence
+from mailprobe.evidence import (
+    DnsLookup,
+    ErrorFacts,
+    Expect,
+    Failure,
+    MailSession,
+    MxRecord,
+    Observation,
+    Reachability,
+    Role,
+    Status,
+    TlsMode,
+)
+from mailprobe.plan import Plan
+from mailprobe.profiles import load_profiles
+
+TARGET = parse_address("user@example.com")
+
+
+def evidence(*observations: Observation, provider: str | None = "qq") -> Evidence:
+    profile = load_profiles().get(provider) if provider else None
+    return Evidence(target=TARGET, plan=Plan(profile, "mx" if profile else "generic"), observations=list(observations))
+
+
+def mx_ok() -> DnsLookup:
+    return DnsLookup(id="dns.mx/example.com", target="example.com", status=Status.PASS, name="example.com",
+                     rdtype="MX", purpose="mx", mx=[MxRecord(preference=5, exchange="mxbiz1.qq.com")])
+
+
+def mx_failed(kind: Failure) -> DnsLookup:
+    status = Status.ERROR if kind in (Failure.SERVFAIL, Failure.DNS_TIMEOUT) else Status.FAIL
+    return DnsLookup(id="dns.mx/example.com", target="example.com", status=status, name="example.com",
+                     rdtype="MX", purpose="mx", error=ErrorFacts(kind=kind, stage="resolve"))
+
+
+def session(address: str, status: Status = Status.PASS, error: Failure | None = None, stage: str = "connect",
+            expect: Expect = Expect.REQUIRED, port: int = 993) -> MailSession:
+    connected = error is None or stage != "connect"
+    return MailSession(
+        id=f"imap.{port}/imap.exmail.qq.com/{address}", kind="imap", target=f"imap.exmail.qq.com:{port}",
+        address=address, status=status, host="imap.exmail.qq.com", port=port, tls_mode=TlsMode.IMPLICIT,
+        expect=expect, connect_ms=3.0 if connected else None,
+        error=ErrorFacts(kind=error, stage=stage) if error else None,
+    )
+
+
+def baseline(status: Status, port: int = 993) -> Reachability:
+    return Reachability(
+        id=f"baseline.imap.{port}/imap.qiye.163.com/127.0.0.12", target=f"imap.qiye.163.com:{port}",
+        address="127.0.0.12", status=status, role=Role.BASELINE, host="imap.qiye.163.com", port=port,
+        service="imap", provider_id="netease", connect_ms=2.0 if status == Status.PASS else None,
+        error=None if status == Status.PASS else ErrorFacts(kind=Failure.REFUSED, stage="connect"),
+    )
+
+
+def test_healthy_evidence_gives_an_empty_diagnosis() -> None:
+    assert diagnose(evidence(mx_ok(), session("127.0.0.11"), baseline(Status.PASS))) == []
+
+
+def test_resolver_timeout_alone_is_a_dns_problem() -> None:
+    (finding,) = resolver_failing(Facts(evidence(mx_failed(Failure.DNS_TIMEOUT))))
+
+    assert (finding.cause, finding.variant) == (Cause.DNS_RESOLUTION_PROBLEM, "timeout")
+
+
+def test_null_mx_is_not_configured() -> None:
+    null = mx_ok().model_copy(update={"mx": [MxRecord(preference=0, exchange="")], "null_mx": True})
+
+    (finding,) = mx_missing(Facts(evidence(null)))
+
+    assert (finding.cause, finding.variant) == (Cause.MX_NOT_CONFIGURED, "null_mx")
+
+
+def test_refused_port_with_baseline_answering_is_their_outage() -> None:
+    facts = Facts(evidence(mx_ok(), session("127.0.0.11", Status.FAIL, Failure.REFUSED), baseline(Status.PASS)))
+
+    (finding,) = service_failures(facts)
+
+    assert (finding.cause, finding.variant, finding.severity) == (Cause.SERVER_OUTAGE, "service_down", "critical")
+    assert "baseline.imap.993/imap.qiye.163.com/127.0.0.12" in finding.evidence
+
+
+def test_refused_port_with_baseline_refused_too_is_a_blocked_port() -> None:
+    facts = Facts(evidence(
+        mx_ok(), session("127.0.0.11", Status.FAIL, Failure.REFUSED), baseline(Status.FAIL),
+        session("127.0.0.11", port=465),  # something else answers: the network itself is up
+    ))
+
+    (finding,) = service_failures(facts)
+
+    assert (finding.cause, finding.variant) == (Cause.NETWORK_PROBLEM, "port_blocked")
+
+
+def test_one_of_two_addresses_failing_is_a_degraded_service_warning() -> None:
+    found = diagnose(evidence(
+        mx_ok(), session("127.0.0.11"), session("127.0.0.21", Status.FAIL, Failure.TIMEOUT), baseline(Status.PASS)
+    ))
+
+    assert [(f.cause, f.variant, f.severity) for f in found] == [(Cause.SERVER_OUTAGE, "partial", "warning")]
+
+
+def test_optional_port_failing_is_only_a_warning() -> None:
+    found = diagnose(evidence(
+        mx_ok(), session("127.0.0.11"),
+        session("127.0.0.11", Status.FAIL, Failure.REFUSED, expect=Expect.OPTIONAL, port=143),
+        baseline(Status.PASS, port=143),
+    ))
+
+    assert [(f.cause, f.severity) for f in found] == [(Cause.SERVER_OUTAGE, "warning")]
+
+
+def test_ipv6_without_a_route_here_is_not_a_fault_when_ipv4_works() -> None:
+    assert diagnose(evidence(mx_ok(), session("127.0.0.11"), session("::1", Status.FAIL, Failure.UNREACHABLE))) == []
+
+
+def test_a_guessed_candidate_host_that_is_absent_is_never_a_cause() -> None:
+    guess = session("127.0.0.11", Status.SKIP, Failure.REFUSED, expect=Expect.CANDIDATE, port=587)
+
+    assert diagnose(evidence(mx_ok(), session("127.0.0.11"), guess)) == []
+
+
+def test_could_not_test_is_never_a_cause_by_itself() -> None:
+    untested = session("127.0.0.11", Status.ERROR, Failure.TIMEOUT, stage="deadline")
+    unresolved_baseline = baseline(Status.ERROR)
+
+    assert diagnose(evidence(mx_ok(), untested, unresolved_baseline)) == []
+
+
+def test_ranking_is_deterministic_whatever_order_the_rules_find_things_in() -> None:
+    findings = [
+        Finding(cause=Cause.CLOCK_SKEW, severity="warning", confidence=0.85),
+        Finding(cause=Cause.SERVER_OUTAGE, severity="critical", confidence=0.6, evidence=["a"]),
+        Finding(cause=Cause.SERVER_OUTAGE, severity="critical", confidence=0.9, evidence=["b"]),
+        Finding(cause=Cause.NETWORK_PROBLEM, severity="critical", confidence=0.6),
+        Finding(cause=Cause.TLS_CERTIFICATE_PROBLEM, severity="warning", confidence=0.85),
+    ]
+    expected = rank(findings)
+    for seed in range(10):
+        shuffled = findings[:]
+        random.Random(seed).shuffle(shuffled)
+        assert rank(shuffled) == expected
+    assert [f.cause for f in expected] == [
+        Cause.SERVER_OUTAGE, Cause.NETWORK_PROBLEM, Cause.TLS_CERTIFICATE_PROBLEM, Cause.CLOCK_SKEW,
+    ]
+    assert expected[0].confidence == 0.9 and expected[0].evidence == ["b", "a"]
