@@ -44,6 +44,26 @@ class TlsSettings:
 
     @cached_property
     def _verified(self) -> ssl.SSLContext:
+        return self._new_verified()
+
+    def unverified_context(self) -> ssl.SSLContext:
+        """For collecting certificate facts after a verification failure; never for judging."""
+        return self._unverified
+
+    @cached_property
+    def _unverified(self) -> ssl.SSLContext:
+        return _new_unverified()
+
+    def http_context(self, verify: bool = True) -> ssl.SSLContext:
+        """A new context for HTTP alone, verifying (with --ca-file) or not; built afresh on every call.
+
+        httpcore writes ALPN ("http/1.1") into the context it is handed, and the shared contexts above also
+        serve the IMAP / POP3 / SMTP probes, whose servers must not be offered HTTP. Building a verifying
+        context loads the trust store (tens of milliseconds): callers keep theirs for a whole visit.
+        """
+        return self._new_verified() if verify else _new_unverified()
+
+    def _new_verified(self) -> ssl.SSLContext:
         context = ssl.create_default_context()
         if self.ca_file is not None:
             try:
@@ -52,17 +72,6 @@ class TlsSettings:
                 raise UsageError(f"--ca-file '{self.ca_file}' does not exist") from None
             except (ssl.SSLError, OSError, ValueError) as exc:
                 raise UsageError(f"--ca-file '{self.ca_file}' is not a PEM CA bundle ({exc})") from None
-        return context
-
-    def unverified_context(self) -> ssl.SSLContext:
-        """For collecting certificate facts after a verification failure; never for judging."""
-        return self._unverified
-
-    @cached_property
-    def _unverified(self) -> ssl.SSLContext:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
         return context
 
     def legacy_context(self) -> ssl.SSLContext:
@@ -77,6 +86,13 @@ class TlsSettings:
         except (ValueError, ssl.SSLError):
             pass
         return context
+
+
+def _new_unverified() -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 def verify_error_of(exc: ssl.SSLCertVerificationError) -> VerifyError:
