@@ -32,6 +32,8 @@ class CheckOptions:
     no_baseline: bool = False
     authoritative: list[tuple[str, int]] | None = None
     lang: Lang = "en"
+    # When the user's clock started: the CLI passes its own start so --timeout bounds the whole command.
+    started: float | None = None
     profiles: ProfileSet | None = field(default=None, repr=False)
 
     def load_profiles(self) -> ProfileSet:
@@ -53,7 +55,7 @@ async def run_check(address: str, options: CheckOptions | None = None) -> Report
     tls.validate()
     started_at = datetime.now(UTC)
     started = time.monotonic()
-    deadline = Deadline(options.timeout)
+    deadline = Deadline(options.timeout, options.started)
     ctx = ProbeContext(deadline=deadline, tls=tls, resolver=Resolver(deadline, options.nameservers))
     engine_options = EngineOptions(
         forced_provider=options.provider,

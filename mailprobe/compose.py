@@ -15,6 +15,7 @@ from mailprobe.evidence import DnsLookup, MailSession, Observation, Reachability
 from mailprobe.lang import Lang
 from mailprobe.profiles import Profile, ProfileSet
 from mailprobe.report import (
+    SCHEMA_VERSION,
     CheckResult,
     DiagnosisEntry,
     ProviderInfo,
@@ -37,6 +38,7 @@ def compose(
 ) -> Report:
     profile = evidence.plan.profile
     return Report(
+        schema_version=SCHEMA_VERSION,
         tool=ToolInfo(version=__version__),
         address=evidence.target.address,
         domain=evidence.target.domain,

@@ -43,6 +43,8 @@ ObservationT = TypeVar("ObservationT", bound=Observation)
 MAX_ADDRESSES_PER_FAMILY = 2
 # How long, once the main probes are done, the auxiliary comparison may still run.
 AUX_GRACE_S = 0.3
+# How long cancelled probes get to unwind (close sockets) before the report is assembled regardless.
+CANCEL_GRACE_S = 0.05
 # How many well-known provider hosts are asked to tell a broken resolver from a missing domain.
 SANITY_HOSTS = 6
 # A candidate that failed in one of these ways was simply not there: the plan guessed, nothing is wrong.
@@ -87,6 +89,7 @@ class Engine:
         self._tasks: dict[asyncio.Task[None], Callable[[], Observation | None]] = {}
         self._aux: dict[asyncio.Task[None], Callable[[], Observation | None]] = {}
         self._baseline_ports: set[tuple[str, int]] = set()
+        self._planned: list[Endpoint] = []
 
     async def run(self) -> Evidence:
         resolver = self.ctx.resolver
@@ -131,6 +134,7 @@ class Engine:
             return Plan(recognised, "mx", profile_endpoints(recognised, self.target))
         if mx.status == Status.ERROR or (mx.error and mx.error.kind == Failure.NXDOMAIN) or mx.null_mx:
             return Plan(None, "generic", [])  # nothing to guess at: the domain's DNS is missing or failing
+        self._spawn(self._autoconfig())
         srv_lookups = await dns.lookup_srv(self.ctx.resolver, self.target.domain_ascii)
         self.observations.extend(srv_lookups)
         if mx.error and mx.error.kind == Failure.NO_ANSWER:
@@ -140,7 +144,21 @@ class Engine:
         published = srv_endpoints(
             {".".join(lookup.name.split(".")[:2]): lookup.srv for lookup in srv_lookups if lookup.srv}
         )
-        return Plan(None, "generic", published + generic_endpoints(self.target, mx_hosts))
+        guesses = generic_endpoints(self.target, mx_hosts)
+        if published:  # the domain said where its servers are: only its webmail is left to guess
+            guesses = [e for e in guesses if e.protocol == "web"]
+        return Plan(None, "generic", published + guesses)
+
+    async def _autoconfig(self) -> None:
+        """Autoconfig runs beside the SRV lookups; the servers it publishes are probed as soon as known."""
+        from mailprobe.probes import autoconfig
+
+        observations, endpoints = await autoconfig.discover(self.target, self.ctx)
+        self.observations.extend(observations)
+        planned = {(e.protocol, e.host, e.port) for e in self._planned}
+        fresh = [e for e in endpoints if (e.protocol, e.host, e.port) not in planned]
+        self._planned.extend(fresh)
+        await asyncio.gather(*(self._probe_endpoint(e) for e in fresh))
 
     def _sanity_hosts(self) -> list[str]:
         hosts: list[str] = []
@@ -152,6 +170,7 @@ class Engine:
     # -- plan and baseline -------------------------------------------------------------------------
 
     def _start_plan(self, plan: Plan) -> None:
+        self._planned.extend(plan.endpoints)
         for endpoint in plan.endpoints:
             self._spawn(self._probe_endpoint(endpoint), lambda e=endpoint: _placeholder(e))  # type: ignore[misc]
         extra = [port for port in required_ports(plan.endpoints) if port not in self._baseline_ports]
@@ -217,22 +236,26 @@ class Engine:
             done, _ = await asyncio.wait(pending, timeout=self.ctx.deadline.remaining() + 0.05)
             if not done:
                 break
-        self._cancel(self._tasks)
+        await self._cancel(self._tasks)
         aux_pending = [t for t in self._aux if not t.done()]
         if aux_pending:
             await asyncio.wait(aux_pending, timeout=min(AUX_GRACE_S, self.ctx.deadline.remaining()))
-        self._cancel(self._aux)
+        await self._cancel(self._aux)
         for task in [*self._tasks, *self._aux]:
-            if not task.cancelled() and task.exception() is not None:
+            if task.done() and not task.cancelled() and task.exception() is not None:
                 self.observations.append(_internal_error(task.exception()))
 
-    def _cancel(self, tasks: dict[asyncio.Task[None], Callable[[], Observation | None]]) -> None:
-        for task, fallback in tasks.items():
-            if not task.done():
-                task.cancel()
-                late = fallback()
-                if late is not None:
-                    self.observations.append(late)
+    async def _cancel(self, tasks: dict[asyncio.Task[None], Callable[[], Observation | None]]) -> None:
+        """Cut off what is still running, record it as cut off, and give it a moment to unwind."""
+        late = [task for task in tasks if not task.done()]
+        for task in late:
+            task.cancel()
+            placeholder = tasks[task]()
+            if placeholder is not None:
+                self.observations.append(placeholder)
+        if late:
+            # A task may swallow one cancellation inside a close(); never wait on it for long.
+            await asyncio.wait(late, timeout=CANCEL_GRACE_S)
 
     def _tidy(self, plan: Plan) -> list[Observation]:
         """De-duplicate shared lookups, drop baselines of the provider itself, settle candidates."""

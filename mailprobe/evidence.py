@@ -220,6 +220,7 @@ class Reachability(Observation):
     service: str  # imap, pop3, smtp, web
     provider_id: str | None = None
     connect_ms: float | None = None
+    stage: str = "connect"  # how far the dialogue got: connect, tls, greeting, capabilities
 
 
 AnyObservation = DnsLookup | MailSession | WebVisit | Reachability

@@ -161,18 +161,22 @@ def _baseline_for(profile: Profile, service: str, port: int) -> Endpoint | None:
 
 
 def user_baseline_endpoints(hostports: list[tuple[str, int]]) -> list[Endpoint]:
-    """--baseline HOST:PORT, replacing the default baseline."""
-    service_by_port = {993: "imap", 143: "imap", 995: "pop3", 110: "pop3", 465: "smtp", 587: "smtp", 25: "smtp"}
+    """--baseline HOST:PORT, replacing the default baseline; the port's usual service says how to talk to it."""
     endpoints = []
     for host, port in hostports:
-        protocol = service_by_port.get(port, "web")
+        protocol, tls = WELL_KNOWN_PORTS.get(port, ("web", TlsMode.PLAIN))
         endpoints.append(
-            Endpoint(
-                protocol=protocol,  # type: ignore[arg-type]
-                host=host, port=port, tls=TlsMode.PLAIN, role=Role.BASELINE, provider_id="user",
-            )
+            Endpoint(protocol=protocol, host=host, port=port, tls=tls, role=Role.BASELINE, provider_id="user")
         )
     return endpoints
+
+
+WELL_KNOWN_PORTS: dict[int, tuple[Literal["imap", "pop3", "smtp", "web"], TlsMode]] = {
+    993: ("imap", TlsMode.IMPLICIT), 143: ("imap", TlsMode.STARTTLS),
+    995: ("pop3", TlsMode.IMPLICIT), 110: ("pop3", TlsMode.STARTTLS),
+    465: ("smtp", TlsMode.IMPLICIT), 587: ("smtp", TlsMode.STARTTLS), 25: ("smtp", TlsMode.PLAIN),
+    443: ("web", TlsMode.IMPLICIT), 80: ("web", TlsMode.PLAIN),
+}
 
 
 def required_ports(endpoints: list[Endpoint]) -> list[tuple[str, int]]:

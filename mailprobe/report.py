@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mailprobe.diagnosis.finding import Severity
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
 OverallStatus = Literal["ok", "warning", "critical", "unknown"]
 CheckStatus = Literal["pass", "warn", "fail", "skip", "error"]
 EXIT_CODES: dict[str, int] = {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}
@@ -61,7 +61,7 @@ class DiagnosisEntry(_Model):
 
 
 class Report(_Model):
-    schema_version: Literal[1] = 1
+    schema_version: Literal[1]
     tool: ToolInfo
     address: str
     domain: str

@@ -47,6 +47,20 @@ def failed_on_path(observation: Observation) -> bool:
     )
 
 
+# Failures in which the server itself spoke: it is there and reachable, it just refused or misbehaved.
+SERVER_SPOKE = {
+    Failure.REJECTED, Failure.HTTP_STATUS, Failure.NOT_OFFERED, Failure.TLS_VERIFY,
+    Failure.REDIRECT_LOOP, Failure.TOO_MANY_REDIRECTS,
+}
+
+
+def answered(observation: Observation) -> bool:
+    """The other side showed itself: the check passed, or failed in the server's own words."""
+    if observation.status in (Status.PASS, Status.WARN):
+        return True
+    return observation.error is not None and observation.error.kind in SERVER_SPOKE
+
+
 def ipv6_unroutable(observation: Observation) -> bool:
     """An IPv6 address this machine has no route to: a local limitation, clients fall back to IPv4."""
     return (
@@ -150,7 +164,7 @@ class Facts:
         tested = [o for o in self.baseline if o.port == port and o.status in (Status.PASS, Status.FAIL)]
         if not tested:
             return None
-        return any(o.status == Status.PASS for o in tested)
+        return any(answered(o) for o in tested)
 
     def baseline_ids(self, port: int) -> list[str]:
         return [o.id for o in self.baseline if o.port == port and o.status in (Status.PASS, Status.FAIL)]
@@ -162,6 +176,16 @@ class Facts:
     @cached_property
     def anything_connected(self) -> bool:
         return any(connected(o) for o in self.evidence.observations)
+
+    @cached_property
+    def nothing_answered(self) -> bool:
+        """The provider has services to test, and neither they nor any other provider's answered."""
+        services = [s for s in self.provider_services if s.resolved]
+        if not services:
+            return False
+        provider = [o for s in services for o in s.relevant]
+        tested_and_failed = all(o.status == Status.FAIL for o in provider)
+        return tested_and_failed and not any(answered(o) for o in provider + self.baseline)
 
     @cached_property
     def tls_observations(self) -> list[Service]:

@@ -11,6 +11,7 @@ from mailprobe.diagnosis.facts import (
     Facts,
     Service,
     ServiceResult,
+    answered,
     connected,
     failed_on_path,
 )
@@ -141,12 +142,10 @@ def mx_elsewhere(facts: Facts) -> list[Finding]:
 
 
 def nothing_answers(facts: Facts) -> list[Finding]:
-    """No connection succeeded anywhere — the provider's services and the other providers alike."""
+    """Nothing answered anywhere — the provider's services and the other providers' alike."""
+    if not facts.nothing_answered:
+        return []
     services = [s for s in facts.provider_services if s.resolved]
-    if not services or facts.anything_connected:
-        return []
-    if not all(s.all_failed and all(failed_on_path(o) for o in s.failed) for s in services):
-        return []
     baseline = facts.baseline_tested
     ids = [o.id for s in services for o in s.failed] + [o.id for o in baseline]
     if baseline:
@@ -164,7 +163,7 @@ def nothing_answers(facts: Facts) -> list[Finding]:
 
 def service_failures(facts: Facts) -> list[Finding]:
     """Each failing provider service: their outage, or a port blocked on this network — decided by the baseline."""
-    if not facts.anything_connected:
+    if facts.nothing_answered:
         return []  # nothing_answers speaks for this case
     findings: list[Finding] = []
     for service in facts.provider_services:
@@ -188,17 +187,21 @@ def _judge_service(facts: Facts, service: ServiceResult) -> Finding | None:
                        evidence=ids, variant="partial", params=params)
     severity: Severity = "critical" if service.expect == Expect.REQUIRED else "warning"
     on_path = all(failed_on_path(o) for o in service.failed)
+    spoke = any(answered(o) for o in service.failed)
     baseline = facts.baseline_on(service.port)
     ids += facts.baseline_ids(service.port)
-    if on_path and baseline is False:
-        return Finding(cause=Cause.NETWORK_PROBLEM, severity=severity, confidence=0.85,
+    if spoke:  # the server itself refused (421, BYE, HTTP 5xx): whatever the network does, it reached them
+        return Finding(cause=Cause.SERVER_OUTAGE, severity=severity, confidence=0.9,
+                       evidence=ids, variant="server_broken", params=params)
+    if baseline is False:
+        # The same port is silent at other providers too: this network blocks or stalls it.
+        return Finding(cause=Cause.NETWORK_PROBLEM, severity=severity, confidence=0.85 if on_path else 0.7,
                        evidence=ids, variant="port_blocked", params=params)
-    if on_path and baseline is None:
+    if baseline is None:
         # Other services of this provider answer; the port may be down there or blocked here.
-        return Finding(cause=Cause.SERVER_OUTAGE, severity=severity, confidence=0.55,
-                       evidence=ids, variant="unconfirmed", params=params)
-    confidence = 0.9 if baseline else 0.75
-    return Finding(cause=Cause.SERVER_OUTAGE, severity=severity, confidence=confidence,
+        return Finding(cause=Cause.SERVER_OUTAGE, severity=severity, confidence=0.55 if on_path else 0.7,
+                       evidence=ids, variant="unconfirmed" if on_path else "server_broken", params=params)
+    return Finding(cause=Cause.SERVER_OUTAGE, severity=severity, confidence=0.9,
                    evidence=ids, variant="service_down" if on_path else "server_broken", params=params)
 
 

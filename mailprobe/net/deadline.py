@@ -14,9 +14,10 @@ RESERVE_S = 0.12
 
 
 class Deadline:
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, started: float | None = None) -> None:
+        """`started`: a time.monotonic() reading the deadline counts from (default: now)."""
         self.total = seconds
-        self.started = time.monotonic()
+        self.started = time.monotonic() if started is None else started
         self.at = self.started + seconds
 
     def remaining(self) -> float:

@@ -49,32 +49,32 @@ class Answer:
         return self.rrset.ttl if self.rrset is not None else None
 
 
-def parse_nameserver(text: str) -> tuple[str, int]:
+def parse_nameserver(text: str, option: str = "--nameserver") -> tuple[str, int]:
     """`IP`, `IP:PORT`, `[IPv6]:PORT` or a bare IPv6 address; raises UsageError."""
     raw = text.strip()
     host, port = raw, 53
     if raw.startswith("["):
         end = raw.find("]")
         if end < 0:
-            raise UsageError(f"--nameserver '{text}': missing ']'")
+            raise UsageError(f"{option} '{text}': missing ']'")
         host, rest = raw[1:end], raw[end + 1 :]
         if rest:
             if not rest.startswith(":"):
-                raise UsageError(f"--nameserver '{text}' is not IP[:PORT]")
-            port = _port(rest[1:], text)
+                raise UsageError(f"{option} '{text}' is not IP[:PORT]")
+            port = _port(rest[1:], text, option)
     elif raw.count(":") == 1:
         host, port_text = raw.split(":")
-        port = _port(port_text, text)
+        port = _port(port_text, text, option)
     try:
         ipaddress.ip_address(host)
     except ValueError:
-        raise UsageError(f"--nameserver '{text}' is not an IP address (IP[:PORT])") from None
+        raise UsageError(f"{option} '{text}' is not an IP address (IP[:PORT])") from None
     return host, port
 
 
-def _port(text: str, whole: str) -> int:
+def _port(text: str, whole: str, option: str) -> int:
     if not text.isdigit() or not 0 < int(text) < 65536:
-        raise UsageError(f"'{whole}': '{text}' is not a port number (1-65535)")
+        raise UsageError(f"{option} '{whole}': '{text}' is not a port number (1-65535)")
     return int(text)
 
 

@@ -36,6 +36,7 @@ class Site:
     pop3: str
     smtp: str
     mx_pattern: str
+    profile: bool = True  # False: a self-hosted domain no profile knows (the generic plan)
 
     def host(self, service: str) -> str:
         return str(getattr(self, service))
@@ -52,6 +53,10 @@ SITES: dict[str, Site] = {
                    r"(^|\.)(qiye\.aliyun\.com|mxhichina\.com)\.?$"),
 }
 CUSTOMER = "acme-trading.com"
+SELF_HOSTED = "indie-shop.com"
+INDIE = Site("indie", "127.0.0.14", ("mx.indie-shop.com",), "mail.indie-shop.com", "/", "imap.indie-shop.com",
+             "pop.indie-shop.com", "smtp.indie-shop.com", r"^mx\.indie-shop\.com$", profile=False)
+ALL_SITES = {**SITES, "indie": INDIE}
 
 
 def _shared_port(ips: list[str]) -> int:
@@ -118,7 +123,7 @@ class World:
     def __enter__(self) -> World:
         self.root.mkdir(parents=True, exist_ok=True)
         self.certs.write_ca_file(self.root)
-        ips = [site.ip for site in SITES.values()]
+        ips = [site.ip for site in ALL_SITES.values()]
         self.ports = {service: _shared_port(ips) for service in SERVICES}
         self._write_profiles()
         self._loop = asyncio.new_event_loop()
@@ -142,7 +147,7 @@ class World:
     async def _start(self) -> None:
         await self.dns.start()
         self.dns.set_zone(self._zone())
-        for site in SITES.values():
+        for site in ALL_SITES.values():
             for service in SERVICES:
                 name = f"{site.id}.{service}"
                 if name in self.down:
@@ -179,15 +184,22 @@ class World:
 
     def _zone(self) -> dict[str, dict[str, list[str]]]:
         zone: dict[str, dict[str, list[str]]] = {}
-        for site in SITES.values():
+        for site in ALL_SITES.values():
             for host in {*site.mx, site.web, site.imap, site.pop3, site.smtp}:
                 zone[host] = {"A": [site.ip]}
+        # The self-hosted domain publishes its IMAP and submission servers with RFC 6186 / 8314 SRV records.
+        zone[SELF_HOSTED] = {"MX": ["10 mx.indie-shop.com."]}
+        zone[f"_imaps._tcp.{SELF_HOSTED}"] = {"SRV": [f"0 1 {self.ports['imap']} imap.indie-shop.com."]}
+        zone[f"_submissions._tcp.{SELF_HOSTED}"] = {"SRV": [f"0 1 {self.ports['smtp']} smtp.indie-shop.com."]}
+        zone[f"_pop3._tcp.{SELF_HOSTED}"] = {"SRV": ["0 0 0 ."]}
         zone.update(self.domains)
         return zone
 
     def _write_profiles(self) -> None:
         self.providers_dir.mkdir(parents=True, exist_ok=True)
         for site in SITES.values():
+            if not site.profile:
+                continue
             text = PROFILE_TEMPLATE.format(
                 id=site.id, pattern=site.mx_pattern, web=site.web, web_port=self.ports["web"], path=site.web_path,
                 imap=site.imap, pop3=site.pop3, smtp=site.smtp, imap_port=self.ports["imap"],

@@ -10,7 +10,7 @@ from mailprobe.report import Report
 from tests.lab.dnsserver import LabDnsServer
 from tests.lab.mailserver import Fault
 from tests.lab.webserver import Route, login_page, redirect
-from tests.lab.world import CUSTOMER, SITES
+from tests.lab.world import CUSTOMER, SELF_HOSTED, SITES
 from tests.scenarios.conftest import CheckIn, causes, first_cause
 
 ALL_DOWN = {f"{site}.{service}" for site in SITES for service in ("imap", "pop3", "smtp", "web")}
@@ -274,3 +274,39 @@ def test_login_page_whose_scripts_cannot_load_breaks_browsers(check_in: CheckIn)
 
     assert_verdict(report, "browser_compatibility", "warning")
     assert report.diagnosis[0].variant == "resources"
+
+
+# -- a domain no profile knows: the generic plan ---------------------------------------------------
+
+
+def test_self_hosted_domain_is_checked_through_its_srv_records(check_in: CheckIn) -> None:
+    report = check_in(address=f"owner@{SELF_HOSTED}")
+
+    assert report.provider.id == "generic" and report.provider.matched_by == "generic"
+    assert report.status == "ok" and report.diagnosis == []
+    passed = {(c.kind, c.target.split(":")[0]) for c in report.checks if c.status == "pass"}
+    assert {("imap", "imap.indie-shop.com"), ("smtp", "smtp.indie-shop.com")} <= passed
+    assert {c.status for c in report.checks} <= {"pass", "skip"}
+
+
+def test_self_hosted_imap_server_down_is_a_server_outage(check_in: CheckIn) -> None:
+    report = check_in(address=f"owner@{SELF_HOSTED}", down={"indie.imap"})
+
+    assert_verdict(report, "server_outage", "critical")
+    assert report.diagnosis[0].params["host"] == "imap.indie-shop.com"
+
+
+# -- the deadline ----------------------------------------------------------------------------------
+
+
+def test_servers_that_hang_after_the_handshake_everywhere_still_give_a_report_by_the_deadline(
+    check_in: CheckIn,
+) -> None:
+    tarpits = {f"{site}.{service}": {"fault": Fault.TARPIT} for site in SITES for service in ("imap", "pop3", "smtp")}
+    silent_web = {site: {"silent": True} for site in SITES}
+
+    report = check_in(mail=tarpits, web=silent_web, options={"timeout": 2.0})
+
+    assert report.status == "critical"
+    assert report.duration_ms < 2000 + 300
+    assert first_cause(report) == "network_problem"
