@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import idna
 from pydantic import BaseModel, ConfigDict
@@ -32,6 +33,12 @@ class Target(BaseModel):
         return f"{self.local_part}@{self.domain_ascii}"
 
 
+def _visible(text: str) -> str:
+    """Drop invisible format characters (BOM, zero-width space / joiner, word joiner, soft hyphen) that ride
+    along when an address is copied from a web page or a chat: the user cannot see them, the server would."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
 def parse_domain(text: str) -> tuple[str, str]:
     """Return (unicode domain, ASCII domain) or raise UsageError."""
     raw = text.strip().rstrip(".").rstrip("".join(_DOTS))
@@ -59,7 +66,7 @@ def parse_domain(text: str) -> tuple[str, str]:
 
 def parse_address(text: str) -> Target:
     """Parse a mailbox address like `用户@公司.中国` into a Target, or raise UsageError."""
-    raw = text.strip().replace(_FULLWIDTH_AT, "@")
+    raw = _visible(text).strip().replace(_FULLWIDTH_AT, "@")
     if not raw:
         raise UsageError("the address is empty")
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in raw):

@@ -50,7 +50,8 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("addresses", nargs=-1, metavar="ADDRESS…")
-@click.option("--input", "input_file", type=click.Path(dir_okay=False), help="Read addresses from FILE, one a line.")
+@click.option("--input", "input_file", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Read addresses from FILE ('-': standard input), one a line; '#' starts a comment.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--lang", type=click.Choice(LANG_CHOICES), help="Language (default from LC_ALL / LANG).")
 @click.option("--timeout", type=float, default=10.0, show_default=True, help="Overall deadline in seconds.")
@@ -158,8 +159,11 @@ def _print(reports: list[Report], fmt: str, verbose: bool) -> None:
 
 
 def _read_addresses(path: str) -> list[str]:
+    if path == "-":
+        lines = sys.stdin.read().lstrip("\ufeff").splitlines()
+        return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open(path, encoding="utf-8-sig") as handle:  # a list saved by Notepad starts with a BOM
             lines = handle.read().splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         _fail(f"--input '{path}': cannot read it ({exc.__class__.__name__}: {exc})")
@@ -229,7 +233,9 @@ def settings(
     except UsageError as exc:
         _fail(str(exc))
     click.echo(render_settings(found, _lang(lang), fmt))
-    return 0 if found.profile is not None else 1
+    if found.profile is not None:
+        return 0
+    return EXIT_UNKNOWN if found.lookup_failed else 1
 
 
 @cli.command()

@@ -21,6 +21,11 @@ class ClientSettings:
     servers: list[ServerSpec] = field(default_factory=list)
 
     @property
+    def lookup_failed(self) -> bool:
+        """The MX lookup could not say anything: a resolver failure, not a fact about the domain."""
+        return self.mx is not None and self.mx.status.value == "error"
+
+    @property
     def login_name(self) -> str:
         if self.profile is not None and self.profile.login_name == "local_part":
             return self.target.local_part

@@ -40,6 +40,9 @@ MESSAGES: dict[str, str] = {
     # -- `mailprobe settings` (article 4.2)
     "settings.title": "Client settings for {address} ({provider}):",
     "settings.login_name": "Login name",
+    "settings.mx_failed":
+        "Could not look up the MX records of {domain} ({failure}): the DNS lookup failed, so the provider is "
+        "unknown. Check the network or DNS, or name the provider with --provider.",
     "settings.unknown":
         "No provider profile matches {domain} (MX: {mx}); try imap.{domain} and smtp.{domain}, "
         "or ask the mail administrator.",

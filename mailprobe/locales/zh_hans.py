@@ -40,6 +40,9 @@ MESSAGES: dict[str, str] = {
     # -- `mailprobe settings`（原文 4.2）
     "settings.title": "{address} 的客户端设置（{provider}）：",
     "settings.login_name": "登录名",
+    "settings.mx_failed":
+        "无法查询 {domain} 的 MX 记录（{failure}）：DNS 查询失败，因此无法确定服务商。请检查网络或 DNS，"
+        "或用 --provider 指定服务商。",
     "settings.unknown":
         "没有与 {domain} 匹配的服务商配置（MX：{mx}）；可尝试 imap.{domain} 和 smtp.{domain}，"
         "或询问邮箱管理员。",

@@ -40,6 +40,9 @@ MESSAGES: dict[str, str] = {
     # -- `mailprobe settings`（原文 4.2）
     "settings.title": "{address} 的用戶端設定（{provider}）：",
     "settings.login_name": "登入名稱",
+    "settings.mx_failed":
+        "無法查詢 {domain} 的 MX 記錄（{failure}）：DNS 查詢失敗，因此無法確定服務商。請檢查網路或 DNS，"
+        "或用 --provider 指定服務商。",
     "settings.unknown":
         "沒有與 {domain} 相符的服務商設定檔（MX：{mx}）；可嘗試 imap.{domain} 與 smtp.{domain}，"
         "或詢問信箱管理員。",

@@ -266,9 +266,12 @@ def _judge(visit: WebVisit) -> None:
         visit.status = Status.FAIL
         return
     code = visit.status_code or 0
-    if code >= 500 or code in (404, 410):
+    if code >= 500:
         visit.status, visit.error = Status.FAIL, error_facts(Failure.HTTP_STATUS, "http", f"HTTP {code}")
-    elif code >= 400 and code not in (401, 403):  # 401/403 is a login page doing its job
+    elif code >= 400 and code not in (401, 403):
+        # 401/403 is a login page doing its job; 404/429 is a server up and answering, only not at this
+        # path or not now: degraded, never an outage.
+        visit.status, visit.error = Status.WARN, error_facts(Failure.HTTP_STATUS, "http", f"HTTP {code}")
         visit.status, visit.error = Status.WARN, error_facts(Failure.HTTP_STATUS, "http", f"HTTP {code}")
     elif any(resource.status is not Status.PASS for resource in visit.resources):
         visit.status = Status.WARN

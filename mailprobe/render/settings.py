@@ -17,6 +17,9 @@ _TLS_PORT_WORDS = {
 def render_settings(found: ClientSettings, lang: Lang, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(_as_dict(found), indent=2, ensure_ascii=False)
+    if found.profile is None and found.lookup_failed and found.mx is not None and found.mx.error is not None:
+        failure = t(f"failure.{found.mx.error.kind.value}", lang)
+        return t("settings.mx_failed", lang, domain=found.target.domain, failure=failure)
     if found.profile is None:
         mx = ", ".join(r.exchange for r in found.mx.mx) if found.mx and found.mx.mx else "-"
         return t("settings.unknown", lang, domain=found.target.domain, mx=mx)
@@ -47,6 +50,7 @@ def _as_dict(found: ClientSettings) -> dict[str, object]:
         "domain_ascii": found.target.domain_ascii,
         "provider": found.profile.id if found.profile else None,
         "matched_by": found.matched_by,
+        "mx_error": found.mx.error.kind.value if found.lookup_failed and found.mx and found.mx.error else None,
         "login_name": found.login_name,
         "webmail": [u.replace("{domain}", found.target.domain_ascii) for u in found.profile.webmail]
         if found.profile else [],

@@ -124,7 +124,7 @@ async def test_probe_dials_the_given_address_with_sni_and_host_of_the_real_name(
     [
         (503, Status.FAIL, Failure.HTTP_STATUS),
         (500, Status.FAIL, Failure.HTTP_STATUS),
-        (404, Status.FAIL, Failure.HTTP_STATUS),
+        (404, Status.WARN, Failure.HTTP_STATUS),
         (401, Status.PASS, None),
         (403, Status.PASS, None),
         (429, Status.WARN, Failure.HTTP_STATUS),
