@@ -95,7 +95,8 @@ MESSAGES: dict[str, str] = {
     "verdict.dns_resolution_problem.timeout": "Your DNS resolver does not answer when asked about {domain}.",
     "verdict.dns_resolution_problem.servfail": "Your DNS resolver fails when asked about {domain}.",
     "verdict.dns_resolution_problem.denies_everything":
-        "Your DNS resolver claims that {domain} and even well-known provider names do not exist.",
+        "Your DNS resolver says even the big mail providers' own servers do not exist: this network is offline, "
+        "behind a captive portal, or its DNS is broken — it is not a fault of {domain}.",
     "verdict.dns_resolution_problem.disagrees":
         "Your DNS resolver gives MX {resolver_mx}, but the domain's own servers say {authoritative_mx}.",
     "verdict.dns_resolution_problem.hosts_fail": "Your DNS resolver cannot look up the mail server {host}.",

@@ -89,7 +89,8 @@ MESSAGES: dict[str, str] = {
     "verdict.dns_resolution_problem.timeout": "查询 {domain} 时，你的 DNS 解析器没有响应。",
     "verdict.dns_resolution_problem.servfail": "查询 {domain} 时，你的 DNS 解析器返回了失败。",
     "verdict.dns_resolution_problem.denies_everything":
-        "你的 DNS 解析器声称 {domain} 乃至知名服务商的域名都不存在。",
+        "你的 DNS 解析器声称连各大邮件服务商自己的服务器都不存在：当前网络已离线、需要先在认证页面登录，"
+        "或 DNS 出了故障——这不是 {domain} 的问题。",
     "verdict.dns_resolution_problem.disagrees":
         "你的 DNS 解析器给出的 MX 是 {resolver_mx}，而该域名的权威服务器给出的是 {authoritative_mx}。",
     "verdict.dns_resolution_problem.hosts_fail": "你的 DNS 解析器无法解析邮件服务器 {host}。",

@@ -89,7 +89,8 @@ MESSAGES: dict[str, str] = {
     "verdict.dns_resolution_problem.timeout": "查詢 {domain} 時，你的 DNS 解析器沒有回應。",
     "verdict.dns_resolution_problem.servfail": "查詢 {domain} 時，你的 DNS 解析器傳回了失敗。",
     "verdict.dns_resolution_problem.denies_everything":
-        "你的 DNS 解析器聲稱 {domain} 乃至知名服務商的網域名稱都不存在。",
+        "你的 DNS 解析器聲稱連各大郵件服務商自己的伺服器都不存在：目前網路已離線、需要先在認證頁面登入，"
+        "或 DNS 出了故障——這不是 {domain} 的問題。",
     "verdict.dns_resolution_problem.disagrees":
         "你的 DNS 解析器給出的 MX 是 {resolver_mx}，但該網域的權威伺服器給出的是 {authoritative_mx}。",
     "verdict.dns_resolution_problem.hosts_fail": "你的 DNS 解析器無法解析郵件伺服器 {host}。",

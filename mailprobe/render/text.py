@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 import unicodedata
 
@@ -20,7 +21,10 @@ def render(report: Report, color: bool = False, verbose: bool = False) -> str:
     lang: Lang = report.lang if report.lang in ("en", "zh-Hans", "zh-Hant") else "en"  # type: ignore[assignment]
     paint = _painter(color)
     lines = _header(report, lang, paint)
-    lines += ["", paint("bold", f"{t('heading.verdict', lang)}: ") + _verdict(report, lang)]
+    label = f"{t('heading.verdict', lang)}: "
+    verdict = _wrap(label + _verdict(report, lang), "   ", first="")
+    verdict[0] = paint("bold", label) + verdict[0][len(label):]
+    lines += ["", *verdict]
     by_id = {c.id: c for c in report.checks}
     for index, entry in enumerate(report.diagnosis, 1):
         lines += ["", *_cause(index, entry, by_id, lang, paint)]
@@ -31,7 +35,10 @@ def render(report: Report, color: bool = False, verbose: bool = False) -> str:
 def _header(report: Report, lang: Lang, paint: _Paint) -> list[str]:
     status = paint(_STATUS_COLOR[report.status], t(f"status.{report.status}", lang).upper())
     matched = t(f"provider.matched_by.{report.provider.matched_by}", lang)
-    seconds = t("unit.seconds", lang, n=f"{report.duration_ms / 1000:.1f}")
+    if report.duration_ms < 1000:
+        seconds = t("unit.ms", lang, n=round(report.duration_ms))
+    else:
+        seconds = t("unit.seconds", lang, n=f"{report.duration_ms / 1000:.1f}")
     domain = report.domain if report.domain == report.domain_ascii else f"{report.domain} ({report.domain_ascii})"
     return [
         paint("bold", f"mailprobe · {report.address}") + f"  [{status}]",
@@ -101,10 +108,34 @@ def _checks(checks: list[CheckResult], lang: Lang, paint: _Paint, verbose: bool)
 
 
 def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
+    if any(unicodedata.east_asian_width(ch) in "WF" for ch in text):
+        return _wrap_wide(text, indent, indent if first is None else first)
     return textwrap.wrap(
         text, width=WIDTH, initial_indent=first if first is not None else indent, subsequent_indent=indent,
         break_long_words=False, break_on_hyphens=False,
     ) or [first or indent]
+
+
+def _wrap_wide(text: str, indent: str, first: str) -> list[str]:
+    """Wrap by display columns (CJK characters take two); Chinese has no spaces, so any character may break,
+    though never right before closing punctuation."""
+    lines: list[str] = []
+    line, used = first, _width(first)
+    for unit in _UNITS.findall(text):  # a CJK character, or a whole run of ASCII like "3.4" or a host name
+        width = _width(unit)
+        if used + width > WIDTH and line.strip() and unit[0] not in _NO_BREAK_BEFORE:
+            lines.append(line.rstrip())
+            line, used = indent, _width(indent)
+            if unit.isspace():
+                continue
+        line += unit
+        used += width
+    lines.append(line.rstrip())
+    return lines
+
+
+_UNITS = re.compile(r"[\x21-\x7e]+|\s|.", re.DOTALL)
+_NO_BREAK_BEFORE = "，。、；：！？）」』》】,.;:!?)"
 
 
 def _width(text: str) -> int:

@@ -4,22 +4,10 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
 from mailprobe.evidence import Endpoint, Failure, MailSession, Status, TlsMode
 from mailprobe.probes import pop3
 from tests.lab.certs import CertLab
 from tests.lab.mailserver import MailServer, lab_context
-
-
-@pytest.fixture(scope="module")
-def lab() -> CertLab:
-    return CertLab()
-
-
-@pytest.fixture(scope="module")
-def ca_file(lab: CertLab, tmp_path_factory: pytest.TempPathFactory) -> str:
-    return str(lab.write_ca_file(tmp_path_factory.mktemp("ca")))
 
 
 async def run(server: MailServer, ca_file: str | None, seconds: float = 5.0) -> MailSession:

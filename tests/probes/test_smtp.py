@@ -12,16 +12,6 @@ from tests.lab.certs import CertLab
 from tests.lab.mailserver import MailServer, ipv6_loopback_available, lab_context
 
 
-@pytest.fixture(scope="module")
-def lab() -> CertLab:
-    return CertLab()
-
-
-@pytest.fixture(scope="module")
-def ca_file(lab: CertLab, tmp_path_factory: pytest.TempPathFactory) -> str:
-    return str(lab.write_ca_file(tmp_path_factory.mktemp("ca")))
-
-
 async def run(server: MailServer, ca_file: str | None, seconds: float = 5.0) -> MailSession:
     async with server:
         return await smtp.probe(server.endpoint, server.address, lab_context(seconds, ca_file))
