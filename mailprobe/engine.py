@@ -262,14 +262,19 @@ class Engine:
         seen: set[str] = set()
         out: list[Observation] = []
         own = plan.profile.id if plan.profile else None
+        needed_hosts = {e.host for e in self._planned if e.expect != Expect.CANDIDATE}
         for observation in self.observations:
             if observation.id in seen:
                 continue
             seen.add(observation.id)
             if isinstance(observation, Reachability) and own and observation.provider_id == own:
                 continue
+            guessed = getattr(observation, "expect", None) == Expect.CANDIDATE or (
+                isinstance(observation, DnsLookup) and observation.purpose == "host"
+                and observation.name not in needed_hosts
+            )
             if (
-                getattr(observation, "expect", None) == Expect.CANDIDATE
+                guessed
                 and observation.status == Status.FAIL
                 and observation.error is not None
                 and observation.error.kind in CANDIDATE_ABSENT

@@ -17,6 +17,7 @@ from mailprobe.diagnosis.facts import (
 )
 from mailprobe.diagnosis.finding import Finding, Severity
 from mailprobe.evidence import Expect, Failure, Role, Status, WebVisit
+from mailprobe.probes.dns import mx_disagreement
 
 Rule = Callable[[Facts], list[Finding]]
 
@@ -66,12 +67,10 @@ def resolver_disagrees(facts: Facts) -> list[Finding]:
     """The resolver's MX differs from what the domain's authoritative servers say (stale cache, hijack)."""
     mx = facts.mx
     authoritative = [lk for lk in facts.lookups("authoritative") if lk.status == Status.PASS and lk.mx]
-    if mx is None or mx.status != Status.PASS or not authoritative:
+    if mx is None or mx.status != Status.PASS or mx_disagreement(mx, authoritative) is not True:
         return []
     mine = sorted(r.exchange for r in mx.mx)
-    theirs = [lk for lk in authoritative if sorted(r.exchange for r in lk.mx) != mine]
-    if not theirs:
-        return []
+    theirs = authoritative
     return [Finding(
         cause=Cause.DNS_RESOLUTION_PROBLEM, severity="critical", confidence=0.8,
         evidence=[mx.id, *(lk.id for lk in theirs)], variant="disagrees",

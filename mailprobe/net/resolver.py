@@ -170,7 +170,10 @@ async def query_server(
         if response.flags & dns.flags.TC:
             response = await dns.asyncquery.tcp(request, server, timeout=deadline.bound(cap), port=port)
         rcode = response.rcode()
-        if rcode == dns.rcode.NXDOMAIN:
+        if not response.flags & dns.flags.AA and rcode in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
+            # A recursive resolver's cached or forwarded answer would only compare the resolver with itself.
+            answer.failure, answer.detail = Failure.SERVFAIL, "the server did not answer authoritatively (no AA flag)"
+        elif rcode == dns.rcode.NXDOMAIN:
             answer.failure = Failure.NXDOMAIN
         elif rcode != dns.rcode.NOERROR:
             answer.failure, answer.detail = Failure.SERVFAIL, dns.rcode.to_text(rcode)

@@ -106,8 +106,10 @@ class LabDnsServer:
     """
 
     def __init__(
-        self, zone: Zone | None = None, *, host: str = "127.0.0.1", port: int = 0, ttl: int = DEFAULT_TTL
+        self, zone: Zone | None = None, *, host: str = "127.0.0.1", port: int = 0, ttl: int = DEFAULT_TTL,
+        authoritative: bool = True,
     ) -> None:
+        self.authoritative = authoritative  # False: answers like a recursive resolver (no AA flag)
         if not ipaddress.ip_address(host).is_loopback:
             raise ValueError(f"the lab DNS server listens on loopback only, not {host}")
         self.host = host
@@ -228,7 +230,8 @@ class LabDnsServer:
         if faults.drop:
             return None
         response = dns.message.make_response(request, recursion_available=True)
-        response.flags |= dns.flags.AA
+        if self.authoritative:
+            response.flags |= dns.flags.AA
         if faults.refused:
             response.set_rcode(dns.rcode.REFUSED)
         elif faults.servfail:

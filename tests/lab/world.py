@@ -21,6 +21,8 @@ from tests.lab.mailserver import MailServer
 from tests.lab.webserver import Route, WebServer, login_page
 
 SERVICES = ("imap", "pop3", "smtp", "web")
+# The ports the built-in profiles name: binding them on loopback needs root (CAP_NET_BIND_SERVICE).
+REAL_PORTS = {"imap": 993, "pop3": 995, "smtp": 465, "web": 443}
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,11 @@ CUSTOMER = "acme-trading.com"
 SELF_HOSTED = "indie-shop.com"
 INDIE = Site("indie", "127.0.0.14", ("mx.indie-shop.com",), "mail.indie-shop.com", "/", "imap.indie-shop.com",
              "pop.indie-shop.com", "smtp.indie-shop.com", r"^mx\.indie-shop\.com$", profile=False)
-ALL_SITES = {**SITES, "indie": INDIE}
+# 35.com names its IMAP / SMTP servers after the customer's own domain (providers.md §4).
+SANWU_CUSTOMER = "sanwu-trade.com"
+SANWU = Site("35com", "127.0.0.15", ("mx1.cn4e.com",), "mail.35.com", "/", f"imap.{SANWU_CUSTOMER}",
+             f"pop.{SANWU_CUSTOMER}", f"smtp.{SANWU_CUSTOMER}", r"(^|\.)cn4e\.com$", profile=False)
+ALL_SITES = {**SITES, "indie": INDIE, "35com": SANWU}
 
 
 def _shared_port(ips: list[str]) -> int:
@@ -89,6 +95,7 @@ class World:
     ports: dict[str, int] = field(default_factory=dict)
     servers: dict[str, MailServer | WebServer] = field(default_factory=dict)
     dns: LabDnsServer = field(default_factory=LabDnsServer)
+    real_ports: bool = False  # True: the providers' real ports and the BUILT-IN profiles (no override)
     _loop: asyncio.AbstractEventLoop | None = None
     _thread: threading.Thread | None = None
 
@@ -109,14 +116,14 @@ class World:
     def options(self, **overrides: Any) -> CheckOptions:
         values: dict[str, Any] = {
             "timeout": 5.0, "nameservers": self.dns.nameservers, "ca_file": str(self.ca_file),
-            "providers_dir": str(self.providers_dir),
+            "providers_dir": None if self.real_ports else str(self.providers_dir),
         }
         values.update(overrides)
         return CheckOptions(**values)
 
     def cli_args(self) -> list[str]:
-        return ["--nameserver", self.dns.nameserver, "--ca-file", str(self.ca_file),
-                "--providers-dir", str(self.providers_dir)]
+        args = ["--nameserver", self.dns.nameserver, "--ca-file", str(self.ca_file)]
+        return args if self.real_ports else [*args, "--providers-dir", str(self.providers_dir)]
 
     # -- lifecycle ---------------------------------------------------------------------------------------
 
@@ -124,8 +131,11 @@ class World:
         self.root.mkdir(parents=True, exist_ok=True)
         self.certs.write_ca_file(self.root)
         ips = [site.ip for site in ALL_SITES.values()]
-        self.ports = {service: _shared_port(ips) for service in SERVICES}
-        self._write_profiles()
+        if self.real_ports:
+            self.ports = dict(REAL_PORTS)
+        else:
+            self.ports = {service: _shared_port(ips) for service in SERVICES}
+            self._write_profiles()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="lab-world", daemon=True)
         self._thread.start()
@@ -192,6 +202,7 @@ class World:
         zone[f"_imaps._tcp.{SELF_HOSTED}"] = {"SRV": [f"0 1 {self.ports['imap']} imap.indie-shop.com."]}
         zone[f"_submissions._tcp.{SELF_HOSTED}"] = {"SRV": [f"0 1 {self.ports['smtp']} smtp.indie-shop.com."]}
         zone[f"_pop3._tcp.{SELF_HOSTED}"] = {"SRV": ["0 0 0 ."]}
+        zone[SANWU_CUSTOMER] = {"MX": ["10 mx1.cn4e.com."]}
         zone.update(self.domains)
         return zone
 

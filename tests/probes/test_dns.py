@@ -401,3 +401,14 @@ async def test_silent_authority_cannot_be_compared(lab: LabDnsServer, authority:
 )
 def test_ns_walk_stops_at_the_registrable_level(name: str, expected: list[str]) -> None:
     assert zone_candidates(name) == expected
+
+
+async def test_a_recursive_resolver_answering_in_the_authoritys_place_is_not_compared(lab: LabDnsServer) -> None:
+    async with LabDnsServer({"example.com": {"MX": ["10 elsewhere.example."]}}, authoritative=False) as stub:
+        resolver = resolver_for(lab)
+        resolver_mx = await lookup_mx(resolver, "example.com")
+        compared = await compare_authoritative(resolver, resolver.deadline, "example.com", [stub.address])
+
+    assert compared[0].status is not Status.PASS
+    assert compared[0].error is not None and "AA" in compared[0].error.detail
+    assert mx_disagreement(resolver_mx, compared) is None
