@@ -29,7 +29,19 @@ def render(report: Report, color: bool = False, verbose: bool = False) -> str:
     for index, entry in enumerate(report.diagnosis, 1):
         lines += ["", *_cause(index, entry, by_id, lang, paint)]
     lines += ["", paint("bold", t("heading.checks", lang)), *_checks(report.checks, lang, paint, verbose)]
+    if report.diagnosis:
+        lines += ["", paint("bold", t("heading.prevention", lang)), *_prevention(lang)]
     return "\n".join(lines)
+
+
+def _prevention(lang: Lang) -> list[str]:
+    """The article's advice for next time (section 四), after a problem was found."""
+    from mailprobe.diagnosis.catalogue import prevention_tips
+
+    lines: list[str] = []
+    for _tip, section, text in prevention_tips(lang):
+        lines += _wrap(f"{text} ({t('source.section', lang, section=section)})", "    ", first="  - ")
+    return lines
 
 
 def _header(report: Report, lang: Lang, paint: _Paint) -> list[str]:
@@ -134,7 +146,8 @@ def _wrap_wide(text: str, indent: str, first: str) -> list[str]:
     return lines
 
 
-_UNITS = re.compile(r"[\x21-\x7e]+|\s|.", re.DOTALL)
+# Wrapping units: a short parenthesised citation "(原文第 3.4 節)", a run of ASCII, or one character.
+_UNITS = re.compile(r"[(（][^()（）]{1,16}§?[0-9.]+ ?[^()（）]{0,4}[)）]|[\x21-\x7e]+|\s|.", re.DOTALL)
 _NO_BREAK_BEFORE = "，。、；：！？）」』》】,.;:!?)"
 
 

@@ -55,3 +55,10 @@ def test_chinese_lines_wrap_by_display_width_without_splitting_words_or_numbers(
     # A host name is never cut in two: every occurrence stands whole on one line.
     whole = sum(line.count("imap.exmail.qq.com:993") for line in text.splitlines())
     assert whole == long.count("imap.exmail.qq.com:993") + 1  # the verdict's three, and the evidence line
+
+
+def test_a_report_with_a_problem_ends_with_the_articles_prevention_advice() -> None:
+    text = render(report())
+
+    tail = text[text.index("Next time"):]
+    assert all(f"§4.{n}" in tail for n in range(1, 5))
