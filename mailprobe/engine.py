@@ -45,6 +45,8 @@ MAX_ADDRESSES_PER_FAMILY = 2
 AUX_GRACE_S = 0.3
 # How long cancelled probes get to unwind (close sockets) before the report is assembled regardless.
 CANCEL_GRACE_S = 0.05
+# How many of an unknown domain's mail exchangers are looked up (to tell a dangling MX).
+MAX_MX_HOSTS = 3
 # How many well-known provider hosts are asked to tell a broken resolver from a missing domain.
 SANITY_HOSTS = 6
 # A candidate that failed in one of these ways was simply not there: the plan guessed, nothing is wrong.
@@ -69,6 +71,7 @@ class Evidence:
     mx_profile_id: str | None = None  # the provider the MX records point to, if any
     baseline_enabled: bool = True
     nameservers: list[str] = field(default_factory=list)
+    timeout_s: float = 10.0  # the run's deadline: how much of it DNS alone took is evidence too
 
     def of_type(self, cls: type[ObservationT]) -> list[ObservationT]:
         return [o for o in self.observations if isinstance(o, cls)]
@@ -127,6 +130,7 @@ class Engine:
             mx_profile_id=recognised.id if recognised else None,
             baseline_enabled=not self.options.no_baseline,
             nameservers=resolver.nameservers,
+            timeout_s=self.ctx.deadline.total,
         )
 
     async def _plan_from_mx(self, mx: DnsLookup, recognised: Profile | None, mx_hosts: list[str]) -> Plan:
@@ -135,6 +139,8 @@ class Engine:
         if mx.status == Status.ERROR or (mx.error and mx.error.kind == Failure.NXDOMAIN) or mx.null_mx:
             return Plan(None, "generic", [])  # nothing to guess at: the domain's DNS is missing or failing
         self._spawn(self._autoconfig())
+        for host in mx_hosts[:MAX_MX_HOSTS]:  # does the mail exchanger exist at all? (a dangling MX)
+            self._spawn(self._collect_many(self._host_lookups(host)))
         srv_lookups = await dns.lookup_srv(self.ctx.resolver, self.target.domain_ascii)
         self.observations.extend(srv_lookups)
         if mx.error and mx.error.kind == Failure.NO_ANSWER:
@@ -148,6 +154,9 @@ class Engine:
         if published:  # the domain said where its servers are: only its webmail is left to guess
             guesses = [e for e in guesses if e.protocol == "web"]
         return Plan(None, "generic", published + guesses)
+
+    async def _host_lookups(self, host: str) -> list[DnsLookup]:
+        return list(await dns.lookup_addresses(self.ctx.resolver, host, Role.PROVIDER))
 
     async def _autoconfig(self) -> None:
         """Autoconfig runs beside the SRV lookups; the servers it publishes are probed as soon as known."""

@@ -221,6 +221,7 @@ class Reachability(Observation):
     provider_id: str | None = None
     connect_ms: float | None = None
     stage: str = "connect"  # how far the dialogue got: connect, tls, greeting, capabilities
+    issuer: str | None = None  # the certificate issuer seen (unverified): interception re-signs everything
 
 
 AnyObservation = DnsLookup | MailSession | WebVisit | Reachability

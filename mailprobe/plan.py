@@ -129,9 +129,11 @@ def generic_endpoints(target: Target, mx_hosts: list[str]) -> list[Endpoint]:
 def baseline_endpoints(
     profiles: ProfileSet, exclude: str | None, ports: list[tuple[str, int]]
 ) -> list[Endpoint]:
-    """The same service on other known providers, for telling "your network" from "their server"."""
+    """The same service on other known providers, for telling "your network" from "their server".
+    Without `exclude` (provider not known yet) one more is taken, so that two remain once it is."""
     endpoints: list[Endpoint] = []
     eligible = [p for p in profiles.all() if p.baseline and p.id != exclude]
+    per_port = BASELINE_PROVIDERS_PER_PORT + (1 if exclude is None else 0)
     for service, port in ports:
         chosen = 0
         for profile in eligible:
@@ -139,7 +141,7 @@ def baseline_endpoints(
             if endpoint is not None:
                 endpoints.append(endpoint)
                 chosen += 1
-            if chosen >= BASELINE_PROVIDERS_PER_PORT:
+            if chosen >= per_port:
                 break
     return _unique(endpoints)
 

@@ -16,11 +16,12 @@ from mailprobe.diagnosis.facts import (
     failed_on_path,
 )
 from mailprobe.diagnosis.finding import Finding, Severity
-from mailprobe.evidence import Expect, Failure, Role, Status, WebVisit
+from mailprobe.evidence import Expect, Failure, MailSession, Reachability, Role, Status, WebVisit
 from mailprobe.probes.dns import mx_disagreement
 
 Rule = Callable[[Facts], list[Finding]]
 
+DNS_SLOW_SHARE = 0.4  # DNS alone eating this share of the deadline leaves the probes no time
 CLOCK_SKEW_S = 300.0  # browsers and TLS tolerate little; five minutes is already a misconfigured clock
 CLOCK_AGREE_S = 60.0
 EXPIRING_DAYS = 14.0
@@ -83,10 +84,14 @@ def resolver_disagrees(facts: Facts) -> list[Finding]:
 
 
 def provider_hosts_unresolvable(facts: Facts) -> list[Finding]:
-    """The domain resolves, but the provider's server names fail in the resolver."""
+    """The domain resolves, but the provider's server names fail in the resolver (and so have no address)."""
+    hosts = facts.lookups("host")
+    resolved = {lk.name for lk in hosts if lk.status == Status.PASS}
+    needed = {s.host for s in facts.provider_services}
     failing = [
-        lk for lk in facts.lookups("host")
+        lk for lk in hosts
         if lk.error is not None and lk.error.kind in DNS_FAILURES and lk.role == Role.PROVIDER
+        and lk.name not in resolved and lk.name in needed
     ]
     if not failing or (facts.mx is not None and facts.mx.error is not None and facts.mx.error.kind in DNS_FAILURES):
         return []
@@ -116,6 +121,23 @@ def mx_missing(facts: Facts) -> list[Finding]:
         return [Finding(cause=Cause.MX_NOT_CONFIGURED, severity="critical", confidence=confidence,
                         evidence=[mx.id], variant="no_domain", params={"domain": domain})]
     return []
+
+
+def mx_dangling(facts: Facts) -> list[Finding]:
+    """The MX names mail exchangers that do not exist (left behind after leaving a provider)."""
+    mx = facts.mx
+    if mx is None or not mx.mx or mx.null_mx or facts.evidence.plan.profile is not None:
+        return []
+    exchangers = {r.exchange for r in mx.mx if r.exchange}
+    lookups = [lk for lk in facts.lookups("host") if lk.name in exchangers]
+    absent = {Failure.NXDOMAIN, Failure.NO_ANSWER}
+    if {lk.name for lk in lookups} != exchangers:
+        return []  # not every exchanger was asked: no verdict
+    if not all(lk.error is not None and lk.error.kind in absent for lk in lookups):
+        return []
+    return [Finding(cause=Cause.MX_NOT_CONFIGURED, severity="critical", confidence=0.85,
+                    evidence=[mx.id, *(lk.id for lk in lookups)], variant="mx_dangling",
+                    params={"domain": facts.evidence.target.domain_ascii, "mx": mx.mx[0].exchange})]
 
 
 def mx_elsewhere(facts: Facts) -> list[Finding]:
@@ -181,6 +203,8 @@ def _judge_service(facts: Facts, service: ServiceResult) -> Finding | None:
         "failed": len(service.failed), "total": len(service.relevant),
     }
     ids = [o.id for o in service.failed]
+    if not service.resolved:
+        return _unresolvable_host(facts, service, ids, params)
     if service.partly_failed:
         return Finding(cause=Cause.SERVER_OUTAGE, severity="warning", confidence=0.6,
                        evidence=ids, variant="partial", params=params)
@@ -202,6 +226,113 @@ def _judge_service(facts: Facts, service: ServiceResult) -> Finding | None:
                        evidence=ids, variant="unconfirmed" if on_path else "server_broken", params=params)
     return Finding(cause=Cause.SERVER_OUTAGE, severity=severity, confidence=0.9,
                    evidence=ids, variant="service_down" if on_path else "server_broken", params=params)
+
+
+def _unresolvable_host(
+    facts: Facts, service: ServiceResult, ids: list[str], params: dict[str, str | int | float]
+) -> Finding | None:
+    """The service's host name has no address while the resolver works: nothing was ever connected."""
+    if not all(o.error is not None and o.error.kind in (Failure.NXDOMAIN, Failure.NO_ADDRESS) for o in service.failed):
+        return None  # a resolver failure: provider_hosts_unresolvable speaks for it
+    domain = facts.evidence.target.domain_ascii
+    severity: Severity = "critical" if service.expect == Expect.REQUIRED else "warning"
+    params = {**params, "domain": domain}
+    if service.host == domain or service.host.endswith("." + domain):
+        # Named after the customer's own domain (35.com): the domain's DNS lacks the provider's records.
+        return Finding(cause=Cause.MX_NOT_CONFIGURED, severity=severity, confidence=0.8,
+                       evidence=ids, variant="host_missing", params=params)
+    return Finding(cause=Cause.DNS_RESOLUTION_PROBLEM, severity=severity, confidence=0.75,
+                   evidence=ids, variant="host_missing", params=params)
+
+
+GUESS_PREFIX = {"imap": "imap.", "smtp": "smtp.", "pop3": "pop."}
+
+
+def guessed_services_down(facts: Facts) -> list[Finding]:
+    """An unknown domain whose imap. / smtp. / pop. host exists but answers on none of the usual ports:
+    a guess, but a host named for the service that resolves and refuses is a server that is down."""
+    if facts.evidence.plan.profile is not None:
+        return []
+    published = {s.protocol for s in facts.provider_services}
+    findings: list[Finding] = []
+    for protocol, prefix in GUESS_PREFIX.items():
+        if protocol in published:
+            continue
+        guesses = [
+            o for o in facts.evidence.of_type(MailSession)
+            if o.role == Role.CANDIDATE and o.kind == protocol and o.host.startswith(prefix) and o.address
+        ]
+        if not guesses or any(answered(o) for o in guesses):
+            continue
+        ports = sorted({o.port for o in guesses})
+        baseline = [facts.baseline_on(port) for port in ports]
+        params: dict[str, str | int | float] = {
+            "service": protocol, "host": guesses[0].host, "port": guesses[0].port,
+            "error": guesses[0].error.kind.value if guesses[0].error else "",
+        }
+        ids = [o.id for o in guesses] + [i for port in ports for i in facts.baseline_ids(port)]
+        if any(baseline):
+            findings.append(Finding(cause=Cause.SERVER_OUTAGE, severity="critical", confidence=0.7,
+                                    evidence=ids, variant="service_down", params=params))
+        elif baseline and all(b is False for b in baseline):
+            findings.append(Finding(cause=Cause.NETWORK_PROBLEM, severity="critical", confidence=0.6,
+                                    evidence=ids, variant="port_blocked", params=params))
+        else:
+            findings.append(Finding(cause=Cause.SERVER_OUTAGE, severity="critical", confidence=0.5,
+                                    evidence=ids, variant="unconfirmed", params=params))
+    return findings
+
+
+def dns_too_slow(facts: Facts) -> list[Finding]:
+    """The provider's services could not be tested because the DNS answers alone used up the deadline."""
+    untested = [
+        s for s in facts.provider_services
+        if s.observations and all(o.status == Status.ERROR and o.error is not None and o.error.stage == "deadline"
+                                  for o in s.observations)
+    ]
+    mx = facts.mx
+    if not untested or mx is None:
+        return []
+    slowest_host = max((lk.duration_ms for lk in facts.lookups("host")), default=0.0)
+    dns_ms = mx.duration_ms + slowest_host
+    if dns_ms < DNS_SLOW_SHARE * facts.evidence.timeout_s * 1000.0:
+        return []
+    everything = len(untested) == len(facts.provider_services)
+    return [Finding(cause=Cause.DNS_RESOLUTION_PROBLEM, severity="critical" if everything else "warning",
+                    confidence=0.8, evidence=[mx.id, *(o.id for s in untested for o in s.observations)],
+                    variant="slow", params={"ms": round(dns_ms), "count": len(untested)})]
+
+
+def resolver_hijacked(facts: Facts) -> list[Finding]:
+    """Different providers' well-known names all resolve to the same address, and nothing there answers:
+    a captive portal or a hijacking resolver, not a verdict about the domain."""
+    sanity = [lk for lk in facts.lookups("resolver_sanity") if lk.status == Status.PASS and lk.records]
+    by_answer: dict[tuple[str, ...], set[str]] = {}
+    for lookup in sanity:
+        by_answer.setdefault(tuple(sorted(lookup.records)), set()).add(_registrable(lookup.name))
+    shared = [answer for answer, owners in by_answer.items() if len(owners) >= 2]
+    tested = [o for o in facts.evidence.observations if isinstance(o, MailSession | WebVisit | Reachability)
+              and o.address is not None]
+    if not shared or not tested or any(answered(o) for o in tested):
+        return []
+    return [Finding(cause=Cause.DNS_RESOLUTION_PROBLEM, severity="critical", confidence=0.9,
+                    evidence=[lk.id for lk in sanity], variant="hijacked",
+                    params={"address": ", ".join(shared[0])})]
+
+
+def _registrable(name: str) -> str:
+    return ".".join(name.split(".")[-2:])
+
+
+def webmail_page_missing(facts: Facts) -> list[Finding]:
+    """Webmail answers, but not with its login page (404 / 410): degraded, not down."""
+    missing = [o for o in facts.web if o.role == Role.PROVIDER and o.expect != Expect.CANDIDATE
+               and o.status == Status.WARN and o.status_code in (404, 410)]
+    if not missing:
+        return []
+    return [Finding(cause=Cause.SERVER_OUTAGE, severity="warning", confidence=0.6, evidence=[o.id for o in missing],
+                    variant="page_missing", params={"host": missing[0].host, "code": missing[0].status_code or 0,
+                                                    "url": missing[0].url})]
 
 
 def _tls_verify_only(service: ServiceResult) -> bool:
@@ -259,6 +390,8 @@ def _looks_intercepted(facts: Facts, issuer: str) -> bool:
     lowered = issuer.lower()
     if any(name in lowered for name in INTERCEPTORS):
         return True
+    if any(o.issuer == issuer for o in facts.baseline):
+        return True  # other providers' servers present the same unknown issuer: one box re-signs everything
     trusted_issuers = {
         (o.tls.certificate.issuer_org or o.tls.certificate.issuer_cn or "")
         for o in facts.tls_observations
@@ -357,11 +490,16 @@ def _browser_finding(visit: WebVisit) -> Finding | None:
 RULES: tuple[Rule, ...] = (
     resolver_failing,
     resolver_disagrees,
+    resolver_hijacked,
     provider_hosts_unresolvable,
+    dns_too_slow,
     mx_missing,
+    mx_dangling,
     mx_elsewhere,
     nothing_answers,
     service_failures,
+    guessed_services_down,
+    webmail_page_missing,
     certificate_problems,
     clock_off,
     webmail_unusable_in_browsers,

@@ -97,6 +97,20 @@ MESSAGES: dict[str, str] = {
     "verdict.dns_resolution_problem.denies_everything":
         "Your DNS resolver says even the big mail providers' own servers do not exist: this network is offline, "
         "behind a captive portal, or its DNS is broken — it is not a fault of {domain}.",
+    "verdict.dns_resolution_problem.slow":
+        "Your DNS resolver is so slow ({ms} ms for the lookups alone) that the mail servers could not be "
+        "tested in time.",
+    "verdict.dns_resolution_problem.host_missing":
+        "Your DNS resolver says the provider's server {host} does not exist, though it knows other names.",
+    "verdict.dns_resolution_problem.hijacked":
+        "Your DNS resolver sends different providers' servers all to {address}, where nothing answers: a "
+        "captive portal or a hijacked resolver.",
+    "verdict.mx_not_configured.host_missing":
+        "{host} does not exist: {domain} lacks the DNS records its mail provider needs.",
+    "verdict.mx_not_configured.mx_dangling":
+        "{domain} points its mail at {mx}, which does not exist: the mailbox is not live.",
+    "verdict.server_outage.page_missing":
+        "Webmail at {host} answers, but its login page is missing (HTTP {code}).",
     "verdict.dns_resolution_problem.disagrees":
         "Your DNS resolver gives MX {resolver_mx}, but the domain's own servers say {authoritative_mx}.",
     "verdict.dns_resolution_problem.hosts_fail": "Your DNS resolver cannot look up the mail server {host}.",

@@ -91,6 +91,18 @@ MESSAGES: dict[str, str] = {
     "verdict.dns_resolution_problem.denies_everything":
         "你的 DNS 解析器声称连各大邮件服务商自己的服务器都不存在：当前网络已离线、需要先在认证页面登录，"
         "或 DNS 出了故障——这不是 {domain} 的问题。",
+    "verdict.dns_resolution_problem.slow":
+        "你的 DNS 解析器太慢（仅查询就用了 {ms} 毫秒），邮件服务器来不及检查。",
+    "verdict.dns_resolution_problem.host_missing":
+        "你的 DNS 解析器称服务商的服务器 {host} 不存在，但其他域名都能解析。",
+    "verdict.dns_resolution_problem.hijacked":
+        "你的 DNS 解析器把不同服务商的服务器都指向 {address}，而那里没有任何响应：可能是需要认证的网络或解析被劫持。",
+    "verdict.mx_not_configured.host_missing":
+        "{host} 不存在：{domain} 缺少邮件服务商所需的 DNS 记录。",
+    "verdict.mx_not_configured.mx_dangling":
+        "{domain} 的邮件指向 {mx}，但该主机不存在：邮箱尚未生效。",
+    "verdict.server_outage.page_missing":
+        "{host} 的网页邮箱有响应，但登录页面不存在（HTTP {code}）。",
     "verdict.dns_resolution_problem.disagrees":
         "你的 DNS 解析器给出的 MX 是 {resolver_mx}，而该域名的权威服务器给出的是 {authoritative_mx}。",
     "verdict.dns_resolution_problem.hosts_fail": "你的 DNS 解析器无法解析邮件服务器 {host}。",

@@ -91,6 +91,18 @@ MESSAGES: dict[str, str] = {
     "verdict.dns_resolution_problem.denies_everything":
         "你的 DNS 解析器聲稱連各大郵件服務商自己的伺服器都不存在：目前網路已離線、需要先在認證頁面登入，"
         "或 DNS 出了故障——這不是 {domain} 的問題。",
+    "verdict.dns_resolution_problem.slow":
+        "你的 DNS 解析器太慢（光是查詢就用了 {ms} 毫秒），郵件伺服器來不及檢查。",
+    "verdict.dns_resolution_problem.host_missing":
+        "你的 DNS 解析器稱服務商的伺服器 {host} 不存在，但其他網域都能解析。",
+    "verdict.dns_resolution_problem.hijacked":
+        "你的 DNS 解析器把不同服務商的伺服器都指向 {address}，而那裡沒有任何回應：可能是需要認證的網路或解析被劫持。",
+    "verdict.mx_not_configured.host_missing":
+        "{host} 不存在：{domain} 缺少郵件服務商所需的 DNS 記錄。",
+    "verdict.mx_not_configured.mx_dangling":
+        "{domain} 的郵件指向 {mx}，但該主機不存在：信箱尚未生效。",
+    "verdict.server_outage.page_missing":
+        "{host} 的網頁信箱有回應，但登入頁面不存在（HTTP {code}）。",
     "verdict.dns_resolution_problem.disagrees":
         "你的 DNS 解析器給出的 MX 是 {resolver_mx}，但該網域的權威伺服器給出的是 {authoritative_mx}。",
     "verdict.dns_resolution_problem.hosts_fail": "你的 DNS 解析器無法解析郵件伺服器 {host}。",

@@ -148,6 +148,11 @@ def certificate_facts(der: bytes) -> CertificateFacts | None:
     )
 
 
+def issuer_name(cert: CertificateFacts) -> str:
+    """How people name an issuer: its organisation, else its common name, else the whole DN."""
+    return cert.issuer_org or cert.issuer_cn or cert.issuer
+
+
 def facts_of(ssl_object: ssl.SSLObject | ssl.SSLSocket, verified: bool, handshake_ms: float) -> TlsFacts:
     der = ssl_object.getpeercert(binary_form=True)
     cert = certificate_facts(der) if der else None

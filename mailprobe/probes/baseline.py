@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from mailprobe.evidence import Endpoint, Failure, MailSession, Reachability, Status, TlsMode, check_id
 from mailprobe.net.connect import ProbeError, close_quietly, open_tcp
-from mailprobe.net.tls import upgrade
+from mailprobe.net.tls import facts_of, issuer_name, ssl_object_of, upgrade
 from mailprobe.probes.base import ProbeContext
 
 # Failures after which the other side has still shown it is there and talking.
@@ -43,6 +43,8 @@ async def _dialogue(endpoint: Endpoint, address: str, ctx: ProbeContext, observa
     run: Callable[[Endpoint, str, ProbeContext], Awaitable[MailSession]] = module.probe
     session = await run(endpoint, address, ctx)
     observation.connect_ms = session.connect_ms
+    if session.tls is not None and session.tls.certificate is not None:
+        observation.issuer = issuer_name(session.tls.certificate)
     observation.stage = session.error.stage if session.error else session.stage
     if session.status in (Status.FAIL, Status.ERROR) and not (session.error and session.error.kind in _ANSWERED):
         observation.status = Status.FAIL
@@ -59,8 +61,14 @@ async def _handshake(endpoint: Endpoint, address: str, ctx: ProbeContext, observ
     try:
         if endpoint.tls == TlsMode.IMPLICIT:
             # Only "does TLS complete" matters here; the certificate is the provider probe's business.
-            await upgrade(writer, endpoint.host, ctx.tls.unverified_context(), ctx.deadline, ctx.step_cap)
+            context = ctx.tls.unverified_context()
+            handshake_ms = await upgrade(writer, endpoint.host, context, ctx.deadline, ctx.step_cap)
             observation.stage = "tls"
+            ssl_object = ssl_object_of(writer)
+            if ssl_object is not None:
+                facts = facts_of(ssl_object, verified=False, handshake_ms=handshake_ms)
+                if facts.certificate is not None:
+                    observation.issuer = issuer_name(facts.certificate)
     except ProbeError as exc:
         observation.status, observation.error, observation.stage = Status.FAIL, exc.facts, "tls"
     finally:

@@ -10,7 +10,7 @@ from mailprobe.diagnosis.diagnose import diagnose
 from mailprobe.diagnosis.facts import Facts
 from mailprobe.diagnosis.finding import Finding
 from mailprobe.diagnosis.rank import rank
-from mailprobe.diagnosis.rules import mx_missing, resolver_failing, service_failures
+from mailprobe.diagnosis.rules import mx_dangling, mx_missing, resolver_failing, service_failures
 from mailprobe.engine import Evidence
 from mailprobe.evidence import (
     DnsLookup,
@@ -157,3 +157,30 @@ def test_ranking_is_deterministic_whatever_order_the_rules_find_things_in() -> N
         Cause.SERVER_OUTAGE, Cause.NETWORK_PROBLEM, Cause.TLS_CERTIFICATE_PROBLEM, Cause.CLOCK_SKEW,
     ]
     assert expected[0].confidence == 0.9 and expected[0].evidence == ["b", "a"]
+
+
+def host_lookup(name: str, rdtype: str, failure: Failure | None) -> DnsLookup:
+    status = Status.PASS if failure is None else (Status.ERROR if failure == Failure.SERVFAIL else Status.FAIL)
+    return DnsLookup(id=f"dns.{rdtype.lower()}/{name}", target=name, status=status, name=name, rdtype=rdtype,
+                     purpose="host", records=["127.0.0.11"] if failure is None else [],
+                     error=ErrorFacts(kind=failure, stage="resolve") if failure else None)
+
+
+def test_aaaa_servfail_for_a_host_that_resolved_over_a_is_not_a_dns_problem() -> None:
+    found = diagnose(evidence(
+        mx_ok(), host_lookup("imap.exmail.qq.com", "A", None),
+        host_lookup("imap.exmail.qq.com", "AAAA", Failure.SERVFAIL), session("127.0.0.11"),
+    ))
+
+    assert found == []
+
+
+def test_mx_naming_exchangers_that_do_not_exist_is_not_configured() -> None:
+    dangling = mx_ok().model_copy(update={"mx": [MxRecord(preference=10, exchange="mx.gone.example")]})
+
+    (finding,) = mx_dangling(Facts(evidence(
+        dangling, host_lookup("mx.gone.example", "A", Failure.NXDOMAIN),
+        host_lookup("mx.gone.example", "AAAA", Failure.NXDOMAIN), provider=None,
+    )))
+
+    assert (finding.cause, finding.variant) == (Cause.MX_NOT_CONFIGURED, "mx_dangling")
