@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable
+from urllib.parse import urljoin, urlsplit
 
 from mailprobe.causes import Cause
 from mailprobe.diagnosis.facts import (
@@ -197,8 +198,9 @@ def service_failures(facts: Facts) -> list[Finding]:
 
 
 def _judge_service(facts: Facts, service: ServiceResult) -> Finding | None:
+    host, port = _where_it_failed(service.failed[0])
     params: dict[str, str | int | float] = {
-        "service": service.protocol, "host": service.host, "port": service.port,
+        "service": service.protocol, "host": host, "port": port,
         "error": service.failed[0].error.kind.value if service.failed[0].error else "",
         "failed": len(service.failed), "total": len(service.relevant),
     }
@@ -226,6 +228,15 @@ def _judge_service(facts: Facts, service: ServiceResult) -> Finding | None:
                        evidence=ids, variant="unconfirmed" if on_path else "server_broken", params=params)
     return Finding(cause=Cause.SERVER_OUTAGE, severity=severity, confidence=0.9,
                    evidence=ids, variant="service_down" if on_path else "server_broken", params=params)
+
+
+def _where_it_failed(observation: Service) -> tuple[str, int]:
+    """The host and port that failed: for webmail that redirected, the last hop's, not the first one's."""
+    if isinstance(observation, WebVisit) and observation.redirects and observation.redirects[-1].location:
+        target = urlsplit(urljoin(observation.redirects[-1].url, observation.redirects[-1].location))
+        if target.hostname:
+            return target.hostname, target.port or (443 if target.scheme == "https" else 80)
+    return observation.host, observation.port
 
 
 def _unresolvable_host(

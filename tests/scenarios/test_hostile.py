@@ -771,3 +771,10 @@ def test_webmail_redirect_to_plain_http_names_the_port_that_failed(hostile: Call
 
     failing = [c for c in report.checks if c.kind == "web" and c.status == "fail"]
     assert failing and failing[0].data.get("final_url", "").startswith("http://exmail.qq.com")
+
+
+def test_webmail_redirect_to_a_dead_http_port_names_that_port_in_the_verdict(hostile: Callable[..., Report]) -> None:
+    report = hostile(web={"qq": {"route": redirect("http://exmail.qq.com/cgi-bin/loginpage")}})
+
+    outage = next(d for d in report.diagnosis if d.cause == "server_outage")
+    assert (outage.params["host"], outage.params["port"]) == ("exmail.qq.com", 80)
