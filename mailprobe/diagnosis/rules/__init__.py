@@ -1,0 +1,67 @@
+"""Rules: pure functions from the evidence's facts to findings. No network, no text, no ranking.
+
+One module per area; RULES lists them all in the order they are asked (ranking orders what they find).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from mailprobe.diagnosis.facts import Facts
+from mailprobe.diagnosis.finding import Finding
+from mailprobe.diagnosis.rules.browser import webmail_unusable_in_browsers
+from mailprobe.diagnosis.rules.dns import (
+    dns_too_slow,
+    provider_hosts_unresolvable,
+    resolver_disagrees,
+    resolver_failing,
+    resolver_hijacked,
+)
+from mailprobe.diagnosis.rules.domain import mx_dangling, mx_elsewhere, mx_missing
+from mailprobe.diagnosis.rules.reachability import (
+    guessed_services_down,
+    nothing_answers,
+    service_failures,
+    webmail_page_missing,
+)
+from mailprobe.diagnosis.rules.tls import certificate_problems, clock_off
+
+Rule = Callable[[Facts], list[Finding]]
+
+RULES: tuple[Rule, ...] = (
+    resolver_failing,
+    resolver_disagrees,
+    resolver_hijacked,
+    provider_hosts_unresolvable,
+    dns_too_slow,
+    mx_missing,
+    mx_dangling,
+    mx_elsewhere,
+    nothing_answers,
+    service_failures,
+    guessed_services_down,
+    webmail_page_missing,
+    certificate_problems,
+    clock_off,
+    webmail_unusable_in_browsers,
+)
+
+__all__ = [
+    "RULES",
+    "Rule",
+    "certificate_problems",
+    "clock_off",
+    "dns_too_slow",
+    "guessed_services_down",
+    "mx_dangling",
+    "mx_elsewhere",
+    "mx_missing",
+    "nothing_answers",
+    "provider_hosts_unresolvable",
+    "resolver_disagrees",
+    "resolver_failing",
+    "resolver_hijacked",
+    "service_failures",
+    "webmail_page_missing",
+    "webmail_unusable_in_browsers",
+]

@@ -1,0 +1,173 @@
+"""Is it me or them: failing services judged against the baseline of other providers."""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin, urlsplit
+
+from mailprobe.causes import Cause
+from mailprobe.diagnosis.facts import (
+    Facts,
+    Service,
+    ServiceResult,
+    answered,
+    failed_on_path,
+)
+from mailprobe.diagnosis.finding import Finding, Severity
+from mailprobe.evidence import Expect, Failure, MailSession, Role, Status, WebVisit
+
+
+def nothing_answers(facts: Facts) -> list[Finding]:
+    """Nothing answered anywhere — the provider's services and the other providers' alike."""
+    if not facts.nothing_answered:
+        return []
+    services = [s for s in facts.provider_services if s.resolved]
+    baseline = facts.baseline_tested
+    ids = [o.id for s in services for o in s.failed] + [o.id for o in baseline]
+    if baseline:
+        return [Finding(cause=Cause.NETWORK_PROBLEM, severity="critical", confidence=0.9, evidence=ids,
+                        variant="nothing_answers", params={"count": len(services) + len(baseline)})]
+    # Without a baseline we cannot tell; a network that reaches nothing is the likelier story.
+    return [
+        Finding(cause=Cause.NETWORK_PROBLEM, severity="critical", confidence=0.55, evidence=ids,
+                variant="no_baseline", params={"count": len(services)}),
+        Finding(cause=Cause.SERVER_OUTAGE, severity="critical", confidence=0.45, evidence=ids,
+                variant="unconfirmed", params={"service": services[0].protocol, "host": services[0].host,
+                                               "port": services[0].port}),
+    ]
+
+
+def service_failures(facts: Facts) -> list[Finding]:
+    """Each failing provider service: their outage, or a port blocked on this network — decided by the baseline."""
+    if facts.nothing_answered:
+        return []  # nothing_answers speaks for this case
+    findings: list[Finding] = []
+    for service in facts.provider_services:
+        if not service.failed or _tls_verify_only(service) or _browser_only(service):
+            continue
+        finding = _judge_service(facts, service)
+        if finding is not None:
+            findings.append(finding)
+    return findings
+
+
+def _judge_service(facts: Facts, service: ServiceResult) -> Finding | None:
+    host, port = _where_it_failed(service.failed[0])
+    params: dict[str, str | int | float] = {
+        "service": service.protocol, "host": host, "port": port,
+        "error": service.failed[0].error.kind.value if service.failed[0].error else "",
+        "failed": len(service.failed), "total": len(service.relevant),
+    }
+    ids = [o.id for o in service.failed]
+    if not service.resolved:
+        return _unresolvable_host(facts, service, ids, params)
+    if service.partly_failed:
+        return Finding(cause=Cause.SERVER_OUTAGE, severity="warning", confidence=0.6,
+                       evidence=ids, variant="partial", params=params)
+    severity: Severity = "critical" if service.expect == Expect.REQUIRED else "warning"
+    on_path = all(failed_on_path(o) for o in service.failed)
+    spoke = any(answered(o) for o in service.failed)
+    baseline = facts.baseline_on(service.port)
+    ids += facts.baseline_ids(service.port)
+    if spoke:  # the server itself refused (421, BYE, HTTP 5xx): whatever the network does, it reached them
+        return Finding(cause=Cause.SERVER_OUTAGE, severity=severity, confidence=0.9,
+                       evidence=ids, variant="server_broken", params=params)
+    if baseline is False:
+        # The same port is silent at other providers too: this network blocks or stalls it.
+        return Finding(cause=Cause.NETWORK_PROBLEM, severity=severity, confidence=0.85 if on_path else 0.7,
+                       evidence=ids, variant="port_blocked", params=params)
+    if baseline is None:
+        # Other services of this provider answer; the port may be down there or blocked here.
+        return Finding(cause=Cause.SERVER_OUTAGE, severity=severity, confidence=0.55 if on_path else 0.7,
+                       evidence=ids, variant="unconfirmed" if on_path else "server_broken", params=params)
+    return Finding(cause=Cause.SERVER_OUTAGE, severity=severity, confidence=0.9,
+                   evidence=ids, variant="service_down" if on_path else "server_broken", params=params)
+
+
+def _where_it_failed(observation: Service) -> tuple[str, int]:
+    """The host and port that failed: for webmail that redirected, the last hop's, not the first one's."""
+    if isinstance(observation, WebVisit) and observation.redirects and observation.redirects[-1].location:
+        target = urlsplit(urljoin(observation.redirects[-1].url, observation.redirects[-1].location))
+        if target.hostname:
+            return target.hostname, target.port or (443 if target.scheme == "https" else 80)
+    return observation.host, observation.port
+
+
+def _unresolvable_host(
+    facts: Facts, service: ServiceResult, ids: list[str], params: dict[str, str | int | float]
+) -> Finding | None:
+    """The service's host name has no address while the resolver works: nothing was ever connected."""
+    if not all(o.error is not None and o.error.kind in (Failure.NXDOMAIN, Failure.NO_ADDRESS) for o in service.failed):
+        return None  # a resolver failure: provider_hosts_unresolvable speaks for it
+    domain = facts.evidence.target.domain_ascii
+    severity: Severity = "critical" if service.expect == Expect.REQUIRED else "warning"
+    params = {**params, "domain": domain}
+    if service.host == domain or service.host.endswith("." + domain):
+        # Named after the customer's own domain (35.com): the domain's DNS lacks the provider's records.
+        return Finding(cause=Cause.MX_NOT_CONFIGURED, severity=severity, confidence=0.8,
+                       evidence=ids, variant="host_missing", params=params)
+    return Finding(cause=Cause.DNS_RESOLUTION_PROBLEM, severity=severity, confidence=0.75,
+                   evidence=ids, variant="host_missing", params=params)
+
+
+def _tls_verify_only(service: ServiceResult) -> bool:
+    return all(o.error is not None and o.error.kind == Failure.TLS_VERIFY for o in service.failed)
+
+
+def _browser_only(service: ServiceResult) -> bool:
+    """Webmail that answers but in ways only browsers trip over: browser_compatibility speaks for it."""
+    return all(
+        isinstance(o, WebVisit) and (
+            o.legacy_tls_only
+            or (o.error is not None and o.error.kind in (Failure.REDIRECT_LOOP, Failure.TOO_MANY_REDIRECTS))
+        )
+        for o in service.failed
+    )
+
+
+GUESS_PREFIX = {"imap": "imap.", "smtp": "smtp.", "pop3": "pop."}
+
+
+def guessed_services_down(facts: Facts) -> list[Finding]:
+    """An unknown domain whose imap. / smtp. / pop. host exists but answers on none of the usual ports:
+    a guess, but a host named for the service that resolves and refuses is a server that is down."""
+    if facts.evidence.plan.profile is not None:
+        return []
+    published = {s.protocol for s in facts.provider_services}
+    findings: list[Finding] = []
+    for protocol, prefix in GUESS_PREFIX.items():
+        if protocol in published:
+            continue
+        guesses = [
+            o for o in facts.evidence.of_type(MailSession)
+            if o.role == Role.CANDIDATE and o.kind == protocol and o.host.startswith(prefix) and o.address
+        ]
+        if not guesses or any(answered(o) for o in guesses):
+            continue
+        ports = sorted({o.port for o in guesses})
+        baseline = [facts.baseline_on(port) for port in ports]
+        params: dict[str, str | int | float] = {
+            "service": protocol, "host": guesses[0].host, "port": guesses[0].port,
+            "error": guesses[0].error.kind.value if guesses[0].error else "",
+        }
+        ids = [o.id for o in guesses] + [i for port in ports for i in facts.baseline_ids(port)]
+        if any(baseline):
+            findings.append(Finding(cause=Cause.SERVER_OUTAGE, severity="critical", confidence=0.7,
+                                    evidence=ids, variant="service_down", params=params))
+        elif baseline and all(b is False for b in baseline):
+            findings.append(Finding(cause=Cause.NETWORK_PROBLEM, severity="critical", confidence=0.6,
+                                    evidence=ids, variant="port_blocked", params=params))
+        else:
+            findings.append(Finding(cause=Cause.SERVER_OUTAGE, severity="critical", confidence=0.5,
+                                    evidence=ids, variant="unconfirmed", params=params))
+    return findings
+
+
+def webmail_page_missing(facts: Facts) -> list[Finding]:
+    """Webmail answers, but not with its login page (404 / 410): degraded, not down."""
+    missing = [o for o in facts.web if o.role == Role.PROVIDER and o.expect != Expect.CANDIDATE
+               and o.status == Status.WARN and o.status_code in (404, 410)]
+    if not missing:
+        return []
+    return [Finding(cause=Cause.SERVER_OUTAGE, severity="warning", confidence=0.6, evidence=[o.id for o in missing],
+                    variant="page_missing", params={"host": missing[0].host, "code": missing[0].status_code or 0,
+                                                    "url": missing[0].url})]

@@ -1,0 +1,127 @@
+"""Certificates and the clock: expired, wrong host, untrusted, interception; a local clock far off."""
+
+from __future__ import annotations
+
+import statistics
+
+from mailprobe.causes import Cause
+from mailprobe.diagnosis.facts import (
+    Facts,
+    Service,
+)
+from mailprobe.diagnosis.finding import Finding, Severity
+from mailprobe.evidence import Expect, WebVisit
+
+EXPIRING_DAYS = 14.0
+
+
+# Issuers that mark a certificate as made by a local interceptor (antivirus mail shields, proxies).
+INTERCEPTORS = (
+    "kaspersky", "avast", "avg ", "eset", "bitdefender", "fortinet", "fortigate", "zscaler", "sophos",
+    "blue coat", "bluecoat", "palo alto", "umbrella", "netskope", "forcepoint", "check point", "mcafee",
+    "norton", "trend micro", "websense", "barracuda", "cisco", "proxy", "interception", "sangfor", "深信服",
+)
+
+
+def certificate_problems(facts: Facts) -> list[Finding]:
+    failing = [o for o in facts.tls_observations if o.tls is not None and o.tls.verify_error is not None
+               and _counts(o.expect)]
+    if not failing:
+        return _expiring(facts)
+    first = failing[0]
+    assert first.tls is not None
+    reason = first.tls.verify_error or "other"
+    cert = first.tls.certificate
+    issuer = (cert.issuer_org or cert.issuer_cn or cert.issuer) if cert else ""
+    variant: str = reason
+    if reason in ("untrusted", "self_signed") and _looks_intercepted(facts, issuer):
+        variant = "interception"
+    params: dict[str, str | int | float] = {"host": first.host, "port": first.port, "issuer": issuer}
+    if cert is not None:
+        params["not_after"] = cert.not_after.date().isoformat()
+        params["not_before"] = cert.not_before.date().isoformat()
+    confidence = 0.9 if variant != "other" else 0.7
+    if variant == "not_yet_valid" and _clock_suspect(facts):
+        confidence = 0.5  # clock_off names the likelier cause: our clock, not their certificate
+    return [Finding(cause=Cause.TLS_CERTIFICATE_PROBLEM, severity="critical", confidence=confidence,
+                    evidence=[o.id for o in failing], variant=variant, params=params)]
+
+
+def _counts(expect: Expect) -> bool:
+    return expect != Expect.CANDIDATE
+
+
+def _looks_intercepted(facts: Facts, issuer: str) -> bool:
+    lowered = issuer.lower()
+    if any(name in lowered for name in INTERCEPTORS):
+        return True
+    if any(o.issuer == issuer for o in facts.baseline):
+        return True  # other providers' servers present the same unknown issuer: one box re-signs everything
+    trusted_issuers = {
+        (o.tls.certificate.issuer_org or o.tls.certificate.issuer_cn or "")
+        for o in facts.tls_observations
+        if o.tls is not None and o.tls.verified and o.tls.certificate is not None
+    }
+    return bool(trusted_issuers) and issuer not in trusted_issuers
+
+
+def _expiring(facts: Facts) -> list[Finding]:
+    soon = [o for o in facts.tls_observations if o.tls is not None and o.tls.verified
+            and o.tls.days_left is not None and o.tls.days_left < EXPIRING_DAYS and _counts(o.expect)]
+    if not soon:
+        return []
+    first = soon[0]
+    assert first.tls is not None
+    return [Finding(cause=Cause.TLS_CERTIFICATE_PROBLEM, severity="warning", confidence=0.8,
+                    evidence=[o.id for o in soon], variant="expiring",
+                    params={"host": first.host, "port": first.port, "days": int(first.tls.days_left or 0)})]
+
+
+CLOCK_SKEW_S = 300.0  # browsers and TLS tolerate little; five minutes is already a misconfigured clock
+
+
+CLOCK_AGREE_S = 60.0
+
+
+def clock_off(facts: Facts) -> list[Finding]:
+    """The local clock disagrees with the servers' Date headers, or certificates are 'not yet valid' here."""
+    dated = _dated(facts)
+    not_yet = _not_yet_valid(facts)
+    median = _median_offset(facts)
+    if median is not None and abs(median) > CLOCK_SKEW_S:
+        offsets = [o.clock_offset_s for o in dated if o.clock_offset_s is not None]
+        if all(abs(x - median) <= CLOCK_AGREE_S for x in offsets):
+            severity: Severity = "critical" if not_yet else "warning"
+            return [Finding(cause=Cause.CLOCK_SKEW, severity=severity, confidence=0.85,
+                            evidence=[o.id for o in dated] + [o.id for o in not_yet], variant="date_header",
+                            params={"offset_s": round(median), "offset_min": round(median / 60)})]
+    if _clock_suspect(facts):
+        return [Finding(cause=Cause.CLOCK_SKEW, severity="critical", confidence=0.8,
+                        evidence=[o.id for o in not_yet], variant="not_yet_valid",
+                        params={"host": not_yet[0].host})]
+    return []
+
+
+def _dated(facts: Facts) -> list[WebVisit]:
+    return [o for o in facts.web if o.clock_offset_s is not None and o.address is not None]
+
+
+def _median_offset(facts: Facts) -> float | None:
+    offsets = [o.clock_offset_s for o in _dated(facts) if o.clock_offset_s is not None]
+    return statistics.median(offsets) if offsets else None
+
+
+def _not_yet_valid(facts: Facts) -> list[Service]:
+    return [o for o in facts.tls_observations if o.tls is not None and o.tls.verify_error == "not_yet_valid"]
+
+
+def _clock_suspect(facts: Facts) -> bool:
+    """A slow local clock shows only in freshly issued certificates: one 'not yet valid' while others verify.
+    A server Date that agrees with our clock clears it."""
+    if not _not_yet_valid(facts):
+        return False
+    median = _median_offset(facts)
+    if median is not None and abs(median) <= CLOCK_AGREE_S:
+        return False
+    verified = [o for o in facts.tls_observations if o.tls is not None and o.tls.verified]
+    return bool(verified) or len(_not_yet_valid(facts)) > 1

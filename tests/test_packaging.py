@@ -1,0 +1,19 @@
+"""The wheel's explicit package list must name every package of the source tree."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_package_directory_is_listed_in_pyproject() -> None:
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {
+        ".".join(init.parent.relative_to(ROOT).parts)
+        for init in (ROOT / "mailprobe").rglob("__init__.py")
+    }
+
+    assert found - listed == set()
+    assert "mailprobe.providers" in listed  # shipped from providers/ through package-dir
