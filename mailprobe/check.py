@@ -66,7 +66,7 @@ async def run_check(address: str, options: CheckOptions | None = None) -> Report
     evidence = await Engine(target, profiles, engine_options, ctx).run()
     findings = diagnose(evidence)
     duration_ms = (time.monotonic() - started) * 1000.0
-    return compose(evidence, findings, options.lang, started_at, duration_ms)
+    return compose(evidence, findings, options.lang, started_at, duration_ms, profiles)
 
 
 def run_check_sync(address: str, options: CheckOptions | None = None) -> Report:

@@ -34,7 +34,8 @@ PROVIDER_REMEDY = "provider"
 
 
 def compose(
-    evidence: Evidence, findings: list[Finding], lang: Lang, started_at: datetime, duration_ms: float
+    evidence: Evidence, findings: list[Finding], lang: Lang, started_at: datetime, duration_ms: float,
+    profiles: ProfileSet | None = None,
 ) -> Report:
     profile = evidence.plan.profile
     return Report(
@@ -48,7 +49,7 @@ def compose(
         status=overall_status([f.severity for f in findings]),
         provider=provider_info(profile, evidence.plan.matched_by, lang),
         checks=[check_result(o, lang) for o in _ordered(evidence.observations)],
-        diagnosis=[diagnosis_entry(f, profile, lang) for f in findings],
+        diagnosis=[diagnosis_entry(f, profile, lang, profiles) for f in findings],
         lang=lang,
         nameservers=evidence.nameservers,
     )
@@ -78,12 +79,14 @@ def check_result(observation: Observation, lang: Lang) -> CheckResult:
     )
 
 
-def diagnosis_entry(finding: Finding, profile: Profile | None, lang: Lang) -> DiagnosisEntry:
+def diagnosis_entry(
+    finding: Finding, profile: Profile | None, lang: Lang, profiles: ProfileSet | None = None
+) -> DiagnosisEntry:
     from mailprobe.diagnosis.catalogue import entry
     from mailprobe.locales.messages import verdict
 
     cause = entry(finding.cause)
-    params = _text_params(finding.params, profile, lang)
+    params = _text_params(finding.params, profile, lang, profiles)
     return DiagnosisEntry(
         cause=finding.cause.value,
         section=cause.section,
@@ -113,13 +116,20 @@ def remedies(cause: Cause, profile: Profile | None, lang: Lang) -> list[RemedyEn
     return out
 
 
-def _text_params(params: dict[str, str | int | float], profile: Profile | None, lang: Lang) -> dict[str, object]:
-    """The finding's params, plus the provider's name in this language for sentences that use it."""
+def _text_params(
+    params: dict[str, str | int | float], profile: Profile | None, lang: Lang, profiles: ProfileSet | None = None
+) -> dict[str, object]:
+    """The finding's params, with provider ids ("provider", "other") turned into names in this language."""
     out: dict[str, object] = dict(params)
     if profile is not None:
         out.setdefault("provider_name", profile.name(lang))
-        if "provider" in out and out["provider"] == profile.id:
-            out["provider"] = profile.name(lang)
+    for key in ("provider", "other"):
+        value = out.get(key)
+        known = profile if profile is not None and value == profile.id else (
+            profiles.get(str(value)) if profiles is not None and value else None
+        )
+        if known is not None:
+            out[key] = known.name(lang)
     return out
 
 
@@ -150,7 +160,7 @@ def relocalize(report: Report, lang: Lang, profiles: ProfileSet) -> Report:
         "lang": lang,
         "provider": provider,
         "checks": [_relocalize_check(c, lang) for c in report.checks],
-        "diagnosis": [_relocalize_entry(d, profile, lang) for d in report.diagnosis],
+        "diagnosis": [_relocalize_entry(d, profile, lang, profiles) for d in report.diagnosis],
     })
 
 
@@ -177,7 +187,9 @@ def observation_of(check: CheckResult) -> Observation | None:
         return None
 
 
-def _relocalize_entry(entry_: DiagnosisEntry, profile: Profile | None, lang: Lang) -> DiagnosisEntry:
+def _relocalize_entry(
+    entry_: DiagnosisEntry, profile: Profile | None, lang: Lang, profiles: ProfileSet
+) -> DiagnosisEntry:
 
     try:
         cause = Cause(entry_.cause)
@@ -185,7 +197,7 @@ def _relocalize_entry(entry_: DiagnosisEntry, profile: Profile | None, lang: Lan
         return entry_  # a cause from a newer mailprobe: keep its words
     from mailprobe.locales.messages import verdict
 
-    params = _text_params(entry_.params, profile, lang)
+    params = _text_params(entry_.params, profile, lang, profiles)
     return entry_.model_copy(update={
         "summary": verdict(cause, entry_.variant, lang, **params),
         "remedies": [_relocalize_remedy(r, cause, profile, lang) for r in entry_.remedies],

@@ -22,13 +22,25 @@ def load_reports(path: str) -> list[Report]:
     if len(raw) > MAX_REPORT_BYTES:
         raise UsageError(f"'{path}' is too large to be a mailprobe report")
     try:
-        data = json.loads(raw.decode("utf-8-sig"))
+        text = raw.decode("utf-8-sig")
+        items = _documents(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UsageError(f"'{path}' is not JSON ({exc})") from None
-    items = data if isinstance(data, list) else [data]
     if not items:
         raise UsageError(f"'{path}' holds no report")
     return [_one(item, path, index) for index, item in enumerate(items)]
+
+
+def _documents(text: str) -> list[Any]:
+    """One JSON report, an array of them (`--format json`), or one a line (`--format jsonl`)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        lines = [line for line in text.splitlines() if line.strip()]
+        if len(lines) < 2:
+            raise
+        return [json.loads(line) for line in lines]
+    return data if isinstance(data, list) else [data]
 
 
 def _one(item: Any, path: str, index: int) -> Report:

@@ -25,6 +25,7 @@ from mailprobe.net.deadline import Deadline
 # One DNS question should not eat the whole deadline: the probes that follow need time too.
 DNS_SHARE = 0.45
 DNS_MIN_CAP = 1.5
+PER_SERVER_MIN_S = 0.3
 
 
 @dataclass
@@ -131,6 +132,9 @@ class Resolver:
         if lifetime <= 0.0:
             answer.failure, answer.detail = Failure.DNS_TIMEOUT, "deadline reached before the question"
             return answer
+        # dnspython waits `timeout` (2 s by default) on each server before trying the next: share the
+        # question's lifetime among them, or a dead first server eats it all and the second is never asked.
+        self._resolver.timeout = max(PER_SERVER_MIN_S, lifetime / (len(self._resolver.nameservers) + 0.5))
         try:
             result = await self._resolver.resolve(
                 dns.name.from_text(name), rdtype, lifetime=lifetime, search=False, raise_on_no_answer=True
