@@ -133,16 +133,23 @@ def _text_params(
     return out
 
 
-def _ordered(observations: list[Observation]) -> list[Observation]:
-    """DNS first, then the provider's services, then the baseline; stable within each."""
-    def rank(o: Observation) -> int:
-        if isinstance(o, DnsLookup):
-            return 0
-        if isinstance(o, Reachability):
-            return 3
-        return 1 if o.role.value == "provider" else 2
+_DNS_ORDER = ("mx", "implicit_mx", "spf", "srv", "host", "resolver_sanity", "ns", "authoritative")
+_KIND_ORDER = ("web", "imap", "pop3", "smtp")
 
-    return sorted(observations, key=rank)
+
+def _ordered(observations: list[Observation]) -> list[Observation]:
+    """The same order every run, whatever finished first (reports from cron get diffed): DNS (MX first),
+    the provider's services, guessed candidates, then the baseline; by id within each."""
+    def key(o: Observation) -> tuple[int, int, str]:
+        if isinstance(o, DnsLookup):
+            purpose = o.purpose if o.purpose in _DNS_ORDER else "zz"
+            return (0, _DNS_ORDER.index(purpose) if purpose in _DNS_ORDER else len(_DNS_ORDER), o.id)
+        if isinstance(o, Reachability):
+            return (3, 0, o.id)
+        kind = _KIND_ORDER.index(o.kind) if o.kind in _KIND_ORDER else len(_KIND_ORDER)
+        return (1 if o.role.value == "provider" else 2, kind, o.id)
+
+    return sorted(observations, key=key)
 
 
 # -- explain: the same report in another language -------------------------------------------------

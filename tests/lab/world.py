@@ -8,11 +8,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import tempfile
 import threading
 from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from mailprobe.check import CheckOptions
 from tests.lab.certs import CertLab
@@ -23,6 +24,7 @@ from tests.lab.webserver import Route, WebServer, login_page
 SERVICES = ("imap", "pop3", "smtp", "web")
 # The ports the built-in profiles name: binding them on loopback needs root (CAP_NET_BIND_SERVICE).
 REAL_PORTS = {"imap": 993, "pop3": 995, "smtp": 465, "web": 443}
+REAL_PORTS_LOCK = Path(tempfile.gettempdir()) / "mailprobe-real-ports.lock"
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ class World:
     servers: dict[str, MailServer | WebServer] = field(default_factory=dict)
     dns: LabDnsServer = field(default_factory=LabDnsServer)
     real_ports: bool = False  # True: the providers' real ports and the BUILT-IN profiles (no override)
+    _ports_lock: IO[str] | None = None
     _loop: asyncio.AbstractEventLoop | None = None
     _thread: threading.Thread | None = None
 
@@ -128,6 +131,8 @@ class World:
     # -- lifecycle ---------------------------------------------------------------------------------------
 
     def __enter__(self) -> World:
+        if self.real_ports:
+            self._take_real_ports()
         self.root.mkdir(parents=True, exist_ok=True)
         self.certs.write_ca_file(self.root)
         ips = [site.ip for site in ALL_SITES.values()]
@@ -149,6 +154,18 @@ class World:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(10)
             self._loop.close()
+            self._loop = self._thread = None
+        if self._ports_lock is not None:
+            self._ports_lock.close()  # closing the file releases the lock
+            self._ports_lock = None
+
+    def _take_real_ports(self) -> None:
+        """The real ports exist once per machine: concurrent test runs take turns instead of binding each
+        other's ports or talking to each other's servers."""
+        import fcntl
+
+        self._ports_lock = open(REAL_PORTS_LOCK, "a")  # noqa: SIM115 - held until __exit__
+        fcntl.flock(self._ports_lock, fcntl.LOCK_EX)
 
     def _run(self, coro: Coroutine[Any, Any, None]) -> None:
         assert self._loop is not None

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import ssl
+from pathlib import Path
 
 import pytest
 
+from mailprobe.check import run_check_sync
 from mailprobe.report import Report
 from tests.lab.dnsserver import LabDnsServer
 from tests.lab.mailserver import Fault
 from tests.lab.webserver import Route, login_page, redirect
-from tests.lab.world import CUSTOMER, SELF_HOSTED, SITES
-from tests.scenarios.conftest import CheckIn, causes, first_cause
+from tests.lab.world import CUSTOMER, SELF_HOSTED, SITES, World
+from tests.scenarios.conftest import ADDRESS, CheckIn, causes, first_cause
 
 ALL_DOWN = {f"{site}.{service}" for site in SITES for service in ("imap", "pop3", "smtp", "web")}
 
@@ -310,3 +312,12 @@ def test_servers_that_hang_after_the_handshake_everywhere_still_give_a_report_by
     assert report.status == "critical"
     assert report.duration_ms < 2000 + 300
     assert first_cause(report) == "network_problem"
+
+
+def test_the_checks_come_in_the_same_order_every_run(tmp_path: Path) -> None:
+    with World(tmp_path / "world") as lab:
+        first = [c.id for c in run_check_sync(ADDRESS, lab.options()).checks]
+        second = [c.id for c in run_check_sync(ADDRESS, lab.options()).checks]
+
+    assert first == second
+    assert first[0].startswith("dns.mx/")
