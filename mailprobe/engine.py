@@ -48,7 +48,7 @@ CANCEL_GRACE_S = 0.05
 # How many of an unknown domain's mail exchangers are looked up (to tell a dangling MX).
 MAX_MX_HOSTS = 3
 # How many well-known provider hosts are asked to tell a broken resolver from a missing domain.
-SANITY_HOSTS = 6
+SANITY_HOSTS = 16
 # A candidate that failed in one of these ways was simply not there: the plan guessed, nothing is wrong.
 CANDIDATE_ABSENT = {Failure.REFUSED, Failure.NXDOMAIN, Failure.NO_ANSWER, Failure.NO_ADDRESS, Failure.TIMEOUT}
 
@@ -170,11 +170,12 @@ class Engine:
         await asyncio.gather(*(self._probe_endpoint(e) for e in fresh))
 
     def _sanity_hosts(self) -> list[str]:
+        """One well-known name of every provider, and a second of the baseline ones: a resolver that knows
+        none of them is broken (or a portal), whichever providers its network can reach."""
         hosts: list[str] = []
         for profile in self.profiles.all():
-            if profile.baseline:
-                hosts += profile.well_known_hosts()[:2]
-        return hosts[:SANITY_HOSTS]
+            hosts += profile.well_known_hosts()[: 2 if profile.baseline else 1]
+        return list(dict.fromkeys(hosts))[:SANITY_HOSTS]
 
     # -- plan and baseline -------------------------------------------------------------------------
 

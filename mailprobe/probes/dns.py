@@ -26,7 +26,7 @@ SRV_SERVICES = (
     "_submissions._tcp",
     "_submission._tcp",
 )
-MAX_SANITY_HOSTS = 6
+MAX_SANITY_HOSTS = 16
 MAX_NS_LEVELS = 3
 MAX_NS_HOSTS = 4
 MAX_AUTHORITIES = 2

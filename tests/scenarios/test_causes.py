@@ -321,3 +321,13 @@ def test_the_checks_come_in_the_same_order_every_run(tmp_path: Path) -> None:
 
     assert first == second
     assert first[0].startswith("dns.mx/")
+
+
+def test_a_resolver_knowing_only_one_providers_names_still_counts_as_working(tmp_path: Path) -> None:
+    from mailprobe.check import CheckOptions
+
+    with LabDnsServer({"mail.35.com": {"A": ["127.0.0.15"]}}) as resolver:
+        report = run_check_sync("li@no-such-company.com", CheckOptions(timeout=3.0, nameservers=resolver.nameservers))
+
+    assert_verdict(report, "mx_not_configured", "critical")
+    assert report.diagnosis[0].variant == "no_domain"
