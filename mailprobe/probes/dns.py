@@ -201,12 +201,17 @@ async def resolver_sanity(resolver: Resolver, hosts: list[str]) -> list[DnsLooku
     """A of the providers' well-known hosts: a resolver denying them all is the problem, not the domain."""
     names = list(dict.fromkeys(ascii_name(host) for host in hosts if host.strip()))[:MAX_SANITY_HOSTS]
     answers = await asyncio.gather(*(resolver.query(name, "A") for name in names))
+    # The check is collective: once one well-known name resolves, the others' absence says nothing (this
+    # network or lab may know only some providers) and is noted as skip; only a resolver denying them all
+    # leaves them standing as failures.
+    absent = Status.SKIP if any(answer.ok for answer in answers) else Status.FAIL
     return [
         _lookup(
             answer,
             check_id("dns.sanity", answer.name),
             "resolver_sanity",
             role=Role.BASELINE,
+            absent=absent,
             nameserver=_asked(resolver, answer),
         )
         for answer in answers

@@ -11,6 +11,7 @@ from mailprobe.evidence import DnsLookup, Failure, MxRecord, Role, Status
 from mailprobe.net.deadline import Deadline
 from mailprobe.net.resolver import Resolver
 from mailprobe.probes.dns import (
+    MAX_SANITY_HOSTS,
     addresses_of,
     compare_authoritative,
     lookup_addresses,
@@ -271,11 +272,23 @@ async def test_resolver_answering_well_known_hosts_is_sane(lab: LabDnsServer) ->
         *(f"h{i}.example" for i in range(9)),
     ]
 
-    lookups = await resolver_sanity(resolver_for(lab), names)
+    lookups = await resolver_sanity(resolver_for(lab), names + [f"more{i}.example" for i in range(20)])
 
-    assert len(lookups) == 6
+    assert len(lookups) == MAX_SANITY_HOSTS  # de-duplicated, then bounded
     assert lookups[0].id == "dns.sanity/imap.exmail.qq.com" and lookups[0].role is Role.BASELINE
     assert resolver_is_sane(lookups) is True
+    # Once one well-known name resolves, the others' absence is noted, not failed.
+    gone = next(lk for lk in lookups if lk.name == "gone.example")
+    assert gone.status is Status.SKIP and gone.error is not None and gone.error.kind is Failure.NXDOMAIN
+
+
+async def test_resolver_denying_every_well_known_host_leaves_them_failed(lab: LabDnsServer) -> None:
+    lab.set_faults(nxdomain_everything=True)
+
+    lookups = await resolver_sanity(resolver_for(lab), ["imap.exmail.qq.com", "qiye.163.com"])
+
+    assert {lk.status for lk in lookups} == {Status.FAIL}
+    assert resolver_is_sane(lookups) is False
 
 
 async def test_resolver_failing_every_sanity_host_is_not_sane(lab: LabDnsServer) -> None:
