@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -59,7 +58,7 @@ def xml(body: str | bytes, status: int = 200) -> Route:
 @dataclass
 class Lab:
     certs: CertLab
-    ca_file: Path
+    ca_file: str
     dns: LabDnsServer
 
     def https(self, routes: dict[str, Route | str], kind: str = "good", silent: bool = False) -> WebServer:
@@ -86,18 +85,8 @@ class Lab:
         return visits, endpoints
 
 
-@pytest.fixture(scope="module")
-def certs() -> CertLab:
-    return CertLab()
-
-
-@pytest.fixture(scope="module")
-def ca_file(certs: CertLab, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return certs.write_ca_file(tmp_path_factory.mktemp("ca"))
-
-
 @pytest.fixture
-async def lab(certs: CertLab, ca_file: Path) -> AsyncIterator[Lab]:
+async def lab(certs: CertLab, ca_file: str) -> AsyncIterator[Lab]:
     zone = {AUTOCONFIG: {"A": ["127.0.0.1"]}, DOMAIN: {"A": ["127.0.0.1"], "MX": ["10 mx.corp.test."]}}
     async with LabDnsServer(zone) as dns:
         yield Lab(certs, ca_file, dns)

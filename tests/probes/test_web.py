@@ -7,7 +7,6 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, cast
 
 import pytest
@@ -53,7 +52,7 @@ class Lab:
     """Certificates, the CA bundle mailprobe is given (--ca-file), and the names the fake resolver answers."""
 
     certs: CertLab
-    ca_file: Path
+    ca_file: str
     resolver: FakeResolver
 
     def https(self, routes: dict[str, Route | str], kind: str = "good", **options: Any) -> WebServer:
@@ -72,18 +71,8 @@ class Lab:
         return await web.probe(endpoint(server, path), server.host, self.context(seconds, resolver))
 
 
-@pytest.fixture(scope="module")
-def certs() -> CertLab:
-    return CertLab()
-
-
-@pytest.fixture(scope="module")
-def ca_file(certs: CertLab, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return certs.write_ca_file(tmp_path_factory.mktemp("ca"))
-
-
 @pytest.fixture
-def lab(certs: CertLab, ca_file: Path) -> Lab:
+def lab(certs: CertLab, ca_file: str) -> Lab:
     return Lab(certs, ca_file, FakeResolver())
 
 
