@@ -76,9 +76,6 @@ class Evidence:
     def of_type(self, cls: type[ObservationT]) -> list[ObservationT]:
         return [o for o in self.observations if isinstance(o, cls)]
 
-    def by_id(self, check: str) -> Observation | None:
-        return next((o for o in self.observations if o.id == check), None)
-
 
 class Engine:
     def __init__(

@@ -32,10 +32,6 @@ def protocol_of(observation: Service) -> str:
     return "web" if isinstance(observation, WebVisit) else observation.kind
 
 
-def connected(observation: Observation) -> bool:
-    return getattr(observation, "connect_ms", None) is not None
-
-
 def failed_on_path(observation: Observation) -> bool:
     """Failed while connecting: nothing of the server was seen."""
     error = observation.error
@@ -172,10 +168,6 @@ class Facts:
     @cached_property
     def baseline_tested(self) -> list[Reachability]:
         return [o for o in self.baseline if o.status in (Status.PASS, Status.FAIL)]
-
-    @cached_property
-    def anything_connected(self) -> bool:
-        return any(connected(o) for o in self.evidence.observations)
 
     @cached_property
     def nothing_answered(self) -> bool:
