@@ -7,18 +7,19 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from mailprobe.address import parse_address
+from mailprobe.address import Target, parse_address
 from mailprobe.diagnosis.diagnose import diagnose
-from mailprobe.engine import Engine, EngineOptions
+from mailprobe.engine import Engine
+from mailprobe.evidence import DnsLookup, Evidence
 from mailprobe.lang import Lang
 from mailprobe.net.deadline import Deadline
 from mailprobe.net.resolver import Resolver
 from mailprobe.net.tls import TlsSettings
+from mailprobe.plan import Planner, PlanOptions
 from mailprobe.probes.base import ProbeContext
 from mailprobe.profiles import ProfileSet, load_profiles
 from mailprobe.report import Report
-
-DEFAULT_TIMEOUT_S = 10.0
+from mailprobe.timeouts import DEFAULT_TIMEOUT_S, Timeouts
 
 
 @dataclass
@@ -42,32 +43,60 @@ class CheckOptions:
         return self.profiles
 
 
+def _context(target: Target, options: CheckOptions) -> ProbeContext:
+    """The run's one deadline (with its time budget), TLS settings and resolver."""
+    tls = TlsSettings(ca_file=options.ca_file)
+    tls.validate()
+    deadline = Deadline(options.timeout, options.started, Timeouts(total=options.timeout))
+    return ProbeContext(deadline=deadline, tls=tls, resolver=Resolver(deadline, options.nameservers), target=target)
+
+
+async def gather_evidence(address: str, options: CheckOptions) -> Evidence:
+    """Run the plan for ADDRESS and return what was seen. Raises UsageError for bad input only."""
+    target = parse_address(address)
+    profiles = options.load_profiles()
+    if options.provider is not None:
+        profiles.require(options.provider)
+    ctx = _context(target, options)
+    planner = Planner(target, profiles, PlanOptions(
+        forced_provider=options.provider,
+        baseline=options.baseline,
+        no_baseline=options.no_baseline,
+        authoritative=options.authoritative,
+    ))
+    observations = await Engine(planner, ctx).run()
+    return Evidence(
+        target=target,
+        plan=planner.plan,
+        observations=planner.settle(observations),
+        mx_profile_id=planner.mx_profile_id,
+        baseline_enabled=not options.no_baseline,
+        nameservers=ctx.resolver.nameservers,
+        timeout_s=ctx.deadline.total,
+    )
+
+
 async def run_check(address: str, options: CheckOptions | None = None) -> Report:
     """Check one mailbox address. Raises UsageError for bad input; network trouble is evidence, never raised."""
     from mailprobe.compose import compose
 
     options = options or CheckOptions()
-    target = parse_address(address)
-    profiles = options.load_profiles()
-    if options.provider is not None:
-        profiles.require(options.provider)
-    tls = TlsSettings(ca_file=options.ca_file)
-    tls.validate()
     started_at = datetime.now(UTC)
     started = time.monotonic()
-    deadline = Deadline(options.timeout, options.started)
-    ctx = ProbeContext(deadline=deadline, tls=tls, resolver=Resolver(deadline, options.nameservers))
-    engine_options = EngineOptions(
-        forced_provider=options.provider,
-        baseline=options.baseline,
-        no_baseline=options.no_baseline,
-        authoritative=options.authoritative,
-    )
-    evidence = await Engine(target, profiles, engine_options, ctx).run()
+    evidence = await gather_evidence(address, options)
     findings = diagnose(evidence)
     duration_ms = (time.monotonic() - started) * 1000.0
-    return compose(evidence, findings, options.lang, started_at, duration_ms, profiles)
+    return compose(evidence, findings, options.lang, started_at, duration_ms, options.load_profiles())
 
 
 def run_check_sync(address: str, options: CheckOptions | None = None) -> Report:
     return asyncio.run(run_check(address, options))
+
+
+async def lookup_mx(address: str, options: CheckOptions) -> tuple[Target, DnsLookup]:
+    """Only the domain's MX, through the same resolver and deadline as a check (for `mailprobe settings`)."""
+    from mailprobe.probes.dns import lookup_mx as ask_mx
+
+    target = parse_address(address)
+    ctx = _context(target, options)
+    return target, await ask_mx(ctx.resolver, target.domain_ascii)

@@ -6,9 +6,8 @@ import asyncio
 from dataclasses import dataclass, field
 
 from mailprobe.address import Target, parse_address
+from mailprobe.check import CheckOptions, lookup_mx
 from mailprobe.evidence import DnsLookup
-from mailprobe.net.deadline import Deadline
-from mailprobe.net.resolver import Resolver
 from mailprobe.profiles import Profile, ServerSpec, load_profiles
 
 
@@ -44,7 +43,8 @@ def client_settings(
     if provider is not None:
         profile = profiles.require(provider)
         return ClientSettings(target, profile, "forced", servers=_servers(profile, target))
-    mx = asyncio.run(_lookup_mx(target.domain_ascii, nameservers, timeout))
+    options = CheckOptions(timeout=timeout, nameservers=nameservers, profiles=profiles)
+    _, mx = asyncio.run(lookup_mx(address, options))
     recognised = profiles.recognise([r.exchange for r in mx.mx if r.exchange])
     if recognised is None:
         return ClientSettings(target, None, "none", mx=mx)
@@ -53,10 +53,3 @@ def client_settings(
 
 def _servers(profile: Profile, target: Target) -> list[ServerSpec]:
     return [s.model_copy(update={"host": s.host_for(target.domain_ascii)}) for s in profile.servers]
-
-
-async def _lookup_mx(domain: str, nameservers: list[tuple[str, int]] | None, timeout: float) -> DnsLookup:
-    from mailprobe.probes.dns import lookup_mx
-
-    deadline = Deadline(timeout)
-    return await lookup_mx(Resolver(deadline, nameservers), domain)

@@ -7,11 +7,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from mailprobe import __version__
 from mailprobe.causes import Cause
 from mailprobe.diagnosis.finding import Finding
-from mailprobe.engine import Evidence
-from mailprobe.evidence import DnsLookup, MailSession, Observation, Reachability, WebVisit
+from mailprobe.evidence import DnsLookup, Evidence, MailSession, Observation, Reachability, WebVisit
 from mailprobe.lang import Lang
 from mailprobe.profiles import Profile, ProfileSet
 from mailprobe.report import (
@@ -24,6 +22,7 @@ from mailprobe.report import (
     ToolInfo,
     overall_status,
 )
+from mailprobe.version import __version__
 
 _BASE_FIELDS = {"id", "kind", "target", "address", "status", "duration_ms"}
 _BY_KIND: dict[str, type[Observation]] = {

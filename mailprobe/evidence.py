@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field
+
+from mailprobe.protocols import MailProtocol, Service
+from mailprobe.protocols import TlsMode as TlsMode  # re-exported: part of the evidence vocabulary
+
+if TYPE_CHECKING:
+    from mailprobe.address import Target
+    from mailprobe.plan import Plan
 
 
 class Status(StrEnum):
@@ -60,19 +68,10 @@ class Expect(StrEnum):
     CANDIDATE = "candidate"  # a guess: refused or missing means "not offered"
 
 
-class TlsMode(StrEnum):
-    IMPLICIT = "implicit"  # TLS from the first byte (993, 995, 465, 443)
-    STARTTLS = "starttls"  # plain greeting, then STARTTLS / STLS upgrade (143, 110, 587)
-    PLAIN = "plain"
-
-
-Protocol = Literal["imap", "pop3", "smtp"]
-
-
 class Endpoint(BaseModel):
     """One service to probe: a host name, a port and how to talk to it."""
 
-    protocol: Literal["imap", "pop3", "smtp", "web"]
+    protocol: Service
     host: str  # ASCII host name, no trailing dot
     port: int
     tls: TlsMode
@@ -114,17 +113,38 @@ class TlsFacts(BaseModel):
     days_left: float | None = None  # until not_after, from the local clock
 
 
-class Observation(BaseModel):
-    """Base of every check result. Subclasses add the facts of their kind."""
+class Facts(BaseModel):
+    """The kind-specific part of an observation: what the report carries as a check's typed `data`."""
+
+    role: Role = Role.PROVIDER
+    error: ErrorFacts | None = None
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """Read a fact by name, as the untyped `data` mapping of schema version 1 was read."""
+        value = getattr(self, name, None)
+        return default if value is None else value
+
+
+class Observation(Facts):
+    """Base of every check result: where and when, and how it ended. Subclasses add the facts of their kind.
+
+    `address` is the IP dialled (the report's field name); `started_ms` is the offset from the check's start.
+    """
 
     id: str
     kind: str
     target: str
     address: str | None = None
     status: Status
+    started_ms: float = 0.0
     duration_ms: float = 0.0
-    role: Role = Role.PROVIDER
-    error: ErrorFacts | None = None
+
+    @property
+    def ip(self) -> str | None:
+        return self.address
+
+
+BASE_FIELDS = frozenset({"id", "kind", "target", "address", "status", "started_ms", "duration_ms"})
 
 
 class MxRecord(BaseModel):
@@ -139,10 +159,7 @@ class SrvRecord(BaseModel):
     target: str  # "." means "decidedly not available" (RFC 2782 / 6186)
 
 
-class DnsLookup(Observation):
-    """One DNS question and the resolver's answer (or why there was none)."""
-
-    kind: Literal["dns"] = "dns"
+class DnsFacts(Facts):
     name: str
     rdtype: str  # MX, A, AAAA, TXT, SRV, NS, SOA
     purpose: str  # mx, host, spf, srv, resolver_sanity, authoritative, ns, autoconfig
@@ -154,10 +171,13 @@ class DnsLookup(Observation):
     ttl: int | None = None
 
 
-class MailSession(Observation):
-    """One IMAP / POP3 / SMTP dialogue with one address: connect, TLS, greeting, capabilities, STARTTLS."""
+class DnsLookup(Observation, DnsFacts):
+    """One DNS question and the resolver's answer (or why there was none)."""
 
-    kind: Literal["imap", "pop3", "smtp"]
+    kind: Literal["dns"] = "dns"
+
+
+class MailFacts(Facts):
     host: str
     port: int
     tls_mode: TlsMode
@@ -174,6 +194,12 @@ class MailSession(Observation):
     starttls_ok: bool | None = None
 
 
+class MailSession(Observation, MailFacts):
+    """One IMAP / POP3 / SMTP dialogue with one address: connect, TLS, greeting, capabilities, STARTTLS."""
+
+    kind: MailProtocol
+
+
 class RedirectHop(BaseModel):
     url: str
     status_code: int
@@ -187,10 +213,25 @@ class PageResource(BaseModel):
     status_code: int | None = None
 
 
-class WebVisit(Observation):
-    """One HTTPS fetch of a webmail URL from one address, following redirects within bounds."""
+class PublishedServer(BaseModel):
+    """A server a domain publishes in its autoconfig file (Thunderbird's clientConfig)."""
 
-    kind: Literal["web"] = "web"
+    protocol: MailProtocol
+    host: str
+    port: int
+    tls: TlsMode
+    username: Literal["address", "local_part", "other"] | None = None  # the login name form it names
+
+    def endpoint(self) -> Endpoint:
+        # The domain itself names these servers: with TLS they are its mail service, not a guess.
+        expect = Expect.OPTIONAL if self.tls is TlsMode.PLAIN else Expect.REQUIRED
+        return Endpoint(
+            protocol=self.protocol, host=self.host, port=self.port, tls=self.tls,
+            role=Role.PROVIDER, expect=expect, label="autoconfig",
+        )
+
+
+class WebFacts(Facts):
     host: str
     port: int
     url: str
@@ -209,12 +250,16 @@ class WebVisit(Observation):
     legacy_tls_version: str | None = None
     page_bytes: int | None = None
     resources: list[PageResource] = Field(default_factory=list)
+    published: list[PublishedServer] = Field(default_factory=list)  # autoconfig: the servers the file names
 
 
-class Reachability(Observation):
-    """A baseline: can this machine reach another provider's service on the same port?"""
+class WebVisit(Observation, WebFacts):
+    """One HTTPS fetch of a webmail URL from one address, following redirects within bounds."""
 
-    kind: Literal["baseline"] = "baseline"
+    kind: Literal["web"] = "web"
+
+
+class BaselineFacts(Facts):
     host: str
     port: int
     service: str  # imap, pop3, smtp, web
@@ -224,9 +269,38 @@ class Reachability(Observation):
     issuer: str | None = None  # the certificate issuer seen (unverified): interception re-signs everything
 
 
+class Reachability(Observation, BaselineFacts):
+    """A baseline: can this machine reach another provider's service on the same port?"""
+
+    kind: Literal["baseline"] = "baseline"
+
+
 AnyObservation = DnsLookup | MailSession | WebVisit | Reachability
+# Each observation kind and the facts it carries (the report's typed `data`).
+FACTS_OF: dict[type[Observation], type[Facts]] = {
+    DnsLookup: DnsFacts, MailSession: MailFacts, WebVisit: WebFacts, Reachability: BaselineFacts,
+}
 
 
 def check_id(kind: str, *parts: object) -> str:
     """Stable, unique check ids: `imap.993/imap.exmail.qq.com/127.0.0.1`, `dns.mx/example.com`."""
     return "/".join([kind, *(str(p) for p in parts if p is not None and p != "")])
+
+
+ObservationT = TypeVar("ObservationT", bound=Observation)
+
+
+@dataclass
+class Evidence:
+    """Everything the probes saw, with the plan they followed; the diagnosis reads only this."""
+
+    target: Target
+    plan: Plan
+    observations: list[Observation] = field(default_factory=list)
+    mx_profile_id: str | None = None  # the provider the MX records point to, if any
+    baseline_enabled: bool = True
+    nameservers: list[str] = field(default_factory=list)
+    timeout_s: float = 10.0  # the run's deadline: how much of it DNS alone took is evidence too
+
+    def of_type(self, cls: type[ObservationT]) -> list[ObservationT]:
+        return [o for o in self.observations if isinstance(o, cls)]

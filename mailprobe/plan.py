@@ -1,51 +1,91 @@
-"""The plan: which endpoints to probe for a target — from its provider's profile, or the generic recipe."""
+"""The plan: which steps to run for a target, first and then from the answers — pure, no network, no clock.
+
+`Planner.first_steps()` gives what can start at once (MX, SPF, the resolver sanity check, the authoritative
+comparison, the baseline, a forced provider's servers). `Planner.after(step, observations)` gives the steps
+an answer calls for: the provider's servers once the MX names it, SRV / autoconfig / guesses for an unknown
+domain, one session per address once a host resolved. `Planner.settle()` applies the plan's own flags to
+what was seen (a guess that was not there is "not offered", not a failure). The engine only runs steps.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import ipaddress
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Literal
 from urllib.parse import urlsplit
 
 from mailprobe.address import Target
-from mailprobe.evidence import Endpoint, Expect, Role, SrvRecord, TlsMode
+from mailprobe.evidence import (
+    DnsLookup,
+    Endpoint,
+    ErrorFacts,
+    Expect,
+    Failure,
+    Observation,
+    Reachability,
+    Role,
+    SrvRecord,
+    Status,
+    TlsMode,
+    WebVisit,
+)
 from mailprobe.profiles import Profile, ProfileSet
+from mailprobe.protocols import GENERIC_GUESSES, MX_HOST_GUESSES, SRV_SERVICES, WELL_KNOWN_PORTS
 
 MatchedBy = Literal["mx", "forced", "generic"]
+ProbeName = Literal[
+    "dns.mx", "dns.spf", "dns.sanity", "dns.srv", "dns.implicit_mx", "dns.host", "dns.authoritative",
+    "autoconfig", "web", "imap", "pop3", "smtp", "baseline",
+]
 
 # Ports every baseline starts with, before the provider is known (they cover the article's providers).
 DEFAULT_BASELINE_PORTS: tuple[tuple[str, int], ...] = (("imap", 993), ("smtp", 465), ("pop3", 995), ("web", 443))
 BASELINE_PROVIDERS_PER_PORT = 2
-
-# RFC 6186 / 8314 service labels → (protocol, TLS mode).
-SRV_SERVICES: dict[str, tuple[Literal["imap", "pop3", "smtp"], TlsMode]] = {
-    "_imaps._tcp": ("imap", TlsMode.IMPLICIT),
-    "_imap._tcp": ("imap", TlsMode.STARTTLS),
-    "_pop3s._tcp": ("pop3", TlsMode.IMPLICIT),
-    "_pop3._tcp": ("pop3", TlsMode.STARTTLS),
-    "_submissions._tcp": ("smtp", TlsMode.IMPLICIT),
-    "_submission._tcp": ("smtp", TlsMode.STARTTLS),
-}
-
-# The generic guesses: (host prefix, protocol, port, TLS mode).
-GENERIC_GUESSES: tuple[tuple[str, Literal["imap", "pop3", "smtp"], int, TlsMode], ...] = (
-    ("imap.", "imap", 993, TlsMode.IMPLICIT),
-    ("imap.", "imap", 143, TlsMode.STARTTLS),
-    ("smtp.", "smtp", 465, TlsMode.IMPLICIT),
-    ("smtp.", "smtp", 587, TlsMode.STARTTLS),
-    ("pop.", "pop3", 995, TlsMode.IMPLICIT),
-    ("mail.", "imap", 993, TlsMode.IMPLICIT),
-    ("mail.", "smtp", 465, TlsMode.IMPLICIT),
-    ("mail.", "smtp", 587, TlsMode.STARTTLS),
+# Addresses probed per host and family: real providers publish many; a few tell the story.
+MAX_ADDRESSES_PER_FAMILY = 2
+# How many of an unknown domain's mail exchangers are looked up (to tell a dangling MX).
+MAX_MX_HOSTS = 3
+# How many well-known provider hosts are asked to tell a broken resolver from a missing domain.
+SANITY_HOSTS = 16
+# A guess that failed in one of these ways was simply not there: nothing is wrong.
+CANDIDATE_ABSENT = frozenset(
+    {Failure.REFUSED, Failure.NXDOMAIN, Failure.NO_ANSWER, Failure.NO_ADDRESS, Failure.TIMEOUT}
 )
-MX_HOST_GUESSES: tuple[tuple[Literal["imap", "pop3", "smtp"], int, TlsMode], ...] = (
-    ("imap", 993, TlsMode.IMPLICIT),
-    ("smtp", 465, TlsMode.IMPLICIT),
-    ("smtp", 587, TlsMode.STARTTLS),
-)
+
+
+class Why(StrEnum):
+    """Why a step is in the plan."""
+
+    PROVIDER = "provider"  # the mailbox's own provider or domain: its failures matter
+    CANDIDATE = "candidate"  # a guess: absence is normal
+    BASELINE = "baseline"  # another provider's service, to tell "your network" from "their server"
+    SANITY = "sanity"  # does the resolver know the providers' well-known hosts at all?
+    COMPARISON = "comparison"  # the domain's authoritative servers, against the resolver (auxiliary)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing to probe: what (`probe`, a name in probes.PROBES), where, why, and with what bound."""
+
+    probe: ProbeName
+    why: Why = Why.PROVIDER
+    name: str = ""  # the DNS name or domain asked about
+    endpoint: Endpoint | None = None  # the service, for session and host-resolution steps
+    ip: str | None = None  # the address dialled, for session steps
+    hosts: tuple[str, ...] = ()  # the resolver sanity check's names
+    servers: tuple[tuple[str, int], ...] = ()  # authoritative servers named by the user
+    cap: float | None = None  # a bound of its own for the whole step, inside the run's deadline
+    keep: bool = True  # whether its observations are evidence (a baseline's host lookup is only a means)
+    auxiliary: bool = False  # may run past the main probes by a grace, never holds the report up
+    unresolved: tuple[Status, ErrorFacts] | None = None  # a session with no address to dial, and why
 
 
 @dataclass
 class Plan:
+    """The provider the plan follows and the endpoints it probes (it grows as answers come in)."""
+
     profile: Profile | None
     matched_by: MatchedBy
     endpoints: list[Endpoint] = field(default_factory=list)
@@ -55,40 +95,195 @@ class Plan:
         return self.profile.id if self.profile is not None else "generic"
 
 
+@dataclass
+class PlanOptions:
+    forced_provider: str | None = None
+    baseline: list[tuple[str, int]] | None = None  # --baseline HOST:PORT, replaces the default
+    no_baseline: bool = False
+    authoritative: list[tuple[str, int]] | None = None
+
+
+class Planner:
+    """Turns the target, the profiles and the answers seen into steps. Holds what it planned; never waits."""
+
+    def __init__(self, target: Target, profiles: ProfileSet, options: PlanOptions) -> None:
+        self.target = target
+        self.profiles = profiles
+        self.options = options
+        self.forced = profiles.require(options.forced_provider) if options.forced_provider else None
+        self.plan = Plan(self.forced, "forced") if self.forced else Plan(None, "generic")
+        self.mx_profile_id: str | None = None  # the provider the MX records point to, if any
+        self._baseline_ports: set[tuple[str, int]] = set()
+        self._mx_hosts: list[str] = []
+
+    # -- the first steps ---------------------------------------------------------------------------
+
+    def first_steps(self) -> list[Step]:
+        domain = self.target.domain_ascii
+        steps = [
+            Step("dns.mx", name=domain),
+            Step("dns.spf", name=domain),
+            Step("dns.sanity", Why.SANITY, hosts=tuple(self.sanity_hosts())),
+            Step("dns.authoritative", Why.COMPARISON, name=domain, auxiliary=True,
+                 servers=tuple(self.options.authoritative or ())),
+        ]
+        steps += self._baseline(list(DEFAULT_BASELINE_PORTS), exclude=self.forced.id if self.forced else None)
+        if self.forced is not None:
+            steps += self._provider(profile_endpoints(self.forced, self.target))
+        return steps
+
+    def sanity_hosts(self) -> list[str]:
+        """One well-known name of every provider, and a second of the baseline ones: a resolver that knows
+        none of them is broken (or a portal), whichever providers its network can reach."""
+        hosts: list[str] = []
+        for profile in self.profiles.all():
+            hosts += profile.well_known_hosts()[: 2 if profile.baseline else 1]
+        return list(dict.fromkeys(hosts))[:SANITY_HOSTS]
+
+    # -- what answers call for ---------------------------------------------------------------------
+
+    def after(self, step: Step, observations: list[Observation]) -> list[Step]:
+        lookups = [o for o in observations if isinstance(o, DnsLookup)]
+        if step.probe == "dns.mx" and lookups:
+            return self._after_mx(lookups[0])
+        if step.probe == "dns.srv":
+            return self._after_srv(lookups)
+        if step.probe == "autoconfig":
+            return self._after_autoconfig([o for o in observations if isinstance(o, WebVisit)])
+        if step.probe == "dns.host" and step.endpoint is not None:
+            return self._sessions(step, lookups)
+        return []
+
+    def _after_mx(self, mx: DnsLookup) -> list[Step]:
+        mx_hosts = [record.exchange for record in mx.mx if record.exchange]
+        recognised = self.profiles.recognise(mx_hosts)
+        self.mx_profile_id = recognised.id if recognised else None
+        if self.forced is not None:
+            return []
+        if recognised is not None:
+            self.plan = Plan(recognised, "mx")
+            return self._provider(profile_endpoints(recognised, self.target))
+        if mx.status == Status.ERROR or (mx.error and mx.error.kind == Failure.NXDOMAIN) or mx.null_mx:
+            return []  # nothing to guess at: the domain's DNS is missing or failing
+        domain = self.target.domain_ascii
+        steps = [Step("autoconfig", name=domain)]
+        # Does the mail exchanger exist at all? (a dangling MX)
+        steps += [Step("dns.host", name=host) for host in mx_hosts[:MAX_MX_HOSTS]]
+        steps.append(Step("dns.srv", name=domain))
+        if mx.error and mx.error.kind == Failure.NO_ANSWER:
+            steps.append(Step("dns.implicit_mx", name=domain))
+        self._mx_hosts = mx_hosts
+        return steps
+
+    def _after_srv(self, lookups: list[DnsLookup]) -> list[Step]:
+        # An SRV lookup's name is `_imaps._tcp.<domain>`: its first two labels name the service.
+        published = srv_endpoints(
+            {".".join(lookup.name.split(".")[:2]): lookup.srv for lookup in lookups if lookup.srv}
+        )
+        guesses = generic_endpoints(self.target, self._mx_hosts)
+        if published:  # the domain said where its servers are: only its webmail is left to guess
+            guesses = [e for e in guesses if e.protocol == "web"]
+        return self._provider(published + guesses)
+
+    def _after_autoconfig(self, visits: list[WebVisit]) -> list[Step]:
+        """The servers of the first config that held any (as Thunderbird reads it), unless already planned."""
+        for visit in visits:
+            if visit.published:
+                planned = {(e.protocol, e.host, e.port) for e in self.plan.endpoints}
+                endpoints = [server.endpoint() for server in visit.published]
+                fresh = [e for e in endpoints if (e.protocol, e.host, e.port) not in planned]
+                return self._provider(fresh, baseline=False)
+        return []
+
+    def _provider(self, endpoints: list[Endpoint], baseline: bool = True) -> list[Step]:
+        endpoints = _unique(endpoints)
+        self.plan.endpoints.extend(endpoints)
+        steps = [self._endpoint_step(e) for e in endpoints]
+        if baseline:
+            extra = [port for port in required_ports(endpoints) if port not in self._baseline_ports]
+            if extra:
+                steps += self._baseline(extra, exclude=self.plan.profile.id if self.plan.profile else None)
+        return steps
+
+    def _baseline(self, ports: list[tuple[str, int]], exclude: str | None) -> list[Step]:
+        if self.options.no_baseline:
+            return []
+        if self.options.baseline is not None:
+            if self._baseline_ports:
+                return []
+            endpoints = user_baseline_endpoints(self.options.baseline)
+        else:
+            endpoints = baseline_endpoints(self.profiles, exclude, ports)
+        self._baseline_ports.update(ports)
+        return [self._endpoint_step(e) for e in endpoints]
+
+    def _endpoint_step(self, endpoint: Endpoint) -> Step:
+        why = _why(endpoint)
+        if _is_ip(endpoint.host):
+            return Step(_session_probe(endpoint), why, endpoint=endpoint, ip=endpoint.host)
+        return Step("dns.host", why, name=endpoint.host, endpoint=endpoint, keep=endpoint.role != Role.BASELINE)
+
+    def _sessions(self, step: Step, lookups: list[DnsLookup]) -> list[Step]:
+        """One session per address of the host (a few per family), or one that says why there is none."""
+        assert step.endpoint is not None
+        endpoint = step.endpoint
+        ips = addresses_of(lookups)
+        v4 = [ip for ip in ips if ":" not in ip][:MAX_ADDRESSES_PER_FAMILY]
+        v6 = [ip for ip in ips if ":" in ip][:MAX_ADDRESSES_PER_FAMILY]
+        probe = _session_probe(endpoint)
+        if not v4 + v6:
+            return [Step(probe, step.why, endpoint=endpoint, unresolved=unresolved(endpoint, lookups))]
+        return [Step(probe, step.why, endpoint=endpoint, ip=ip) for ip in v4 + v6]
+
+    # -- the plan's flags, applied to what was seen ------------------------------------------------
+
+    def settle(self, observations: list[Observation]) -> list[Observation]:
+        """De-duplicate shared lookups, drop baselines of the provider itself, and call a guess that was not
+        there "not offered" (skip) rather than failed."""
+        own = self.plan.profile.id if self.plan.profile else None
+        needed_hosts = {e.host for e in self.plan.endpoints if e.expect != Expect.CANDIDATE}
+        chosen: dict[str, Observation] = {}
+        for observation in observations:
+            if isinstance(observation, Reachability) and own and observation.provider_id == own:
+                continue
+            guessed = getattr(observation, "expect", None) == Expect.CANDIDATE or (
+                isinstance(observation, DnsLookup) and observation.purpose == "host"
+                and observation.name not in needed_hosts
+            )
+            if (
+                guessed
+                and observation.status == Status.FAIL
+                and observation.error is not None
+                and observation.error.kind in CANDIDATE_ABSENT
+            ):
+                observation.status = Status.SKIP
+            chosen.setdefault(observation.id, observation)
+        return list(chosen.values())
+
+
+# -- endpoints --------------------------------------------------------------------------------------
+
+
 def web_endpoint(url: str, role: Role = Role.PROVIDER, expect: Expect = Expect.REQUIRED, **extra: str) -> Endpoint:
     parts = urlsplit(url)
     secure = parts.scheme.lower() == "https"
     host = (parts.hostname or "").lower()
     port = parts.port or (443 if secure else 80)
     return Endpoint(
-        protocol="web",
-        host=host,
-        port=port,
-        tls=TlsMode.IMPLICIT if secure else TlsMode.PLAIN,
-        role=role,
-        expect=expect,
-        url=url,
-        **extra,
+        protocol="web", host=host, port=port, tls=TlsMode.IMPLICIT if secure else TlsMode.PLAIN,
+        role=role, expect=expect, url=url, **extra,
     )
 
 
 def profile_endpoints(profile: Profile, target: Target) -> list[Endpoint]:
-    endpoints = [
-        web_endpoint(url.replace("{domain}", target.domain_ascii)) for url in profile.webmail
-    ]
+    endpoints = [web_endpoint(url.replace("{domain}", target.domain_ascii)) for url in profile.webmail]
     for server in profile.servers:
         if not server.probe:
             continue
-        endpoints.append(
-            Endpoint(
-                protocol=server.protocol,
-                host=server.host_for(target.domain_ascii),
-                port=server.port,
-                tls=server.tls,
-                expect=server.expect,
-                label=server.label,
-            )
-        )
+        endpoints.append(Endpoint(
+            protocol=server.protocol, host=server.host_for(target.domain_ascii), port=server.port,
+            tls=server.tls, expect=server.expect, label=server.label,
+        ))
     return _unique(endpoints)
 
 
@@ -108,27 +303,21 @@ def srv_endpoints(records: dict[str, list[SrvRecord]]) -> list[Endpoint]:
 def generic_endpoints(target: Target, mx_hosts: list[str]) -> list[Endpoint]:
     domain = target.domain_ascii
     endpoints = [
-        Endpoint(
-            protocol=protocol, host=prefix + domain, port=port, tls=tls,
-            role=Role.CANDIDATE, expect=Expect.CANDIDATE,
-        )
+        Endpoint(protocol=protocol, host=prefix + domain, port=port, tls=tls,
+                 role=Role.CANDIDATE, expect=Expect.CANDIDATE)
         for prefix, protocol, port, tls in GENERIC_GUESSES
     ]
     for host in mx_hosts[:1]:
         endpoints += [
-            Endpoint(
-                protocol=protocol, host=host, port=port, tls=tls,
-                role=Role.CANDIDATE, expect=Expect.CANDIDATE, label="mx",
-            )
+            Endpoint(protocol=protocol, host=host, port=port, tls=tls,
+                     role=Role.CANDIDATE, expect=Expect.CANDIDATE, label="mx")
             for protocol, port, tls in MX_HOST_GUESSES
         ]
     endpoints.append(web_endpoint(f"https://mail.{domain}/", role=Role.CANDIDATE, expect=Expect.CANDIDATE))
     return _unique(endpoints)
 
 
-def baseline_endpoints(
-    profiles: ProfileSet, exclude: str | None, ports: list[tuple[str, int]]
-) -> list[Endpoint]:
+def baseline_endpoints(profiles: ProfileSet, exclude: str | None, ports: list[tuple[str, int]]) -> list[Endpoint]:
     """The same service on other known providers, for telling "your network" from "their server".
     Without `exclude` (provider not known yet) one more is taken, so that two remain once it is."""
     endpoints: list[Endpoint] = []
@@ -155,10 +344,8 @@ def _baseline_for(profile: Profile, service: str, port: int) -> Endpoint | None:
         return None
     for server in profile.servers:
         if server.protocol == service and server.port == port and "{" not in server.host and not server.label:
-            return Endpoint(
-                protocol=server.protocol, host=server.host, port=port, tls=server.tls,
-                role=Role.BASELINE, provider_id=profile.id,
-            )
+            return Endpoint(protocol=server.protocol, host=server.host, port=port, tls=server.tls,
+                            role=Role.BASELINE, provider_id=profile.id)
     return None
 
 
@@ -173,14 +360,6 @@ def user_baseline_endpoints(hostports: list[tuple[str, int]]) -> list[Endpoint]:
     return endpoints
 
 
-WELL_KNOWN_PORTS: dict[int, tuple[Literal["imap", "pop3", "smtp", "web"], TlsMode]] = {
-    993: ("imap", TlsMode.IMPLICIT), 143: ("imap", TlsMode.STARTTLS),
-    995: ("pop3", TlsMode.IMPLICIT), 110: ("pop3", TlsMode.STARTTLS),
-    465: ("smtp", TlsMode.IMPLICIT), 587: ("smtp", TlsMode.STARTTLS), 25: ("smtp", TlsMode.PLAIN),
-    443: ("web", TlsMode.IMPLICIT), 80: ("web", TlsMode.PLAIN),
-}
-
-
 def required_ports(endpoints: list[Endpoint]) -> list[tuple[str, int]]:
     ports: list[tuple[str, int]] = []
     for endpoint in endpoints:
@@ -188,6 +367,72 @@ def required_ports(endpoints: list[Endpoint]) -> list[tuple[str, int]]:
         if endpoint.expect != Expect.CANDIDATE and key not in ports:
             ports.append(key)
     return ports
+
+
+def addresses_of(lookups: Iterable[DnsLookup]) -> list[str]:
+    """The addresses the lookups found: IPv4 first, then IPv6, each once."""
+    found: dict[str, ipaddress.IPv4Address | ipaddress.IPv6Address] = {}
+    for lookup in lookups:
+        if lookup.status is not Status.PASS or lookup.rdtype not in ("A", "AAAA"):
+            continue
+        for record in lookup.records:
+            try:
+                ip = ipaddress.ip_address(record.strip())
+            except ValueError:
+                continue
+            found.setdefault(str(ip), ip)
+    return sorted(found, key=lambda text: found[text].version)
+
+
+def unresolved(endpoint: Endpoint, lookups: list[DnsLookup]) -> tuple[Status, ErrorFacts]:
+    """An endpoint whose host has no usable address: a failure if the lookup answered, 'could not test' if not."""
+    errors = [lookup.error for lookup in lookups if lookup.error is not None]
+    answered = [e for e in errors if e.kind in (Failure.NXDOMAIN, Failure.NO_ANSWER)]
+    if errors and len(answered) == len(errors):
+        kind = Failure.NXDOMAIN if any(e.kind == Failure.NXDOMAIN for e in errors) else Failure.NO_ADDRESS
+        error = ErrorFacts(kind=kind, stage="resolve", detail=f"{endpoint.host} has no address")
+        return (Status.ERROR if endpoint.role == Role.BASELINE else Status.FAIL), error
+    first = next((e for e in errors if e not in answered), None)
+    error = ErrorFacts(
+        kind=first.kind if first else Failure.DNS_TIMEOUT, stage="resolve",
+        detail=first.detail if first else "no answer",
+    )
+    return Status.ERROR, error
+
+
+# DNS steps of one question, whose lookup is recorded as unanswered when the deadline cuts it off.
+_ONE_QUESTION: frozenset[ProbeName] = frozenset({"dns.mx", "dns.spf"})
+
+
+def cut_off(step: Step) -> Step | None:
+    """What a step stood for, as it stands when the deadline cut it off: an endpoint not tested (a guess:
+    not offered), a question not answered. None for steps whose absence says enough."""
+    if step.endpoint is None:
+        if step.probe not in _ONE_QUESTION:
+            return None
+        error = ErrorFacts(kind=Failure.DNS_TIMEOUT, stage="deadline", detail="the overall deadline ran out")
+        return replace(step, unresolved=(Status.ERROR, error))
+    error = ErrorFacts(kind=Failure.TIMEOUT, stage="deadline", detail="the overall deadline ran out")
+    status = Status.SKIP if step.endpoint.expect == Expect.CANDIDATE else Status.ERROR
+    return replace(step, probe=_session_probe(step.endpoint), unresolved=(status, error))
+
+
+def _session_probe(endpoint: Endpoint) -> ProbeName:
+    return "baseline" if endpoint.role == Role.BASELINE else endpoint.protocol
+
+
+def _why(endpoint: Endpoint) -> Why:
+    if endpoint.role == Role.BASELINE:
+        return Why.BASELINE
+    return Why.CANDIDATE if endpoint.expect == Expect.CANDIDATE else Why.PROVIDER
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _unique(endpoints: list[Endpoint]) -> list[Endpoint]:

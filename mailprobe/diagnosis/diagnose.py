@@ -6,7 +6,7 @@ from mailprobe.diagnosis.facts import Facts
 from mailprobe.diagnosis.finding import Finding
 from mailprobe.diagnosis.rank import rank
 from mailprobe.diagnosis.rules import RULES
-from mailprobe.engine import Evidence
+from mailprobe.evidence import Evidence
 
 
 def diagnose(evidence: Evidence) -> list[Finding]:

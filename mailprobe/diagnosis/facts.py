@@ -6,9 +6,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
-from mailprobe.engine import Evidence
+from mailprobe.diagnosis.dnsjudgements import resolver_is_sane
 from mailprobe.evidence import (
     DnsLookup,
+    Evidence,
     Expect,
     Failure,
     MailSession,
@@ -18,7 +19,6 @@ from mailprobe.evidence import (
     Status,
     WebVisit,
 )
-from mailprobe.probes.dns import resolver_is_sane
 
 # Failures that happen before a server says anything: the network path or a closed port.
 PATH_FAILURES = {Failure.REFUSED, Failure.TIMEOUT, Failure.UNREACHABLE, Failure.RESET}

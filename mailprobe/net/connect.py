@@ -80,11 +80,11 @@ async def open_tcp(
     return reader, writer, (time.monotonic() - started) * 1000.0
 
 
-async def close_quietly(writer: asyncio.StreamWriter, timeout: float = 0.2) -> None:
+async def close_quietly(writer: asyncio.StreamWriter, grace: float) -> None:
     """Close without waiting on a peer that will not finish the TLS close or FIN."""
     try:
         writer.close()
-        await asyncio.wait_for(writer.wait_closed(), timeout)
+        await asyncio.wait_for(writer.wait_closed(), grace)
     except (OSError, TimeoutError, ssl.SSLError, asyncio.CancelledError, RuntimeError):
         transport = writer.transport
         if transport is not None:

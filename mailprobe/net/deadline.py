@@ -1,4 +1,4 @@
-"""The one overall deadline of a run; every network step takes its bound from it."""
+"""The one overall deadline of a run; every network step takes its bound from it and from its Timeouts."""
 
 from __future__ import annotations
 
@@ -7,21 +7,22 @@ import time
 from collections.abc import Awaitable
 from typing import TypeVar
 
-T = TypeVar("T")
+from mailprobe.timeouts import Timeouts
 
-# Kept back from every step so the engine can still assemble the report before the deadline passes.
-RESERVE_S = 0.12
+T = TypeVar("T")
 
 
 class Deadline:
-    def __init__(self, seconds: float, started: float | None = None) -> None:
-        """`started`: a time.monotonic() reading the deadline counts from (default: now)."""
+    def __init__(self, seconds: float, started: float | None = None, timeouts: Timeouts | None = None) -> None:
+        """`started`: a time.monotonic() reading the deadline counts from (default: now). `timeouts`: the
+        run's step bounds (default: those derived from `seconds`)."""
         self.total = seconds
+        self.timeouts = timeouts if timeouts is not None else Timeouts(total=seconds)
         self.started = time.monotonic() if started is None else started
         self.at = self.started + seconds
 
     def remaining(self) -> float:
-        return max(0.0, self.at - RESERVE_S - time.monotonic())
+        return max(0.0, self.at - self.timeouts.reserve - time.monotonic())
 
     def expired(self) -> bool:
         return self.remaining() <= 0.0
@@ -33,6 +34,12 @@ class Deadline:
         """Seconds a step may take: its own cap, never past the deadline."""
         left = self.remaining()
         return left if cap is None else max(0.0, min(cap, left))
+
+    def within(self, cap: float) -> Deadline:
+        """A part of this deadline that ends `cap` seconds from now at the latest (a phase of the run)."""
+        part = Deadline(self.total, self.started, self.timeouts)
+        part.at = min(self.at, time.monotonic() + cap + self.timeouts.reserve)
+        return part
 
     async def run(self, awaitable: Awaitable[T], cap: float | None = None) -> T:
         """Await with the step's bound; raises TimeoutError when it runs out."""

@@ -13,12 +13,12 @@ from typing import Any
 
 import httpx
 
-from mailprobe import __version__
 from mailprobe.evidence import ErrorFacts, Failure, TlsFacts
 from mailprobe.net.connect import bounded, classify_os_error, describe
 from mailprobe.net.deadline import Deadline
 from mailprobe.net.resolver import Resolver
 from mailprobe.net.tls import TlsSettings, facts_of, verify_error_of
+from mailprobe.version import __version__
 
 USER_AGENT = f"Mozilla/5.0 (compatible; mailprobe/{__version__})"
 ACCEPT_HTML = "text/html,application/xhtml+xml,*/*;q=0.8"

@@ -22,11 +22,6 @@ from mailprobe.errors import UsageError
 from mailprobe.evidence import Failure
 from mailprobe.net.deadline import Deadline
 
-# One DNS question should not eat the whole deadline: the probes that follow need time too.
-DNS_SHARE = 0.45
-DNS_MIN_CAP = 1.5
-PER_SERVER_MIN_S = 0.3
-
 
 @dataclass
 class Answer:
@@ -111,7 +106,8 @@ class Resolver:
         return out
 
     def query_bound(self) -> float:
-        return self.deadline.bound(max(DNS_MIN_CAP, self.deadline.total * DNS_SHARE))
+        # One DNS question should not eat the whole deadline: the probes that follow need time too.
+        return self.deadline.bound(self.deadline.timeouts.dns_question)
 
     async def query(self, name: str, rdtype: str) -> Answer:
         """Ask once; the same question asked concurrently shares one answer."""
@@ -134,7 +130,8 @@ class Resolver:
             return answer
         # dnspython waits `timeout` (2 s by default) on each server before trying the next: share the
         # question's lifetime among them, or a dead first server eats it all and the second is never asked.
-        self._resolver.timeout = max(PER_SERVER_MIN_S, lifetime / (len(self._resolver.nameservers) + 0.5))
+        share = lifetime / (len(self._resolver.nameservers) + 0.5)
+        self._resolver.timeout = max(self.deadline.timeouts.dns_per_server_floor, share)
         try:
             result = await self._resolver.resolve(
                 dns.name.from_text(name), rdtype, lifetime=lifetime, search=False, raise_on_no_answer=True
@@ -158,14 +155,13 @@ class Resolver:
         return answer
 
 
-async def query_server(
-    deadline: Deadline, name: str, rdtype: str, server: str, port: int = 53, cap: float = 3.0
-) -> Answer:
+async def query_server(deadline: Deadline, name: str, rdtype: str, server: str, port: int = 53) -> Answer:
     """Ask one named server directly (the authoritative comparison); not through the resolver."""
     started = time.monotonic()
     answer = Answer(name=name, rdtype=rdtype, nameserver=_nameserver_text(server, port))
     request = dns.message.make_query(dns.name.from_text(name), dns.rdatatype.from_text(rdtype))
     request.flags &= ~dns.flags.RD
+    cap = deadline.timeouts.authoritative
     try:
         limit = deadline.bound(cap)
         if limit <= 0:

@@ -21,6 +21,7 @@ from mailprobe.evidence import (
     Expect,
     Failure,
     Observation,
+    PublishedServer,
     RedirectHop,
     Role,
     Status,
@@ -30,6 +31,7 @@ from mailprobe.evidence import (
     check_id,
 )
 from mailprobe.net.connect import bounded
+from mailprobe.net.deadline import Deadline
 from mailprobe.net.http import (
     ACCEPT_XML,
     Exchange,
@@ -42,10 +44,11 @@ from mailprobe.net.http import (
     server_date,
 )
 from mailprobe.net.tls import verify_failure_facts
+from mailprobe.plan import Step
 from mailprobe.probes.base import ProbeContext
+from mailprobe.protocols import AUTOCONFIG_TYPES
 
 CONFIG_LIMIT = 64 * 1024
-CAP_S = 3.0  # for one URL, resolution and redirects included: discovery must leave time for the probes
 MAX_REDIRECTS = 3
 MAX_SERVERS = 12
 HTTPS_PORT = 443
@@ -58,31 +61,12 @@ _ABSENT_CODES = frozenset({404, 410})
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _EMAILDOMAIN = re.compile(re.escape("%EMAILDOMAIN%"), re.IGNORECASE)
 _SOCKET_TYPES = {"ssl": TlsMode.IMPLICIT, "starttls": TlsMode.STARTTLS, "plain": TlsMode.PLAIN}
-_SERVER_TYPES: dict[tuple[str, str], Literal["imap", "pop3", "smtp"]] = {
-    ("incomingServer", "imap"): "imap", ("incomingServer", "pop3"): "pop3", ("outgoingServer", "smtp"): "smtp",
-}
 
 UsernameForm = Literal["address", "local_part", "other"]
 _USERNAMES: dict[str, UsernameForm] = {"%EMAILADDRESS%": "address", "%EMAILLOCALPART%": "local_part"}
 
 
-@dataclass(frozen=True)
-class ConfigServer:
-    """One server of a clientConfig, validated."""
-
-    protocol: Literal["imap", "pop3", "smtp"]
-    host: str
-    port: int
-    tls: TlsMode
-    username: UsernameForm | None = None  # the full address, the local part, or something else
-
-    def endpoint(self) -> Endpoint:
-        # The domain itself names these servers: with TLS they are its mail service, not a guess.
-        expect = Expect.OPTIONAL if self.tls is TlsMode.PLAIN else Expect.REQUIRED
-        return Endpoint(
-            protocol=self.protocol, host=self.host, port=self.port, tls=self.tls,
-            role=Role.PROVIDER, expect=expect, label="autoconfig",
-        )
+ConfigServer = PublishedServer  # one server of a clientConfig, validated
 
 
 @dataclass
@@ -101,6 +85,13 @@ class ConfigError(ValueError):
     """The document is not a clientConfig we are willing to read."""
 
 
+async def probe(step: Step, ctx: ProbeContext) -> list[Observation]:
+    """The domain's autoconfig URLs; each visit carries the servers its config named (`published`)."""
+    assert ctx.target is not None
+    found = await discover_servers(ctx.target, ctx)
+    return list(found.visits)
+
+
 async def discover(
     target: Target, ctx: ProbeContext, *, port: int = HTTPS_PORT
 ) -> tuple[list[Observation], list[Endpoint]]:
@@ -111,10 +102,11 @@ async def discover(
 
 async def discover_servers(target: Target, ctx: ProbeContext, *, port: int = HTTPS_PORT) -> Discovery:
     """As `discover`, keeping each server's username form (for client settings)."""
-    stop_at = time.monotonic() + CAP_S
+    # Discovery must leave time for the probes it feeds: it runs within a part of the deadline.
+    deadline = ctx.deadline.within(ctx.timeouts.autoconfig)
     visits = [_new_visit(url) for url in config_urls(target, port)]
     try:
-        context: ssl.SSLContext | None = await http_context(ctx.tls, ctx.deadline, stop_at - time.monotonic())
+        context: ssl.SSLContext | None = await http_context(ctx.tls, deadline, deadline.bound())
     except TimeoutError:
         context = None
     except Exception as exc:  # e.g. an unreadable --ca-file: evidence, never a crash
@@ -122,7 +114,7 @@ async def discover_servers(target: Target, ctx: ProbeContext, *, port: int = HTT
             _internal(visit, exc)
         return Discovery(visits)
     results = await asyncio.gather(
-        *(_fetch_config(visit, ctx, context, target.domain_ascii, stop_at) for visit in visits)
+        *(_fetch_config(visit, ctx, context, target.domain_ascii, deadline) for visit in visits)
     )
     discovery = Discovery(visits)
     for servers in results:
@@ -177,7 +169,7 @@ def parse_config(document: bytes, domain: str) -> list[ConfigServer]:
 
 
 def _server(element: ET.Element, domain: str) -> ConfigServer | None:
-    protocol = _SERVER_TYPES.get((_local(element.tag), (element.get("type") or "").strip().lower()))
+    protocol = AUTOCONFIG_TYPES.get((_local(element.tag), (element.get("type") or "").strip().lower()))
     if protocol is None:
         return None
     fields = {_local(child.tag): (child.text or "").strip() for child in element}
@@ -226,7 +218,7 @@ def _new_visit(url: httpx.URL) -> WebVisit:
 
 
 async def _fetch_config(
-    visit: WebVisit, ctx: ProbeContext, context: ssl.SSLContext | None, domain: str, stop_at: float
+    visit: WebVisit, ctx: ProbeContext, context: ssl.SSLContext | None, domain: str, deadline: Deadline
 ) -> list[ConfigServer]:
     started = time.monotonic()
     servers: list[ConfigServer] = []
@@ -234,7 +226,7 @@ async def _fetch_config(
         if context is None:
             _settle(visit, error_facts(Failure.TIMEOUT, "connect", "deadline reached"))
         else:
-            servers = await _Fetch(visit, ctx, context, stop_at).run(domain)
+            servers = await _Fetch(visit, ctx, context, deadline).run(domain)
     except Exception as exc:  # a probe reports its own failure as evidence, never as a crash
         _internal(visit, exc)
         servers = []
@@ -243,15 +235,15 @@ async def _fetch_config(
 
 
 class _Fetch:
-    """One autoconfig URL: resolve, fetch, follow HTTPS redirects, read the config; all before STOP_AT."""
+    """One autoconfig URL: resolve, fetch, follow HTTPS redirects, read the config; all within DEADLINE."""
 
-    def __init__(self, visit: WebVisit, ctx: ProbeContext, context: ssl.SSLContext, stop_at: float) -> None:
-        self.visit, self.ctx, self.context, self.stop_at = visit, ctx, context, stop_at
+    def __init__(self, visit: WebVisit, ctx: ProbeContext, context: ssl.SSLContext, deadline: Deadline) -> None:
+        self.visit, self.ctx, self.context, self.deadline = visit, ctx, context, deadline
         self.url = httpx.URL(visit.url)
         self.addresses: dict[str, str | ErrorFacts] = {}
 
     def _left(self) -> float:
-        return max(0.0, self.stop_at - time.monotonic())
+        return self.deadline.bound()
 
     async def run(self, domain: str) -> list[ConfigServer]:
         final = await self._follow()
@@ -270,7 +262,7 @@ class _Fetch:
                 self.visit.address = address
                 self.visit.id = check_id("autoconfig", self.visit.host, address)
             exchange = await fetch(
-                self.url, address, tls_context=self.context, deadline=self.ctx.deadline, cap=self._left(),
+                self.url, address, tls_context=self.context, deadline=self.deadline, cap=self._left(),
                 max_bytes=CONFIG_LIMIT, accept=ACCEPT_XML,
             )
             if first:
@@ -307,7 +299,7 @@ class _Fetch:
         known = self.addresses.get(host)
         if known is None:
             try:
-                known = await self.ctx.deadline.run(resolve_first(self.ctx.resolver, host, stage), self._left())
+                known = await self.deadline.run(resolve_first(self.ctx.resolver, host, stage))
             except TimeoutError:
                 known = error_facts(Failure.DNS_TIMEOUT, stage, f"{host}: no answer in time")
             self.addresses[host] = known
@@ -345,6 +337,7 @@ class _Fetch:
             visit.error = error_facts(Failure.BAD_REPLY, "autoconfig", "no usable IMAP, POP3 or SMTP server")
             return []
         visit.status = Status.PASS
+        visit.published = servers
         return servers
 
 

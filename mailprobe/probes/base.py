@@ -1,14 +1,20 @@
-"""What every probe receives: the deadline, TLS settings, the one resolver, and its step bounds."""
+"""What every probe receives: the deadline with its time budget, TLS settings, the one resolver, credentials."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from mailprobe.evidence import Endpoint, Observation
+from mailprobe.address import Target
+from mailprobe.evidence import Observation
 from mailprobe.net.deadline import Deadline
 from mailprobe.net.resolver import Resolver
 from mailprobe.net.tls import TlsSettings
+from mailprobe.timeouts import Timeouts
+
+if TYPE_CHECKING:
+    from mailprobe.plan import Step
 
 
 @dataclass(frozen=True)
@@ -16,11 +22,17 @@ class ProbeContext:
     deadline: Deadline
     tls: TlsSettings
     resolver: Resolver
+    target: Target | None = None  # the mailbox checked (autoconfig asks with it, the login logs in as it)
+
+    @property
+    def timeouts(self) -> Timeouts:
+        return self.deadline.timeouts
 
     @property
     def step_cap(self) -> float:
         """One connect, handshake or read may take at most this (the whole deadline bounds it too)."""
-        return max(2.0, self.deadline.total * 0.6)
+        return self.timeouts.step
 
 
-Probe = Callable[[Endpoint, str, ProbeContext], Awaitable[Observation]]
+Probe = Callable[["Step", ProbeContext], Awaitable[list[Observation]]]
+"""The one probe signature: run one step of the plan, return what was observed. Never raises."""

@@ -4,25 +4,32 @@ and then stalls everything is seen as what it is: this network."""
 
 from __future__ import annotations
 
-import importlib
 import time
-from collections.abc import Awaitable, Callable
 
-from mailprobe.evidence import Endpoint, Failure, MailSession, Reachability, Status, TlsMode, check_id
+from mailprobe.evidence import Endpoint, Failure, Observation, Reachability, Status, TlsMode, check_id
 from mailprobe.net.connect import ProbeError, close_quietly, open_tcp
 from mailprobe.net.tls import facts_of, issuer_name, ssl_object_of, upgrade
+from mailprobe.plan import Step
 from mailprobe.probes.base import ProbeContext
+from mailprobe.probes.imap import IMAP
+from mailprobe.probes.mail import MailProtocol, run_session
+from mailprobe.probes.pop3 import POP3
+from mailprobe.probes.smtp import SMTP
+
+_DIALOGUES: dict[str, MailProtocol] = {"imap": IMAP, "pop3": POP3, "smtp": SMTP}
 
 # Failures after which the other side has still shown it is there and talking.
 _ANSWERED = {Failure.TLS_VERIFY, Failure.REJECTED, Failure.NOT_OFFERED}
 
 
-async def probe(endpoint: Endpoint, address: str, ctx: ProbeContext) -> Reachability:
-    started = time.monotonic()
-    observation = Reachability(
-        id=check_id(f"baseline.{endpoint.protocol}.{endpoint.port}", endpoint.host, address),
+def blank(step: Step) -> Reachability:
+    """A baseline probe of STEP's endpoint before anything happened (the one factory of Reachability)."""
+    endpoint = step.endpoint
+    assert endpoint is not None
+    return Reachability(
+        id=check_id(f"baseline.{endpoint.protocol}.{endpoint.port}", endpoint.host, step.ip),
         target=endpoint.target,
-        address=address,
+        address=step.ip,
         status=Status.PASS,
         role=endpoint.role,
         host=endpoint.host,
@@ -30,18 +37,23 @@ async def probe(endpoint: Endpoint, address: str, ctx: ProbeContext) -> Reachabi
         service=endpoint.protocol,
         provider_id=endpoint.provider_id,
     )
-    if endpoint.protocol in ("imap", "pop3", "smtp") and endpoint.tls != TlsMode.PLAIN:
+
+
+async def probe(step: Step, ctx: ProbeContext) -> list[Observation]:
+    endpoint, address = step.endpoint, step.ip
+    assert endpoint is not None and address is not None
+    started = time.monotonic()
+    observation = blank(step)
+    if endpoint.protocol in _DIALOGUES and endpoint.tls != TlsMode.PLAIN:
         await _dialogue(endpoint, address, ctx, observation)
     else:
         await _handshake(endpoint, address, ctx, observation)
     observation.duration_ms = round((time.monotonic() - started) * 1000.0, 2)
-    return observation
+    return [observation]
 
 
 async def _dialogue(endpoint: Endpoint, address: str, ctx: ProbeContext, observation: Reachability) -> None:
-    module = importlib.import_module(f"mailprobe.probes.{endpoint.protocol}")
-    run: Callable[[Endpoint, str, ProbeContext], Awaitable[MailSession]] = module.probe
-    session = await run(endpoint, address, ctx)
+    session = await run_session(_DIALOGUES[endpoint.protocol], endpoint, address, ctx)
     observation.connect_ms = session.connect_ms
     if session.tls is not None and session.tls.certificate is not None:
         observation.issuer = issuer_name(session.tls.certificate)
@@ -72,4 +84,4 @@ async def _handshake(endpoint: Endpoint, address: str, ctx: ProbeContext, observ
     except ProbeError as exc:
         observation.status, observation.error, observation.stage = Status.FAIL, exc.facts, "tls"
     finally:
-        await close_quietly(writer)
+        await close_quietly(writer, ctx.timeouts.close)

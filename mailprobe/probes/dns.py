@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-from collections.abc import Iterable
 
 import dns.exception
 import dns.name
@@ -13,9 +11,11 @@ import dns.rdtypes.mxbase
 import dns.rdtypes.txtbase
 import dns.rrset
 
-from mailprobe.evidence import DnsLookup, ErrorFacts, Failure, MxRecord, Role, SrvRecord, Status, check_id
+from mailprobe.evidence import DnsLookup, ErrorFacts, Failure, MxRecord, Observation, Role, SrvRecord, Status, check_id
 from mailprobe.net.deadline import Deadline
 from mailprobe.net.resolver import Answer, Resolver, query_server
+from mailprobe.plan import Step, addresses_of
+from mailprobe.probes.base import ProbeContext
 
 # RFC 6186 and RFC 8314 (which adds _submissions and prefers implicit TLS): the order clients try them.
 SRV_SERVICES = (
@@ -39,6 +39,50 @@ _DEFAULT_DETAIL = {
     Failure.NXDOMAIN: "the name does not exist (NXDOMAIN)",
     Failure.NO_ANSWER: "the name exists but has no record of this type",
 }
+
+
+# --- the probes of the plan's DNS steps ----------------------------------------------------------
+
+
+def blank_mx(step: Step) -> DnsLookup:
+    name = ascii_name(step.name)
+    return DnsLookup(id=check_id("dns.mx", name), target=name, name=name, rdtype="MX", purpose="mx",
+                     status=Status.ERROR)
+
+
+def blank_spf(step: Step) -> DnsLookup:
+    name = ascii_name(step.name)
+    return DnsLookup(id=check_id("dns.spf", name), target=name, name=name, rdtype="TXT", purpose="spf",
+                     status=Status.ERROR)
+
+
+async def probe_mx(step: Step, ctx: ProbeContext) -> list[Observation]:
+    return [await lookup_mx(ctx.resolver, step.name)]
+
+
+async def probe_spf(step: Step, ctx: ProbeContext) -> list[Observation]:
+    return [await lookup_spf(ctx.resolver, step.name)]
+
+
+async def probe_sanity(step: Step, ctx: ProbeContext) -> list[Observation]:
+    return list(await resolver_sanity(ctx.resolver, list(step.hosts)))
+
+
+async def probe_srv(step: Step, ctx: ProbeContext) -> list[Observation]:
+    return list(await lookup_srv(ctx.resolver, step.name))
+
+
+async def probe_implicit_mx(step: Step, ctx: ProbeContext) -> list[Observation]:
+    return list(await lookup_implicit_mx(ctx.resolver, step.name))
+
+
+async def probe_host(step: Step, ctx: ProbeContext) -> list[Observation]:
+    return list(await lookup_addresses(ctx.resolver, step.name))
+
+
+async def probe_authoritative(step: Step, ctx: ProbeContext) -> list[Observation]:
+    servers = list(step.servers) or None
+    return list(await compare_authoritative(ctx.resolver, ctx.deadline, step.name, servers))
 
 
 # --- MX ------------------------------------------------------------------------------------------
@@ -93,21 +137,6 @@ async def lookup_addresses(
         _lookup(a, check_id("dns.a", name), "host", role=role, absent=absent, nameserver=_asked(resolver, a)),
         _lookup(aaaa, check_id("dns.aaaa", name), "host", role=role, absent=absent, nameserver=_asked(resolver, aaaa)),
     )
-
-
-def addresses_of(lookups: Iterable[DnsLookup]) -> list[str]:
-    """The addresses the lookups found: IPv4 first, then IPv6, each once."""
-    found: dict[str, ipaddress.IPv4Address | ipaddress.IPv6Address] = {}
-    for lookup in lookups:
-        if lookup.status is not Status.PASS or lookup.rdtype not in ("A", "AAAA"):
-            continue
-        for record in lookup.records:
-            try:
-                address = ipaddress.ip_address(record.strip())
-            except ValueError:
-                continue
-            found.setdefault(str(address), address)
-    return sorted(found, key=lambda text: found[text].version)
 
 
 # --- SPF -----------------------------------------------------------------------------------------
@@ -218,18 +247,6 @@ async def resolver_sanity(resolver: Resolver, hosts: list[str]) -> list[DnsLooku
     ]
 
 
-def resolver_is_sane(lookups: Iterable[DnsLookup]) -> bool | None:
-    """True if the resolver answered any well-known host, False if it failed them all, None if none asked."""
-    lookups = list(lookups)
-    if not lookups:
-        return None
-    # NO_ANSWER is an answer too: the resolver knows the name exists.
-    return any(
-        lookup.status is Status.PASS or (lookup.error is not None and lookup.error.kind is Failure.NO_ANSWER)
-        for lookup in lookups
-    )
-
-
 # --- the resolver against the domain's authoritative servers -------------------------------------
 
 
@@ -257,28 +274,6 @@ async def compare_authoritative(
         return [_could_not_compare(ns, "none of its name servers has an IPv4 address", Failure.NO_ADDRESS)]
     asked = await _ask_authorities(deadline, name, [(address, port) for address in addresses])
     return [ns, *asked]
-
-
-def mx_disagreement(resolver_mx: DnsLookup, authoritative: Iterable[DnsLookup]) -> bool | None:
-    """True if the resolver's MX matches none of the authoritative answers; None if it could not compare."""
-    mine = _mx_view(resolver_mx)
-    theirs = [
-        view
-        for lookup in authoritative
-        if lookup.purpose == "authoritative" and (view := _mx_view(lookup)) is not None
-    ]
-    if mine is None or not theirs:
-        return None
-    # Name servers still synchronising may differ among themselves; matching any one of them is the truth.
-    return mine not in theirs
-
-
-def _mx_view(lookup: DnsLookup) -> tuple[str, frozenset[tuple[int, str]]] | None:
-    if lookup.status is Status.PASS:
-        return "mx", frozenset((mx.preference, mx.exchange) for mx in lookup.mx)
-    if lookup.error is not None and lookup.error.kind in _ABSENT:
-        return lookup.error.kind.value, frozenset()
-    return None
 
 
 async def _find_ns(resolver: Resolver, name: str) -> DnsLookup:

@@ -15,7 +15,6 @@ from mailprobe.evidence import (
     ErrorFacts,
     Failure,
     MailSession,
-    Protocol,
     Status,
     TlsFacts,
     TlsMode,
@@ -25,11 +24,10 @@ from mailprobe.net.connect import ProbeError, bounded, close_quietly, open_tcp
 from mailprobe.net.dialogue import Dialogue
 from mailprobe.net.tls import facts_of, ssl_object_of, upgrade, verify_failure_facts
 from mailprobe.probes.base import ProbeContext
+from mailprobe.protocols import MailProtocol as MailProtocolName
 
 MAX_CAPABILITIES = 64
 CAPABILITY_CHARS = 100
-# Saying goodbye is courtesy, not evidence: never worth more than this.
-QUIT_WAIT_S = 0.25
 # A certificate this close to its end still works, but the session is reported degraded.
 EXPIRY_WARN_DAYS = 14
 # After these the server is still talking to us, so a goodbye is due.
@@ -49,7 +47,7 @@ class Greeting:
 class MailProtocol:
     """How one protocol talks; the driver below strings the pieces together."""
 
-    name: Protocol
+    name: MailProtocolName
     starttls_keyword: str  # the capability that advertises the upgrade
     read_greeting: Callable[[Dialogue], Awaitable[Greeting]]
     read_capabilities: Callable[[Dialogue], Awaitable[list[str]]]  # sends the command; [] when refused
@@ -68,16 +66,13 @@ class _Attempt:
     verified: bool
 
 
-async def run_session(
-    protocol: MailProtocol, endpoint: Endpoint, address: str, ctx: ProbeContext
-) -> MailSession:
-    """One dialogue with ADDRESS; every failure becomes evidence, nothing is raised."""
-    started = time.monotonic()
-    session = MailSession(
-        id=check_id(f"{protocol.name}.{endpoint.port}", endpoint.host, address),
-        kind=protocol.name,
+def blank_session(kind: MailProtocolName, endpoint: Endpoint, ip: str | None) -> MailSession:
+    """A session with ENDPOINT at IP before anything happened (the one factory of MailSessions)."""
+    return MailSession(
+        id=check_id(f"{kind}.{endpoint.port}", endpoint.host, ip),
+        kind=kind,
         target=endpoint.target,
-        address=address,
+        address=ip,
         status=Status.FAIL,
         role=endpoint.role,
         host=endpoint.host,
@@ -85,7 +80,17 @@ async def run_session(
         tls_mode=endpoint.tls,
         expect=endpoint.expect,
         label=endpoint.label,
+        stage="resolve",
     )
+
+
+async def run_session(
+    protocol: MailProtocol, endpoint: Endpoint, address: str, ctx: ProbeContext
+) -> MailSession:
+    """One dialogue with ADDRESS; every failure becomes evidence, nothing is raised."""
+    started = time.monotonic()
+    session = blank_session(protocol.name, endpoint, address)
+    session.stage = "connect"
     judged = _Attempt(ctx.tls.verified_context(), verified=True)
     session.error = await _guarded(session, _dialogue(protocol, endpoint, address, ctx, session, judged))
     if session.error is not None and session.error.kind == Failure.TLS_VERIFY:
@@ -154,7 +159,7 @@ async def _dialogue(
     else:
         await _quit(protocol, dialogue)
     finally:
-        await close_quietly(writer)
+        await close_quietly(writer, ctx.timeouts.close)
 
 
 async def _converse(
@@ -225,4 +230,5 @@ async def _quit(protocol: MailProtocol, dialogue: Dialogue) -> None:
         await dialogue.read_line("quit")
 
     with contextlib.suppress(ProbeError, OSError, RuntimeError):
-        await asyncio.wait_for(goodbye(), QUIT_WAIT_S)
+        # Saying goodbye is courtesy, not evidence: never worth more than its own small bound.
+        await asyncio.wait_for(goodbye(), dialogue.deadline.bound(dialogue.deadline.timeouts.quit))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
-from mailprobe.evidence import Endpoint, Failure, MailSession
+from mailprobe.evidence import Failure, MailSession, Observation
 from mailprobe.net.connect import ProbeError
 from mailprobe.net.dialogue import Dialogue, bad_reply
+from mailprobe.plan import Step
 from mailprobe.probes.base import ProbeContext
-from mailprobe.probes.mail import Greeting, MailProtocol, run_session
+from mailprobe.probes.mail import Greeting, MailProtocol, blank_session, run_session
 
 _STATUS = re.compile(r"^(\+OK|-ERR)(?: |$)", re.IGNORECASE)
 
@@ -51,5 +52,11 @@ POP3 = MailProtocol(
 )
 
 
-async def probe(endpoint: Endpoint, address: str, ctx: ProbeContext) -> MailSession:
-    return await run_session(POP3, endpoint, address, ctx)
+async def probe(step: Step, ctx: ProbeContext) -> list[Observation]:
+    assert step.endpoint is not None and step.ip is not None
+    return [await run_session(POP3, step.endpoint, step.ip, ctx)]
+
+
+def blank(step: Step) -> MailSession:
+    assert step.endpoint is not None
+    return blank_session("pop3", step.endpoint, step.ip)

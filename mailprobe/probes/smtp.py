@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from mailprobe.evidence import Endpoint, Failure, MailSession
+from mailprobe.evidence import Failure, MailSession, Observation
 from mailprobe.net.connect import ProbeError
 from mailprobe.net.dialogue import Dialogue, bad_reply
+from mailprobe.plan import Step
 from mailprobe.probes.base import ProbeContext
-from mailprobe.probes.mail import Greeting, MailProtocol, run_session
+from mailprobe.probes.mail import Greeting, MailProtocol, blank_session, run_session
 
 
 def _reply_text(code: str, texts: list[str]) -> str:
@@ -62,5 +63,11 @@ SMTP = MailProtocol(
 )
 
 
-async def probe(endpoint: Endpoint, address: str, ctx: ProbeContext) -> MailSession:
-    return await run_session(SMTP, endpoint, address, ctx)
+async def probe(step: Step, ctx: ProbeContext) -> list[Observation]:
+    assert step.endpoint is not None and step.ip is not None
+    return [await run_session(SMTP, step.endpoint, step.ip, ctx)]
+
+
+def blank(step: Step) -> MailSession:
+    assert step.endpoint is not None
+    return blank_session("smtp", step.endpoint, step.ip)

@@ -13,6 +13,7 @@ from mailprobe.evidence import (
     Endpoint,
     ErrorFacts,
     Failure,
+    Observation,
     PageResource,
     RedirectHop,
     Status,
@@ -33,33 +34,41 @@ from mailprobe.net.http import (
     server_date,
 )
 from mailprobe.net.tls import verify_failure_facts
+from mailprobe.plan import Step
 from mailprobe.probes.base import ProbeContext
 
 PAGE_LIMIT = 512 * 1024
 RESOURCE_LIMIT = 128 * 1024
 MAX_REDIRECTS = 10
 MAX_RESOURCES = 5
-RESOURCE_CAP_S = 3.0
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 # OpenSSL reasons that mean "we and the server share no protocol version".
 _VERSION_REASONS = ("UNSUPPORTED_PROTOCOL", "PROTOCOL_VERSION", "NO_PROTOCOLS_AVAILABLE", "VERSION_TOO_LOW")
 
 
-async def probe(endpoint: Endpoint, address: str, ctx: ProbeContext) -> WebVisit:
-    """Fetch endpoint.url from ADDRESS (SNI and Host = the real host name); never raises."""
-    started = time.monotonic()
-    visit = WebVisit(
-        id=check_id("web", endpoint.host, address), target=endpoint.target, address=address,
+def blank(step: Step) -> WebVisit:
+    """A visit of STEP's webmail endpoint before anything happened (the one factory of WebVisits)."""
+    endpoint = step.endpoint
+    assert endpoint is not None
+    return WebVisit(
+        id=check_id("web", endpoint.host, step.ip), target=endpoint.target, address=step.ip,
         status=Status.PASS, role=endpoint.role, expect=endpoint.expect, host=endpoint.host,
         port=endpoint.port, url=endpoint.url or _default_url(endpoint),
     )
+
+
+async def probe(step: Step, ctx: ProbeContext) -> list[Observation]:
+    """Fetch the endpoint's URL from the step's address (SNI and Host = the real host name); never raises."""
+    assert step.ip is not None
+    started = time.monotonic()
+    visit = blank(step)
     try:
-        await _Visitor(visit, ctx, address).run()
+        await _Visitor(visit, ctx, step.ip).run()
     except Exception as exc:  # a probe reports its own failure as evidence, never as a crash
         visit.status = Status.FAIL
         visit.error = ErrorFacts(kind=Failure.INTERNAL, stage="internal", detail=bounded(repr(exc)))
     visit.duration_ms = round((time.monotonic() - started) * 1000.0, 2)
-    return visit
+    return [visit]
 
 
 def _default_url(endpoint: Endpoint) -> str:
@@ -250,7 +259,7 @@ class _Visitor:
             address = await self._address(url, "resolve")
         except _Failed as failed:
             return PageResource(url=str(url), status=Status.FAIL, error=failed.facts)
-        cap = min(RESOURCE_CAP_S, self.ctx.step_cap)
+        cap = min(self.ctx.timeouts.web_resource, self.ctx.step_cap)
         context = self._context(host_of(url))
         exchange = await self._fetch(url, address, context, cap, RESOURCE_LIMIT)
         code = exchange.response.status_code if exchange.response is not None else None

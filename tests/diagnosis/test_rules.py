@@ -11,10 +11,10 @@ from mailprobe.diagnosis.facts import Facts
 from mailprobe.diagnosis.finding import Finding
 from mailprobe.diagnosis.rank import rank
 from mailprobe.diagnosis.rules import mx_dangling, mx_missing, resolver_failing, service_failures
-from mailprobe.engine import Evidence
 from mailprobe.evidence import (
     DnsLookup,
     ErrorFacts,
+    Evidence,
     Expect,
     Failure,
     MailSession,

@@ -15,6 +15,7 @@ from mailprobe.net.resolver import Answer, Resolver
 from mailprobe.net.tls import TlsSettings
 from mailprobe.probes import autoconfig
 from mailprobe.probes.base import ProbeContext
+from mailprobe.timeouts import Timeouts
 from tests.lab.certs import CertLab
 from tests.lab.dnsserver import LabDnsServer
 from tests.lab.webserver import Route, WebServer, redirect
@@ -65,18 +66,18 @@ class Lab:
         tls = self.certs.server_context(AUTOCONFIG, DOMAIN, kind=kind)
         return WebServer(routes, tls=tls, silent=silent)
 
-    def context(self, seconds: float = 8.0) -> ProbeContext:
-        deadline = Deadline(seconds)
+    def context(self, seconds: float = 8.0, autoconfig: float = 3.0) -> ProbeContext:
+        deadline = Deadline(seconds, timeouts=Timeouts(total=seconds, autoconfig=autoconfig))
         return ProbeContext(
             deadline=deadline, tls=TlsSettings(ca_file=str(self.ca_file)),
             resolver=Resolver(deadline, self.dns.nameservers),
         )
 
     async def discover(
-        self, server: WebServer, seconds: float = 8.0
+        self, server: WebServer, seconds: float = 8.0, autoconfig_cap: float = 3.0
     ) -> tuple[dict[str, WebVisit], list[Endpoint]]:
         observations, endpoints = await autoconfig.discover(
-            parse_address(ADDRESS), self.context(seconds), port=server.port
+            parse_address(ADDRESS), self.context(seconds, autoconfig_cap), port=server.port
         )
         visits = {}
         for observation in observations:
@@ -248,10 +249,9 @@ async def test_untrusted_issuer_is_not_trusted_without_the_ca_file(lab: Lab) -> 
 async def test_silent_server_is_bounded_by_the_cap_not_the_deadline(
     lab: Lab, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(autoconfig, "CAP_S", 1.0)
     started = time.monotonic()
     async with lab.https({}, silent=True) as web:
-        visits, endpoints = await lab.discover(web, seconds=8.0)
+        visits, endpoints = await lab.discover(web, seconds=8.0, autoconfig_cap=1.0)
     assert time.monotonic() - started < 2.5
     assert endpoints == []
     assert all(kinds(v) == (Status.SKIP, Failure.TIMEOUT) for v in visits.values())

@@ -7,20 +7,19 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from mailprobe.diagnosis.dnsjudgements import mx_disagreement, resolver_is_sane
 from mailprobe.evidence import DnsLookup, Failure, MxRecord, Role, Status
 from mailprobe.net.deadline import Deadline
 from mailprobe.net.resolver import Resolver
+from mailprobe.plan import addresses_of
 from mailprobe.probes.dns import (
     MAX_SANITY_HOSTS,
-    addresses_of,
     compare_authoritative,
     lookup_addresses,
     lookup_implicit_mx,
     lookup_mx,
     lookup_spf,
     lookup_srv,
-    mx_disagreement,
-    resolver_is_sane,
     resolver_sanity,
     spf_includes,
     zone_candidates,

@@ -14,11 +14,12 @@ from mailprobe.probes import imap
 from mailprobe.probes.mail import Greeting, run_session
 from tests.lab.certs import CertLab
 from tests.lab.mailserver import MailServer, ipv6_loopback_available, lab_context
+from tests.lab.steps import probe_once
 
 
 async def run(server: MailServer, ca_file: str | None, seconds: float = 5.0) -> MailSession:
     async with server:
-        return await imap.probe(server.endpoint, server.address, lab_context(seconds, ca_file))
+        return await probe_once(imap, server.endpoint, server.address, lab_context(seconds, ca_file))
 
 
 async def test_imaps_993_healthy_server_passes_with_tls_greeting_and_capabilities(
@@ -213,7 +214,7 @@ async def test_garbage_instead_of_tls_handshake_fails_tls_handshake(lab: CertLab
 
 async def test_closed_port_fails_refused(ca_file: str, unused_tcp_port: int) -> None:
     endpoint = Endpoint(protocol="imap", host="imap.lab.test", port=unused_tcp_port, tls=TlsMode.IMPLICIT)
-    session = await imap.probe(endpoint, "127.0.0.1", lab_context(2.0, ca_file))
+    session = await probe_once(imap, endpoint, "127.0.0.1", lab_context(2.0, ca_file))
     assert session.error is not None and session.error.kind == Failure.REFUSED
     assert session.error.stage == "connect" and session.stage == "connect"
 
@@ -227,7 +228,7 @@ async def test_imaps_over_ipv6_loopback_passes(lab: CertLab, ca_file: str) -> No
 
 def test_lab_server_in_a_thread_serves_a_probe_from_another_loop(lab: CertLab, ca_file: str) -> None:
     with MailServer("imap", tls="starttls", lab=lab).in_thread() as server:
-        session = asyncio.run(imap.probe(server.endpoint, server.address, lab_context(5.0, ca_file)))
+        session = asyncio.run(probe_once(imap, server.endpoint, server.address, lab_context(5.0, ca_file)))
     assert session.status == Status.PASS, session.error
 
 

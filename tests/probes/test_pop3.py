@@ -8,11 +8,12 @@ from mailprobe.evidence import Endpoint, Failure, MailSession, Status, TlsMode
 from mailprobe.probes import pop3
 from tests.lab.certs import CertLab
 from tests.lab.mailserver import MailServer, lab_context
+from tests.lab.steps import probe_once
 
 
 async def run(server: MailServer, ca_file: str | None, seconds: float = 5.0) -> MailSession:
     async with server:
-        return await pop3.probe(server.endpoint, server.address, lab_context(seconds, ca_file))
+        return await probe_once(pop3, server.endpoint, server.address, lab_context(seconds, ca_file))
 
 
 async def test_pop3s_995_healthy_server_passes_and_says_quit(lab: CertLab, ca_file: str) -> None:
@@ -118,5 +119,5 @@ async def test_garbage_instead_of_tls_after_stls_fails_tls_handshake(lab: CertLa
 
 async def test_closed_port_fails_refused(ca_file: str, unused_tcp_port: int) -> None:
     endpoint = Endpoint(protocol="pop3", host="pop.lab.test", port=unused_tcp_port, tls=TlsMode.STARTTLS)
-    session = await pop3.probe(endpoint, "127.0.0.1", lab_context(2.0, ca_file))
+    session = await probe_once(pop3, endpoint, "127.0.0.1", lab_context(2.0, ca_file))
     assert session.error is not None and session.error.kind == Failure.REFUSED

@@ -10,11 +10,12 @@ from mailprobe.evidence import Endpoint, Failure, MailSession, Status, TlsMode
 from mailprobe.probes import smtp
 from tests.lab.certs import CertLab
 from tests.lab.mailserver import MailServer, ipv6_loopback_available, lab_context
+from tests.lab.steps import probe_once
 
 
 async def run(server: MailServer, ca_file: str | None, seconds: float = 5.0) -> MailSession:
     async with server:
-        return await smtp.probe(server.endpoint, server.address, lab_context(seconds, ca_file))
+        return await probe_once(smtp, server.endpoint, server.address, lab_context(seconds, ca_file))
 
 
 QQ_GREETING = "220 smtp.qq.com Esmtp QQ Mail Server"
@@ -148,7 +149,7 @@ async def test_reset_after_accept_fails_reset_or_closed(ca_file: str) -> None:
 
 async def test_closed_port_fails_refused(ca_file: str, unused_tcp_port: int) -> None:
     endpoint = Endpoint(protocol="smtp", host="smtp.lab.test", port=unused_tcp_port, tls=TlsMode.IMPLICIT)
-    session = await smtp.probe(endpoint, "127.0.0.1", lab_context(2.0, ca_file))
+    session = await probe_once(smtp, endpoint, "127.0.0.1", lab_context(2.0, ca_file))
     assert session.error is not None and session.error.kind == Failure.REFUSED
 
 

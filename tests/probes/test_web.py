@@ -18,6 +18,7 @@ from mailprobe.net.tls import TlsSettings
 from mailprobe.probes import web
 from mailprobe.probes.base import ProbeContext
 from tests.lab.certs import CertLab
+from tests.lab.steps import probe_once
 from tests.lab.webserver import Route, WebServer, login_page, redirect, unused_port
 
 HOST = "mail.corp.test"
@@ -68,7 +69,7 @@ class Lab:
     async def visit(
         self, server: WebServer, path: str = "/", seconds: float = 5.0, resolver: FakeResolver | None = None
     ) -> WebVisit:
-        return await web.probe(endpoint(server, path), server.host, self.context(seconds, resolver))
+        return await probe_once(web, endpoint(server, path), server.host, self.context(seconds, resolver))
 
 
 @pytest.fixture
@@ -268,7 +269,7 @@ def test_protocol_version_refusals_on_both_sides_count_as_legacy_only() -> None:
 async def test_refused_port_is_refused(lab: Lab) -> None:
     port = unused_port()
     point = Endpoint(protocol="web", host=HOST, port=port, tls=TlsMode.IMPLICIT, url=f"https://{HOST}:{port}/")
-    result = await web.probe(point, "127.0.0.1", lab.context())
+    result = await probe_once(web, point, "127.0.0.1", lab.context())
     assert result.status is Status.FAIL
     assert failure(result) == (Failure.REFUSED, "connect")
     assert result.tls is None and result.status_code is None
@@ -384,7 +385,7 @@ def _ipv6_loopback() -> bool:
 @pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback here")
 async def test_ipv6_address_is_dialled_in_brackets(lab: Lab) -> None:
     async with lab.https({"/": "ok"}, host="::1") as server:
-        result = await web.probe(endpoint(server), "::1", lab.context())
+        result = await probe_once(web, endpoint(server), "::1", lab.context())
     assert result.status is Status.PASS, result.error
     assert result.id == f"web/{HOST}/::1"
     assert server.requests[0].host == f"{HOST}:{server.port}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mailprobe.causes import Cause
+from mailprobe.diagnosis.dnsjudgements import mx_disagreement
 from mailprobe.diagnosis.facts import (
     DNS_FAILURES,
     Facts,
@@ -10,7 +11,6 @@ from mailprobe.diagnosis.facts import (
 )
 from mailprobe.diagnosis.finding import Finding
 from mailprobe.evidence import Failure, MailSession, Reachability, Role, Status, WebVisit
-from mailprobe.probes.dns import mx_disagreement
 
 DNS_SLOW_SHARE = 0.4  # DNS alone eating this share of the deadline leaves the probes no time
 

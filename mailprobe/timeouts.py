@@ -1,0 +1,39 @@
+"""Every time bound of a run in one value, derived from the one `--timeout` (in the manner of httpx's Timeout).
+
+Probes never keep a clock of their own: each bound below is a cap on a step, and every step is also cut by
+the run's one Deadline (net/deadline.py), whichever ends first. ARCHITECTURE.md explains each part.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    total: float = DEFAULT_TIMEOUT_S  # the whole check, from the command's start
+    step_floor: float = 2.0  # one connect, handshake or read may take at least this much of the total …
+    step_share: float = 0.6  # … and at most this share of it
+    dns_floor: float = 1.5  # one DNS question: at least this …
+    dns_share: float = 0.45  # … at most this share of the total, so probes that follow still get time
+    dns_per_server_floor: float = 0.3  # each nameserver of the list gets at least this of a question
+    authoritative: float = 3.0  # one question asked straight of an authoritative server
+    web_resource: float = 3.0  # one page resource (script, stylesheet, image) of the webmail page
+    autoconfig: float = 3.0  # autoconfig discovery as a whole: it must leave time for the probes it feeds
+    quit: float = 0.25  # waiting for the goodbye to QUIT / LOGOUT
+    close: float = 0.2  # waiting for a peer to finish the TLS close or FIN
+    aux_grace: float = 0.3  # once the main probes are done, how long the auxiliary comparison may still run
+    cancel_grace: float = 0.05  # how long cut-off probes get to unwind before the report is assembled
+    reserve: float = 0.12  # kept back from every step so the report is assembled before the deadline
+
+    @property
+    def step(self) -> float:
+        """The cap of one network step (connect, handshake, read)."""
+        return max(self.step_floor, self.total * self.step_share)
+
+    @property
+    def dns_question(self) -> float:
+        """The cap of one DNS question through the resolver."""
+        return max(self.dns_floor, self.total * self.dns_share)
