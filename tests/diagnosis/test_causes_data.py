@@ -8,7 +8,7 @@ from importlib import resources
 import pytest
 
 from mailprobe.causes import Cause
-from mailprobe.diagnosis.catalogue import CATALOGUE, CatalogueError, load_catalogue, parse_catalogue
+from mailprobe.diagnosis.catalogue import CATALOGUE, CatalogueError, load_catalogue, parse_catalogue, verdict
 
 WHERE = "causes.toml"
 
@@ -112,3 +112,12 @@ def test_prevention_tips_cite_section_four() -> None:
     text = shipped().replace('id = "training"\nsection = "4.4"', 'id = "training"\nsection = "3.4"', 1)
     assert "field 'prevention'" in refused(text)
 
+
+@pytest.mark.parametrize("cause", [Cause.MODERN_AUTH_REQUIRED, Cause.LOGIN_RESTRICTED])
+def test_the_causes_the_spec_added_are_critical_and_not_a_wrong_password(cause: Cause) -> None:
+    item = CATALOGUE[cause]
+    assert item.severity == "critical"
+    assert item.section == {"modern_auth_required": "2.1", "login_restricted": "2.4"}[cause.value]
+    assert 2 <= len(item.remedies) <= 4
+    assert verdict(cause, "default", "en") == item.verdict["default"].en
+    assert "password" in item.explanation.en.lower()  # says the password is not what is wrong
