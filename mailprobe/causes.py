@@ -16,3 +16,5 @@ class Cause(StrEnum):
     PROTOCOL_DISABLED = "protocol_disabled"
     TLS_CERTIFICATE_PROBLEM = "tls_certificate_problem"
     CLOCK_SKEW = "clock_skew"
+    MODERN_AUTH_REQUIRED = "modern_auth_required"
+    LOGIN_RESTRICTED = "login_restricted"

@@ -81,8 +81,7 @@ def check_result(observation: Observation, lang: Lang) -> CheckResult:
 def diagnosis_entry(
     finding: Finding, profile: Profile | None, lang: Lang, profiles: ProfileSet | None = None
 ) -> DiagnosisEntry:
-    from mailprobe.diagnosis.catalogue import entry
-    from mailprobe.locales.messages import verdict
+    from mailprobe.diagnosis.catalogue import entry, verdict
 
     cause = entry(finding.cause)
     params = _text_params(finding.params, profile, lang, profiles)
@@ -201,7 +200,7 @@ def _relocalize_entry(
         cause = Cause(entry_.cause)
     except ValueError:
         return entry_  # a cause from a newer mailprobe: keep its words
-    from mailprobe.locales.messages import verdict
+    from mailprobe.diagnosis.catalogue import verdict
 
     params = _text_params(entry_.params, profile, lang, profiles)
     return entry_.model_copy(update={

@@ -17,3 +17,9 @@ def test_every_package_directory_is_listed_in_pyproject() -> None:
 
     assert found - listed == set()
     assert "mailprobe.providers" in listed  # shipped from providers/ through package-dir
+
+
+def test_the_cause_catalogue_ships_in_the_wheel() -> None:
+    package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    assert "*.toml" in package_data["mailprobe.diagnosis"]
+    assert (ROOT / "mailprobe" / "diagnosis" / "causes.toml").is_file()

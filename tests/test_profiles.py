@@ -197,7 +197,7 @@ def test_spf_include_follows_provider_facts(builtin: dict[str, Profile], provide
         ("netease", "-ERR ERR.LOGIN.PASSERR", Cause.PASSWORD_INCORRECT),
         ("netease", "535 email format login fail", Cause.PASSWORD_INCORRECT),
         ("netease", "NO ERR.LOGIN.DOMAINNOTEXIST", Cause.ACCOUNT_NOT_ACTIVATED),
-        ("netease", "NO ERR.LOGINRULE.IPDENY", Cause.NETWORK_PROBLEM),
+        ("netease", "NO ERR.LOGINRULE.IPDENY", Cause.LOGIN_RESTRICTED),
         ("aliyun", "526 Authentication failure[0]", Cause.PASSWORD_INCORRECT),
         ("qq", "535 Error: 请使用授权码登录", Cause.CLIENT_AUTH_CODE_REQUIRED),
     ],
@@ -440,6 +440,7 @@ def test_wheel_ships_the_provider_profiles(tmp_path: Path) -> None:
     assert "mailprobe/providers/qq.toml" in names
     assert "mailprobe/providers/__init__.py" in names
     assert "mailprobe/py.typed" in names
+    assert "mailprobe/diagnosis/causes.toml" in names  # the causes' words
     assert "mailprobe = mailprobe.cli:main" in scripts
     assert not any(n.startswith("tests/") for n in names)
 

@@ -1,5 +1,5 @@
 """UI messages in English, Simplified and Traditional Chinese, and the safe lookup `t`."""
 
-from mailprobe.locales.messages import t, verdict
+from mailprobe.locales.messages import t
 
-__all__ = ["t", "verdict"]
+__all__ = ["t"]

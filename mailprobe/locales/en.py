@@ -66,95 +66,9 @@ MESSAGES: dict[str, str] = {
     "unit.days": "{n} days",
     "clock.local_behind": "about {amount} behind",
     "clock.local_ahead": "about {amount} ahead",
-    # -- verdicts: one line that leads the report; `verdict.<cause>` needs no params
+    # -- verdicts without a cause (a cause's verdict sentences are in diagnosis/causes.toml)
     "verdict.healthy": "Everything answers: {provider} looks healthy from here.",
     "verdict.inconclusive": "Some checks failed, but no single cause stands out; see the checks below.",
-    "verdict.password_incorrect": "The server refused the login: the password or the login name is wrong.",
-    "verdict.account_locked":
-        "The account is locked after failed logins; the right password will not help yet.",
-    "verdict.server_outage": "The provider's mail servers are failing, while your own network works.",
-    "verdict.server_outage.unconfirmed":
-        "{service} at {host}:{port} does not answer; with nothing to compare, it may be down on their side.",
-    "verdict.server_outage.partial": "{service} at {host}:{port} fails on {failed} of {total} addresses.",
-    "verdict.server_outage.service_down":
-        "{service} at {host}:{port} is down on the provider's side; your network reaches other providers.",
-    "verdict.server_outage.server_broken":
-        "{service} at {host}:{port} accepts connections but breaks off the dialogue: a server-side fault.",
-    "verdict.network_problem":
-        "Your own network is the problem: the mail servers cannot be reached from here.",
-    "verdict.network_problem.nothing_answers":
-        "Your own network is the problem: nothing answers, not even other providers ({count} services "
-        "tried).",
-    "verdict.network_problem.no_baseline":
-        "None of the {count} mail services answers; your network is the likelier cause.",
-    "verdict.network_problem.port_blocked":
-        "Port {port} ({service}) is blocked on this network: other providers do not answer on it either.",
-    "verdict.dns_resolution_problem":
-        "Your DNS resolver is failing, so mail server names cannot be looked up.",
-    "verdict.dns_resolution_problem.no_resolver": "This computer has no DNS resolver configured.",
-    "verdict.dns_resolution_problem.timeout": "Your DNS resolver does not answer when asked about {domain}.",
-    "verdict.dns_resolution_problem.servfail": "Your DNS resolver fails when asked about {domain}.",
-    "verdict.dns_resolution_problem.denies_everything":
-        "Your DNS resolver says even the big mail providers' own servers do not exist: this network is offline, "
-        "behind a captive portal, or its DNS is broken — it is not a fault of {domain}.",
-    "verdict.dns_resolution_problem.slow":
-        "Your DNS resolver is so slow ({ms} ms for the lookups alone) that the mail servers could not be "
-        "tested in time.",
-    "verdict.dns_resolution_problem.host_missing":
-        "Your DNS resolver says the provider's server {host} does not exist, though it knows other names.",
-    "verdict.dns_resolution_problem.hijacked":
-        "Your DNS resolver sends different providers' servers all to {address}, where nothing answers: a "
-        "captive portal or a hijacked resolver.",
-    "verdict.mx_not_configured.host_missing":
-        "{host} does not exist: {domain} lacks the DNS records its mail provider needs.",
-    "verdict.mx_not_configured.mx_dangling":
-        "{domain} points its mail at {mx}, which does not exist: the mailbox is not live.",
-    "verdict.server_outage.page_missing":
-        "Webmail at {host} answers, but its login page is missing (HTTP {code}).",
-    "verdict.dns_resolution_problem.disagrees":
-        "Your DNS resolver gives MX {resolver_mx}, but the domain's own servers say {authoritative_mx}.",
-    "verdict.dns_resolution_problem.hosts_fail": "Your DNS resolver cannot look up the mail server {host}.",
-    "verdict.browser_compatibility": "Webmail is up, but what it serves can stop browsers from logging in.",
-    "verdict.browser_compatibility.legacy_tls":
-        "Webmail at {host} offers only {version}, which current browsers refuse.",
-    "verdict.browser_compatibility.redirect_loop":
-        "Webmail at {host} sends browsers round in a redirect loop.",
-    "verdict.browser_compatibility.resources":
-        "Webmail at {host} loads, but {count} of its page resources fail.",
-    "verdict.account_not_activated":
-        "The server says the account is not activated, has expired or is disabled.",
-    "verdict.mx_not_configured":
-        "The domain's MX records do not lead to a mail provider: the mailbox is not live.",
-    "verdict.mx_not_configured.null_mx": "{domain} publishes a null MX: it declares that it accepts no mail.",
-    "verdict.mx_not_configured.no_mx": "{domain} has no MX record: no mail provider is set up for it.",
-    "verdict.mx_not_configured.no_domain": "{domain} does not exist in DNS: not registered, or expired.",
-    "verdict.mx_not_configured.elsewhere":
-        "{domain}'s MX points to {other} ({mx}), not to {provider}: the mailbox does not live there.",
-    "verdict.mx_not_configured.unknown_mx":
-        "{domain}'s MX points to {mx}, not to {provider}: the mailbox does not live there.",
-    "verdict.client_auth_code_required":
-        "The provider wants a client password (authorization code) here, not the mailbox password.",
-    "verdict.protocol_disabled": "IMAP, POP3 or SMTP access is switched off for this account.",
-    "verdict.tls_certificate_problem":
-        "A mail server's certificate does not verify: the connection is not safe.",
-    "verdict.tls_certificate_problem.expired": "The certificate of {host} expired on {not_after}.",
-    "verdict.tls_certificate_problem.not_yet_valid":
-        "The certificate of {host} is valid only from {not_before}: check this computer's date.",
-    "verdict.tls_certificate_problem.hostname_mismatch":
-        "The certificate served for {host} names another host.",
-    "verdict.tls_certificate_problem.untrusted":
-        "The certificate of {host} comes from an issuer this computer does not trust: '{issuer}'.",
-    "verdict.tls_certificate_problem.self_signed": "{host} presents a self-signed certificate.",
-    "verdict.tls_certificate_problem.interception":
-        "Something on this network or computer intercepts TLS to {host}: the certificate comes from "
-        "'{issuer}'.",
-    "verdict.tls_certificate_problem.other": "The certificate of {host} does not verify.",
-    "verdict.tls_certificate_problem.expiring": "The certificate of {host} expires in {days} days.",
-    "verdict.clock_skew": "This computer's clock is far off, which breaks secure connections.",
-    "verdict.clock_skew.date_header":
-        "This computer's clock is {clock} compared with the servers, which breaks secure connections.",
-    "verdict.clock_skew.not_yet_valid":
-        "Certificates such as that of {host} look 'not yet valid' here: this computer's clock is behind.",
     # -- what went wrong, one phrase per Failure
     "failure.nxdomain": "the name does not exist (NXDOMAIN)",
     "failure.no_answer": "no record of that type",

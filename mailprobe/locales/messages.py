@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
-from mailprobe.causes import Cause
 from mailprobe.lang import Lang
 from mailprobe.locales import en, zh_hans, zh_hant
 
@@ -60,6 +59,11 @@ def t(key: str, lang: Lang, **params: object) -> str:
     text = template(key, lang)
     if text is None:
         return key
+    return fill(text, **params)
+
+
+def fill(text: str, /, **params: object) -> str:
+    """`text` with its `{param}`s filled in; a param not given stays as its placeholder. Never raises."""
     try:
         return _FORMATTER.vformat(text, (), params)
     except (AttributeError, IndexError, KeyError, TypeError, ValueError):
@@ -101,19 +105,3 @@ def service_name(service: str, lang: Lang) -> str:
     """"imap" → "IMAP", "web" → "webmail" in the reader's language; unknown names upper-cased."""
     return t(f"service.{service}", lang) if template(f"service.{service}", lang) else service.upper()
 
-
-def verdict(cause: Cause | str, variant: str, lang: Lang, **params: object) -> str:
-    """The verdict line of a finding: its variant's sentence if all its params are given, else the cause's."""
-    cause_id = Cause(cause).value
-    derived = dict(params)
-    offset = params.get("offset_s")
-    if isinstance(offset, int | float) and "clock" not in derived:
-        derived["clock"] = clock_phrase(float(offset), lang)
-    service = params.get("service")
-    if isinstance(service, str) and service:
-        derived["service"] = service_name(service, lang)
-    specific = f"verdict.{cause_id}.{variant}"
-    text = template(specific, lang)
-    if text is not None and placeholders(text) <= derived.keys():
-        return t(specific, lang, **derived)
-    return t(f"verdict.{cause_id}", lang, **derived)

@@ -65,75 +65,9 @@ MESSAGES: dict[str, str] = {
     "unit.days": "{n} 天",
     "clock.local_behind": "慢了约 {amount}",
     "clock.local_ahead": "快了约 {amount}",
-    # -- 结论：报告的第一行；`verdict.<cause>` 不需要参数
+    # -- 与原因无关的结论（各原因的结论句在 diagnosis/causes.toml）
     "verdict.healthy": "一切正常：从这里看，{provider} 运行良好。",
     "verdict.inconclusive": "部分检查失败，但没有哪一个原因特别突出，请查看下面的检查项。",
-    "verdict.password_incorrect": "服务器拒绝了登录：密码或登录名不正确。",
-    "verdict.account_locked": "账号因多次登录失败已被锁定，暂时输入正确的密码也无济于事。",
-    "verdict.server_outage": "服务商的邮件服务器出现故障，而你的网络是正常的。",
-    "verdict.server_outage.unconfirmed":
-        "{host}:{port} 上的 {service} 没有响应；由于缺少对照，可能是服务商那边的故障。",
-    "verdict.server_outage.partial": "{host}:{port} 上的 {service} 在 {total} 个地址中有 {failed} 个失败。",
-    "verdict.server_outage.service_down":
-        "{host}:{port} 上的 {service} 在服务商一侧中断；你的网络可以连上其他服务商。",
-    "verdict.server_outage.server_broken":
-        "{host}:{port} 上的 {service} 接受连接后却中断了会话：这是服务器端的故障。",
-    "verdict.network_problem": "问题出在你自己的网络：从这里连不上邮件服务器。",
-    "verdict.network_problem.nothing_answers":
-        "问题出在你自己的网络：所有服务都没有响应，连其他服务商也一样（共尝试 {count} 项服务）。",
-    "verdict.network_problem.no_baseline": "{count} 项邮件服务都没有响应，更可能是你的网络有问题。",
-    "verdict.network_problem.port_blocked":
-        "端口 {port}（{service}）在当前网络上被封锁：其他服务商在这个端口上同样连不上。",
-    "verdict.dns_resolution_problem": "你的 DNS 解析器出现故障，无法查询邮件服务器的域名。",
-    "verdict.dns_resolution_problem.no_resolver": "本机没有配置任何 DNS 解析器。",
-    "verdict.dns_resolution_problem.timeout": "查询 {domain} 时，你的 DNS 解析器没有响应。",
-    "verdict.dns_resolution_problem.servfail": "查询 {domain} 时，你的 DNS 解析器返回了失败。",
-    "verdict.dns_resolution_problem.denies_everything":
-        "你的 DNS 解析器声称连各大邮件服务商自己的服务器都不存在：当前网络已离线、需要先在认证页面登录，"
-        "或 DNS 出了故障——这不是 {domain} 的问题。",
-    "verdict.dns_resolution_problem.slow":
-        "你的 DNS 解析器太慢（仅查询就用了 {ms} 毫秒），邮件服务器来不及检查。",
-    "verdict.dns_resolution_problem.host_missing":
-        "你的 DNS 解析器称服务商的服务器 {host} 不存在，但其他域名都能解析。",
-    "verdict.dns_resolution_problem.hijacked":
-        "你的 DNS 解析器把不同服务商的服务器都指向 {address}，而那里没有任何响应：可能是需要认证的网络或解析被劫持。",
-    "verdict.mx_not_configured.host_missing":
-        "{host} 不存在：{domain} 缺少邮件服务商所需的 DNS 记录。",
-    "verdict.mx_not_configured.mx_dangling":
-        "{domain} 的邮件指向 {mx}，但该主机不存在：邮箱尚未生效。",
-    "verdict.server_outage.page_missing":
-        "{host} 的网页邮箱有响应，但登录页面不存在（HTTP {code}）。",
-    "verdict.dns_resolution_problem.disagrees":
-        "你的 DNS 解析器给出的 MX 是 {resolver_mx}，而该域名的权威服务器给出的是 {authoritative_mx}。",
-    "verdict.dns_resolution_problem.hosts_fail": "你的 DNS 解析器无法解析邮件服务器 {host}。",
-    "verdict.browser_compatibility": "网页邮箱在线，但它提供的内容可能让浏览器无法登录。",
-    "verdict.browser_compatibility.legacy_tls": "{host} 的网页邮箱只提供 {version}，当前的浏览器会拒绝连接。",
-    "verdict.browser_compatibility.redirect_loop": "{host} 的网页邮箱让浏览器陷入循环跳转。",
-    "verdict.browser_compatibility.resources": "{host} 的网页邮箱可以打开，但有 {count} 个页面资源加载失败。",
-    "verdict.account_not_activated": "服务器表示该账号尚未激活、已过期或已被停用。",
-    "verdict.mx_not_configured": "该域名的 MX 记录没有指向任何邮箱服务商：这个邮箱实际上尚未开通。",
-    "verdict.mx_not_configured.null_mx": "{domain} 发布了空 MX 记录，声明自己不接收任何邮件。",
-    "verdict.mx_not_configured.no_mx": "{domain} 没有 MX 记录：尚未为它配置邮箱服务商。",
-    "verdict.mx_not_configured.no_domain": "{domain} 在 DNS 中不存在：可能未注册或已过期。",
-    "verdict.mx_not_configured.elsewhere":
-        "{domain} 的 MX 指向 {other}（{mx}），而不是 {provider}：邮箱并不在那里。",
-    "verdict.mx_not_configured.unknown_mx": "{domain} 的 MX 指向 {mx}，而不是 {provider}：邮箱并不在那里。",
-    "verdict.client_auth_code_required": "服务商要求在这里使用客户端专用密码（授权码），而不是邮箱密码。",
-    "verdict.protocol_disabled": "该账号的 IMAP、POP3 或 SMTP 访问已被关闭。",
-    "verdict.tls_certificate_problem": "邮件服务器的证书验证失败：这个连接并不安全。",
-    "verdict.tls_certificate_problem.expired": "{host} 的证书已于 {not_after} 过期。",
-    "verdict.tls_certificate_problem.not_yet_valid":
-        "{host} 的证书要到 {not_before} 才生效：请检查本机日期。",
-    "verdict.tls_certificate_problem.hostname_mismatch": "{host} 出示的证书写的是另一个主机名。",
-    "verdict.tls_certificate_problem.untrusted": "{host} 的证书来自本机不信任的签发者：“{issuer}”。",
-    "verdict.tls_certificate_problem.self_signed": "{host} 出示的是自签名证书。",
-    "verdict.tls_certificate_problem.interception":
-        "当前网络或本机上有程序在拦截到 {host} 的 TLS 连接：证书来自“{issuer}”。",
-    "verdict.tls_certificate_problem.other": "{host} 的证书验证失败。",
-    "verdict.tls_certificate_problem.expiring": "{host} 的证书将在 {days} 天后过期。",
-    "verdict.clock_skew": "本机时钟偏差很大，导致安全连接失败。",
-    "verdict.clock_skew.date_header": "与服务器相比，本机时钟{clock}，导致安全连接失败。",
-    "verdict.clock_skew.not_yet_valid": "在本机看来，{host} 等证书“尚未生效”：本机时钟慢了。",
     # -- 出了什么问题：每个 Failure 一个短语
     "failure.nxdomain": "域名不存在（NXDOMAIN）",
     "failure.no_answer": "没有该类型的记录",

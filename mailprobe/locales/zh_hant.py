@@ -65,75 +65,9 @@ MESSAGES: dict[str, str] = {
     "unit.days": "{n} 天",
     "clock.local_behind": "慢了約 {amount}",
     "clock.local_ahead": "快了約 {amount}",
-    # -- 結論：報告的第一行；`verdict.<cause>` 不需要參數
+    # -- 與原因無關的結論（各原因的結論句在 diagnosis/causes.toml）
     "verdict.healthy": "一切正常：從這裡看，{provider} 運作良好。",
     "verdict.inconclusive": "部分檢查失敗，但沒有哪一個原因特別突出，請查看下方的檢查項目。",
-    "verdict.password_incorrect": "伺服器拒絕了登入：密碼或登入名稱不正確。",
-    "verdict.account_locked": "帳號因多次登入失敗已遭鎖定，暫時輸入正確的密碼也沒有用。",
-    "verdict.server_outage": "服務商的郵件伺服器發生故障，而你的網路是正常的。",
-    "verdict.server_outage.unconfirmed":
-        "{host}:{port} 上的 {service} 沒有回應；由於缺少對照，可能是服務商那端的故障。",
-    "verdict.server_outage.partial": "{host}:{port} 上的 {service} 在 {total} 個位址中有 {failed} 個失敗。",
-    "verdict.server_outage.service_down":
-        "{host}:{port} 上的 {service} 在服務商那端中斷；你的網路可以連上其他服務商。",
-    "verdict.server_outage.server_broken":
-        "{host}:{port} 上的 {service} 接受連線後卻中斷了工作階段：這是伺服器端的故障。",
-    "verdict.network_problem": "問題出在你自己的網路：從這裡連不上郵件伺服器。",
-    "verdict.network_problem.nothing_answers":
-        "問題出在你自己的網路：所有服務都沒有回應，連其他服務商也一樣（共嘗試 {count} 項服務）。",
-    "verdict.network_problem.no_baseline": "{count} 項郵件服務都沒有回應，比較可能是你的網路有問題。",
-    "verdict.network_problem.port_blocked":
-        "連接埠 {port}（{service}）在目前的網路上遭封鎖：其他服務商在這個連接埠上同樣連不上。",
-    "verdict.dns_resolution_problem": "你的 DNS 解析器發生故障，無法查詢郵件伺服器的網域名稱。",
-    "verdict.dns_resolution_problem.no_resolver": "本機沒有設定任何 DNS 解析器。",
-    "verdict.dns_resolution_problem.timeout": "查詢 {domain} 時，你的 DNS 解析器沒有回應。",
-    "verdict.dns_resolution_problem.servfail": "查詢 {domain} 時，你的 DNS 解析器傳回了失敗。",
-    "verdict.dns_resolution_problem.denies_everything":
-        "你的 DNS 解析器聲稱連各大郵件服務商自己的伺服器都不存在：目前網路已離線、需要先在認證頁面登入，"
-        "或 DNS 出了故障——這不是 {domain} 的問題。",
-    "verdict.dns_resolution_problem.slow":
-        "你的 DNS 解析器太慢（光是查詢就用了 {ms} 毫秒），郵件伺服器來不及檢查。",
-    "verdict.dns_resolution_problem.host_missing":
-        "你的 DNS 解析器稱服務商的伺服器 {host} 不存在，但其他網域都能解析。",
-    "verdict.dns_resolution_problem.hijacked":
-        "你的 DNS 解析器把不同服務商的伺服器都指向 {address}，而那裡沒有任何回應：可能是需要認證的網路或解析被劫持。",
-    "verdict.mx_not_configured.host_missing":
-        "{host} 不存在：{domain} 缺少郵件服務商所需的 DNS 記錄。",
-    "verdict.mx_not_configured.mx_dangling":
-        "{domain} 的郵件指向 {mx}，但該主機不存在：信箱尚未生效。",
-    "verdict.server_outage.page_missing":
-        "{host} 的網頁信箱有回應，但登入頁面不存在（HTTP {code}）。",
-    "verdict.dns_resolution_problem.disagrees":
-        "你的 DNS 解析器給出的 MX 是 {resolver_mx}，但該網域的權威伺服器給出的是 {authoritative_mx}。",
-    "verdict.dns_resolution_problem.hosts_fail": "你的 DNS 解析器無法解析郵件伺服器 {host}。",
-    "verdict.browser_compatibility": "網頁信箱在線上，但它提供的內容可能讓瀏覽器無法登入。",
-    "verdict.browser_compatibility.legacy_tls": "{host} 的網頁信箱只提供 {version}，目前的瀏覽器會拒絕連線。",
-    "verdict.browser_compatibility.redirect_loop": "{host} 的網頁信箱讓瀏覽器陷入重新導向迴圈。",
-    "verdict.browser_compatibility.resources": "{host} 的網頁信箱可以開啟，但有 {count} 個頁面資源載入失敗。",
-    "verdict.account_not_activated": "伺服器表示該帳號尚未啟用、已過期或已被停用。",
-    "verdict.mx_not_configured": "該網域的 MX 記錄沒有指向任何郵件服務商：這個信箱實際上尚未開通。",
-    "verdict.mx_not_configured.null_mx": "{domain} 發布了空 MX 記錄，聲明自己不接收任何郵件。",
-    "verdict.mx_not_configured.no_mx": "{domain} 沒有 MX 記錄：尚未為它設定郵件服務商。",
-    "verdict.mx_not_configured.no_domain": "{domain} 在 DNS 中不存在：可能未註冊或已過期。",
-    "verdict.mx_not_configured.elsewhere":
-        "{domain} 的 MX 指向 {other}（{mx}），而不是 {provider}：信箱並不在那裡。",
-    "verdict.mx_not_configured.unknown_mx": "{domain} 的 MX 指向 {mx}，而不是 {provider}：信箱並不在那裡。",
-    "verdict.client_auth_code_required": "服務商要求在這裡使用用戶端專用密碼（授權碼），而不是信箱密碼。",
-    "verdict.protocol_disabled": "該帳號的 IMAP、POP3 或 SMTP 存取已被關閉。",
-    "verdict.tls_certificate_problem": "郵件伺服器的憑證驗證失敗：這個連線並不安全。",
-    "verdict.tls_certificate_problem.expired": "{host} 的憑證已於 {not_after} 過期。",
-    "verdict.tls_certificate_problem.not_yet_valid":
-        "{host} 的憑證要到 {not_before} 才生效：請檢查本機日期。",
-    "verdict.tls_certificate_problem.hostname_mismatch": "{host} 出示的憑證寫的是另一個主機名稱。",
-    "verdict.tls_certificate_problem.untrusted": "{host} 的憑證來自本機不信任的簽發者：「{issuer}」。",
-    "verdict.tls_certificate_problem.self_signed": "{host} 出示的是自我簽署憑證。",
-    "verdict.tls_certificate_problem.interception":
-        "目前的網路或本機上有程式在攔截到 {host} 的 TLS 連線：憑證來自「{issuer}」。",
-    "verdict.tls_certificate_problem.other": "{host} 的憑證驗證失敗。",
-    "verdict.tls_certificate_problem.expiring": "{host} 的憑證將在 {days} 天後過期。",
-    "verdict.clock_skew": "本機時鐘誤差很大，導致安全連線失敗。",
-    "verdict.clock_skew.date_header": "與伺服器相比，本機時鐘{clock}，導致安全連線失敗。",
-    "verdict.clock_skew.not_yet_valid": "在本機看來，{host} 等憑證「尚未生效」：本機時鐘慢了。",
     # -- 出了什麼問題：每個 Failure 一個短語
     "failure.nxdomain": "網域名稱不存在（NXDOMAIN）",
     "failure.no_answer": "沒有該類型的記錄",

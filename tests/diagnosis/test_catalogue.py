@@ -45,7 +45,7 @@ RUN = 12
 def catalogue_texts() -> list[Text]:
     texts: list[Text] = []
     for item in CATALOGUE.values():
-        texts += [item.title, item.explanation, *(r.text for r in item.remedies)]
+        texts += [item.title, item.explanation, *item.verdict.values(), *(r.text for r in item.remedies)]
     return texts + [tip.text for tip in PREVENTION]
 
 
