@@ -22,9 +22,12 @@ def check(address: str, options: CheckOptions | None = None) -> Report:
 
 def __getattr__(name: str) -> Any:
     # The report models are public too, but importing them eagerly would slow `mailprobe --help`.
-    if name in {"Report", "CheckOptions"}:
-        import importlib
+    if name == "Report":
+        from mailprobe.report import Report
 
-        module = "mailprobe.report" if name == "Report" else "mailprobe.check"
-        return getattr(importlib.import_module(module), name)
+        return Report
+    if name == "CheckOptions":
+        from mailprobe.check import CheckOptions
+
+        return CheckOptions
     raise AttributeError(name)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TYPE_CHECKING, Any, NoReturn
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
+
+from mailprobe.render import FORMATS
+from mailprobe.render.options import RenderOptions
 
 if TYPE_CHECKING:
     from mailprobe.check import CheckOptions
@@ -16,9 +20,32 @@ if TYPE_CHECKING:
 # Taken when the command starts, before the heavy imports: --timeout is the user's wall-clock promise.
 STARTED = time.monotonic()
 EXIT_UNKNOWN = 3
-FORMATS = ("text", "json", "jsonl")
 LANG_CHOICES = ("en", "zh-Hans", "zh-Hant")
 MAX_TIMEOUT_S = 300.0
+F = TypeVar("F", bound=Callable[..., Any])
+
+# -- options several commands share ------------------------------------------------------------------
+
+lang_option = click.option(
+    "--lang", type=click.Choice(LANG_CHOICES), help="Language (default from LC_ALL / LANG)."
+)
+providers_dir_option = click.option(
+    "--providers-dir", type=click.Path(file_okay=False), help="Extra / overriding profile files."
+)
+nameserver_option = click.option(
+    "--nameserver", "nameservers", multiple=True, metavar="IP[:PORT]", help="DNS resolver to use."
+)
+verbose_option = click.option("-v", "--verbose", is_flag=True, help="Show every check, also the passing ones.")
+
+
+def report_format_option(f: F) -> F:
+    """--format for commands that print reports: the formats of the renderer table."""
+    return click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="text", show_default=True)(f)
+
+
+def plain_format_option(f: F) -> F:
+    """--format for commands that print something other than a report (settings, providers)."""
+    return click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)(f)
 
 
 def _fail(message: str) -> NoReturn:
@@ -52,20 +79,20 @@ def cli() -> None:
 @click.argument("addresses", nargs=-1, metavar="ADDRESS…")
 @click.option("--input", "input_file", type=click.Path(dir_okay=False, allow_dash=True),
               help="Read addresses from FILE ('-': standard input), one a line; '#' starts a comment.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
-@click.option("--lang", type=click.Choice(LANG_CHOICES), help="Language (default from LC_ALL / LANG).")
+@report_format_option
+@lang_option
 @click.option("--timeout", type=float, default=10.0, show_default=True, help="Overall deadline in seconds.")
-@click.option("--nameserver", "nameservers", multiple=True, metavar="IP[:PORT]", help="DNS resolver to use.")
+@nameserver_option
 @click.option("--ca-file", type=click.Path(dir_okay=False), help="Extra CA bundle (PEM) for every TLS probe.")
 @click.option("--provider", help="Force a provider profile instead of recognising it from MX.")
-@click.option("--providers-dir", type=click.Path(file_okay=False), help="Extra / overriding profile files.")
+@providers_dir_option
 @click.option("--baseline", "baselines", multiple=True, metavar="HOST:PORT", help="Replace the default baseline.")
 @click.option("--no-baseline", is_flag=True, help="Do not probe other providers for comparison.")
 @click.option("--authoritative", "authoritative", multiple=True, metavar="IP[:PORT]",
               help="Ask these servers as the domain's authoritative DNS (default: found through NS).")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True,
               help="Addresses checked at once.")
-@click.option("-v", "--verbose", is_flag=True, help="Show every check, also the passing ones.")
+@verbose_option
 def check(
     addresses: tuple[str, ...], input_file: str | None, fmt: str, lang: str | None, timeout: float,
     nameservers: tuple[str, ...], ca_file: str | None, provider: str | None, providers_dir: str | None,
@@ -100,7 +127,7 @@ def check(
     except UsageError as exc:
         _fail(str(exc))
     reports = _run_all(all_addresses, options, fmt, concurrency)
-    _print(reports, fmt, verbose)
+    _print(reports, fmt, verbose, streamed=True)
     from mailprobe.report import worst_exit_code
 
     return worst_exit_code(reports)
@@ -135,8 +162,8 @@ def _run_all(addresses: list[str], options: CheckOptions, fmt: str, concurrency:
             done += 1
             if len(addresses) > 1:
                 click.echo(f"[{done}/{len(addresses)}] {address}: {report.status}", err=True)
-            if fmt == "jsonl":
-                click.echo(report.model_dump_json())
+            if FORMATS[fmt].streaming:
+                click.echo(FORMATS[fmt].render([report], RenderOptions()))
             return report
 
         return list(await asyncio.gather(*(one(a) for a in addresses)))
@@ -144,18 +171,10 @@ def _run_all(addresses: list[str], options: CheckOptions, fmt: str, concurrency:
     return asyncio.run(run())
 
 
-def _print(reports: list[Report], fmt: str, verbose: bool) -> None:
-    if fmt == "jsonl":
+def _print(reports: list[Report], fmt: str, verbose: bool, streamed: bool = False) -> None:
+    if streamed and FORMATS[fmt].streaming:
         return  # printed as each finished
-    if fmt == "json":
-        from mailprobe.render.json import render_many
-
-        click.echo(render_many(reports))
-        return
-    from mailprobe.render.text import render as render_text
-
-    color = _color(sys.stdout)
-    click.echo("\n\n".join(render_text(r, color=color, verbose=verbose) for r in reports))
+    click.echo(FORMATS[fmt].render(reports, RenderOptions(color=_color(sys.stdout), verbose=verbose)))
 
 
 def _read_addresses(path: str) -> list[str]:
@@ -182,10 +201,10 @@ def _hostport(text: str) -> tuple[str, int]:
 
 @cli.command()
 @click.argument("report_file", metavar="REPORT.json")
-@click.option("--lang", type=click.Choice(LANG_CHOICES), help="Language (default from LC_ALL / LANG).")
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
-@click.option("--providers-dir", type=click.Path(file_okay=False), help="Extra / overriding profile files.")
-@click.option("-v", "--verbose", is_flag=True, help="Show every check, also the passing ones.")
+@lang_option
+@report_format_option
+@providers_dir_option
+@verbose_option
 def explain(report_file: str, lang: str | None, fmt: str, providers_dir: str | None, verbose: bool) -> int:
     """Re-render a saved JSON report (from `check --format json`) in your language."""
     from mailprobe.compose import relocalize
@@ -207,12 +226,12 @@ def explain(report_file: str, lang: str | None, fmt: str, providers_dir: str | N
 
 @cli.command()
 @click.argument("address")
-@click.option("--lang", type=click.Choice(LANG_CHOICES), help="Language (default from LC_ALL / LANG).")
+@lang_option
 @click.option("--provider", help="Use this provider profile instead of looking up MX.")
-@click.option("--providers-dir", type=click.Path(file_okay=False), help="Extra / overriding profile files.")
-@click.option("--nameserver", "nameservers", multiple=True, metavar="IP[:PORT]", help="DNS resolver to use.")
+@providers_dir_option
+@nameserver_option
 @click.option("--timeout", type=float, default=5.0, show_default=True, help="Deadline for the MX lookup.")
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@plain_format_option
 def settings(
     address: str, lang: str | None, provider: str | None, providers_dir: str | None,
     nameservers: tuple[str, ...], timeout: float, fmt: str,
@@ -240,9 +259,9 @@ def settings(
 
 @cli.command()
 @click.argument("provider_id", required=False, metavar="[ID]")
-@click.option("--lang", type=click.Choice(LANG_CHOICES), help="Language (default from LC_ALL / LANG).")
-@click.option("--providers-dir", type=click.Path(file_okay=False), help="Extra / overriding profile files.")
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@lang_option
+@providers_dir_option
+@plain_format_option
 def providers(provider_id: str | None, lang: str | None, providers_dir: str | None, fmt: str) -> int:
     """List the provider profiles, or show one."""
     from mailprobe.errors import UsageError

@@ -3,32 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
-
-from pydantic import ValidationError
 
 from mailprobe.causes import Cause
 from mailprobe.diagnosis.finding import Finding
-from mailprobe.evidence import DnsLookup, Evidence, MailSession, Observation, Reachability, WebVisit
+from mailprobe.evidence import DnsLookup, Evidence, Observation, Reachability
 from mailprobe.lang import Lang
 from mailprobe.profiles import Profile, ProfileSet
 from mailprobe.report import (
     SCHEMA_VERSION,
     CheckResult,
     DiagnosisEntry,
+    PreventionTip,
     ProviderInfo,
     RemedyEntry,
     Report,
     ToolInfo,
+    check_of,
     overall_status,
 )
 from mailprobe.version import __version__
 
-_BASE_FIELDS = {"id", "kind", "target", "address", "status", "duration_ms"}
-_BY_KIND: dict[str, type[Observation]] = {
-    "dns": DnsLookup, "imap": MailSession, "pop3": MailSession, "smtp": MailSession,
-    "web": WebVisit, "baseline": Reachability,
-}
 PROVIDER_REMEDY = "provider"
 
 
@@ -49,6 +43,7 @@ def compose(
         provider=provider_info(profile, evidence.plan.matched_by, lang),
         checks=[check_result(o, lang) for o in _ordered(evidence.observations)],
         diagnosis=[diagnosis_entry(f, profile, lang, profiles) for f in findings],
+        prevention=prevention(lang),
         lang=lang,
         nameservers=evidence.nameservers,
     )
@@ -65,17 +60,7 @@ def provider_info(profile: Profile | None, matched_by: str, lang: Lang) -> Provi
 def check_result(observation: Observation, lang: Lang) -> CheckResult:
     from mailprobe.summaries import summarize
 
-    data = observation.model_dump(mode="json", exclude=_BASE_FIELDS)
-    return CheckResult(
-        id=observation.id,
-        kind=observation.kind,
-        target=observation.target,
-        address=observation.address,
-        status=observation.status.value,
-        duration_ms=round(observation.duration_ms, 1),
-        summary=summarize(observation, lang),
-        data=data,
-    )
+    return check_of(observation, summarize(observation, lang))
 
 
 def diagnosis_entry(
@@ -86,16 +71,25 @@ def diagnosis_entry(
     cause = entry(finding.cause)
     params = _text_params(finding.params, profile, lang, profiles)
     return DiagnosisEntry(
-        cause=finding.cause.value,
+        cause=finding.cause,
         section=cause.section,
         severity=finding.severity,
         confidence=round(finding.confidence, 2),
+        title=cause.title.get(lang),
         summary=verdict(finding.cause, finding.variant, lang, **params),
+        explanation=cause.explanation.get(lang),
         evidence=finding.evidence,
         remedies=remedies(finding.cause, profile, lang),
         variant=finding.variant,
         params=finding.params,
     )
+
+
+def prevention(lang: Lang) -> list[PreventionTip]:
+    """The article's advice for next time (section 4): every report carries it, renderers choose to show it."""
+    from mailprobe.diagnosis.catalogue import prevention_tips
+
+    return [PreventionTip(id=tip, section=section, text=text) for tip, section, text in prevention_tips(lang)]
 
 
 def remedies(cause: Cause, profile: Profile | None, lang: Lang) -> list[RemedyEntry]:
@@ -166,45 +160,29 @@ def relocalize(report: Report, lang: Lang, profiles: ProfileSet) -> Report:
         "provider": provider,
         "checks": [_relocalize_check(c, lang) for c in report.checks],
         "diagnosis": [_relocalize_entry(d, profile, lang, profiles) for d in report.diagnosis],
+        "prevention": prevention(lang),
     })
 
 
 def _relocalize_check(check: CheckResult, lang: Lang) -> CheckResult:
     from mailprobe.summaries import summarize
 
-    observation = observation_of(check)
-    if observation is None:
-        return check
-    return check.model_copy(update={"summary": summarize(observation, lang)})
-
-
-def observation_of(check: CheckResult) -> Observation | None:
-    cls = _BY_KIND.get(check.kind)
-    if cls is None:
-        return None
-    fields: dict[str, Any] = {
-        **check.data, "id": check.id, "kind": check.kind, "target": check.target,
-        "address": check.address, "status": check.status, "duration_ms": check.duration_ms,
-    }
-    try:
-        return cls.model_validate(fields)
-    except ValidationError:
-        return None
+    return check.model_copy(update={"summary": summarize(check.observation(), lang)})
 
 
 def _relocalize_entry(
     entry_: DiagnosisEntry, profile: Profile | None, lang: Lang, profiles: ProfileSet
 ) -> DiagnosisEntry:
+    from mailprobe.diagnosis.catalogue import entry, verdict
 
-    try:
-        cause = Cause(entry_.cause)
-    except ValueError:
+    cause = entry_.cause
+    if not isinstance(cause, Cause):
         return entry_  # a cause from a newer mailprobe: keep its words
-    from mailprobe.diagnosis.catalogue import verdict
-
     params = _text_params(entry_.params, profile, lang, profiles)
     return entry_.model_copy(update={
+        "title": entry(cause).title.get(lang),
         "summary": verdict(cause, entry_.variant, lang, **params),
+        "explanation": entry(cause).explanation.get(lang),
         "remedies": [_relocalize_remedy(r, cause, profile, lang) for r in entry_.remedies],
     })
 

@@ -1,23 +1,39 @@
-"""The Report (JSON schema_version 1), its overall status and the exit code monitoring reads from it."""
+"""The Report (JSON schema_version 2): enough on its own for every renderer — typed checks with their start
+offsets, each cause with its words in the chosen language, the prevention advice — its overall status and
+the exit code monitoring reads from it."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
-from mailprobe.diagnosis.finding import Severity
+from mailprobe.causes import Cause
+from mailprobe.evidence import (
+    BaselineFacts,
+    DnsFacts,
+    DnsLookup,
+    Facts,
+    MailFacts,
+    MailSession,
+    Observation,
+    Reachability,
+    WebFacts,
+    WebVisit,
+)
 
-SCHEMA_VERSION: Literal[1] = 1
+SCHEMA_VERSION: Literal[2] = 2
 OverallStatus = Literal["ok", "warning", "critical", "unknown"]
 CheckStatus = Literal["pass", "warn", "fail", "skip", "error"]
+Severity = Literal["critical", "warning"]
 EXIT_CODES: dict[str, int] = {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}
 
 
 class _Model(BaseModel):
-    # Reports written by newer versions may carry fields we do not know: read them, ignore them.
-    model_config = ConfigDict(extra="ignore")
+    # Reports written by newer versions may carry fields we do not know: read them, ignore them. Every field
+    # is always written, so the schema (serialization mode) lists them all as required.
+    model_config = ConfigDict(extra="ignore", json_schema_serialization_defaults_required=True)
 
 
 class ToolInfo(_Model):
@@ -31,37 +47,104 @@ class ProviderInfo(_Model):
     matched_by: Literal["mx", "forced", "generic"]
 
 
-class CheckResult(_Model):
+class _Check(_Model):
+    """What every check carries; `data` holds the facts of its kind, typed per `kind`."""
+
     id: str
     kind: str
     target: str
-    address: str | None = None
+    address: str | None = None  # the IP dialled
     status: CheckStatus
+    started_ms: float = 0.0  # offset of its start from the beginning of the check
     duration_ms: float = 0.0
     summary: str = ""
-    data: dict[str, Any] = Field(default_factory=dict)
+
+    def observation(self) -> Observation:
+        """The check as the evidence it came from (for re-wording it in another language)."""
+        cls = _OBSERVATION_OF[type(self)]
+        base = self.model_dump(include={"id", "target", "address", "status", "started_ms", "duration_ms"})
+        data: Facts = self.data  # type: ignore[attr-defined]
+        return cls.model_validate({**data.model_dump(), **base, "kind": self.kind})
+
+
+class DnsCheck(_Check):
+    kind: Literal["dns"] = "dns"
+    data: DnsFacts
+
+
+class MailCheck(_Check):
+    kind: Literal["imap", "pop3", "smtp"]
+    data: MailFacts
+
+
+class WebCheck(_Check):
+    kind: Literal["web"] = "web"
+    data: WebFacts
+
+
+class BaselineCheck(_Check):
+    kind: Literal["baseline"] = "baseline"
+    data: BaselineFacts
+
+
+CheckResult = Annotated[DnsCheck | MailCheck | WebCheck | BaselineCheck, Field(discriminator="kind")]
+_OBSERVATION_OF: dict[type[_Check], type[Observation]] = {
+    DnsCheck: DnsLookup, MailCheck: MailSession, WebCheck: WebVisit, BaselineCheck: Reachability,
+}
+_CHECK_OF: dict[type[Observation], type[_Check]] = {obs: check for check, obs in _OBSERVATION_OF.items()}
+
+
+def check_of(observation: Observation, summary: str) -> CheckResult:
+    """The report's check for an observation: its common fields, its summary, and its typed facts."""
+    cls = _CHECK_OF[type(observation)]
+    facts_cls: type[Facts] = cls.model_fields["data"].annotation  # type: ignore[assignment]
+    data = facts_cls.model_validate(observation.model_dump(include=set(facts_cls.model_fields)))
+    return cls.model_validate({  # type: ignore[return-value]
+        "id": observation.id, "kind": observation.kind, "target": observation.target,
+        "address": observation.address, "status": observation.status.value,
+        "started_ms": round(observation.started_ms, 1), "duration_ms": round(observation.duration_ms, 1),
+        "summary": summary, "data": data,
+    })
 
 
 class RemedyEntry(_Model):
     section: str
     text: str
-    id: str | None = None  # catalogue remedy id, or "provider:<id>:<n>" — lets `explain` translate it
+    id: str | None = None  # catalogue remedy id, or "provider:<id>:<cause>:<n>" — lets `explain` translate it
+
+
+# The schema promises the known cause ids; a reader still takes a newer mailprobe's cause and keeps its words.
+CauseId = Annotated[
+    Cause | str,
+    Field(union_mode="left_to_right"),
+    WithJsonSchema({"type": "string", "enum": [c.value for c in Cause]}),
+]
 
 
 class DiagnosisEntry(_Model):
-    cause: str
+    cause: CauseId
     section: str
     severity: Severity
     confidence: float
-    summary: str
+    title: str = ""  # the cause's name, in the report's language
+    summary: str  # the verdict sentence for this case
+    explanation: str = ""  # what the cause means, in the report's language
     evidence: list[str] = Field(default_factory=list)
     remedies: list[RemedyEntry] = Field(default_factory=list)
     variant: str = "default"
     params: dict[str, str | int | float] = Field(default_factory=dict)
 
 
+class PreventionTip(_Model):
+    """The article's advice for next time (section 4), in the report's language."""
+
+    section: str
+    text: str
+    id: str | None = None
+
+
 class Report(_Model):
-    schema_version: Literal[1]
+    schema_version: Literal[2]
     tool: ToolInfo
     address: str
     domain: str
@@ -72,6 +155,7 @@ class Report(_Model):
     provider: ProviderInfo
     checks: list[CheckResult] = Field(default_factory=list)
     diagnosis: list[DiagnosisEntry] = Field(default_factory=list)
+    prevention: list[PreventionTip] = Field(default_factory=list)
     lang: str = "en"
     nameservers: list[str] = Field(default_factory=list)
 
@@ -94,7 +178,7 @@ def worst_exit_code(reports: list[Report]) -> int:
 
 
 def json_schema() -> dict[str, Any]:
-    schema = Report.model_json_schema()
+    schema = Report.model_json_schema(mode="serialization")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "mailprobe report (schema_version 1)"
+    schema["title"] = f"mailprobe report (schema_version {SCHEMA_VERSION})"
     return schema

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from mailprobe.errors import UsageError
 from mailprobe.report import SCHEMA_VERSION, Report
+from mailprobe.report_v1 import ReportV1
 
 MAX_REPORT_BYTES = 64 * 1024 * 1024
 
@@ -48,11 +49,25 @@ def _one(item: Any, path: str, index: int) -> Report:
     if not isinstance(item, dict) or "schema_version" not in item:
         raise UsageError(f"{where} is not a mailprobe report (no schema_version)")
     version = item.get("schema_version")
-    if version != SCHEMA_VERSION:
-        raise UsageError(f"{where} has schema_version {version!r}; this mailprobe reads {SCHEMA_VERSION}")
+    if version not in (1, SCHEMA_VERSION) or isinstance(version, bool):
+        raise UsageError(f"{where} has schema_version {version!r}; this mailprobe reads 1 and {SCHEMA_VERSION}")
     try:
+        if version == 1:
+            return upgrade(ReportV1.model_validate(item))
         return Report.model_validate(item)
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
         raise UsageError(f"{where} is not a valid mailprobe report: field '{field}': {first['msg']}") from None
+
+
+def upgrade(old: ReportV1) -> Report:
+    """A version-1 report in today's types: each check's `data` typed by its kind. The words (summaries,
+    titles, explanations, prevention) are written anew by `explain` in the reader's language."""
+    fields = old.model_dump(exclude={"schema_version", "checks", "diagnosis"})
+    return Report.model_validate({
+        **fields,
+        "schema_version": SCHEMA_VERSION,
+        "checks": [check.model_dump() for check in old.checks],
+        "diagnosis": [entry.model_dump() for entry in old.diagnosis],
+    })

@@ -1,1 +1,28 @@
-"""Renderers: one function each, Report → str. They format; they never decide."""
+"""The output formats, in one table: each is one module with one signature, `render(reports, options) -> str`.
+
+`check --format` and `explain --format` offer exactly the formats listed here. Renderers read the Report
+and the locales only: they never compute a status or a cause. They import the Report for its types alone,
+so the table costs `--help` nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mailprobe.render import json, jsonl, text
+from mailprobe.render.options import Renderer, RenderOptions
+
+
+@dataclass(frozen=True)
+class Format:
+    render: Renderer
+    streaming: bool = False  # printed one report at a time, as each check finishes
+
+
+FORMATS: dict[str, Format] = {
+    "text": Format(text.render),
+    "json": Format(json.render),
+    "jsonl": Format(jsonl.render, streaming=True),
+}
+
+__all__ = ["FORMATS", "Format", "RenderOptions", "Renderer"]

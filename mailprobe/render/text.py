@@ -5,10 +5,15 @@ from __future__ import annotations
 import re
 import textwrap
 import unicodedata
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from mailprobe.lang import Lang
 from mailprobe.locales.messages import t
-from mailprobe.report import CheckResult, DiagnosisEntry, Report
+from mailprobe.render.options import RenderOptions
+
+if TYPE_CHECKING:
+    from mailprobe.report import CheckResult, DiagnosisEntry, Report
 
 WIDTH = 100
 _COLORS = {"red": "31", "yellow": "33", "green": "32", "dim": "2", "bold": "1"}
@@ -17,7 +22,11 @@ _CHECK_COLOR = {"pass": "green", "warn": "yellow", "fail": "red", "error": "yell
 _CHECK_MARK = {"pass": "✓", "warn": "!", "fail": "✗", "error": "?", "skip": "-"}
 
 
-def render(report: Report, color: bool = False, verbose: bool = False) -> str:
+def render(reports: Sequence[Report], options: RenderOptions) -> str:
+    return "\n\n".join(render_report(r, color=options.color, verbose=options.verbose) for r in reports)
+
+
+def render_report(report: Report, color: bool = False, verbose: bool = False) -> str:
     lang: Lang = report.lang if report.lang in ("en", "zh-Hans", "zh-Hant") else "en"  # type: ignore[assignment]
     paint = _painter(color)
     lines = _header(report, lang, paint)
@@ -30,17 +39,15 @@ def render(report: Report, color: bool = False, verbose: bool = False) -> str:
         lines += ["", *_cause(index, entry, by_id, lang, paint)]
     lines += ["", paint("bold", t("heading.checks", lang)), *_checks(report.checks, lang, paint, verbose)]
     if report.diagnosis:
-        lines += ["", paint("bold", t("heading.prevention", lang)), *_prevention(lang)]
+        lines += ["", paint("bold", t("heading.prevention", lang)), *_prevention(report, lang)]
     return "\n".join(lines)
 
 
-def _prevention(lang: Lang) -> list[str]:
+def _prevention(report: Report, lang: Lang) -> list[str]:
     """The article's advice for next time (section 四), after a problem was found."""
-    from mailprobe.diagnosis.catalogue import prevention_tips
-
     lines: list[str] = []
-    for _tip, section, text in prevention_tips(lang):
-        lines += _wrap(f"{text} ({t('source.section', lang, section=section)})", "    ", first="  - ")
+    for tip in report.prevention:
+        lines += _wrap(f"{tip.text} ({t('source.section', lang, section=tip.section)})", "    ", first="  - ")
     return lines
 
 
@@ -76,7 +83,8 @@ def _cause(
     color = "red" if entry.severity == "critical" else "yellow"
     head = paint(color, f"{index}. {entry.cause}") + f"  ({severity}, {likely}, {section})"
     # The first cause's summary is already the verdict line: say what the cause means instead.
-    lines = [head, *_wrap(_explanation(entry, lang) if index == 1 else entry.summary, "   ")]
+    said = entry.explanation if index == 1 else entry.summary
+    lines = [head, *(_wrap(said, "   ") if said else [])]
     evidence = [by_id[e] for e in entry.evidence if e in by_id]
     if evidence:
         lines.append(f"   {t('heading.evidence', lang)}:")
@@ -92,16 +100,6 @@ def _cause(
             label = t("source.section", lang, section=remedy.section)
             lines += _wrap(f"{remedy.text} ({label})", "      ", first=f"   {number}) ")
     return lines
-
-
-def _explanation(entry: DiagnosisEntry, lang: Lang) -> str:
-    from mailprobe.causes import Cause
-    from mailprobe.diagnosis.catalogue import explanation
-
-    try:
-        return explanation(Cause(entry.cause), lang)
-    except ValueError:
-        return entry.summary  # a cause from a newer mailprobe
 
 
 def _checks(checks: list[CheckResult], lang: Lang, paint: _Paint, verbose: bool) -> list[str]:

@@ -230,7 +230,7 @@ def test_providers_dir_env_pointing_nowhere_is_bad_input(run: Run) -> None:
         pytest.param(b'{"a": 1}\n', "not a mailprobe report", id="json-not-a-report"),
         pytest.param(b'"a string"\n', "not a mailprobe report", id="json-string"),
         pytest.param(b"[]\n", "no report", id="empty-array"),
-        pytest.param(b'{"schema_version": 2, "future": true}\n', "schema_version 2", id="schema-version-2"),
+        pytest.param(b'{"schema_version": 3, "future": true}\n', "schema_version 3", id="schema-version-3"),
         pytest.param(b'{"schema_version": 1}\n', "field", id="version-1-but-empty"),
         pytest.param(b"\xff\xfe\x00garbage", "not JSON", id="binary"),
     ],

@@ -54,7 +54,7 @@ def test_healthy_mailbox_json_is_ok_with_no_diagnosis(run: Run, world: World) ->
     code, out, err = check(run, world, USER, "--format", "json")
     assert code == 0, err
     report = _json(out)
-    assert report["schema_version"] == 1
+    assert report["schema_version"] == 2
     assert report["status"] == "ok"
     assert report["diagnosis"] == []
     assert report["address"] == USER
@@ -125,7 +125,7 @@ def test_jsonl_prints_one_object_per_line(run: Run, world: World) -> None:
     lines = out.splitlines()
     assert len(lines) == 2
     reports = [_json(line) for line in lines]
-    assert all(isinstance(r, dict) and r["schema_version"] == 1 for r in reports)
+    assert all(isinstance(r, dict) and r["schema_version"] == 2 for r in reports)
     assert {r["address"] for r in reports} == {USER, second}
 
 

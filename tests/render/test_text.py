@@ -5,18 +5,23 @@ from __future__ import annotations
 import unicodedata
 from datetime import UTC, datetime
 
-from mailprobe.render.text import WIDTH, render
-from mailprobe.report import CheckResult, DiagnosisEntry, ProviderInfo, RemedyEntry, Report, ToolInfo
+from mailprobe.compose import prevention
+from mailprobe.evidence import MailFacts, TlsMode
+from mailprobe.render.text import WIDTH
+from mailprobe.render.text import render_report as render
+from mailprobe.report import DiagnosisEntry, MailCheck, ProviderInfo, RemedyEntry, Report, ToolInfo
 
 
 def report(lang: str = "en", summary: str = "IMAP at imap.exmail.qq.com:993 is down on the provider's side.") -> Report:
     return Report(
-        schema_version=1, tool=ToolInfo(version="0"), address="li@acme.com", domain="acme.com",
+        schema_version=2, tool=ToolInfo(version="0"), address="li@acme.com", domain="acme.com",
         domain_ascii="acme.com", started_at=datetime(2026, 11, 25, tzinfo=UTC), duration_ms=1234.0,
         status="critical", provider=ProviderInfo(id="qq", name="Tencent Exmail", matched_by="mx"), lang=lang,
-        checks=[CheckResult(id="imap.993/imap.exmail.qq.com/203.0.113.10", kind="imap",
-                            target="imap.exmail.qq.com:993", address="203.0.113.10", status="fail",
-                            summary="IMAP 993: connection refused")],
+        prevention=prevention(lang),  # type: ignore[arg-type]
+        checks=[MailCheck(id="imap.993/imap.exmail.qq.com/203.0.113.10", kind="imap",
+                          target="imap.exmail.qq.com:993", address="203.0.113.10", status="fail",
+                          summary="IMAP 993: connection refused",
+                          data=MailFacts(host="imap.exmail.qq.com", port=993, tls_mode=TlsMode.IMPLICIT))],
         diagnosis=[DiagnosisEntry(
             cause="server_outage", section="2.3", severity="critical", confidence=0.9, summary=summary,
             evidence=["imap.993/imap.exmail.qq.com/203.0.113.10"],

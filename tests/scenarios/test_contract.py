@@ -194,7 +194,7 @@ def _loopback(address: str) -> bool:
 
 def assert_contract(report: dict[str, Any], *, timeout: float = TIMEOUT_S) -> None:
     jsonschema.validate(report, schema())
-    assert report["schema_version"] == 1
+    assert report["schema_version"] == 2
     assert report["tool"]["name"] == "mailprobe"
     assert report["status"] in EXIT
     started = datetime.fromisoformat(report["started_at"].replace("Z", "+00:00"))
