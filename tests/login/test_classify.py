@@ -329,9 +329,12 @@ def test_classify_never_raises_on_any_bytes(reply: bytes, protocol: ProtocolName
     _check(classify(reply, protocol))
 
 
+BUILTIN_PROFILES = load_profiles().all()
+
+
 @given(st.lists(st.one_of(st.text(max_size=300), st.binary(max_size=300)), max_size=20), protocols)
 def test_classify_never_raises_on_any_lines(reply: list[str | bytes], protocol: ProtocolName | None) -> None:
-    _check(classify(reply, protocol, load_profiles().all()))
+    _check(classify(reply, protocol, BUILTIN_PROFILES))
 
 
 @given(st.from_regex(r"\A(a\d \S+ |[2-5]\d\d[ -]|-ERR )?\[?[A-Z/.-]{0,20}( [ -~]{0,40})?\]?[ -~]{0,80}\Z"))

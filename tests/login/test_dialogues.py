@@ -72,6 +72,7 @@ async def test_imap_login_with_quoted_strings_when_auth_plain_is_not_offered(cer
     server = imap(certs, drop_capabilities=["AUTH=PLAIN"])
     result = await login(server, ca_file)
     assert (result.outcome, result.mechanism) == (LoginOutcome.OK, "LOGIN")
+    assert verbs(server) == ["CAPABILITY", "ID", "LOGIN", "EXAMINE", "LOGOUT"]  # ID before LOGIN
     assert server.commands[2].split(" ", 1)[1] == f'LOGIN "{USERNAME}" "{PASSWORD}"'
 
 
