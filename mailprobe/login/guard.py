@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -236,50 +237,40 @@ class LoginGuard:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         return int(version)
 
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self._db)
+    def _transaction(self) -> contextlib.AbstractContextManager[None]:
+        return _transaction(self._db)
 
-    def _errors(self, doing: str) -> _Errors:
-        return _Errors(self.path, doing)
+    def _errors(self, doing: str) -> contextlib.AbstractContextManager[None]:
+        return _errors(self.path, doing)
 
 
-class _Transaction:
+@contextlib.contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[None]:
     """BEGIN IMMEDIATE … COMMIT: takes the write lock up front, so the busy timeout applies to waiting for
     it (a deferred transaction upgrading to a writer under WAL fails at once instead of waiting)."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-
-    def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
-        if kind is None:
-            self._db.execute("COMMIT")
-        elif self._db.in_transaction:
-            self._db.execute("ROLLBACK")
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
-class _Errors:
+@contextlib.contextmanager
+def _errors(path: Path, doing: str) -> Iterator[None]:
     """Turns SQLite and file-system failures into one GuardError line naming the file."""
-
-    def __init__(self, path: Path, doing: str) -> None:
-        self._path = path
-        self._doing = doing
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
-        if exc is None or isinstance(exc, GuardError):
-            return
+    try:
+        yield
+    except GuardError:
+        raise
+    except sqlite3.DatabaseError as exc:
         message = _one_line(str(exc))
         if isinstance(exc, sqlite3.OperationalError) and "locked" in message:
-            raise GuardError(f"state database {self._path} is locked by another process ({message})") from None
-        if isinstance(exc, sqlite3.DatabaseError):
-            if "not a database" in message or "malformed" in message or "corrupt" in message:
-                raise GuardError(f"state database {self._path} is corrupt ({message}); move it aside") from None
-            raise GuardError(f"state database {self._path}: cannot {self._doing} ({message})") from None
-        if isinstance(exc, OSError):
-            reason = exc.strerror or message
-            raise GuardError(f"state database {self._path}: cannot {self._doing} ({reason})") from None
+            raise GuardError(f"state database {path} is locked by another process ({message})") from None
+        if "not a database" in message or "malformed" in message or "corrupt" in message:
+            raise GuardError(f"state database {path} is corrupt ({message}); move it aside") from None
+        raise GuardError(f"state database {path}: cannot {doing} ({message})") from None
+    except OSError as exc:
+        raise GuardError(f"state database {path}: cannot {doing} ({exc.strerror or _one_line(str(exc))})") from None

@@ -29,7 +29,10 @@ DEFAULT_REFUSALS: dict[str, list[str]] = {
     "pop3": ["-ERR [AUTH] Invalid login"],
     "smtp": ["535 5.7.8 Authentication credentials invalid"],
 }
-# What the server does once credentials arrived: answer them, hang up, say nothing, or ask for more.
+# How a server answers a cancelled SASL exchange; and the mechanisms that have no exchange to cancel.
+_CANCELLED = {"imap": "BAD {word}", "pop3": "-ERR {word}", "smtp": "501 5.7.0 {word}"}
+_ONE_STEP = {"LOGIN", "USER/PASS"}
+# What the server does once credentials arrived: answer them, hang up, say nothing, or (SASL) ask for more.
 AfterCredentials = Literal["answer", "close", "silence", "more"]
 
 _LITERAL = re.compile(rb"\{(\d+)(\+?)\}$")
@@ -132,8 +135,11 @@ class LoginServer(MailServer):
     async def _credentials(
         self, conn: _Connection, state: _State, mechanism: str, user: bytes, password: bytes
     ) -> list[str] | None:
-        """Count the login; the refusal or acceptance lines, or None when the script says not to answer."""
+        """Count the login; the lines that answer it, or None when the script says to give no answer."""
         self.logins.append(Login(mechanism, user, password, conn.tls))
+        if self.after_credentials == "more" and mechanism not in _ONE_STEP:
+            word = "cancelled" if await self._more(conn) == b"*" else "protocol error"
+            return [_CANCELLED[self.protocol].format(word=word)]
         if self.after_credentials == "close":
             return None
         if self.after_credentials == "silence":
@@ -197,10 +203,6 @@ class LoginServer(MailServer):
         if "LOGINDISABLED" in self._capabilities(conn):
             self.logins.append(Login(mechanism, user, password, conn.tls))
             return [f"{tag} NO [PRIVACYREQUIRED] LOGIN is disabled"], "continue"
-        if self.after_credentials == "more" and mechanism != "LOGIN":
-            cancel = await self._more(conn)
-            self.logins.append(Login(mechanism, user, password, conn.tls))
-            return [f"{tag} BAD {'cancelled' if cancel == b'*' else 'protocol error'}"], "continue"
         lines = await self._credentials(conn, state, mechanism, user, password)
         if lines is None:
             return [], "close"
@@ -246,10 +248,6 @@ class LoginServer(MailServer):
             password = _b64decode((await self._read_line(conn)).strip())
         else:
             return ["504 5.5.4 Unrecognized authentication type"], "continue"
-        if self.after_credentials == "more":
-            cancel = await self._more(conn)
-            self.logins.append(Login(f"AUTH {mechanism}", user, password, conn.tls))
-            return [f"501 5.7.0 {'cancelled' if cancel == b'*' else 'protocol error'}"], "continue"
         lines = await self._credentials(conn, state, f"AUTH {mechanism}", user, password)
         if lines is None:
             return [], "close"
@@ -281,10 +279,6 @@ class LoginServer(MailServer):
     async def _pop3_verdict(
         self, conn: _Connection, state: _State, mechanism: str, user: bytes, password: bytes
     ) -> Answer:
-        if self.after_credentials == "more" and mechanism != "USER/PASS":
-            cancel = await self._more(conn)
-            self.logins.append(Login(mechanism, user, password, conn.tls))
-            return [f"-ERR {'cancelled' if cancel == b'*' else 'protocol error'}"], "continue"
         lines = await self._credentials(conn, state, mechanism, user, password)
         if lines is None:
             return [], "close"
