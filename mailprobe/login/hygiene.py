@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 from enum import StrEnum
-from typing import Protocol
 
-
-class Revealable(Protocol):
-    def reveal(self) -> str: ...
+from mailprobe.login.wire import Revealable
 
 
 class Finding(StrEnum):
