@@ -1,0 +1,1 @@
+"""The login step: the authentication dialogues, reply classification, password hygiene and the lockout guard."""

@@ -1,0 +1,276 @@
+"""The lockout guard's state: login attempts per mailbox and protocol in SQLite, never a password."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Literal
+
+Outcome = Literal["ok", "refused", "error"]
+OUTCOMES: tuple[str, ...] = ("ok", "refused", "error")
+DEFAULT_WINDOW_S = 15 * 60
+BUSY_TIMEOUT_MS = 5000
+_CAUSE_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+# Schema version N is reached by running the first N entries in order; the monitoring history will append
+# its own tables here, so one state file serves both.
+Migration = Callable[[sqlite3.Connection], None]
+
+
+def _v1_login_attempts(db: sqlite3.Connection) -> None:
+    # 'started' rows are written by claim(): a login under way counts against the window even if the
+    # run dies before it can record how it ended.
+    db.execute(
+        """CREATE TABLE login_attempts (
+            id INTEGER PRIMARY KEY,
+            address TEXT NOT NULL,
+            protocol TEXT NOT NULL CHECK (protocol IN ('imap', 'pop3', 'smtp')),
+            at REAL NOT NULL,
+            outcome TEXT NOT NULL CHECK (outcome IN ('started', 'ok', 'refused', 'error')),
+            cause TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX login_attempts_by_mailbox ON login_attempts (address, protocol, at)")
+
+
+MIGRATIONS: list[Migration] = [_v1_login_attempts]
+
+
+class GuardError(Exception):
+    """The state database cannot be used (corrupt, locked, unwritable, too new); the message is one line."""
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A login the guard will not allow yet: one for this mailbox was tried within the window."""
+
+    address: str
+    protocol: str
+    last_at: datetime
+    window_s: float
+
+    @property
+    def until(self) -> datetime:
+        return self.last_at + timedelta(seconds=self.window_s)
+
+
+@dataclass(frozen=True)
+class LoginHistory:
+    """What earlier runs saw: tells "worked before, fails now" from "never worked"."""
+
+    ever_succeeded: bool
+    last_success_at: datetime | None
+    last_attempt_at: datetime | None
+    last_outcome: str | None
+    last_cause: str | None
+
+
+def default_state_path() -> Path:
+    """$XDG_STATE_HOME/mailprobe/state.db, else ~/.local/state/mailprobe/state.db."""
+    state_home = os.environ.get("XDG_STATE_HOME", "")
+    # The XDG spec says a relative path in the variable is invalid and must be ignored.
+    base = Path(state_home) if state_home and os.path.isabs(state_home) else Path.home() / ".local" / "state"
+    return base / "mailprobe" / "state.db"
+
+
+def _key(address: str) -> str:
+    # Providers treat the whole address case-insensitively at login; one lockout budget per mailbox.
+    return address.strip().lower()
+
+
+def _epoch(moment: datetime) -> float:
+    if moment.tzinfo is None:
+        raise ValueError("the guard needs time-zone aware datetimes")
+    return moment.timestamp()
+
+
+def _moment(epoch: float | None) -> datetime | None:
+    return None if epoch is None else datetime.fromtimestamp(epoch, UTC)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+class LoginGuard:
+    """One connection to the state file; use one guard per thread or process."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+        self.path = Path(path) if path is not None else default_state_path()
+        self._db = self._open(busy_timeout_ms)
+        try:
+            self._migrate()
+        except BaseException:
+            self._db.close()
+            raise
+
+    def __enter__(self) -> LoginGuard:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+
+    # --- the API ---------------------------------------------------------------------------------------
+
+    def check(
+        self, address: str, protocols: Iterable[str], window_s: float = DEFAULT_WINDOW_S, now: datetime | None = None
+    ) -> Refusal | None:
+        """A Refusal when a login for ADDRESS over any of PROTOCOLS happened less than WINDOW_S ago."""
+        protocols = list(protocols)
+        at = _epoch(now or datetime.now(UTC))
+        with self._errors("read"):
+            return self._refusal(_key(address), protocols, window_s, at)
+
+    def claim(
+        self, address: str, protocols: Iterable[str], window_s: float = DEFAULT_WINDOW_S, now: datetime | None = None
+    ) -> Refusal | None:
+        """check() and, when allowed, mark the logins as started, in one transaction: two runs racing for
+        the same mailbox cannot both pass."""
+        protocols = list(protocols)
+        at = _epoch(now or datetime.now(UTC))
+        key = _key(address)
+        with self._errors("write"), self._transaction():
+            refusal = self._refusal(key, protocols, window_s, at)
+            if refusal is None:
+                for protocol in protocols:
+                    self._insert(key, protocol, at, "started", None)
+            return refusal
+
+    def record(
+        self, address: str, protocol: str, outcome: Outcome, cause: str | None = None, at: datetime | None = None
+    ) -> None:
+        """One login's end: ok, refused (with the cause id when one was found) or error."""
+        if outcome not in OUTCOMES:
+            raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}")
+        if cause is not None and not _CAUSE_ID.match(cause):
+            raise ValueError("cause must be a cause id")
+        when = _epoch(at or datetime.now(UTC))
+        with self._errors("write"), self._transaction():
+            self._insert(_key(address), protocol, when, outcome, cause)
+
+    def history(self, address: str, protocol: str) -> LoginHistory:
+        key = _key(address)
+        with self._errors("read"):
+            success = self._db.execute(
+                "SELECT max(at) FROM login_attempts WHERE address = ? AND protocol = ? AND outcome = 'ok'",
+                (key, protocol),
+            ).fetchone()[0]
+            last = self._db.execute(
+                "SELECT at, outcome, cause FROM login_attempts WHERE address = ? AND protocol = ?"
+                " AND outcome != 'started' ORDER BY at DESC, id DESC LIMIT 1",
+                (key, protocol),
+            ).fetchone()
+        return LoginHistory(
+            ever_succeeded=success is not None,
+            last_success_at=_moment(success),
+            last_attempt_at=_moment(last[0]) if last else None,
+            last_outcome=last[1] if last else None,
+            last_cause=last[2] if last else None,
+        )
+
+    # --- inside ----------------------------------------------------------------------------------------
+
+    def _refusal(self, key: str, protocols: list[str], window_s: float, at: float) -> Refusal | None:
+        if not protocols:
+            return None
+        marks = ", ".join("?" for _ in protocols)
+        row = self._db.execute(
+            f"SELECT protocol, at FROM login_attempts WHERE address = ? AND protocol IN ({marks})"
+            " ORDER BY at DESC, id DESC LIMIT 1",
+            (key, *protocols),
+        ).fetchone()
+        if row is None:
+            return None
+        # A clock set back puts the last login "in the future": still inside the window, on the safe side.
+        if at - row[1] >= window_s:
+            return None
+        last_at = _moment(row[1])
+        assert last_at is not None
+        return Refusal(address=key, protocol=row[0], last_at=last_at, window_s=window_s)
+
+    def _insert(self, key: str, protocol: str, at: float, outcome: str, cause: str | None) -> None:
+        self._db.execute(
+            "INSERT INTO login_attempts (address, protocol, at, outcome, cause) VALUES (?, ?, ?, ?, ?)",
+            (key, protocol, at, outcome, cause),
+        )
+
+    def _open(self, busy_timeout_ms: int) -> sqlite3.Connection:
+        with self._errors("open"):
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            # Created private before SQLite touches it: the file names mailboxes and when they logged in.
+            os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
+            db = sqlite3.connect(self.path, timeout=busy_timeout_ms / 1000.0, isolation_level=None)
+            try:
+                db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+                db.execute("PRAGMA journal_mode = WAL")
+                db.execute("PRAGMA synchronous = NORMAL")
+            except BaseException:
+                db.close()
+                raise
+            return db
+
+    def _migrate(self) -> None:
+        with self._errors("open"):
+            if self._user_version() == len(MIGRATIONS):
+                return
+            with self._transaction():
+                # Read again under the write lock: another process may have migrated meanwhile.
+                version = self._user_version()
+                if version > len(MIGRATIONS):
+                    raise GuardError(
+                        f"state database {self.path} has schema version {version}, newer than this mailprobe knows"
+                    )
+                for migration in MIGRATIONS[version:]:
+                    migration(self._db)
+                self._db.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+
+    def _user_version(self) -> int:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        return int(version)
+
+    def _transaction(self) -> contextlib.AbstractContextManager[None]:
+        return _transaction(self._db)
+
+    def _errors(self, doing: str) -> contextlib.AbstractContextManager[None]:
+        return _errors(self.path, doing)
+
+
+@contextlib.contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+    """BEGIN IMMEDIATE … COMMIT: takes the write lock up front, so the busy timeout applies to waiting for
+    it (a deferred transaction upgrading to a writer under WAL fails at once instead of waiting)."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+@contextlib.contextmanager
+def _errors(path: Path, doing: str) -> Iterator[None]:
+    """Turns SQLite and file-system failures into one GuardError line naming the file."""
+    try:
+        yield
+    except GuardError:
+        raise
+    except sqlite3.DatabaseError as exc:
+        message = _one_line(str(exc))
+        if isinstance(exc, sqlite3.OperationalError) and "locked" in message:
+            raise GuardError(f"state database {path} is locked by another process ({message})") from None
+        if "not a database" in message or "malformed" in message or "corrupt" in message:
+            raise GuardError(f"state database {path} is corrupt ({message}); move it aside") from None
+        raise GuardError(f"state database {path}: cannot {doing} ({message})") from None
+    except OSError as exc:
+        raise GuardError(f"state database {path}: cannot {doing} ({exc.strerror or _one_line(str(exc))})") from None

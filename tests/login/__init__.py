@@ -1,0 +1,1 @@
+"""Tests of the login step: dialogues against loopback servers, classification, hygiene and the guard."""

@@ -1,0 +1,221 @@
+"""The lockout guard's state store: the window, history, schema, concurrency and broken files."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+import stat
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from mailprobe.login.guard import DEFAULT_WINDOW_S, MIGRATIONS, GuardError, LoginGuard, default_state_path
+
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+ADDRESS = "alice@example.com"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "state" / "state.db"
+
+
+def test_first_login_is_allowed(db: Path) -> None:
+    with LoginGuard(db) as guard:
+        assert guard.check(ADDRESS, ["imap", "smtp"], now=T0) is None
+
+
+def test_second_login_within_the_window_is_refused_with_when_the_last_one_was(db: Path) -> None:
+    with LoginGuard(db) as guard:
+        guard.record(ADDRESS, "imap", "refused", "password_incorrect", at=T0)
+        refusal = guard.check(ADDRESS, ["imap", "pop3", "smtp"], now=T0 + timedelta(minutes=14))
+    assert refusal is not None
+    assert (refusal.protocol, refusal.last_at, refusal.window_s) == ("imap", T0, DEFAULT_WINDOW_S)
+    assert refusal.until == T0 + timedelta(minutes=15)
+
+
+def test_login_after_the_window_is_allowed_again(db: Path) -> None:
+    with LoginGuard(db) as guard:
+        guard.record(ADDRESS, "imap", "ok", at=T0)
+        assert guard.check(ADDRESS, ["imap"], now=T0 + timedelta(minutes=15)) is None
+        assert guard.check(ADDRESS, ["imap"], window_s=3600, now=T0 + timedelta(minutes=15)) is not None
+
+
+def test_successful_logins_count_too_every_login_spends_the_budget(db: Path) -> None:
+    with LoginGuard(db) as guard:
+        guard.record(ADDRESS, "smtp", "ok", at=T0)
+        assert guard.check(ADDRESS, ["smtp"], now=T0 + timedelta(minutes=1)) is not None
+
+
+def test_other_protocols_and_other_mailboxes_are_not_refused(db: Path) -> None:
+    with LoginGuard(db) as guard:
+        guard.record(ADDRESS, "imap", "refused", at=T0)
+        later = T0 + timedelta(minutes=1)
+        assert guard.check(ADDRESS, ["smtp"], now=later) is None
+        assert guard.check("bob@example.com", ["imap"], now=later) is None
+        assert guard.check(ADDRESS, [], now=later) is None
+
+
+def test_the_address_is_one_mailbox_whatever_its_case(db: Path) -> None:
+    with LoginGuard(db) as guard:
+        guard.record(" Alice@Example.COM", "imap", "refused", at=T0)
+        assert guard.check(ADDRESS, ["imap"], now=T0 + timedelta(minutes=1)) is not None
+
+
+def test_a_clock_set_back_still_refuses(db: Path) -> None:
+    with LoginGuard(db) as guard:
+        guard.record(ADDRESS, "imap", "refused", at=T0)
+        assert guard.check(ADDRESS, ["imap"], now=T0 - timedelta(hours=2)) is not None
+
+
+def test_history_tells_worked_before_from_never_worked(db: Path) -> None:
+    with LoginGuard(db) as guard:
+        assert guard.history(ADDRESS, "imap").ever_succeeded is False
+        guard.record(ADDRESS, "imap", "refused", "password_incorrect", at=T0)
+        never = guard.history(ADDRESS, "imap")
+        guard.record(ADDRESS, "imap", "ok", at=T0 + timedelta(days=1))
+        guard.record(ADDRESS, "imap", "refused", "account_locked", at=T0 + timedelta(days=2))
+        before = guard.history(ADDRESS, "imap")
+        other = guard.history(ADDRESS, "smtp")
+    assert (never.ever_succeeded, never.last_success_at, never.last_cause) == (False, None, "password_incorrect")
+    assert before.ever_succeeded is True
+    assert before.last_success_at == T0 + timedelta(days=1)
+    assert (before.last_outcome, before.last_cause) == ("refused", "account_locked")
+    assert before.last_attempt_at == T0 + timedelta(days=2)
+    assert other.ever_succeeded is False and other.last_attempt_at is None
+
+
+def test_claim_marks_the_login_started_so_a_crashed_run_still_counts(db: Path) -> None:
+    with LoginGuard(db) as guard:
+        assert guard.claim(ADDRESS, ["imap", "smtp"], now=T0) is None
+        refusal = guard.claim(ADDRESS, ["smtp"], now=T0 + timedelta(seconds=5))
+        history = guard.history(ADDRESS, "imap")
+    assert refusal is not None and refusal.last_at == T0
+    assert history.last_attempt_at is None  # a started login is not an outcome
+
+
+def test_nothing_but_address_protocol_time_outcome_and_cause_is_stored(db: Path) -> None:
+    with LoginGuard(db) as guard:
+        guard.record(ADDRESS, "imap", "refused", "password_incorrect", at=T0)
+    with sqlite3.connect(db) as raw:
+        columns = [row[1] for row in raw.execute("PRAGMA table_info(login_attempts)")]
+        tables = [row[0] for row in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    assert tables == ["login_attempts"]
+    assert columns == ["id", "address", "protocol", "at", "outcome", "cause"]
+
+
+def test_record_rejects_what_is_not_an_outcome_or_a_cause_id(db: Path) -> None:
+    with LoginGuard(db) as guard:
+        with pytest.raises(ValueError):
+            guard.record(ADDRESS, "imap", "maybe", at=T0)  # type: ignore[arg-type]
+        with pytest.raises(ValueError):
+            guard.record(ADDRESS, "imap", "refused", "the password was hunter2", at=T0)
+        with pytest.raises(ValueError):
+            guard.check(ADDRESS, ["imap"], now=datetime(2026, 3, 1))  # naive: which zone?
+
+
+def test_database_is_wal_with_a_versioned_schema_and_private(db: Path) -> None:
+    LoginGuard(db).close()
+    with sqlite3.connect(db) as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    LoginGuard(db).close()  # opening an up-to-date file migrates nothing
+
+
+def test_a_database_from_a_newer_mailprobe_is_refused(db: Path) -> None:
+    LoginGuard(db).close()
+    with sqlite3.connect(db) as raw:
+        raw.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    with pytest.raises(GuardError, match="newer"):
+        LoginGuard(db)
+
+
+def test_corrupt_file_gives_one_clear_line(db: Path) -> None:
+    db.parent.mkdir(parents=True)
+    db.write_bytes(b"this is not an SQLite database, it is a text file someone saved here\n" * 100)
+    with pytest.raises(GuardError) as caught:
+        LoginGuard(db)
+    message = str(caught.value)
+    assert "\n" not in message and str(db) in message and "corrupt" in message
+
+
+def test_locked_database_gives_one_clear_line(db: Path) -> None:
+    LoginGuard(db).close()
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with LoginGuard(db, busy_timeout_ms=100) as guard, pytest.raises(GuardError) as caught:
+            guard.record(ADDRESS, "imap", "ok", at=T0)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert "locked" in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_unwritable_place_gives_one_clear_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(GuardError, match="cannot open"):
+        LoginGuard(blocker / "state.db")
+
+
+def test_default_path_follows_xdg_state_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    assert default_state_path() == tmp_path / "mailprobe" / "state.db"
+    monkeypatch.setenv("XDG_STATE_HOME", "relative/dir")  # invalid per the XDG spec: ignored
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert default_state_path() == tmp_path / "home" / ".local" / "state" / "mailprobe" / "state.db"
+    monkeypatch.delenv("XDG_STATE_HOME")
+    assert default_state_path() == tmp_path / "home" / ".local" / "state" / "mailprobe" / "state.db"
+    with LoginGuard() as guard:
+        assert guard.path == tmp_path / "home" / ".local" / "state" / "mailprobe" / "state.db"
+
+
+# --- two writers at once ---------------------------------------------------------------------------------
+
+WRITES = 50
+
+
+def _write_many(path: str, protocol: str) -> None:
+    with LoginGuard(path) as guard:
+        for i in range(WRITES):
+            guard.record(ADDRESS, protocol, "error", at=T0 + timedelta(seconds=i))
+
+
+def test_two_processes_writing_at_once_lose_nothing(db: Path) -> None:
+    LoginGuard(db).close()
+    spawn = multiprocessing.get_context("spawn")
+    workers = [spawn.Process(target=_write_many, args=(str(db), p)) for p in ("imap", "smtp")]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert [w.exitcode for w in workers] == [0, 0]
+    with sqlite3.connect(db) as raw:
+        counts = dict(raw.execute("SELECT protocol, count(*) FROM login_attempts GROUP BY protocol").fetchall())
+    assert counts == {"imap": WRITES, "smtp": WRITES}
+
+
+def test_two_threads_opening_a_fresh_file_and_racing_to_claim_only_one_wins(db: Path) -> None:
+    start = threading.Barrier(2)
+    results: list[object] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            start.wait(10)
+            with LoginGuard(db) as guard:
+                results.append(guard.claim(ADDRESS, ["imap"], now=T0))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert sorted(result is None for result in results) == [False, True]
