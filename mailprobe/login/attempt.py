@@ -8,11 +8,12 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
-from mailprobe.evidence import ErrorFacts, Failure, Protocol
+from mailprobe.evidence import ErrorFacts, Failure
 from mailprobe.login.result import LoginOutcome, LoginResult, Mechanism, Stage
 from mailprobe.login.wire import Credentials, Revealable, UnsendableError
 from mailprobe.net.connect import ProbeError
 from mailprobe.net.dialogue import Dialogue
+from mailprobe.protocols import MailProtocol as Protocol
 
 # The goodbye is courtesy, never worth more than this.
 GOODBYE_WAIT_S = 0.25

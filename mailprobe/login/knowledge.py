@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from mailprobe.causes import Cause
 
-# Cause ids the SPEC added for the login probe; another branch adds them to the Cause enum.
-MODERN_AUTH_REQUIRED = "modern_auth_required"
-LOGIN_RESTRICTED = "login_restricted"
+# The cause ids the SPEC added for the login probe.
+MODERN_AUTH_REQUIRED = Cause.MODERN_AUTH_REQUIRED.value
+LOGIN_RESTRICTED = Cause.LOGIN_RESTRICTED.value
 
 PASSWORD = Cause.PASSWORD_INCORRECT.value
 LOCKED = Cause.ACCOUNT_LOCKED.value

@@ -7,7 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mailprobe.evidence import ErrorFacts, Protocol
+from mailprobe.evidence import ErrorFacts
+from mailprobe.protocols import MailProtocol as Protocol
 
 Stage = Literal["id", "auth", "examine", "stat"]
 Mechanism = Literal["PLAIN", "LOGIN", "USER"]  # SASL PLAIN, IMAP LOGIN or SASL LOGIN, POP3 USER/PASS

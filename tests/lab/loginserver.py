@@ -340,7 +340,7 @@ async def login_session(
             capabilities = await bundle.read_capabilities(dialogue)
         yield Session(dialogue, [" ".join(c.upper().split()) for c in capabilities])
     finally:
-        await close_quietly(writer)
+        await close_quietly(writer, 0.2)
 
 
 @contextlib.asynccontextmanager
@@ -355,5 +355,5 @@ async def plain_session(server: MailServer, seconds: float = 5.0, cap: float = 2
         capabilities = await bundle.read_capabilities(dialogue) or greeting.capabilities
         yield Session(dialogue, [" ".join(c.upper().split()) for c in capabilities])
     finally:
-        await close_quietly(writer)
+        await close_quietly(writer, 0.2)
 
