@@ -9,6 +9,7 @@ import idna
 from pydantic import BaseModel, ConfigDict
 
 from mailprobe.errors import UsageError
+from mailprobe.safetext import quoted_input
 
 # RFC 5321 limits; a longer local part or address cannot be delivered anyway.
 _MAX_LOCAL = 64
@@ -16,6 +17,7 @@ _MAX_ADDRESS = 254
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _FULLWIDTH_AT = "＠"  # typed by Chinese input methods in place of "@"
 _DOTS = "。．｡"  # ideographic / full-width full stops that IDNA (UTS 46) maps to "."
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class Target(BaseModel):
@@ -66,6 +68,10 @@ def parse_domain(text: str) -> tuple[str, str]:
 
 def parse_address(text: str) -> Target:
     """Parse a mailbox address like `用户@公司.中国` into a Target, or raise UsageError."""
+    if _SURROGATE.search(text):
+        # Python hands over bytes that are not UTF-8 (an argument typed in a GBK or Big5 terminal, a Latin-1
+        # file) as lone surrogates, which no server, resolver or report can carry.
+        raise UsageError(f"{quoted_input(text)} is not valid UTF-8 text (check the terminal's or the file's encoding)")
     raw = _visible(text).strip().replace(_FULLWIDTH_AT, "@")
     if not raw:
         raise UsageError("the address is empty")

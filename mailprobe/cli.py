@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from collections.abc import Callable
@@ -46,12 +47,52 @@ def report_format_option(f: F) -> F:
 def plain_format_option(f: F) -> F:
     """--format for commands that print something other than a report (settings, providers)."""
     return click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)(f)
+MAX_INPUT_BYTES = 16 * 1024 * 1024  # some 500,000 addresses
+MAX_INPUT_LINE = 1024  # an address is at most 254 characters; a longer line is a mistake, not an address
 
 
 def _fail(message: str) -> NoReturn:
     from mailprobe.errors import one_line
 
-    click.echo(f"mailprobe: {one_line(message)}", err=True)
+    with contextlib.suppress(OSError):  # stderr closed too: the exit code is all that is left
+        click.echo(f"mailprobe: {one_line(message)}", err=True)
+    sys.exit(EXIT_UNKNOWN)
+
+
+class _OutputClosed(Exception):
+    """Whoever read our standard output has gone (`mailprobe schema | head -c1`)."""
+
+
+class _Commands(click.Group):
+    """Our command group, telling a closed output pipe apart before click turns it into exit 1."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)  # --help and --version print from here
+        except BrokenPipeError as exc:
+            raise _OutputClosed from exc
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as exc:
+            raise _OutputClosed from exc
+
+
+def _output_closed() -> NoReturn:
+    """Exit 3 without a word: nobody reads stdout any more, and the exit code says the result did not arrive.
+
+    Python would flush what is left in the stdout buffer at exit, fail again and print "Exception ignored";
+    pointing stdout at /dev/null first makes that flush succeed.
+    """
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
     sys.exit(EXIT_UNKNOWN)
 
 
@@ -69,7 +110,7 @@ def _color(stream: Any) -> bool:
     return "NO_COLOR" not in os.environ and bool(getattr(stream, "isatty", lambda: False)())
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="mailprobe", prog_name="mailprobe")
 def cli() -> None:
     """Tells why a company mailbox will not log in: DNS, provider, webmail and mail ports, in your language."""
@@ -104,11 +145,16 @@ def check(
     from mailprobe.errors import UsageError
     from mailprobe.net.resolver import parse_nameserver
 
-    all_addresses = list(addresses) + (_read_addresses(input_file) if input_file else [])
-    if not all_addresses:
-        _fail("no address given (usage: mailprobe check user@company.com)")
     if not 0 < timeout <= MAX_TIMEOUT_S:
         _fail(f"--timeout must be more than 0 and at most {MAX_TIMEOUT_S:g} seconds")
+    try:
+        # Reading standard input is start-up, and --timeout covers start-up too.
+        left = max(0.0, timeout - (time.monotonic() - STARTED))
+        all_addresses = list(addresses) + (_read_addresses(input_file, left) if input_file else [])
+    except UsageError as exc:
+        _fail(str(exc))
+    if not all_addresses:
+        _fail("no address given (usage: mailprobe check user@company.com)")
     try:
         options = CheckOptions(
             timeout=timeout,
@@ -177,25 +223,39 @@ def _print(reports: list[Report], fmt: str, verbose: bool, streamed: bool = Fals
     click.echo(FORMATS[fmt].render(reports, RenderOptions(color=_color(sys.stdout), verbose=verbose)))
 
 
-def _read_addresses(path: str) -> list[str]:
-    if path == "-":
-        lines = sys.stdin.read().lstrip("\ufeff").splitlines()
-        return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
-    try:
-        with open(path, encoding="utf-8-sig") as handle:  # a list saved by Notepad starts with a BOM
-            lines = handle.read().splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"--input '{path}': cannot read it ({exc.__class__.__name__}: {exc})")
-    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+def _read_addresses(path: str, timeout_s: float) -> list[str]:
+    """One address a line, '#' comments; a line too long to be an address is bad input, not a crash."""
+    from mailprobe.errors import UsageError
+    from mailprobe.localinput import PATH_SHOWN, read_text
+    from mailprobe.safetext import quoted_input
+
+    text = read_text(path, what="--input", max_bytes=MAX_INPUT_BYTES, allow_stdin=True, timeout_s=timeout_s)
+    addresses = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        entry = line.strip()
+        if not entry or entry.startswith("#"):
+            continue
+        if len(entry) > MAX_INPUT_LINE:
+            where = "'-'" if path == "-" else quoted_input(path, PATH_SHOWN)
+            raise UsageError(
+                f"--input {where} line {number}: {quoted_input(entry, 40)} is longer than {MAX_INPUT_LINE} "
+                "characters: not an address"
+            )
+        addresses.append(entry)
+    return addresses
 
 
 def _hostport(text: str) -> tuple[str, int]:
+    import re
+
     from mailprobe.errors import UsageError
+    from mailprobe.safetext import quoted_input
 
     host, sep, port = text.rpartition(":")
     host = host.strip("[]")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise UsageError(f"--baseline '{text}' is not HOST:PORT")
+    # ASCII digits, at most five: str.isdigit() also takes '²' and '١', and int() of 5,000 digits raises.
+    if not sep or not host or not re.fullmatch(r"[0-9]{1,5}", port) or not 0 < int(port) < 65536:
+        raise UsageError(f"--baseline {quoted_input(text)} is not HOST:PORT")
     return host.lower(), int(port)
 
 
@@ -309,8 +369,14 @@ def main(argv: list[str] | None = None) -> NoReturn:
         _fail(str(exc))
     except (click.exceptions.Abort, KeyboardInterrupt):
         _fail("interrupted")
-    except BrokenPipeError:
-        sys.exit(EXIT_UNKNOWN)
+    except (_OutputClosed, BrokenPipeError):
+        _output_closed()
     except Exception as exc:  # a bug of ours: still one line and "unknown", never a traceback
         _fail(f"internal error: {type(exc).__name__}: {exc} (please report it)")
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _output_closed()
+    except (OSError, ValueError, AttributeError):
+        pass
     sys.exit(code if isinstance(code, int) else 0)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from mailprobe.safetext import shown
+
+# One line on a terminal or in a cron mail, not a page: anything longer is cut with "…".
+MAX_MESSAGE = 2000
+
 
 def one_line(text: str) -> str:
-    """Control characters (a newline in a pasted address, an escape sequence) shown escaped, never obeyed."""
-    return "".join(ch if ch.isprintable() else _escaped(ch) for ch in text)
-
-
-def _escaped(ch: str) -> str:
-    if ch == "\n":
-        return "\\n"
-    return f"\\x{ord(ch):02x}" if ord(ch) < 256 else f"\\u{ord(ch):04x}"
+    """Control characters (a newline in a pasted address, an escape sequence, a bidi override) shown escaped,
+    never obeyed, and the whole bounded (see `mailprobe.safetext.shown`)."""
+    return shown(text, limit=MAX_MESSAGE)
 
 
 class UsageError(Exception):

@@ -17,8 +17,12 @@ from mailprobe.causes import Cause
 from mailprobe.errors import UsageError
 from mailprobe.evidence import Expect, TlsMode
 from mailprobe.lang import Lang
+from mailprobe.localinput import deeper_than, read_text
+from mailprobe.patterns import compile_safe, search_bounded
 
 PROVIDERS_DIR_ENV = "MAILPROBE_PROVIDERS_DIR"
+MAX_PROFILE_BYTES = 1024 * 1024  # the largest built-in profile is some 6 KiB
+MAX_PROFILE_DEPTH = 16  # a profile nests four levels ([[servers]] → table → value); data, not a puzzle
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
 
@@ -76,11 +80,16 @@ class ReplyPattern(BaseModel):
     @field_validator("pattern")
     @classmethod
     def _compiles(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"not a regular expression: {exc}") from None
+        compile_safe(value, "pattern")  # an UnsafePattern is a ValueError: pydantic names the field
         return value
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        """Compiled once; match it with `mailprobe.patterns.search_bounded`, never on an unbounded text."""
+        return compile_safe(self.pattern, "pattern")
+
+    def matches(self, reply: str) -> bool:
+        return search_bounded(self.regex, reply) is not None
 
 
 class Remedy(BaseModel):
@@ -120,11 +129,8 @@ class Profile(BaseModel):
     @field_validator("mx_patterns")
     @classmethod
     def _patterns(cls, values: list[str]) -> list[str]:
-        for value in values:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"'{value}' is not a regular expression: {exc}") from None
+        for index, value in enumerate(values):
+            compile_safe(value, f"mx_patterns[{index}]", re.IGNORECASE)
         return values
 
     @field_validator("webmail")
@@ -143,11 +149,13 @@ class Profile(BaseModel):
 
     @cached_property
     def _mx_regexes(self) -> list[re.Pattern[str]]:
-        return [re.compile(p, re.IGNORECASE) for p in self.mx_patterns]
+        return [compile_safe(p, f"mx_patterns[{i}]", re.IGNORECASE) for i, p in enumerate(self.mx_patterns)]
 
     def matches_mx(self, exchange: str) -> bool:
         host = exchange.rstrip(".").lower()
-        return any(regex.search(host) or regex.search(host + ".") for regex in self._mx_regexes)
+        return any(
+            search_bounded(regex, host) or search_bounded(regex, host + ".") for regex in self._mx_regexes
+        )
 
     def name(self, lang: Lang) -> str:
         return self.names.get(lang)
@@ -204,12 +212,17 @@ class ProfileSet:
 
 
 def load_profile_file(path: Path) -> Profile:
+    text = read_text(str(path), what="provider profile", max_bytes=MAX_PROFILE_BYTES)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"provider profile {path}: cannot read it ({exc})") from None
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"provider profile {path}: not valid TOML ({exc})") from None
+    except RecursionError:
+        raise UsageError(f"provider profile {path}: not valid TOML (nested too deeply)") from None
+    except ValueError:  # an integer of more than 4,300 digits
+        raise UsageError(f"provider profile {path}: not valid TOML (a number thousands of digits long)") from None
+    if deeper_than(data, MAX_PROFILE_DEPTH):
+        raise UsageError(f"provider profile {path}: nested deeper than {MAX_PROFILE_DEPTH} levels")
     return _validate(data, str(path))
 
 

@@ -3,49 +3,80 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from pydantic import ValidationError
 
 from mailprobe.errors import UsageError
+from mailprobe.localinput import PATH_SHOWN, decode_utf8, deeper_than, read_bytes
 from mailprobe.report import SCHEMA_VERSION, Report
 from mailprobe.report_v1 import ReportV1
+from mailprobe.safetext import quoted_input
 
 MAX_REPORT_BYTES = 64 * 1024 * 1024
+# A report nests some six levels (report → checks → check → data → certificate → names); anything far deeper
+# was not written by mailprobe, and Python's JSON parser would hit its recursion limit on it.
+MAX_REPORT_DEPTH = 64
+
+
+class _NotJson(ValueError):
+    """What json.loads would accept but JSON does not: NaN, Infinity, numbers beyond a float."""
 
 
 def load_reports(path: str) -> list[Report]:
+    raw = read_bytes(path, what="report", max_bytes=MAX_REPORT_BYTES)
+    where = quoted_input(path, PATH_SHOWN)
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_REPORT_BYTES + 1)
-    except OSError as exc:
-        raise UsageError(f"cannot read '{path}': {exc.strerror or exc}") from None
-    if len(raw) > MAX_REPORT_BYTES:
-        raise UsageError(f"'{path}' is too large to be a mailprobe report")
+        text = decode_utf8(raw, where)
+    except UsageError as exc:
+        raise UsageError(f"{exc}, so not JSON") from None
     try:
-        text = raw.decode("utf-8-sig")
         items = _documents(text)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UsageError(f"'{path}' is not JSON ({exc})") from None
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{where} is not JSON ({exc})") from None
+    except _NotJson as exc:
+        raise UsageError(f"{where} is not JSON: {exc}") from None
+    except ValueError:  # an integer of more than 4,300 digits
+        raise UsageError(f"{where} is not a mailprobe report: it holds a number thousands of digits long") from None
+    except RecursionError:
+        raise UsageError(f"{where} is not a mailprobe report: it nests deeper than {MAX_REPORT_DEPTH} levels") from None
     if not items:
-        raise UsageError(f"'{path}' holds no report")
-    return [_one(item, path, index) for index, item in enumerate(items)]
+        raise UsageError(f"{where} holds no report")
+    if deeper_than(items, MAX_REPORT_DEPTH + 1):  # +1: the list _documents wraps them in
+        raise UsageError(f"{where} is not a mailprobe report: it nests deeper than {MAX_REPORT_DEPTH} levels")
+    return [_one(item, where, index) for index, item in enumerate(items)]
 
 
 def _documents(text: str) -> list[Any]:
     """One JSON report, an array of them (`--format json`), or one a line (`--format jsonl`)."""
     try:
-        data = json.loads(text)
+        data = _loads(text)
     except json.JSONDecodeError:
         lines = [line for line in text.splitlines() if line.strip()]
         if len(lines) < 2:
             raise
-        return [json.loads(line) for line in lines]
+        return [_loads(line) for line in lines]
     return data if isinstance(data, list) else [data]
 
 
-def _one(item: Any, path: str, index: int) -> Report:
-    where = f"'{path}'" if index == 0 else f"'{path}' (report {index + 1})"
+def _loads(text: str) -> Any:
+    return json.loads(text, parse_constant=_constant, parse_float=_finite)
+
+
+def _constant(name: str) -> Any:
+    raise _NotJson(f"it holds {name}, which JSON does not allow")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotJson(f"the number {text[:20]} is too large")
+    return value
+
+
+def _one(item: Any, quoted_path: str, index: int) -> Report:
+    where = quoted_path if index == 0 else f"{quoted_path} (report {index + 1})"
     if not isinstance(item, dict) or "schema_version" not in item:
         raise UsageError(f"{where} is not a mailprobe report (no schema_version)")
     version = item.get("schema_version")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -21,6 +22,7 @@ import dns.rrset
 from mailprobe.errors import UsageError
 from mailprobe.evidence import Failure
 from mailprobe.net.deadline import Deadline
+from mailprobe.safetext import quoted_input
 
 
 @dataclass
@@ -52,11 +54,11 @@ def parse_nameserver(text: str, option: str = "--nameserver") -> tuple[str, int]
     if raw.startswith("["):
         end = raw.find("]")
         if end < 0:
-            raise UsageError(f"{option} '{text}': missing ']'")
+            raise UsageError(f"{option} {quoted_input(text)}: missing ']'")
         host, rest = raw[1:end], raw[end + 1 :]
         if rest:
             if not rest.startswith(":"):
-                raise UsageError(f"{option} '{text}' is not IP[:PORT]")
+                raise UsageError(f"{option} {quoted_input(text)} is not IP[:PORT]")
             port = _port(rest[1:], text, option)
     elif raw.count(":") == 1:
         host, port_text = raw.split(":")
@@ -64,13 +66,14 @@ def parse_nameserver(text: str, option: str = "--nameserver") -> tuple[str, int]
     try:
         ipaddress.ip_address(host)
     except ValueError:
-        raise UsageError(f"{option} '{text}' is not an IP address (IP[:PORT])") from None
+        raise UsageError(f"{option} {quoted_input(text)} is not an IP address (IP[:PORT])") from None
     return host, port
 
 
 def _port(text: str, whole: str, option: str) -> int:
-    if not text.isdigit() or not 0 < int(text) < 65536:
-        raise UsageError(f"{option} '{whole}': '{text}' is not a port number (1-65535)")
+    # ASCII digits, at most five: str.isdigit() also takes '²' and '١', and int() of 5,000 digits raises.
+    if not re.fullmatch(r"[0-9]{1,5}", text) or not 0 < int(text) < 65536:
+        raise UsageError(f"{option} {quoted_input(whole)}: {quoted_input(text, 12)} is not a port number (1-65535)")
     return int(text)
 
 

@@ -11,8 +11,13 @@ from functools import cached_property
 
 from mailprobe.errors import UsageError
 from mailprobe.evidence import CertificateFacts, Failure, TlsFacts, VerifyError
+from mailprobe.localinput import PATH_SHOWN, read_bytes
 from mailprobe.net.connect import ProbeError, bounded, describe
 from mailprobe.net.deadline import Deadline
+from mailprobe.safetext import quoted_input
+
+# The system bundle is some 200 KiB; 4 MiB leaves room for any corporate one.
+MAX_CA_FILE_BYTES = 4 * 1024 * 1024
 
 # OpenSSL X509_V_ERR_* codes → our vocabulary.
 _VERIFY_CODES: dict[int, VerifyError] = {
@@ -67,12 +72,24 @@ class TlsSettings:
         context = ssl.create_default_context()
         if self.ca_file is not None:
             try:
-                context.load_verify_locations(cafile=self.ca_file)
-            except FileNotFoundError:
-                raise UsageError(f"--ca-file '{self.ca_file}' does not exist") from None
-            except (ssl.SSLError, OSError, ValueError) as exc:
-                raise UsageError(f"--ca-file '{self.ca_file}' is not a PEM CA bundle ({exc})") from None
+                context.load_verify_locations(cadata=self._ca_data)
+            except (ssl.SSLError, ValueError) as exc:
+                shown = quoted_input(self.ca_file, PATH_SHOWN)
+                raise UsageError(f"--ca-file {shown} is not a PEM CA bundle ({exc})") from None
         return context
+
+    @cached_property
+    def _ca_data(self) -> str | bytes | None:
+        """The bundle, read once through the bounded reader: OpenSSL opening the path itself would wait
+        forever on a FIFO and read /dev/zero until memory ran out."""
+        if self.ca_file is None:
+            return None
+        raw = read_bytes(self.ca_file, what="--ca-file", max_bytes=MAX_CA_FILE_BYTES)
+        if b"-----BEGIN" in raw:
+            # PEM, whose text between the blocks may be in any script (the system bundle names issuers in
+            # Hungarian, Turkish, Chinese); OpenSSL wants ASCII and skips all but the blocks.
+            return raw.decode("ascii", "ignore")
+        return raw  # DER
 
     def legacy_context(self) -> ssl.SSLContext:
         """Accepts TLS 1.0 / 1.1, to learn whether a server speaks only what browsers have dropped."""

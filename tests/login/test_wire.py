@@ -104,4 +104,4 @@ def test_mask_hides_every_echo_and_reprs_show_nothing(password: str) -> None:
 
 def test_secret_shows_stars() -> None:
     secret = Secret("hunter22")
-    assert (repr(secret), str(secret), f"{secret}", secret.reveal()) == ("***", "***", "***", "hunter22")
+    assert (repr(secret), str(secret), f"{secret}", secret.reveal()) == ("Secret('***')", "***", "***", "hunter22")

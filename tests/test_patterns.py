@@ -1,0 +1,114 @@
+"""Patterns from profile data are refused at load if they can backtrack catastrophically."""
+
+from __future__ import annotations
+
+import re
+import time
+import tomllib
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mailprobe.errors import UsageError
+from mailprobe.patterns import MAX_TEXT, UnsafePattern, compile_safe, search_bounded
+
+PROVIDERS = Path(__file__).resolve().parents[1] / "providers"
+# Texts that make a backtracking matcher try every way of splitting them.
+ADVERSARIAL = ("a" * MAX_TEXT, "a" * (MAX_TEXT - 1) + "!", "ab" * (MAX_TEXT // 2))
+
+
+def _builtin_patterns() -> list[tuple[str, str, int]]:
+    found = []
+    for path in sorted(PROVIDERS.glob("*.toml")):
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        found += [(path.name, p, re.IGNORECASE) for p in data.get("mx_patterns", [])]
+        found += [(path.name, r["pattern"], 0) for r in data.get("replies", [])]
+    return found
+
+
+@pytest.mark.parametrize(("source", "pattern", "flags"), _builtin_patterns())
+def test_every_builtin_pattern_passes(source: str, pattern: str, flags: int) -> None:
+    compile_safe(pattern, source, flags)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "reason"),
+    [
+        pytest.param(r"^(a+)+$", "repeat inside a repeat", id="nested-plus"),
+        pytest.param(r"(\w+\s?)+$", "repeat inside a repeat", id="words-and-spaces"),
+        pytest.param(r"(?:a?)*", "repeat inside a repeat", id="optional-under-star"),
+        pytest.param(r"(a{1,3})+", "repeat inside a repeat", id="bounded-under-plus"),
+        pytest.param(r"(a+){2,5}", "repeat inside a repeat", id="plus-under-bounded"),
+        pytest.param(r"(?:a*){2}c", "repeat inside a repeat", id="star-under-fixed"),
+        pytest.param(r"(x+x+)+y", "repeat inside a repeat", id="classic-redos"),
+        pytest.param(r"(a|ab)+$", "alternatives", id="overlapping-alternatives"),
+        pytest.param(r"(a|a)*", "alternatives", id="same-alternatives"),
+        pytest.param(r"(?:[a-c]x|[b-d]y)+", "alternatives", id="overlapping-classes"),
+        pytest.param(r"(?i)(?:Kx|\u212ay)+", "alternatives", id="kelvin-sign-folds-to-k"),
+        pytest.param(r"a*a*a*b", "too many repeats", id="three-stars"),
+        pytest.param(r".*.*.*x", "too many repeats", id="three-dot-stars"),
+        pytest.param(r"(a|aa){40}", "too many repeats", id="alternatives-repeated-40-times"),
+        pytest.param(r"(a)\1", "backreferences", id="backreference"),
+        pytest.param(r"(?P<x>a)(?P=x)", "backreferences", id="named-backreference"),
+        pytest.param(r"(a)?(?(1)b|c)", "backreferences", id="conditional"),
+        pytest.param("(" * 60 + "a" + ")" * 60, "nested more than", id="deep-groups"),
+        pytest.param("a" * 513, "longer than 512", id="too-long"),
+        pytest.param("(unclosed", "not a regular expression", id="syntax-error"),
+        pytest.param("a{99999999999}", "not a regular expression", id="huge-count"),
+    ],
+)
+def test_a_dangerous_pattern_is_refused_with_its_reason(pattern: str, reason: str) -> None:
+    with pytest.raises(UnsafePattern) as caught:
+        compile_safe(pattern, "mx_patterns[0]")
+    message = str(caught.value)
+    assert message.startswith("mx_patterns[0] '")
+    assert reason in message
+    assert isinstance(caught.value, UsageError) and isinstance(caught.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [r"(a|b)+", r".*a.*b", r"(\.[a-z]{3})+", r"\d+\.\d+", r"x{0,1000}y", r"(ab|cd)*e", r"(?:a{3})+",
+     r"(?:a{1,3}){2}c", r"^[a-z0-9.-]+$", r"(^|\.)mxbiz[0-9]+\.qq\.com\.?$", r"(?i)login.*(failed|denied)"],
+)
+def test_a_harmless_pattern_passes(pattern: str) -> None:
+    assert compile_safe(pattern, "pattern").pattern == pattern
+
+
+def test_search_bounded_looks_only_at_the_first_characters() -> None:
+    regex = compile_safe("needle", "pattern")
+    assert search_bounded(regex, "x" * 10 + "needle") is not None
+    assert search_bounded(regex, "x" * MAX_TEXT + "needle") is None
+    assert search_bounded(regex, "x" * 10 + "needle", max_len=12) is None
+
+
+# -- accepted means fast --------------------------------------------------------------------------------
+
+_atoms = st.sampled_from(["a", "b", ".", "[ab]", r"\w", "ab"])
+
+
+def _combine(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.tuples(children, children).map("".join),
+        st.tuples(children, children).map(lambda p: f"(?:{p[0]}|{p[1]})"),
+        st.tuples(children, st.sampled_from(["*", "+", "?", "{1,3}", "{2}", "*?"])).map(lambda p: f"(?:{p[0]}){p[1]}"),
+    )
+
+
+_patterns = st.recursive(_atoms, _combine, max_leaves=8).map(lambda p: p + "!")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_patterns)
+def test_whatever_passes_matches_adversarial_text_quickly(pattern: str) -> None:
+    try:
+        regex = compile_safe(pattern, "pattern")
+    except UnsafePattern:
+        return
+    for text in ADVERSARIAL:
+        started = time.monotonic()
+        search_bounded(regex, text)
+        # A refused shape takes from seconds to hours here; a passed one well under a second, even on a busy CI.
+        assert time.monotonic() - started < 3.0, pattern
