@@ -12,6 +12,7 @@ import click
 
 from mailprobe.render import FORMATS
 from mailprobe.render.options import RenderOptions
+from mailprobe.safetext import shown
 
 if TYPE_CHECKING:
     from mailprobe.check import CheckOptions
@@ -207,7 +208,7 @@ def _run_all(addresses: list[str], options: CheckOptions, fmt: str, concurrency:
                 report = await run_check(address, options)
             done += 1
             if len(addresses) > 1:
-                click.echo(f"[{done}/{len(addresses)}] {address}: {report.status}", err=True)
+                click.echo(f"[{done}/{len(addresses)}] {shown(address, 254)}: {report.status}", err=True)
             if FORMATS[fmt].streaming:
                 click.echo(FORMATS[fmt].render([report], RenderOptions()))
             return report

@@ -18,6 +18,7 @@ from mailprobe.evidence import (
 )
 from mailprobe.lang import Lang
 from mailprobe.locales.messages import format_span, t, template
+from mailprobe.safetext import shown
 
 QUOTE_LIMIT = 80  # server words quoted in a summary: enough to recognise the reply, short enough for one line
 LIST_LIMIT = 4
@@ -44,7 +45,7 @@ def summarize(observation: Observation, lang: Lang) -> str:
 
 def quote(text: str, limit: int = QUOTE_LIMIT) -> str:
     """Server words made safe for one line: control characters out, whitespace folded, length bounded."""
-    flat = " ".join(_CONTROL.sub(" ", text).split())
+    flat = shown(" ".join(_CONTROL.sub(" ", text).split()))
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 

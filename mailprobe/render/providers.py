@@ -7,6 +7,7 @@ import json
 from mailprobe.lang import Lang
 from mailprobe.locales.messages import t
 from mailprobe.profiles import Profile
+from mailprobe.safetext import shown
 
 
 def render_profiles(profiles: list[Profile], lang: Lang, fmt: str) -> str:
@@ -14,7 +15,7 @@ def render_profiles(profiles: list[Profile], lang: Lang, fmt: str) -> str:
         return json.dumps([_summary(p, lang) for p in profiles], indent=2, ensure_ascii=False)
     width = max(len(p.id) for p in profiles)
     lines = [f"{p.id:<{width}}  {p.name(lang)}  ({', '.join(p.mx_patterns) or '-'})" for p in profiles]
-    return "\n".join(lines)
+    return "\n".join(shown(line) for line in lines)
 
 
 def render_profile(profile: Profile, lang: Lang, fmt: str) -> str:
@@ -32,7 +33,7 @@ def render_profile(profile: Profile, lang: Lang, fmt: str) -> str:
         lines.append(f"  SPF: include:{' include:'.join(profile.spf_include)}")
     for remedy in profile.remedies:
         lines.append(f"  [{remedy.cause.value} §{remedy.section}] {remedy.text.get(lang)}")
-    return "\n".join(lines)
+    return "\n".join(shown(line) for line in lines)
 
 
 def _summary(profile: Profile, lang: Lang) -> dict[str, object]:

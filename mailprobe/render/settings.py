@@ -8,6 +8,7 @@ from mailprobe.clientsettings import ClientSettings
 from mailprobe.lang import Lang
 from mailprobe.locales.messages import t
 from mailprobe.profiles import ServerSpec
+from mailprobe.safetext import shown
 
 _TLS_PORT_WORDS = {
     "implicit": "settings.tls.implicit", "starttls": "settings.tls.starttls", "plain": "settings.tls.plain",
@@ -17,6 +18,10 @@ _TLS_PORT_WORDS = {
 def render_settings(found: ClientSettings, lang: Lang, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(_as_dict(found), indent=2, ensure_ascii=False)
+    return "\n".join(shown(line) for line in _text(found, lang).splitlines())
+
+
+def _text(found: ClientSettings, lang: Lang) -> str:
     if found.profile is None and found.lookup_failed and found.mx is not None and found.mx.error is not None:
         failure = t(f"failure.{found.mx.error.kind.value}", lang)
         return t("settings.mx_failed", lang, domain=found.target.domain, failure=failure)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from mailprobe.lang import Lang
 from mailprobe.locales.messages import t
 from mailprobe.render.options import RenderOptions
+from mailprobe.render.shown import shown_deep
 
 if TYPE_CHECKING:
     from mailprobe.report import CheckResult, DiagnosisEntry, Report
@@ -27,6 +28,7 @@ def render(reports: Sequence[Report], options: RenderOptions) -> str:
 
 
 def render_report(report: Report, color: bool = False, verbose: bool = False) -> str:
+    report = shown_deep(report)  # server words, names and addresses: shown, never obeyed by the terminal
     lang: Lang = report.lang if report.lang in ("en", "zh-Hans", "zh-Hant") else "en"  # type: ignore[assignment]
     paint = _painter(color)
     lines = _header(report, lang, paint)
