@@ -64,7 +64,8 @@ async def gather_evidence(address: str, options: CheckOptions) -> Evidence:
         no_baseline=options.no_baseline,
         authoritative=options.authoritative,
     ))
-    observations = await Engine(planner, ctx).run()
+    engine = Engine(planner, ctx)
+    observations = await engine.run()
     return Evidence(
         target=target,
         plan=planner.plan,
@@ -73,6 +74,7 @@ async def gather_evidence(address: str, options: CheckOptions) -> Evidence:
         baseline_enabled=not options.no_baseline,
         nameservers=ctx.resolver.nameservers,
         timeout_s=ctx.deadline.total,
+        loop_lag_ms=engine.loop_lag_ms,
     )
 
 

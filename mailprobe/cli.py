@@ -173,7 +173,9 @@ def check(
         _validate(options, all_addresses)
     except UsageError as exc:
         _fail(str(exc))
-    reports = _run_all(all_addresses, options, fmt, concurrency)
+    from mailprobe.limits import checks_at_once
+
+    reports = _run_all(all_addresses, options, fmt, checks_at_once(concurrency))
     _print(reports, fmt, verbose, streamed=True)
     from mailprobe.report import worst_exit_code
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from mailprobe.causes import Cause
+from mailprobe.diagnosis.diagnose import overall_status
 from mailprobe.diagnosis.finding import Finding
 from mailprobe.evidence import DnsLookup, Evidence, Observation, Reachability
 from mailprobe.lang import Lang
@@ -19,7 +20,6 @@ from mailprobe.report import (
     Report,
     ToolInfo,
     check_of,
-    overall_status,
 )
 from mailprobe.version import __version__
 
@@ -39,7 +39,7 @@ def compose(
         domain_ascii=evidence.target.domain_ascii,
         started_at=started_at,
         duration_ms=round(duration_ms, 1),
-        status=overall_status([f.severity for f in findings]),
+        status=overall_status(evidence, findings),
         provider=provider_info(profile, evidence.plan.matched_by, lang),
         checks=[check_result(o, lang) for o in _ordered(evidence.observations)],
         diagnosis=[diagnosis_entry(f, profile, lang, profiles) for f in findings],

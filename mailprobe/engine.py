@@ -14,6 +14,8 @@ from mailprobe.plan import Planner, Step, cut_off
 from mailprobe.probes import run_step
 from mailprobe.probes.base import ProbeContext
 
+LAG_TICK_S = 0.05
+
 
 class Engine:
     def __init__(self, planner: Planner, ctx: ProbeContext) -> None:
@@ -21,13 +23,25 @@ class Engine:
         self.ctx = ctx
         self.observations: list[Observation] = []
         self._tasks: dict[asyncio.Task[None], Step] = {}
+        self.loop_lag_ms = 0.0  # the longest the event loop was late to wake up during the run
 
     async def run(self) -> list[Observation]:
         """Every step of the plan, as they come, until all are done or the deadline passes."""
+        ticker = asyncio.ensure_future(self._measure_lag())
         for step in self.planner.first_steps():
             self._start(step)
         await self._finish()
+        ticker.cancel()
         return self.observations
+
+    async def _measure_lag(self) -> None:
+        """How late the event loop wakes up: a loop starved of CPU makes every answer look slow, and that is
+        about mailprobe, not about the user's DNS or network."""
+        while True:
+            asked = time.monotonic()
+            await asyncio.sleep(LAG_TICK_S)
+            late_ms = (time.monotonic() - asked - LAG_TICK_S) * 1000.0
+            self.loop_lag_ms = max(self.loop_lag_ms, round(late_ms, 1))
 
     def _start(self, step: Step) -> None:
         self._tasks[asyncio.ensure_future(self._run(step))] = step

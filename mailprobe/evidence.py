@@ -47,6 +47,8 @@ class Failure(StrEnum):
     REDIRECT_LOOP = "redirect_loop"
     TOO_MANY_REDIRECTS = "too_many_redirects"
     NO_ADDRESS = "no_address"  # the host name has no A/AAAA record
+    POLICY = "policy"  # mailprobe refused to go there: a public chain leading to a private address (SECURITY.md)
+    DOWNGRADE = "downgrade"  # an HTTPS page redirecting to plain HTTP, not followed
     INTERNAL = "internal"  # mailprobe itself failed at this step
 
 
@@ -301,6 +303,7 @@ class Evidence:
     baseline_enabled: bool = True
     nameservers: list[str] = field(default_factory=list)
     timeout_s: float = 10.0  # the run's deadline: how much of it DNS alone took is evidence too
+    loop_lag_ms: float = 0.0  # how late mailprobe's own event loop woke up at worst: evidence about mailprobe
 
     def of_type(self, cls: type[ObservationT]) -> list[ObservationT]:
         return [o for o in self.observations if isinstance(o, cls)]

@@ -20,7 +20,6 @@ These are stricter than needed (some refused patterns are in fact fast), never l
 
 from __future__ import annotations
 
-import importlib
 import re
 from typing import Any
 
@@ -35,8 +34,8 @@ _MAX_NESTING = 40
 _MAX_RANGE_EXPANDED = 256
 
 # The parser behind re.compile (sre_parse before Python 3.11, which warns when imported by that name).
-_parser: Any = importlib.import_module("re._parser")
-_c: Any = importlib.import_module("re._constants")
+_parser: Any = re._parser  # type: ignore[attr-defined]
+_c: Any = re._constants  # type: ignore[attr-defined]
 _REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", _c.MAX_REPEAT)}
 _ZERO_WIDTH = {_c.AT, _c.ASSERT, _c.ASSERT_NOT}
 _ONE_CHAR = {_c.LITERAL, _c.NOT_LITERAL, _c.ANY, _c.IN, _c.CATEGORY}

@@ -31,6 +31,7 @@ from mailprobe.evidence import (
     TlsMode,
     WebVisit,
 )
+from mailprobe.fetchpolicy import may_contact
 from mailprobe.profiles import Profile, ProfileSet
 from mailprobe.protocols import GENERIC_GUESSES, MX_HOST_GUESSES, SRV_SERVICES, WELL_KNOWN_PORTS
 
@@ -45,8 +46,9 @@ DEFAULT_BASELINE_PORTS: tuple[tuple[str, int], ...] = (("imap", 993), ("smtp", 4
 BASELINE_PROVIDERS_PER_PORT = 2
 # Addresses probed per host and family: real providers publish many; a few tell the story.
 MAX_ADDRESSES_PER_FAMILY = 2
-# How many of an unknown domain's mail exchangers are looked up (to tell a dangling MX).
-MAX_MX_HOSTS = 3
+# How many of an unknown domain's mail exchangers are looked up (to tell a dangling MX); past it, the
+# verdict rests on the most preferred ones.
+MAX_MX_HOSTS = 10
 # How many well-known provider hosts are asked to tell a broken resolver from a missing domain.
 SANITY_HOSTS = 16
 # A guess that failed in one of these ways was simply not there: nothing is wrong.
@@ -115,6 +117,9 @@ class Planner:
         self.mx_profile_id: str | None = None  # the provider the MX records point to, if any
         self._baseline_ports: set[tuple[str, int]] = set()
         self._mx_hosts: list[str] = []
+        # Servers an autoconfig file named, and the address that file came from: the fetch policy decides
+        # which of their addresses may be dialled (a public file may not send us into a private network).
+        self._published_from: dict[tuple[str, str, int], str] = {}
 
     # -- the first steps ---------------------------------------------------------------------------
 
@@ -192,6 +197,8 @@ class Planner:
                 planned = {(e.protocol, e.host, e.port) for e in self.plan.endpoints}
                 endpoints = [server.endpoint() for server in visit.published]
                 fresh = [e for e in endpoints if (e.protocol, e.host, e.port) not in planned]
+                if visit.address is not None:
+                    self._published_from.update({(e.protocol, e.host, e.port): visit.address for e in fresh})
                 return self._provider(fresh, baseline=False)
         return []
 
@@ -228,6 +235,14 @@ class Planner:
         assert step.endpoint is not None
         endpoint = step.endpoint
         ips = addresses_of(lookups)
+        origin = self._published_from.get((endpoint.protocol, endpoint.host, endpoint.port))
+        if origin is not None and ips:
+            allowed = [ip for ip in ips if may_contact(origin, ip) is None]
+            if not allowed:
+                reason = may_contact(origin, ips[0])
+                error = ErrorFacts(kind=Failure.POLICY, stage="resolve", detail=f"{endpoint.host} ({ips[0]}): {reason}")
+                return [Step(_session_probe(endpoint), step.why, endpoint=endpoint, unresolved=(Status.ERROR, error))]
+            ips = allowed
         v4 = [ip for ip in ips if ":" not in ip][:MAX_ADDRESSES_PER_FAMILY]
         v6 = [ip for ip in ips if ":" in ip][:MAX_ADDRESSES_PER_FAMILY]
         probe = _session_probe(endpoint)

@@ -164,15 +164,6 @@ class Report(_Model):
         return EXIT_CODES[self.status]
 
 
-def overall_status(severities: list[Severity]) -> OverallStatus:
-    """Critical if any cause is critical, warning if any is a warning, otherwise ok."""
-    if "critical" in severities:
-        return "critical"
-    if "warning" in severities:
-        return "warning"
-    return "ok"
-
-
 def worst_exit_code(reports: list[Report]) -> int:
     return max((report.exit_code for report in reports), default=3)
 

@@ -69,6 +69,9 @@ MESSAGES: dict[str, str] = {
     # -- verdicts without a cause (a cause's verdict sentences are in diagnosis/causes.toml)
     "verdict.healthy": "Everything answers: {provider} looks healthy from here.",
     "verdict.inconclusive": "Some checks failed, but no single cause stands out; see the checks below.",
+    "verdict.unconfirmed":
+        "Nothing could be confirmed: no mail server of {domain} answered before mailprobe had to stop (cut off"
+        " by the deadline, or not allowed to test it). Run it again with a longer --timeout.",
     # -- what went wrong, one phrase per Failure
     "failure.nxdomain": "the name does not exist (NXDOMAIN)",
     "failure.no_answer": "no record of that type",
@@ -89,7 +92,9 @@ MESSAGES: dict[str, str] = {
     "failure.redirect_loop": "redirect loop",
     "failure.too_many_redirects": "too many redirects",
     "failure.no_address": "the host name has no address (A/AAAA)",
-    "failure.internal": "mailprobe itself failed at this step",
+    "failure.policy": "not followed: it leads from the internet into a private or local network",
+    "failure.downgrade": "redirects from HTTPS to plain HTTP (not followed)",
+     "failure.internal": "mailprobe itself failed at this step",
     "stage.resolve": "name lookup",
     "stage.connect": "connect",
     "stage.tls": "TLS handshake",

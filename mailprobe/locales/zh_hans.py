@@ -68,6 +68,9 @@ MESSAGES: dict[str, str] = {
     # -- 与原因无关的结论（各原因的结论句在 diagnosis/causes.toml）
     "verdict.healthy": "一切正常：从这里看，{provider} 运行良好。",
     "verdict.inconclusive": "部分检查失败，但没有哪一个原因特别突出，请查看下面的检查项。",
+    "verdict.unconfirmed":
+        "无法确认任何结果：在 mailprobe 停止之前，{domain} 没有任何邮件服务器作出回应（被时限截断，"
+        "或不允许测试）。请用更长的 --timeout 再运行一次。",
     # -- 出了什么问题：每个 Failure 一个短语
     "failure.nxdomain": "域名不存在（NXDOMAIN）",
     "failure.no_answer": "没有该类型的记录",
@@ -88,7 +91,9 @@ MESSAGES: dict[str, str] = {
     "failure.redirect_loop": "循环跳转",
     "failure.too_many_redirects": "跳转次数过多",
     "failure.no_address": "该主机名没有地址记录（A/AAAA）",
-    "failure.internal": "mailprobe 自身在这一步出错",
+    "failure.policy": "未跟随：它从互联网指向内网或本机地址",
+    "failure.downgrade": "从 HTTPS 重定向到不加密的 HTTP（未跟随）",
+     "failure.internal": "mailprobe 自身在这一步出错",
     "stage.resolve": "域名解析",
     "stage.connect": "建立连接",
     "stage.tls": "TLS 握手",

@@ -68,6 +68,9 @@ MESSAGES: dict[str, str] = {
     # -- 與原因無關的結論（各原因的結論句在 diagnosis/causes.toml）
     "verdict.healthy": "一切正常：從這裡看，{provider} 運作良好。",
     "verdict.inconclusive": "部分檢查失敗，但沒有哪一個原因特別突出，請查看下方的檢查項目。",
+    "verdict.unconfirmed":
+        "無法確認任何結果：在 mailprobe 停止之前，{domain} 沒有任何郵件伺服器回應（被時限截斷，"
+        "或不允許測試）。請用更長的 --timeout 再執行一次。",
     # -- 出了什麼問題：每個 Failure 一個短語
     "failure.nxdomain": "網域名稱不存在（NXDOMAIN）",
     "failure.no_answer": "沒有該類型的記錄",
@@ -88,7 +91,9 @@ MESSAGES: dict[str, str] = {
     "failure.redirect_loop": "重新導向迴圈",
     "failure.too_many_redirects": "重新導向次數過多",
     "failure.no_address": "該主機名稱沒有位址記錄（A/AAAA）",
-    "failure.internal": "mailprobe 本身在這一步出錯",
+    "failure.policy": "未跟隨：它從網際網路指向內部網路或本機位址",
+    "failure.downgrade": "從 HTTPS 重新導向到未加密的 HTTP（未跟隨）",
+     "failure.internal": "mailprobe 本身在這一步出錯",
     "stage.resolve": "名稱解析",
     "stage.connect": "建立連線",
     "stage.tls": "TLS 交握",

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from mailprobe.evidence import ErrorFacts, Failure, TlsFacts
+from mailprobe.fetchpolicy import is_downgrade, strip_userinfo
 from mailprobe.net.connect import bounded, classify_os_error, describe
 from mailprobe.net.deadline import Deadline
 from mailprobe.net.resolver import Resolver
@@ -132,6 +133,42 @@ async def resolve_first(resolver: Resolver, host: str, stage: str) -> str | Erro
     assert kind is not None
     detail = answer_a.detail or answer_aaaa.detail or "no A or AAAA record"
     return error_facts(kind, stage, f"{host}: {detail}")
+
+
+@dataclass(frozen=True)
+class NextHop:
+    """Where a redirect leads, or why it is not followed. `location` is the header as recorded (no userinfo)."""
+
+    location: str
+    url: httpx.URL | None = None
+    error: ErrorFacts | None = None
+
+
+def next_hop(
+    current: httpx.URL, location: str, seen: set[str], count: int, max_redirects: int, *, https_only: bool = False
+) -> NextHop:
+    """The one redirect rule of the web probe and autoconfig: join the Location, drop any userinfo (never sent
+    as Basic credentials, never kept in a report), and refuse loops, too many hops, other schemes and a
+    downgrade from HTTPS to HTTP (`https_only`: any non-HTTPS target)."""
+    recorded = strip_userinfo(location)
+    try:
+        target = httpx.URL(strip_userinfo(str(current.join(location))))
+    except httpx.InvalidURL as exc:
+        return NextHop(recorded, error=error_facts(Failure.BAD_REPLY, "redirect", f"Location {recorded!r}: {exc}"))
+    if target.scheme not in ("http", "https") or not target.host:
+        return NextHop(recorded, target, error_facts(Failure.BAD_REPLY, "redirect", f"redirect to {target}"))
+    if https_only and target.scheme != "https":
+        return NextHop(recorded, target, error_facts(Failure.BAD_REPLY, "redirect", f"redirect to {target}: not HTTPS"))
+    if is_downgrade(str(current), str(target)):
+        detail = f"redirect from {current} to {target}: HTTPS to plain HTTP, not followed"
+        return NextHop(recorded, target, error_facts(Failure.DOWNGRADE, "redirect", detail))
+    if str(target) in seen:
+        loop = error_facts(Failure.REDIRECT_LOOP, "redirect", f"{target} was already visited")
+        return NextHop(recorded, target, loop)
+    if count > max_redirects:
+        return NextHop(recorded, target, error_facts(Failure.TOO_MANY_REDIRECTS, "redirect",
+                                                     f"more than {max_redirects} redirects"))
+    return NextHop(recorded, target)
 
 
 def host_of(url: httpx.URL) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import ipaddress
 import re
 import time
@@ -23,6 +24,9 @@ from mailprobe.errors import UsageError
 from mailprobe.evidence import Failure
 from mailprobe.net.deadline import Deadline
 from mailprobe.safetext import quoted_input
+
+# Out of file descriptors (this process or the whole system): a limit of ours, not an answer of the network.
+_OWN_LIMITS = frozenset({errno.EMFILE, errno.ENFILE})
 
 
 @dataclass
@@ -153,9 +157,18 @@ class Resolver:
         except dns.resolver.YXDOMAIN as exc:
             answer.failure, answer.detail = Failure.SERVFAIL, _short(exc)
         except (dns.exception.DNSException, OSError, ValueError) as exc:
-            answer.failure, answer.detail = Failure.SERVFAIL, _short(exc)
+            answer.failure, answer.detail = _failure_of(exc), _short(exc)
         answer.duration_ms = (time.monotonic() - started) * 1000.0
         return answer
+
+
+def _failure_of(exc: BaseException) -> Failure:
+    """A resolver that could not be asked because mailprobe ran out of sockets is mailprobe's own failure,
+    never the user's DNS (the security issue's "its own saturation blamed on the user")."""
+    for cause in (exc, exc.__cause__, exc.__context__):
+        if isinstance(cause, OSError) and cause.errno in _OWN_LIMITS:
+            return Failure.INTERNAL
+    return Failure.SERVFAIL
 
 
 async def query_server(deadline: Deadline, name: str, rdtype: str, server: str, port: int = 53) -> Answer:
@@ -192,7 +205,7 @@ async def query_server(deadline: Deadline, name: str, rdtype: str, server: str, 
     except (dns.exception.Timeout, TimeoutError):
         answer.failure, answer.detail = Failure.DNS_TIMEOUT, "no answer in time"
     except (dns.exception.DNSException, OSError, ValueError) as exc:
-        answer.failure, answer.detail = Failure.SERVFAIL, _short(exc)
+        answer.failure, answer.detail = _failure_of(exc), _short(exc)
     answer.duration_ms = (time.monotonic() - started) * 1000.0
     return answer
 

@@ -30,6 +30,7 @@ from mailprobe.evidence import (
     WebVisit,
     check_id,
 )
+from mailprobe.fetchpolicy import may_contact
 from mailprobe.net.connect import bounded
 from mailprobe.net.deadline import Deadline
 from mailprobe.net.http import (
@@ -40,6 +41,7 @@ from mailprobe.net.http import (
     header,
     host_of,
     http_context,
+    next_hop,
     resolve_first,
     server_date,
 )
@@ -56,6 +58,7 @@ REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 # Not there, which is normal for most domains: the step is skipped, nothing failed.
 _ABSENT = frozenset({
     Failure.NXDOMAIN, Failure.NO_ANSWER, Failure.NO_ADDRESS, Failure.REFUSED, Failure.TIMEOUT, Failure.DNS_TIMEOUT,
+    Failure.POLICY,  # not ours to fetch (SECURITY.md): nothing was tested
 })
 _ABSENT_CODES = frozenset({404, 410})
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
@@ -241,6 +244,7 @@ class _Fetch:
         self.visit, self.ctx, self.context, self.deadline = visit, ctx, context, deadline
         self.url = httpx.URL(visit.url)
         self.addresses: dict[str, str | ErrorFacts] = {}
+        self.origin: str | None = None  # the first address dialled: the fetch policy judges the rest by it
 
     def _left(self) -> float:
         return self.deadline.bound()
@@ -282,19 +286,19 @@ class _Fetch:
         return None
 
     def _redirect(self, code: int, location: str) -> bool:
-        self.visit.redirects.append(RedirectHop(url=str(self.url), status_code=code, location=location))
-        try:
-            self.url = self.url.join(location)
-        except httpx.InvalidURL as exc:
-            _settle(self.visit, error_facts(Failure.BAD_REPLY, "redirect", f"Location {location!r}: {exc}"))
-            return False
-        if self.url.scheme != "https":
+        seen = {hop.url for hop in self.visit.redirects} | {str(self.url)}
+        step = next_hop(self.url, location, seen, len(self.visit.redirects) + 1, MAX_REDIRECTS, https_only=True)
+        self.visit.redirects.append(RedirectHop(url=str(self.url), status_code=code, location=step.location))
+        if step.error is not None:
             # A config read over plaintext could be anyone's: Thunderbird's http:// lookups are what we skip.
-            _settle(self.visit, error_facts(Failure.BAD_REPLY, "redirect", f"redirect to {self.url}: not HTTPS"))
+            _settle(self.visit, step.error)
             return False
+        assert step.url is not None
+        self.url = step.url
         return True
 
     async def _address(self, stage: str) -> str | ErrorFacts:
+        """The address to dial for the URL's host, where the fetch policy lets the chain go."""
         host = host_of(self.url)
         known = self.addresses.get(host)
         if known is None:
@@ -302,6 +306,11 @@ class _Fetch:
                 known = await self.deadline.run(resolve_first(self.ctx.resolver, host, stage))
             except TimeoutError:
                 known = error_facts(Failure.DNS_TIMEOUT, stage, f"{host}: no answer in time")
+            if isinstance(known, str):
+                self.origin = self.origin or known
+                reason = may_contact(self.origin, known)
+                if reason is not None:
+                    known = error_facts(Failure.POLICY, stage, f"{host} ({known}): {reason}")
             self.addresses[host] = known
         return known
 

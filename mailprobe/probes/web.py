@@ -22,6 +22,7 @@ from mailprobe.evidence import (
     WebVisit,
     check_id,
 )
+from mailprobe.fetchpolicy import may_contact, strip_userinfo
 from mailprobe.net.connect import bounded
 from mailprobe.net.http import (
     Exchange,
@@ -30,6 +31,7 @@ from mailprobe.net.http import (
     header,
     host_of,
     http_context,
+    next_hop,
     resolve_first,
     server_date,
 )
@@ -42,6 +44,7 @@ RESOURCE_LIMIT = 128 * 1024
 MAX_REDIRECTS = 10
 MAX_RESOURCES = 5
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+_FAILURE_STATUS = {Failure.DOWNGRADE: Status.WARN, Failure.POLICY: Status.ERROR}
 # OpenSSL reasons that mean "we and the server share no protocol version".
 _VERSION_REASONS = ("UNSUPPORTED_PROTOCOL", "PROTOCOL_VERSION", "NO_PROTOCOLS_AVAILABLE", "VERSION_TOO_LOW")
 
@@ -89,6 +92,7 @@ class _Visitor:
     def __init__(self, visit: WebVisit, ctx: ProbeContext, address: str) -> None:
         self.visit, self.ctx = visit, ctx
         self.url = httpx.URL(visit.url)
+        self.origin = address  # where the chain started: the fetch policy judges every further address by it
         self.addresses: dict[str, str | ErrorFacts] = {host_of(self.url): address}
         # Hosts whose page loaded only through a fallback context (unverified or legacy TLS): their further
         # pages and resources use it too, as a browser does once the user has accepted the warning.
@@ -119,20 +123,19 @@ class _Visitor:
             if location is None:
                 return exchange
             assert exchange.response is not None
+            step = next_hop(self.url, location, seen, len(self.visit.redirects) + 1, MAX_REDIRECTS)
             self.visit.redirects.append(
-                RedirectHop(url=str(self.url), status_code=exchange.response.status_code, location=location)
+                RedirectHop(url=str(self.url), status_code=exchange.response.status_code, location=step.location)
             )
-            try:
-                self.url = self.url.join(location)
-            except httpx.InvalidURL as exc:
-                self._fail(error_facts(Failure.BAD_REPLY, "redirect", f"Location {location!r}: {exc}"))
+            if step.error is not None:
+                if step.url is not None:
+                    self.url = step.url
+                self._fail(step.error)
                 return None
-            if str(self.url) in seen:
-                self._fail(error_facts(Failure.REDIRECT_LOOP, "redirect", f"{self.url} was already visited"))
-                return None
+            assert step.url is not None
+            self.url = step.url
             seen.add(str(self.url))
-        self._fail(error_facts(Failure.TOO_MANY_REDIRECTS, "redirect", f"more than {MAX_REDIRECTS} redirects"))
-        return None
+        return None  # next_hop has said "too many" by now
 
     async def _hop(self) -> Exchange | None:
         first = not self.visit.redirects
@@ -161,6 +164,8 @@ class _Visitor:
         if error is None or error.stage != "tls" or host in self.fallbacks or self.url.scheme != "https":
             return exchange
         if error.kind is Failure.TLS_VERIFY:
+            if self.visit.redirects:
+                return exchange  # never a retry without verification to where a redirect led
             # What a user clicking through the warning would get: is webmail itself answering?
             self.fallbacks[host] = self.ctx.tls.http_context(verify=False)
             retry = await self._fetch(self.url, address, self.fallbacks[host], cap, PAGE_LIMIT)
@@ -218,17 +223,24 @@ class _Visitor:
         return error.model_copy(update={"detail": bounded(f"{self.url}: {error.detail}")})
 
     def _fail(self, error: ErrorFacts) -> None:
-        self.visit.status = Status.FAIL
+        # Not followed by our own policy: a downgrade is a finding about the page (degraded), a chain into
+        # a private network is a place we do not test (could not test), anything else a failure.
+        self.visit.status = _FAILURE_STATUS.get(error.kind, Status.FAIL)
         if self.visit.error is None:
             self.visit.error = error
         self.visit.final_url = str(self.url)
 
     async def _address(self, url: httpx.URL, stage: str) -> str:
-        """The address to dial for URL's host: pinned, an IP literal, or the run's resolver's first answer."""
+        """The address to dial for URL's host: pinned, an IP literal, or the run's resolver's first answer —
+        and only where the fetch policy lets a chain that started at the first address go."""
         host = host_of(url)
         known = self.addresses.get(host)
         if known is None:
             known = await resolve_first(self.ctx.resolver, host, stage)
+            if not isinstance(known, ErrorFacts):
+                reason = may_contact(self.origin, known)
+                if reason is not None:
+                    known = error_facts(Failure.POLICY, stage, f"{host} ({known}): {reason}")
             self.addresses[host] = known
         if isinstance(known, ErrorFacts):
             raise _Failed(known.model_copy(update={"stage": stage}))
@@ -258,7 +270,8 @@ class _Visitor:
         try:
             address = await self._address(url, "resolve")
         except _Failed as failed:
-            return PageResource(url=str(url), status=Status.FAIL, error=failed.facts)
+            status = Status.SKIP if failed.facts.kind is Failure.POLICY else Status.FAIL  # not ours to test
+            return PageResource(url=str(url), status=status, error=failed.facts)
         cap = min(self.ctx.timeouts.web_resource, self.ctx.step_cap)
         context = self._context(host_of(url))
         exchange = await self._fetch(url, address, context, cap, RESOURCE_LIMIT)
@@ -282,7 +295,7 @@ def _judge(visit: WebVisit) -> None:
         # path or not now: degraded, never an outage.
         visit.status, visit.error = Status.WARN, error_facts(Failure.HTTP_STATUS, "http", f"HTTP {code}")
         visit.status, visit.error = Status.WARN, error_facts(Failure.HTTP_STATUS, "http", f"HTTP {code}")
-    elif any(resource.status is not Status.PASS for resource in visit.resources):
+    elif any(resource.status is Status.FAIL for resource in visit.resources):
         visit.status = Status.WARN
     else:
         visit.status = Status.PASS
@@ -349,6 +362,7 @@ def _resource_urls(page_url: httpx.URL, text: str) -> list[httpx.URL]:
             url = page_url.join(ref)
         except httpx.InvalidURL:
             continue
+        url = httpx.URL(strip_userinfo(str(url)))
         if url.scheme in ("http", "https") and url.host and url not in urls:
             urls.append(url)
         if len(urls) == MAX_RESOURCES:

@@ -73,6 +73,8 @@ def _verdict(report: Report, lang: Lang) -> str:
         return report.diagnosis[0].summary
     if report.status == "ok":
         return t("verdict.healthy", lang, provider=report.provider.name)
+    if report.status == "unknown":
+        return t("verdict.unconfirmed", lang, domain=report.domain)
     return t("verdict.inconclusive", lang)
 
 

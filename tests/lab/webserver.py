@@ -67,6 +67,7 @@ class Request:
     path: str
     host: str  # the Host header, port included if sent
     sni: str | None  # the TLS server name the client sent (None: plain HTTP or no SNI)
+    headers: dict[str, str] = field(default_factory=dict)  # every request header, names in lower case
 
 
 class WebServer:
@@ -196,7 +197,7 @@ class WebServer:
         host = headers.get("host", "")
         sslobj = writer.get_extra_info("ssl_object")
         sni = self._sni.pop(id(sslobj), None) if sslobj is not None else None
-        self.requests.append(Request(method, path, host, sni))
+        self.requests.append(Request(method, path, host, sni, headers))
         route = self._route(host, path)
         if route.silent:
             await _drain_until_eof(reader)

@@ -183,15 +183,17 @@ async def test_redirect_to_unresolvable_host_fails_with_nxdomain_at_redirect(lab
     assert (GONE, "A") in lab.resolver.questions
 
 
-async def test_https_to_http_downgrade_is_recorded_as_a_hop(lab: Lab) -> None:
+async def test_https_to_http_downgrade_is_recorded_as_a_hop_and_not_followed(lab: Lab) -> None:
+    """SECURITY.md: never a scheme downgrade — it is a finding about the page, and plain HTTP gets nothing."""
     async with WebServer({"/plain": login_page()}) as plain:
         target = plain.url("/plain", host=SSO)
         async with lab.https({"/": redirect(target)}) as server:
             result = await lab.visit(server)
-    assert result.status is Status.PASS, result.error
+    assert result.status is Status.WARN
+    assert result.error is not None and result.error.kind is Failure.DOWNGRADE
     assert result.redirects[0].location == target
     assert result.final_url == target
-    assert plain.requests[0].host == f"{SSO}:{plain.port}"
+    assert plain.requests == []
 
 
 async def test_server_clock_two_hours_ahead_shows_as_clock_offset(lab: Lab) -> None:

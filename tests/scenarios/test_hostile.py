@@ -766,15 +766,19 @@ def test_one_host_whose_issuer_differs_from_the_providers_others_looks_like_inte
     assert report.diagnosis[0].variant == "interception"
 
 
-def test_webmail_redirect_to_plain_http_names_the_port_that_failed(hostile: Callable[..., Report]) -> None:
+# A redirect from HTTPS to plain HTTP is never followed (SECURITY.md): it was, and a dead port 80 then read as
+# the provider's outage. Now the downgrade itself is the finding, and port 80 is never contacted.
+def test_webmail_redirect_to_plain_http_names_the_downgrade(hostile: Callable[..., Report]) -> None:
     report = hostile(web={"qq": {"route": redirect("http://exmail.qq.com/cgi-bin/loginpage")}})
 
-    failing = [c for c in report.checks if c.kind == "web" and c.status == "fail"]
-    assert failing and failing[0].data.get("final_url", "").startswith("http://exmail.qq.com")
+    degraded = [c for c in report.checks if c.kind == "web" and c.status == "warn"]
+    assert degraded and degraded[0].data.get("final_url", "").startswith("http://exmail.qq.com")
+    assert degraded[0].data.get("error").kind == "downgrade"
 
 
-def test_webmail_redirect_to_a_dead_http_port_names_that_port_in_the_verdict(hostile: Callable[..., Report]) -> None:
+def test_webmail_redirect_to_plain_http_is_a_browser_finding_not_an_outage(hostile: Callable[..., Report]) -> None:
     report = hostile(web={"qq": {"route": redirect("http://exmail.qq.com/cgi-bin/loginpage")}})
 
-    outage = next(d for d in report.diagnosis if d.cause == "server_outage")
-    assert (outage.params["host"], outage.params["port"]) == ("exmail.qq.com", 80)
+    assert not any(d.cause == "server_outage" and d.params.get("port") == 80 for d in report.diagnosis)
+    browser = next(d for d in report.diagnosis if d.cause == "browser_compatibility")
+    assert browser.variant == "downgrade" and browser.params["host"] == "exmail.qq.com"

@@ -28,6 +28,9 @@ def _browser_finding(visit: WebVisit) -> Finding | None:
         return Finding(cause=Cause.BROWSER_COMPATIBILITY, severity="warning", confidence=0.85,
                        evidence=[visit.id], variant="legacy_tls", params=params)
     kind = visit.error.kind if visit.error else None
+    if kind is Failure.DOWNGRADE:
+        return Finding(cause=Cause.BROWSER_COMPATIBILITY, severity="warning", confidence=0.75,
+                       evidence=[visit.id], variant="downgrade", params=params)
     if kind in (Failure.REDIRECT_LOOP, Failure.TOO_MANY_REDIRECTS):
         params["hops"] = len(visit.redirects)
         return Finding(cause=Cause.BROWSER_COMPATIBILITY, severity="warning", confidence=0.8,

@@ -11,6 +11,7 @@ between Python releases.
 from __future__ import annotations
 
 import ipaddress
+import os
 from typing import Literal
 
 from mailprobe.safetext import shown
@@ -71,7 +72,24 @@ def ip_class(ip: str) -> IpClass:
     return _class_of(parse_ip(ip))
 
 
+def _lab_public() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Networks a lab declares public (MAILPROBE_LAB_PUBLIC_NETS, comma-separated CIDRs): so that a test world
+    on loopback can stand for the internet and show that a chain from it never reaches the user's network."""
+    nets = []
+    for text in os.environ.get("MAILPROBE_LAB_PUBLIC_NETS", "").split(","):
+        try:
+            nets.append(ipaddress.ip_network(text.strip(), strict=False))
+        except ValueError:
+            continue
+    return nets
+
+
+_LAB_PUBLIC = _lab_public()
+
+
 def _class_of(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> IpClass:
+    if any(address in net for net in _LAB_PUBLIC):
+        return "public"
     if isinstance(address, ipaddress.IPv4Address):
         return _lookup(address, _V4_TABLE) or "public"
     embedded = _embedded_ipv4(address)

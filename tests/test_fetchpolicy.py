@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mailprobe.net.fetchpolicy import IpClass, ip_class, is_downgrade, is_public, may_contact, strip_userinfo
+from mailprobe.fetchpolicy import IpClass, ip_class, is_downgrade, is_public, may_contact, strip_userinfo
 
 
 @pytest.mark.parametrize(

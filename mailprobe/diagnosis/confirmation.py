@@ -1,0 +1,59 @@
+"""A healthy verdict needs a confirmed answer: when no rule found a problem, did any mail server answer?
+
+"Nothing failed" is not "it works": guesses that were not there, probes the deadline cut off, servers the
+fetch policy kept us from — none of them shows that mail works. Without a mail server that answered, a
+report is never `ok`: either the domain has no mail service we could find (a finding), or mailprobe itself
+could not test it in time (`unknown`).
+"""
+
+from __future__ import annotations
+
+from mailprobe.causes import Cause
+from mailprobe.diagnosis.facts import Facts, answered
+from mailprobe.diagnosis.finding import Finding
+from mailprobe.evidence import DnsLookup, Failure, MailSession, Role, Status
+
+
+def mail_confirmed(facts: Facts) -> bool:
+    """Some IMAP, POP3 or SMTP server of the mailbox's domain answered."""
+    return any(answered(o) for o in _sessions(facts))
+
+
+def unconfirmed_findings(facts: Facts) -> list[Finding]:
+    """Asked only when no rule found anything: a domain whose every mail server refused or was absent."""
+    if mail_confirmed(facts) or _untested(facts):
+        return []
+    mx = facts.mx
+    if mx is None or mx.status is not Status.PASS or not mx.mx or mx.null_mx:
+        return []  # the MX rules speak for a domain without mail exchangers
+    tried = [o for o in _sessions(facts) if o.status in (Status.FAIL, Status.SKIP) and o.error is not None]
+    if not tried:
+        return []
+    ids = [mx.id, *(o.id for o in tried)]
+    params: dict[str, str | int | float] = {"domain": facts.evidence.target.domain_ascii, "mx": mx.mx[0].exchange}
+    if facts.baseline_tested and not any(answered(o) for o in facts.baseline_tested):
+        return [Finding(cause=Cause.NETWORK_PROBLEM, severity="critical", confidence=0.6, evidence=ids,
+                        variant="nothing_answers", params={"count": len(tried)})]
+    return [Finding(cause=Cause.SERVER_OUTAGE, severity="critical", confidence=0.6, evidence=ids,
+                    variant="no_service", params=params)]
+
+
+def inconclusive(facts: Facts) -> bool:
+    """No finding, and no mail server confirmed either: mailprobe could not test what mail needs."""
+    return not mail_confirmed(facts)
+
+
+def _sessions(facts: Facts) -> list[MailSession]:
+    return [o for o in facts.evidence.of_type(MailSession) if o.role != Role.BASELINE]
+
+
+def _untested(facts: Facts) -> bool:
+    """Some of the domain's mail servers were never really asked: cut off, or not ours to ask."""
+    internal = any(
+        isinstance(o, DnsLookup) and o.error is not None and o.error.kind is Failure.INTERNAL
+        for o in facts.evidence.observations
+    )
+    return internal or any(
+        o.error is not None and (o.error.stage == "deadline" or o.error.kind in (Failure.POLICY, Failure.INTERNAL))
+        for o in _sessions(facts)
+    )

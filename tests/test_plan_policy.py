@@ -1,0 +1,50 @@
+"""The planner applies the fetch policy to servers an autoconfig file names: a file fetched from the internet
+may not send mail commands into the user's own network (pure planning: no socket is opened here)."""
+
+from __future__ import annotations
+
+from mailprobe.address import parse_address
+from mailprobe.evidence import DnsLookup, Failure, PublishedServer, Status, TlsMode, WebVisit
+from mailprobe.plan import Planner, PlanOptions, Step
+from mailprobe.profiles import load_profiles
+
+TARGET = parse_address("li@unknown-shop.example")
+
+
+def _planner_after_autoconfig(origin: str) -> tuple[Planner, Step]:
+    planner = Planner(TARGET, load_profiles(None), PlanOptions(no_baseline=True))
+    visit = WebVisit(
+        id="autoconfig/autoconfig.unknown-shop.example", target="autoconfig.unknown-shop.example:443",
+        address=origin, status=Status.PASS, host="autoconfig.unknown-shop.example", port=443,
+        url="https://autoconfig.unknown-shop.example/mail/config-v1.1.xml",
+        published=[PublishedServer(protocol="imap", host="imap.corp.example", port=993, tls=TlsMode.IMPLICIT)],
+    )
+    steps = planner.after(Step("autoconfig", name=TARGET.domain_ascii), [visit])
+    assert [s.probe for s in steps] == ["dns.host"]
+    return planner, steps[0]
+
+
+def _answer(host: str, ip: str) -> list[DnsLookup]:
+    return [DnsLookup(id=f"dns.a/{host}", target=host, status=Status.PASS, name=host, rdtype="A",
+                      purpose="host", records=[ip])]
+
+
+def test_a_public_autoconfig_file_cannot_send_mail_commands_into_a_private_network() -> None:
+    planner, host_step = _planner_after_autoconfig("93.184.216.34")  # a public address; nothing is dialled here
+    sessions = planner.after(host_step, _answer("imap.corp.example", "10.1.2.3"))
+    assert len(sessions) == 1 and sessions[0].ip is None
+    assert sessions[0].unresolved is not None
+    status, error = sessions[0].unresolved
+    assert status is Status.ERROR and error.kind is Failure.POLICY
+
+
+def test_an_intranet_autoconfig_file_may_name_intranet_servers() -> None:
+    planner, host_step = _planner_after_autoconfig("10.0.0.2")
+    sessions = planner.after(host_step, _answer("imap.corp.example", "10.1.2.3"))
+    assert [s.ip for s in sessions] == ["10.1.2.3"]
+
+
+def test_no_chain_reaches_link_local() -> None:
+    planner, host_step = _planner_after_autoconfig("10.0.0.2")
+    sessions = planner.after(host_step, _answer("imap.corp.example", "169.254.169.254"))
+    assert sessions[0].ip is None and sessions[0].unresolved is not None
