@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 
 from mailprobe.evidence import DnsLookup, ErrorFacts, Failure, Observation, Status, check_id
 from mailprobe.plan import Planner, Step, cut_off
 from mailprobe.probes import run_step
 from mailprobe.probes.base import ProbeContext
 
+StepRunner = Callable[[Step, ProbeContext], Awaitable[list[Observation]]]
+
 
 class Engine:
-    def __init__(self, planner: Planner, ctx: ProbeContext) -> None:
+    def __init__(self, planner: Planner, ctx: ProbeContext, runner: StepRunner = run_step) -> None:
         self.planner = planner
         self.ctx = ctx
+        self.runner = runner  # a batch passes its run-wide cache here: one probe per step per run
         self.observations: list[Observation] = []
         self._tasks: dict[asyncio.Task[None], Step] = {}
 
@@ -34,7 +38,7 @@ class Engine:
 
     async def _run(self, step: Step) -> None:
         started_ms = round((time.monotonic() - self.ctx.deadline.started) * 1000.0, 1)
-        observations = await run_step(step, self.ctx)
+        observations = await self.runner(step, self.ctx)
         for observation in observations:
             observation.started_ms = started_ms
         if step.keep:
