@@ -217,6 +217,19 @@ def history(address: str, history: str | None, days: float, fmt: str) -> int:
     return EXIT_CODES.get(line.runs[-1].status, EXIT_UNKNOWN)
 
 
+
+@cli.command()
+@click.option("--listen", default="127.0.0.1:9465", show_default=True, metavar="HOST:PORT", help="Where to listen.")
+@click.option("--config", type=click.Path(dir_okay=False), help="TOML file of named modules ([modules.NAME]).")
+@click.option("--max-concurrent", type=click.IntRange(1, 256), default=8, show_default=True,
+              help="Probes run at once; more wait (within their deadline).")
+def serve(listen: str, config: str | None, max_concurrent: int) -> int:
+    """Prometheus exporter: /probe?target=user@company.com answers one check's metrics (mailprobe[serve])."""
+    from mailprobe.serve import serve as run_exporter
+
+    run_exporter(listen, config, max_concurrent)
+    return 0
+
 @cli.command()
 @click.argument("addresses", nargs=-1, metavar="ADDRESS…")
 @click.option("--input", "input_file", type=click.Path(dir_okay=False, allow_dash=True),
