@@ -59,6 +59,13 @@ class StepCache:
         self._tasks: OrderedDict[str, asyncio.Task[list[Observation]]] = OrderedDict()
         self.runs = 0  # probes actually run
         self.reused = 0  # probes answered from the cache
+        self._tls: dict[str | None, TlsSettings] = {}
+
+    def tls(self, ca_file: str | None) -> TlsSettings:
+        """One TLS configuration per run: loading the system's CA store costs some 50 ms a time."""
+        if ca_file not in self._tls:
+            self._tls[ca_file] = TlsSettings(ca_file=ca_file)
+        return self._tls[ca_file]
 
     @staticmethod
     def key(step: Step, ctx: ProbeContext) -> str:
@@ -80,12 +87,13 @@ class StepCache:
             self.reused += 1
             self._tasks.move_to_end(key)
         observations = await asyncio.shield(task)
-        return [observation.model_copy(deep=True) for observation in observations]
+        # A copy for each check (the engine stamps its own start offset); the facts inside are only read.
+        return [observation.model_copy() for observation in observations]
 
 
 def _context(target: Target, options: CheckOptions) -> ProbeContext:
     """The run's one deadline (with its time budget), TLS settings and resolver."""
-    tls = TlsSettings(ca_file=options.ca_file)
+    tls = options.share.tls(options.ca_file) if options.share is not None else TlsSettings(ca_file=options.ca_file)
     tls.validate()
     deadline = Deadline(options.timeout, options.started, Timeouts(total=options.timeout))
     return ProbeContext(deadline=deadline, tls=tls, resolver=Resolver(deadline, options.nameservers), target=target)
