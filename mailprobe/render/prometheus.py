@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry, Gauge, generate_latest
-
 from mailprobe.render.options import RenderOptions
 
 if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry, Gauge
+
     from mailprobe.report import CheckResult, Report
 
 STATUS_VALUES = {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}
@@ -26,6 +26,8 @@ MAX_LABEL = 254  # a mailbox is at most 254 characters; a bad input line is cut 
 
 
 def render(reports: Sequence[Report], options: RenderOptions) -> str:
+    from prometheus_client import CollectorRegistry, generate_latest  # imported when used: --help stays quick
+
     registry = CollectorRegistry(auto_describe=False)
     g = _Gauges(registry)
     last_run = 0.0
@@ -48,6 +50,8 @@ def render(reports: Sequence[Report], options: RenderOptions) -> str:
 
 class _Gauges:
     def __init__(self, registry: CollectorRegistry) -> None:
+        from prometheus_client import Gauge
+
         def gauge(name: str, doc: str, labels: Sequence[str] = ()) -> Gauge:
             return Gauge(name, doc, list(labels), registry=registry)
 

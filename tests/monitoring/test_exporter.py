@@ -3,11 +3,9 @@ its reason, a password in the URL is refused, /metrics counts, the scrape timeou
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -15,40 +13,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.cli.conftest import REPO, cli_env
-from tests.lab.world import World
 from tests.monitoring.conftest import NULL_MX, USER
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def exporter(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    config = tmp_path_factory.mktemp("exporter") / "mailprobe.toml"
-    config.write_text(
-        "[modules.lab]\n"
-        f"nameservers = [{world.dns.nameserver!r}]\n"
-        f"ca_file = {str(world.ca_file)!r}\n"
-        f"providers_dir = {str(world.providers_dir)!r}\n"
-        "timeout = 5\n", encoding="utf-8")
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "mailprobe", "serve", "--listen", f"127.0.0.1:{port}",
-                             "--config", str(config)], env=cli_env(), cwd=REPO)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                httpx.get(base + "/", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def _families(text: str) -> dict[str, list[tuple[dict[str, str], float]]]:
