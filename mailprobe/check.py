@@ -54,12 +54,12 @@ class StepCache:
     host, port and IP, the baseline, the resolver's sanity check) runs once; the others get copies of what it
     saw. Bounded (least recently used first out), so a long batch keeps flat memory."""
 
-    def __init__(self, limit: int = 4096) -> None:
+    def __init__(self, limit: int = 4096, tls: dict[str | None, TlsSettings] | None = None) -> None:
         self.limit = limit
         self._tasks: OrderedDict[str, asyncio.Task[list[Observation]]] = OrderedDict()
         self.runs = 0  # probes actually run
         self.reused = 0  # probes answered from the cache
-        self._tls: dict[str | None, TlsSettings] = {}
+        self._tls: dict[str | None, TlsSettings] = {} if tls is None else tls  # may outlive the run (exporter)
 
     def tls(self, ca_file: str | None) -> TlsSettings:
         """One TLS configuration per run: loading the system's CA store costs some 50 ms a time."""

@@ -93,11 +93,12 @@ class Exporter:
         self.duration = Histogram("mailprobe_exporter_probe_duration_seconds", "Time to answer a probe",
                                   registry=self.registry)
         self._profiles: dict[str | None, Any] = {}
+        self._tls: dict[str | None, Any] = {}  # one TLS configuration per CA file for the exporter's life
 
     def options(self, params: dict[str, list[str]], scrape_timeout: str | None) -> tuple[str, CheckOptions]:
         """The target and check options of one /probe request; UsageError is the 400's reason."""
         from mailprobe.address import parse_address
-        from mailprobe.check import CheckOptions
+        from mailprobe.check import CheckOptions, StepCache
         from mailprobe.net.resolver import parse_nameserver
         from mailprobe.profiles import load_profiles
 
@@ -134,6 +135,8 @@ class Exporter:
             ca_file=module.ca_file, provider=module.provider, providers_dir=module.providers_dir,
             baseline=[_hostport(b) for b in module.baseline] or None, no_baseline=module.no_baseline,
             cert_warn_days=module.cert_warn_days, cert_crit_days=module.cert_crit_days, profiles=profiles,
+            # Each scrape probes afresh (no step is shared between scrapes); only the TLS set-up is kept.
+            share=StepCache(tls=self._tls),
         )
         return target, options
 
