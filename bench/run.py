@@ -16,9 +16,10 @@ Verdict = tuple[str, str, bool]
 
 
 def benchmarks() -> list[tuple[str, Callable[[], list[Verdict]]]]:
-    from bench import blackhole, parallelism, startup
+    from bench import batch, blackhole, parallelism, startup
 
-    return [("(a) parallelism", parallelism.main), ("(b) blackhole", blackhole.main), ("(c) start-up", startup.main)]
+    return [("(a) parallelism", parallelism.main), ("(b) blackhole", blackhole.main), ("(c) start-up", startup.main),
+            ("(d) batch", batch.main)]
 
 
 def run_one(name: str, bench: Callable[[], list[Verdict]]) -> tuple[list[Verdict], bool]:

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from mailprobe.address import Target, parse_address
 from mailprobe.diagnosis.diagnose import diagnose
 from mailprobe.engine import Engine
-from mailprobe.evidence import DnsLookup, Evidence
+from mailprobe.evidence import DnsLookup, Evidence, Observation
 from mailprobe.lang import Lang
 from mailprobe.net.deadline import Deadline
 from mailprobe.net.resolver import Resolver
 from mailprobe.net.tls import TlsSettings
-from mailprobe.plan import Planner, PlanOptions
+from mailprobe.plan import Planner, PlanOptions, Step
+from mailprobe.probes import run_step
 from mailprobe.probes.base import ProbeContext
 from mailprobe.profiles import ProfileSet, load_profiles
 from mailprobe.report import Report
@@ -36,6 +38,10 @@ class CheckOptions:
     # When the user's clock started: the CLI passes its own start so --timeout bounds the whole command.
     started: float | None = None
     profiles: ProfileSet | None = field(default=None, repr=False)
+    cert_warn_days: float = 14.0
+    cert_crit_days: float = 3.0
+    # Several addresses in one run share identical probes (same question, same host, port and IP).
+    share: StepCache | None = field(default=None, repr=False)
 
     def load_profiles(self) -> ProfileSet:
         if self.profiles is None:
@@ -43,9 +49,51 @@ class CheckOptions:
         return self.profiles
 
 
+class StepCache:
+    """One run's shared probes: a step asked by several addresses (the same MX question, the same provider
+    host, port and IP, the baseline, the resolver's sanity check) runs once; the others get copies of what it
+    saw. Bounded (least recently used first out), so a long batch keeps flat memory."""
+
+    def __init__(self, limit: int = 4096, tls: dict[str | None, TlsSettings] | None = None) -> None:
+        self.limit = limit
+        self._tasks: OrderedDict[str, asyncio.Task[list[Observation]]] = OrderedDict()
+        self.runs = 0  # probes actually run
+        self.reused = 0  # probes answered from the cache
+        self._tls: dict[str | None, TlsSettings] = {} if tls is None else tls  # may outlive the run (exporter)
+
+    def tls(self, ca_file: str | None) -> TlsSettings:
+        """One TLS configuration per run: loading the system's CA store costs some 50 ms a time."""
+        if ca_file not in self._tls:
+            self._tls[ca_file] = TlsSettings(ca_file=ca_file)
+        return self._tls[ca_file]
+
+    @staticmethod
+    def key(step: Step, ctx: ProbeContext) -> str:
+        # Autoconfig asks about the mailbox's own domain; every other step names all it depends on.
+        domain = ctx.target.domain_ascii if step.probe == "autoconfig" and ctx.target is not None else ""
+        return f"{domain}|{step!r}"
+
+    async def run(self, step: Step, ctx: ProbeContext) -> list[Observation]:
+        key = self.key(step, ctx)
+        task = self._tasks.get(key)
+        if task is None:
+            self.runs += 1
+            # Its own task: the check that started it may be cut off without cancelling it for the others.
+            task = asyncio.ensure_future(run_step(step, ctx))
+            self._tasks[key] = task
+            while len(self._tasks) > self.limit:
+                self._tasks.popitem(last=False)
+        else:
+            self.reused += 1
+            self._tasks.move_to_end(key)
+        observations = await asyncio.shield(task)
+        # A copy for each check (the engine stamps its own start offset); the facts inside are only read.
+        return [observation.model_copy() for observation in observations]
+
+
 def _context(target: Target, options: CheckOptions) -> ProbeContext:
     """The run's one deadline (with its time budget), TLS settings and resolver."""
-    tls = TlsSettings(ca_file=options.ca_file)
+    tls = options.share.tls(options.ca_file) if options.share is not None else TlsSettings(ca_file=options.ca_file)
     tls.validate()
     deadline = Deadline(options.timeout, options.started, Timeouts(total=options.timeout))
     return ProbeContext(deadline=deadline, tls=tls, resolver=Resolver(deadline, options.nameservers), target=target)
@@ -64,7 +112,7 @@ async def gather_evidence(address: str, options: CheckOptions) -> Evidence:
         no_baseline=options.no_baseline,
         authoritative=options.authoritative,
     ))
-    engine = Engine(planner, ctx)
+    engine = Engine(planner, ctx, options.share.run if options.share is not None else run_step)
     observations = await engine.run()
     return Evidence(
         target=target,
@@ -75,6 +123,8 @@ async def gather_evidence(address: str, options: CheckOptions) -> Evidence:
         nameservers=ctx.resolver.nameservers,
         timeout_s=ctx.deadline.total,
         loop_lag_ms=engine.loop_lag_ms,
+        cert_warn_days=options.cert_warn_days,
+        cert_crit_days=options.cert_crit_days,
     )
 
 

@@ -12,10 +12,10 @@ import click
 
 from mailprobe.render import FORMATS
 from mailprobe.render.options import RenderOptions
-from mailprobe.safetext import shown
 
 if TYPE_CHECKING:
     from mailprobe.check import CheckOptions
+    from mailprobe.history import History
     from mailprobe.lang import Lang
     from mailprobe.report import Report
 
@@ -117,6 +117,119 @@ def cli() -> None:
     """Tells why a company mailbox will not log in: DNS, provider, webmail and mail ports, in your language."""
 
 
+# -- monitoring: batches, --output, certificate thresholds, history, --changes-only (mailprobe/batch.py) ------
+
+
+def monitoring_options(f: F) -> F:
+    for option in reversed((
+        click.option("--output", "output", type=click.Path(dir_okay=False), metavar="FILE",
+                     help="Write to FILE atomically (temporary file + rename) instead of standard output."),
+        click.option("--cert-warn-days", type=click.FloatRange(0, 3650), default=14.0, show_default=True,
+                     help="A certificate with fewer days left is a warning."),
+        click.option("--cert-crit-days", type=click.FloatRange(0, 3650), default=3.0, show_default=True,
+                     help="A certificate with fewer days left is critical."),
+        click.option("--history", "history", metavar="DB", envvar="MAILPROBE_HISTORY",
+                     help="Store every report in this SQLite file (env MAILPROBE_HISTORY; default with "
+                          "--changes-only: the state file in $XDG_STATE_HOME/mailprobe)."),
+        click.option("--changes-only", is_flag=True,
+                     help="Print, and exit non-zero, only for addresses whose status or first cause changed."),
+    )):
+        f = option(f)
+    return f
+
+
+def _monitored_run(
+    addresses: tuple[str, ...], input_file: str | None, lines: list[str], options: CheckOptions, fmt: str,
+    concurrency: int, verbose: bool, monitoring: dict[str, Any],
+) -> int:
+    from mailprobe.batch import HUMAN_FORMATS, AtomicFile, Batch, Sink, entries, progress_bar, run_batch
+    from mailprobe.localinput import PATH_SHOWN
+    from mailprobe.safetext import quoted_input
+
+    options.cert_warn_days, options.cert_crit_days = monitoring["cert_warn_days"], monitoring["cert_crit_days"]
+    label = "'-'" if input_file == "-" else quoted_input(input_file or "", PATH_SHOWN)
+    todo = list(entries(addresses, label, lines))
+    if not todo:
+        _fail("no address given (usage: mailprobe check user@company.com)")
+    if len(todo) == 1:
+        options.started = STARTED  # one address: --timeout bounds the whole command; several: each check
+        if todo[0].error is not None and input_file is None:
+            _fail(todo[0].error)
+    history = _open_history(monitoring["history"], monitoring["changes_only"])
+    try:
+        sink: Sink = AtomicFile(monitoring["output"]) if monitoring["output"] else Sink()
+    except OSError as exc:
+        _fail(f"--output {quoted_input(monitoring['output'], PATH_SHOWN)}: {exc.strerror or exc}")
+    bar = progress_bar(len(todo))
+
+    def said(message: str) -> None:
+        click.echo(f"mailprobe: {message}", err=True)
+
+    batch = Batch(
+        options=options, fmt=FORMATS[fmt], sink=sink, concurrency=concurrency, history=history,
+        render_options=RenderOptions(color=not monitoring["output"] and _color(sys.stdout), verbose=verbose),
+        machine=fmt not in HUMAN_FORMATS, changes_only=monitoring["changes_only"], on_error=said,
+        on_done=(lambda: bar.update(1)) if bar is not None else (lambda: None),
+    )
+    try:
+        with bar if bar is not None else contextlib.nullcontext():
+            outcome = run_batch(batch, todo)
+    finally:
+        if history is not None:
+            history.close()
+    if outcome.printed == 0 and not monitoring["changes_only"]:
+        return EXIT_UNKNOWN  # nothing could be checked: every line was bad
+    return outcome.exit_code
+
+
+def _open_history(option: str | None, changes_only: bool) -> History | None:
+    from mailprobe.history import History, history_path
+    from mailprobe.login.guard import GuardError
+
+    if option is None and not changes_only:
+        return None
+    try:
+        return History(history_path(option))
+    except GuardError as exc:
+        _fail(str(exc))
+
+
+@cli.command()
+@click.argument("address")
+@click.option("--history", "history", metavar="DB", envvar="MAILPROBE_HISTORY", help="The history file.")
+@click.option("--days", type=click.FloatRange(0.001, 3660), default=7.0, show_default=True, help="The period.")
+@plain_format_option
+def history(address: str, history: str | None, days: float, fmt: str) -> int:
+    """Past results of ADDRESS: timeline, state changes, share of time healthy, last good run vs now."""
+    from mailprobe.history import History, history_path, render_json, render_text, timeline
+    from mailprobe.login.guard import GuardError
+
+    try:
+        with History(history_path(history)) as store:
+            line = timeline(store, address, days)
+    except GuardError as exc:
+        _fail(str(exc))
+    click.echo(render_json(line) if fmt == "json" else render_text(line))
+    if not line.runs:
+        return EXIT_UNKNOWN
+    from mailprobe.report import EXIT_CODES
+
+    return EXIT_CODES.get(line.runs[-1].status, EXIT_UNKNOWN)
+
+
+
+@cli.command()
+@click.option("--listen", default="127.0.0.1:9465", show_default=True, metavar="HOST:PORT", help="Where to listen.")
+@click.option("--config", type=click.Path(dir_okay=False), help="TOML file of named modules ([modules.NAME]).")
+@click.option("--max-concurrent", type=click.IntRange(1, 256), default=8, show_default=True,
+              help="Probes run at once; more wait (within their deadline).")
+def serve(listen: str, config: str | None, max_concurrent: int) -> int:
+    """Prometheus exporter: /probe?target=user@company.com answers one check's metrics (mailprobe[serve])."""
+    from mailprobe.serve import serve as run_exporter
+
+    run_exporter(listen, config, max_concurrent)
+    return 0
+
 @cli.command()
 @click.argument("addresses", nargs=-1, metavar="ADDRESS…")
 @click.option("--input", "input_file", type=click.Path(dir_okay=False, allow_dash=True),
@@ -135,11 +248,12 @@ def cli() -> None:
 @click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True,
               help="Addresses checked at once.")
 @verbose_option
+@monitoring_options
 def check(
     addresses: tuple[str, ...], input_file: str | None, fmt: str, lang: str | None, timeout: float,
     nameservers: tuple[str, ...], ca_file: str | None, provider: str | None, providers_dir: str | None,
     baselines: tuple[str, ...], no_baseline: bool, authoritative: tuple[str, ...], concurrency: int,
-    verbose: bool,
+    verbose: bool, **monitoring: Any,
 ) -> int:
     """Check ADDRESS… (e.g. user@company.com) and say why it cannot log in."""
     from mailprobe.check import CheckOptions
@@ -151,11 +265,9 @@ def check(
     try:
         # Reading standard input is start-up, and --timeout covers start-up too.
         left = max(0.0, timeout - (time.monotonic() - STARTED))
-        all_addresses = list(addresses) + (_read_addresses(input_file, left) if input_file else [])
+        lines = _read_lines(input_file, left) if input_file else []
     except UsageError as exc:
         _fail(str(exc))
-    if not all_addresses:
-        _fail("no address given (usage: mailprobe check user@company.com)")
     try:
         options = CheckOptions(
             timeout=timeout,
@@ -167,85 +279,46 @@ def check(
             no_baseline=no_baseline,
             authoritative=[parse_nameserver(a, "--authoritative") for a in authoritative] or None,
             lang=_lang(lang),
-            # With several addresses each gets the whole --timeout from its own start.
-            started=STARTED if len(all_addresses) == 1 else None,
         )
-        _validate(options, all_addresses)
+        _validate(options)
     except UsageError as exc:
         _fail(str(exc))
     from mailprobe.limits import checks_at_once
 
-    reports = _run_all(all_addresses, options, fmt, checks_at_once(concurrency))
-    _print(reports, fmt, verbose, streamed=True)
-    from mailprobe.report import worst_exit_code
-
-    return worst_exit_code(reports)
+    return _monitored_run(addresses, input_file, lines, options, fmt, checks_at_once(concurrency), verbose,
+                          monitoring)
 
 
-def _validate(options: CheckOptions, addresses: list[str]) -> None:
-    """Everything a user can get wrong is found before the first packet leaves."""
-    from mailprobe.address import parse_address
+def _validate(options: CheckOptions) -> None:
+    """Everything a user can get wrong about the options is found before the first packet leaves."""
     from mailprobe.net.tls import TlsSettings
 
-    for address in addresses:
-        parse_address(address)
     profiles = options.load_profiles()
     if options.provider is not None:
         profiles.require(options.provider)
     TlsSettings(ca_file=options.ca_file).validate()
 
 
-def _run_all(addresses: list[str], options: CheckOptions, fmt: str, concurrency: int) -> list[Report]:
-    import asyncio
-
-    from mailprobe.check import run_check
-
-    async def run() -> list[Report]:
-        gate = asyncio.Semaphore(concurrency)
-        done = 0
-
-        async def one(address: str) -> Report:
-            nonlocal done
-            async with gate:
-                report = await run_check(address, options)
-            done += 1
-            if len(addresses) > 1:
-                click.echo(f"[{done}/{len(addresses)}] {shown(address, 254)}: {report.status}", err=True)
-            if FORMATS[fmt].streaming:
-                click.echo(FORMATS[fmt].render([report], RenderOptions()))
-            return report
-
-        return list(await asyncio.gather(*(one(a) for a in addresses)))
-
-    return asyncio.run(run())
-
-
-def _print(reports: list[Report], fmt: str, verbose: bool, streamed: bool = False) -> None:
-    if streamed and FORMATS[fmt].streaming:
-        return  # printed as each finished
+def _print(reports: list[Report], fmt: str, verbose: bool) -> None:
     click.echo(FORMATS[fmt].render(reports, RenderOptions(color=_color(sys.stdout), verbose=verbose)))
 
 
-def _read_addresses(path: str, timeout_s: float) -> list[str]:
-    """One address a line, '#' comments; a line too long to be an address is bad input, not a crash."""
+def _read_lines(path: str, timeout_s: float) -> list[str]:
+    """--input's lines; a line too long to be an address is bad input, not a crash."""
     from mailprobe.errors import UsageError
     from mailprobe.localinput import PATH_SHOWN, read_text
     from mailprobe.safetext import quoted_input
 
     text = read_text(path, what="--input", max_bytes=MAX_INPUT_BYTES, allow_stdin=True, timeout_s=timeout_s)
-    addresses = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        entry = line.strip()
-        if not entry or entry.startswith("#"):
-            continue
-        if len(entry) > MAX_INPUT_LINE:
+    lines = text.splitlines()
+    for number, line in enumerate(lines, start=1):
+        if len(line.strip()) > MAX_INPUT_LINE:
             where = "'-'" if path == "-" else quoted_input(path, PATH_SHOWN)
             raise UsageError(
-                f"--input {where} line {number}: {quoted_input(entry, 40)} is longer than {MAX_INPUT_LINE} "
+                f"--input {where} line {number}: {quoted_input(line.strip(), 40)} is longer than {MAX_INPUT_LINE} "
                 "characters: not an address"
             )
-        addresses.append(entry)
-    return addresses
+    return lines
 
 
 def _hostport(text: str) -> tuple[str, int]:
@@ -352,6 +425,7 @@ def schema() -> int:
 
     click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
     return 0
+
 
 
 def main(argv: list[str] | None = None) -> NoReturn:

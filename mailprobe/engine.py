@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 
 from mailprobe.evidence import DnsLookup, ErrorFacts, Failure, Observation, Status, check_id
 from mailprobe.plan import Planner, Step, cut_off
@@ -15,12 +16,14 @@ from mailprobe.probes import run_step
 from mailprobe.probes.base import ProbeContext
 
 LAG_TICK_S = 0.05
+StepRunner = Callable[[Step, ProbeContext], Awaitable[list[Observation]]]
 
 
 class Engine:
-    def __init__(self, planner: Planner, ctx: ProbeContext) -> None:
+    def __init__(self, planner: Planner, ctx: ProbeContext, runner: StepRunner = run_step) -> None:
         self.planner = planner
         self.ctx = ctx
+        self.runner = runner  # a batch passes its run-wide cache here: one probe per step per run
         self.observations: list[Observation] = []
         self._tasks: dict[asyncio.Task[None], Step] = {}
         self.loop_lag_ms = 0.0  # the longest the event loop was late to wake up during the run
@@ -48,7 +51,7 @@ class Engine:
 
     async def _run(self, step: Step) -> None:
         started_ms = round((time.monotonic() - self.ctx.deadline.started) * 1000.0, 1)
-        observations = await run_step(step, self.ctx)
+        observations = await self.runner(step, self.ctx)
         for observation in observations:
             observation.started_ms = started_ms
         if step.keep:

@@ -304,6 +304,9 @@ class Evidence:
     nameservers: list[str] = field(default_factory=list)
     timeout_s: float = 10.0  # the run's deadline: how much of it DNS alone took is evidence too
     loop_lag_ms: float = 0.0  # how late mailprobe's own event loop woke up at worst: evidence about mailprobe
+    # --cert-warn-days / --cert-crit-days: a verified certificate with fewer days left is a warning / critical.
+    cert_warn_days: float = 14.0
+    cert_crit_days: float = 3.0
 
     def of_type(self, cls: type[ObservationT]) -> list[ObservationT]:
         return [o for o in self.observations if isinstance(o, cls)]

@@ -39,7 +39,24 @@ def _v1_login_attempts(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX login_attempts_by_mailbox ON login_attempts (address, protocol, at)")
 
 
-MIGRATIONS: list[Migration] = [_v1_login_attempts]
+def _v2_check_history(db: sqlite3.Connection) -> None:
+    # The monitoring history (mailprobe/history.py): one row per checked mailbox per run, the whole report as
+    # JSON (reports carry no secret), its status and first cause beside it for --changes-only.
+    db.execute(
+        """CREATE TABLE check_history (
+            id INTEGER PRIMARY KEY,
+            address TEXT NOT NULL,
+            at REAL NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('ok', 'warning', 'critical', 'unknown')),
+            cause TEXT,
+            section TEXT,
+            report TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX check_history_by_mailbox ON check_history (address, at)")
+
+
+MIGRATIONS: list[Migration] = [_v1_login_attempts, _v2_check_history]
 
 
 class GuardError(Exception):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mailprobe.render import json, jsonl, text
+from mailprobe.render import json, jsonl, nagios, prometheus, text
 from mailprobe.render.options import Renderer, RenderOptions
 
 
@@ -23,6 +23,8 @@ FORMATS: dict[str, Format] = {
     "text": Format(text.render),
     "json": Format(json.render),
     "jsonl": Format(jsonl.render, streaming=True),
+    "prometheus": Format(prometheus.render),
+    "nagios": Format(nagios.render),
 }
 
 __all__ = ["FORMATS", "Format", "RenderOptions", "Renderer"]

@@ -61,9 +61,15 @@ def test_address_with_a_carriage_return_is_escaped(run: Run) -> None:
     assert line.isprintable()
 
 
-def test_malformed_address_among_good_ones_stops_before_any_check(run: Run) -> None:
-    line = check(run, GOOD, "nobody", "other@example.org")
-    assert "nobody" in line
+def test_malformed_address_among_good_ones_is_named_and_the_others_still_checked(run: Run) -> None:
+    # A batch is not aborted by one bad address (issue 10): it is one line on stderr, `unknown` in JSON.
+    result = run("check", *SAFE, GOOD, "nobody", "--format", "json")
+    assert result.code == 3
+    assert [line for line in result.stderr.splitlines() if "nobody" in line]
+    import json
+
+    statuses = {r["address"]: r["status"] for r in json.loads(result.stdout)}
+    assert statuses["nobody"] == "unknown" and GOOD in statuses
 
 
 def test_check_without_address_is_bad_input(run: Run) -> None:
@@ -147,11 +153,11 @@ def test_input_file_with_only_comments_is_bad_input(run: Run, tmp_path: Path) ->
     check(run, "--input", str(listing))
 
 
-def test_input_file_with_a_malformed_line_is_bad_input(run: Run, tmp_path: Path) -> None:
+def test_input_file_with_only_malformed_lines_is_bad_input(run: Run, tmp_path: Path) -> None:
     listing = tmp_path / "list.txt"
-    listing.write_text("user@example.com\nnot-an-address\n", encoding="utf-8")
+    listing.write_text("# list\nnot-an-address\n", encoding="utf-8")
     line = check(run, "--input", str(listing))
-    assert "not-an-address" in line
+    assert "not-an-address" in line and "line 2" in line
 
 
 # -- provider profiles ----------------------------------------------------------------------------------

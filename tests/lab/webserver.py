@@ -99,6 +99,7 @@ class WebServer:
         self._sni: dict[int, str | None] = {}
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.connections = 0  # accepted, for the batch benchmark's shared-work figures
         if tls is not None:
             tls.sni_callback = self._record_sni
 
@@ -173,6 +174,7 @@ class WebServer:
         self._sni[id(sslobj)] = name
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
         task = asyncio.current_task()
         if task is not None:
             self._handlers.add(task)

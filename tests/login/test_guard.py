@@ -102,7 +102,7 @@ def test_nothing_but_address_protocol_time_outcome_and_cause_is_stored(db: Path)
     with sqlite3.connect(db) as raw:
         columns = [row[1] for row in raw.execute("PRAGMA table_info(login_attempts)")]
         tables = [row[0] for row in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-    assert tables == ["login_attempts"]
+    assert tables == ["login_attempts", "check_history"]  # the monitoring history shares the file
     assert columns == ["id", "address", "protocol", "at", "outcome", "cause"]
 
 

@@ -12,7 +12,7 @@ from mailprobe.diagnosis.facts import (
 from mailprobe.diagnosis.finding import Finding, Severity
 from mailprobe.evidence import Expect, WebVisit
 
-EXPIRING_DAYS = 14.0
+EXPIRING_DAYS = 14.0  # the default of --cert-warn-days (Evidence.cert_warn_days)
 
 
 # Issuers that mark a certificate as made by a local interceptor (antivirus mail shields, proxies).
@@ -66,15 +66,20 @@ def _looks_intercepted(facts: Facts, issuer: str) -> bool:
 
 
 def _expiring(facts: Facts) -> list[Finding]:
+    """A verified certificate close to its end: warning under --cert-warn-days, critical under --cert-crit-days."""
+    warn_days, crit_days = facts.evidence.cert_warn_days, facts.evidence.cert_crit_days
     soon = [o for o in facts.tls_observations if o.tls is not None and o.tls.verified
-            and o.tls.days_left is not None and o.tls.days_left < EXPIRING_DAYS and _counts(o.expect)]
+            and o.tls.days_left is not None and o.tls.days_left < max(warn_days, crit_days) and _counts(o.expect)]
     if not soon:
         return []
+    soon.sort(key=lambda o: o.tls.days_left if o.tls is not None and o.tls.days_left is not None else 0.0)
     first = soon[0]
     assert first.tls is not None
-    return [Finding(cause=Cause.TLS_CERTIFICATE_PROBLEM, severity="warning", confidence=0.8,
+    severity: Severity = "critical" if (first.tls.days_left or 0.0) < crit_days else "warning"
+    return [Finding(cause=Cause.TLS_CERTIFICATE_PROBLEM, severity=severity, confidence=0.8,
                     evidence=[o.id for o in soon], variant="expiring",
-                    params={"host": first.host, "port": first.port, "days": int(first.tls.days_left or 0)})]
+                    params={"host": first.host, "port": first.port, "days": int(first.tls.days_left or 0),
+                            "warn_days": warn_days, "crit_days": crit_days})]
 
 
 CLOCK_SKEW_S = 300.0  # browsers and TLS tolerate little; five minutes is already a misconfigured clock

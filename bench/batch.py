@@ -1,0 +1,139 @@
+"""Benchmark (d): a batch — N addresses over N/5 domains at the lab's providers, on loopback DNS, mail and web
+servers, through the real command line (`mailprobe check --input … --format jsonl`).
+
+Prints wall time, peak memory (RSS), peak open sockets, DNS queries and connections made against
+addresses × probes (what a checker sharing nothing would make), and the growth from 100 to 1,000 (to 5,000).
+Targets: 1,000 addresses in ≤ 20 s and ≤ 150 MB, near-linear growth.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.lab.world import SITES, World  # noqa: E402
+
+SIZES = (100, 1000, 5000)
+PER_DOMAIN = 5
+CONCURRENCY = 32
+TARGET_WALL_S = 20.0
+TARGET_RSS_MB = 150.0
+PROBES_PER_ADDRESS = 10  # MX, SPF, 3 host lookups, web, imap, pop3, smtp, baseline: a checker sharing nothing
+
+
+@dataclass(frozen=True)
+class Figures:
+    addresses: int
+    domains: int
+    wall_s: float
+    rss_mb: float
+    sockets: int
+    dns_queries: int
+    connections: int
+    exit_code: int
+    lines: int
+
+
+def _domains(count: int) -> dict[str, dict[str, list[str]]]:
+    sites = list(SITES.values())
+    zones: dict[str, dict[str, list[str]]] = {}
+    for n in range(count):
+        site = sites[n % len(sites)]
+        zones[f"customer{n:04d}.example"] = {"MX": [f"{10 * (i + 1)} {mx}." for i, mx in enumerate(site.mx)]}
+    return zones
+
+
+def _watch(pid: int, peaks: dict[str, float], stop: threading.Event) -> None:
+    """Peak RSS and open sockets of the running command, sampled every 10 ms from /proc."""
+    while not stop.is_set():
+        try:
+            sockets = sum(1 for fd in os.listdir(f"/proc/{pid}/fd")
+                          if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:"))
+            with open(f"/proc/{pid}/status", encoding="ascii") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        peaks["rss_mb"] = max(peaks["rss_mb"], int(line.split()[1]) / 1024)
+            peaks["sockets"] = max(peaks["sockets"], sockets)
+        except (OSError, ValueError):
+            pass
+        stop.wait(0.01)
+
+
+def run_size(world: World, addresses: int, workdir: Path) -> Figures:
+    domains = [d for d in world.domains if d.startswith("customer")][: max(1, addresses // PER_DOMAIN)]
+    listing = workdir / f"list-{addresses}.txt"
+    listing.write_text("".join(f"user{n}@{domains[n % len(domains)]}\n" for n in range(addresses)),
+                       encoding="utf-8")
+    world.dns.clear_queries()
+    before = sum(getattr(server, "connections", 0) for server in world.servers.values())
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1", "LANG": "C.UTF-8"}
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mailprobe", "check", "--input", str(listing), "--format", "jsonl",
+         "--concurrency", str(CONCURRENCY), "--timeout", "10", *world.cli_args()],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=ROOT,
+    )
+    peaks = {"rss_mb": 0.0, "sockets": 0.0}
+    stop = threading.Event()
+    watcher = threading.Thread(target=_watch, args=(proc.pid, peaks, stop), daemon=True)
+    watcher.start()
+    assert proc.stdout is not None
+    lines = sum(1 for _ in proc.stdout)
+    code = proc.wait()
+    wall = time.perf_counter() - started
+    stop.set()
+    watcher.join()
+    after = sum(getattr(server, "connections", 0) for server in world.servers.values())
+    return Figures(addresses, len(domains), wall, peaks["rss_mb"], int(peaks["sockets"]),
+                   len(world.dns.queries), after - before, code, lines)
+
+
+def main(sizes: tuple[int, ...] = SIZES, budget_s: float = 120.0) -> list[tuple[str, str, bool]]:
+    verdicts: list[tuple[str, str, bool]] = []
+    results: list[Figures] = []
+    with tempfile.TemporaryDirectory() as tmp, World(Path(tmp) / "world", domains=_domains(max(sizes) // PER_DOMAIN)) \
+            as world:
+        spent = 0.0
+        print(f"{'addresses':>9} {'domains':>7} {'wall s':>7} {'addr/s':>7} {'peak MB':>8} {'sockets':>7} "
+              f"{'DNS q':>6} {'conns':>6} {'naive probes':>12} {'exit':>4}")
+        for size in sizes:
+            if results and spent + results[-1].wall_s * size / results[-1].addresses > budget_s:
+                print(f"{size:>9}  skipped: would not fit in the {budget_s:g} s budget")
+                continue
+            figures = run_size(world, size, Path(tmp))
+            spent += figures.wall_s
+            results.append(figures)
+            print(f"{figures.addresses:>9} {figures.domains:>7} {figures.wall_s:>7.1f} "
+                  f"{figures.addresses / figures.wall_s:>7.0f} {figures.rss_mb:>8.1f} {figures.sockets:>7} "
+                  f"{figures.dns_queries:>6} {figures.connections:>6} {size * PROBES_PER_ADDRESS:>12} "
+                  f"{figures.exit_code:>4}", flush=True)
+            assert figures.lines == size, f"{figures.lines} reports for {size} addresses"
+    by_size = {f.addresses: f for f in results}
+    if 1000 in by_size:
+        f = by_size[1000]
+        verdicts.append(("batch 1,000 wall", f"{f.wall_s:.1f} s (target ≤ {TARGET_WALL_S:g} s)",
+                         f.wall_s <= TARGET_WALL_S))
+        verdicts.append(("batch 1,000 memory", f"{f.rss_mb:.0f} MB (target ≤ {TARGET_RSS_MB:g} MB)",
+                         f.rss_mb <= TARGET_RSS_MB))
+        verdicts.append(("batch 1,000 shared work", f"{f.dns_queries} DNS queries, {f.connections} connections "
+                         f"vs {1000 * PROBES_PER_ADDRESS} probes unshared",
+                         f.dns_queries + f.connections < 1000 * PROBES_PER_ADDRESS))
+    if 100 in by_size and 1000 in by_size:
+        growth = by_size[1000].wall_s / by_size[100].wall_s
+        verdicts.append(("batch growth 100 → 1,000", f"× {growth:.1f} wall for × 10 addresses", growth <= 12.0))
+    return verdicts
+
+
+if __name__ == "__main__":
+    for label, figure, passed in main():
+        print(f"  {'PASS' if passed else 'MISS'}  {label}: {figure}")

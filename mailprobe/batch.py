@@ -1,0 +1,218 @@
+"""Many addresses in one run: bad lines named and carried as `unknown`, a bounded pool of workers, work shared
+between addresses, streaming output with flat memory, history and --changes-only, atomic --output files.
+
+The CLI parses options and calls `run_batch`; this module strings the checks together for a batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from mailprobe.report import EXIT_CODES, ProviderInfo, Report, ToolInfo
+from mailprobe.version import __version__
+
+if TYPE_CHECKING:
+    from mailprobe.check import CheckOptions
+    from mailprobe.history import History
+    from mailprobe.render import Format
+    from mailprobe.render.options import RenderOptions
+
+# Formats a person reads: a bad line is said on stderr only. Every other format also gets an `unknown` result.
+HUMAN_FORMATS = frozenset({"text", "html"})
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One address to check, or a line that is not one (with the message naming where it came from)."""
+
+    position: int
+    address: str
+    error: str | None = None
+
+
+def entries(addresses: Sequence[str], input_label: str | None, lines: Iterable[str]) -> Iterator[Entry]:
+    """The arguments, then the --input lines (blank lines and '#' comments skipped), each parsed: a bad one
+    is an Entry with its error, the others still come."""
+    from mailprobe.address import parse_address
+    from mailprobe.errors import UsageError
+
+    position = 0
+    for address in addresses:
+        error = None
+        try:
+            parse_address(address)
+        except UsageError as exc:
+            error = str(exc)
+        yield Entry(position, address, error)
+        position += 1
+    for number, line in enumerate(lines, start=1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        error = None
+        try:
+            parse_address(text)
+        except UsageError as exc:
+            error = f"--input {input_label} line {number}: {exc}"
+        yield Entry(position, text, error)
+        position += 1
+
+
+def unknown_report(entry: Entry, lang: str) -> Report:
+    """The `unknown` result of a line that could not be checked (machine formats carry it)."""
+    from mailprobe.safetext import shown
+
+    return Report(
+        schema_version=2, tool=ToolInfo(version=__version__), address=shown(entry.address, limit=254),
+        domain="", domain_ascii="", started_at=datetime.now(UTC), duration_ms=0.0, status="unknown",
+        provider=ProviderInfo(id="none", name="", matched_by="generic"), lang=lang,
+    )
+
+
+# -- where the output goes ---------------------------------------------------------------------------------
+
+
+class Sink:
+    """Standard output."""
+
+    def write(self, text: str) -> None:
+        import click
+
+        click.echo(text)
+
+    def commit(self) -> None:
+        sys.stdout.flush()
+
+    def abort(self) -> None:
+        pass
+
+
+class AtomicFile(Sink):
+    """--output FILE: written to a temporary file in the same directory, then renamed over FILE, so a reader
+    (node_exporter's textfile collector, a monitoring agent) never sees half a file."""
+
+    def __init__(self, path: str) -> None:
+        self.path = Path(path)
+        directory = self.path.parent
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=directory)
+        self._tmp = Path(tmp)
+        self._file: IO[str] = os.fdopen(fd, "w", encoding="utf-8")
+
+    def write(self, text: str) -> None:
+        self._file.write(text + "\n")
+
+    def commit(self) -> None:
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        os.chmod(self._tmp, 0o644)
+        os.replace(self._tmp, self.path)
+
+    def abort(self) -> None:
+        with contextlib.suppress(OSError):
+            self._file.close()
+        with contextlib.suppress(OSError):
+            self._tmp.unlink()
+
+
+# -- the run ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """What a batch keeps: the worst exit code and counts (streaming formats keep no report)."""
+
+    exit_code: int = 0
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(EXIT_CODES, 0))
+    printed: int = 0
+    probes_run: int = 0
+    probes_shared: int = 0
+
+
+@dataclass
+class Batch:
+    options: CheckOptions
+    fmt: Format
+    render_options: RenderOptions
+    sink: Sink
+    machine: bool = True  # also emit `unknown` results for bad lines
+    concurrency: int = 4
+    history: History | None = None
+    changes_only: bool = False
+    on_error: Callable[[str], None] = lambda message: None
+    on_done: Callable[[], None] = lambda: None
+
+    async def run(self, todo: Iterable[Entry]) -> Outcome:
+        from mailprobe.check import StepCache, run_check
+
+        outcome = Outcome()
+        share = StepCache()
+        self.options.share = share
+        kept: list[tuple[int, Report]] = []  # only for formats that print once at the end
+        source = iter(todo)
+
+        def emit(position: int, report: Report) -> None:
+            outcome.counts[report.status] += 1
+            outcome.exit_code = max(outcome.exit_code, report.exit_code)
+            outcome.printed += 1
+            if self.fmt.streaming:
+                self.sink.write(self.fmt.render([report], self.render_options))
+            else:
+                kept.append((position, report))
+
+        async def worker() -> None:
+            # Workers pull the next entry as they free up: never more tasks than --concurrency.
+            for entry in source:
+                if entry.error is not None:
+                    self.on_error(entry.error)
+                    if self.machine and not self.changes_only:
+                        emit(entry.position, unknown_report(entry, self.options.lang))
+                    self.on_done()
+                    continue
+                report = await run_check(entry.address, self.options)
+                changed = True
+                if self.history is not None:
+                    changed = self.history.record(report)
+                if changed or not self.changes_only:
+                    emit(entry.position, report)
+                self.on_done()
+
+        workers = [asyncio.ensure_future(worker()) for _ in range(self.concurrency)]
+        try:
+            await asyncio.gather(*workers)
+        finally:
+            for task in workers:
+                task.cancel()
+        if kept and not self.fmt.streaming:
+            kept.sort(key=lambda item: item[0])
+            self.sink.write(self.fmt.render([report for _, report in kept], self.render_options))
+        outcome.probes_run, outcome.probes_shared = share.runs, share.reused
+        return outcome
+
+
+def run_batch(batch: Batch, todo: Iterable[Entry]) -> Outcome:
+    try:
+        outcome = asyncio.run(batch.run(todo))
+    except BaseException:
+        batch.sink.abort()
+        raise
+    batch.sink.commit()
+    return outcome
+
+
+def progress_bar(total: int) -> Any:
+    """click's progress bar on stderr when stderr is a terminal; None otherwise (nothing is printed)."""
+    import click
+
+    if total < 2 or not sys.stderr.isatty():
+        return None
+    return click.progressbar(length=total, file=sys.stderr, label="checking", show_pos=True)

@@ -1,0 +1,199 @@
+"""The monitoring history: every checked mailbox's report per run, in the same SQLite state file (and schema
+family: `login/guard.py` MIGRATIONS) as the login guard — WAL, a busy timeout, one transaction per report, so
+two overlapping cron runs are safe and an interrupted run leaves no half report.
+
+`record()` says whether the status or the first cause changed since the mailbox's previous run (a first run
+is a change): that is `--changes-only`. `timeline()` is `mailprobe history ADDRESS`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mailprobe.login.guard import LoginGuard, _errors, _transaction
+from mailprobe.report import Report
+
+HISTORY_ENV = "MAILPROBE_HISTORY"
+
+
+def history_path(option: str | None) -> Path:
+    """--history, else $MAILPROBE_HISTORY, else the login guard's state file (XDG state directory)."""
+    from mailprobe.login.guard import default_state_path
+
+    chosen = option or os.environ.get(HISTORY_ENV) or None
+    return Path(chosen) if chosen else default_state_path()
+
+
+@dataclass(frozen=True)
+class Run:
+    at: datetime
+    status: str
+    cause: str | None
+    section: str | None
+    report_json: str
+
+    def report(self) -> Report:
+        return Report.model_validate_json(self.report_json)
+
+
+def _key(address: str) -> str:
+    return address.strip().lower()
+
+
+class History:
+    """One connection to the state file (opened and migrated by the login guard's machinery)."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self._guard = LoginGuard(path)
+        self.path = self._guard.path
+        self._db = self._guard._db  # the same file, schema and pragmas as the guard: one state database
+
+    def __enter__(self) -> History:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._guard.close()
+
+    def record(self, report: Report) -> bool:
+        """Store REPORT in one transaction; True when its status or first cause differs from the mailbox's
+        previous run (or it has none)."""
+        first = report.diagnosis[0] if report.diagnosis else None
+        cause = str(first.cause) if first else None
+        key = _key(report.address)
+        with _errors(self.path, "write"), _transaction(self._db):
+            previous = self._db.execute(
+                "SELECT status, cause FROM check_history WHERE address = ? ORDER BY at DESC, id DESC LIMIT 1",
+                (key,),
+            ).fetchone()
+            self._db.execute(
+                "INSERT INTO check_history (address, at, status, cause, section, report) VALUES (?, ?, ?, ?, ?, ?)",
+                (key, report.started_at.timestamp(), report.status, cause, first.section if first else None,
+                 report.model_dump_json()),
+            )
+        return previous is None or (previous[0], previous[1]) != (report.status, cause)
+
+    def runs(self, address: str, since: datetime | None = None) -> list[Run]:
+        with _errors(self.path, "read"):
+            rows = self._db.execute(
+                "SELECT at, status, cause, section, report FROM check_history WHERE address = ? AND at >= ?"
+                " ORDER BY at, id",
+                (_key(address), since.timestamp() if since else 0.0),
+            ).fetchall()
+        return [Run(datetime.fromtimestamp(r[0], UTC), r[1], r[2], r[3], r[4]) for r in rows]
+
+    def last_good_before(self, address: str, before: datetime) -> Run | None:
+        with _errors(self.path, "read"):
+            row = self._db.execute(
+                "SELECT at, status, cause, section, report FROM check_history WHERE address = ? AND at < ?"
+                " AND status = 'ok' ORDER BY at DESC, id DESC LIMIT 1",
+                (_key(address), before.timestamp()),
+            ).fetchone()
+        return None if row is None else Run(datetime.fromtimestamp(row[0], UTC), row[1], row[2], row[3], row[4])
+
+
+# -- `mailprobe history ADDRESS` ----------------------------------------------------------------------------
+
+
+@dataclass
+class Timeline:
+    address: str
+    period_days: float
+    runs: list[Run]
+    changes: list[Run] = field(default_factory=list)  # the runs where status or first cause changed
+    healthy_share: float | None = None  # share of the period's time in status ok (each run holds till the next)
+    failing_since: datetime | None = None
+    last_good: Run | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        def brief(run: Run) -> dict[str, Any]:
+            return {"at": run.at.isoformat(), "status": run.status, "cause": run.cause, "section": run.section}
+
+        current = self.runs[-1] if self.runs else None
+        return {
+            "address": self.address,
+            "period_days": self.period_days,
+            "runs": [brief(r) for r in self.runs],
+            "changes": [brief(r) for r in self.changes],
+            "healthy_share": self.healthy_share,
+            "current": brief(current) if current else None,
+            "failing_since": self.failing_since.isoformat() if self.failing_since else None,
+            "last_good": None if self.last_good is None else {
+                **brief(self.last_good), "checks": _evidence(self.last_good.report(), failing=False)},
+            "current_failure": None if current is None or current.status == "ok" else {
+                **brief(current), "checks": _evidence(current.report(), failing=True)},
+        }
+
+
+def timeline(history: History, address: str, days: float, now: datetime | None = None) -> Timeline:
+    now = now or datetime.now(UTC)
+    since = datetime.fromtimestamp(now.timestamp() - days * 86400.0, UTC)
+    runs = history.runs(address, since)
+    result = Timeline(address=address, period_days=days, runs=runs)
+    previous: tuple[str, str | None] | None = None
+    for run in runs:
+        if (run.status, run.cause) != previous:
+            result.changes.append(run)
+        previous = (run.status, run.cause)
+    if runs:
+        healthy = total = 0.0
+        for this, following in zip(runs, [*runs[1:], None], strict=True):
+            end = following.at if following else now
+            span = max(0.0, (end - this.at).total_seconds())
+            total += span
+            healthy += span if this.status == "ok" else 0.0
+        result.healthy_share = healthy / total if total > 0 else (1.0 if runs[-1].status == "ok" else 0.0)
+        current = runs[-1]
+        if current.status != "ok":
+            failing = [r for r in runs if r.status != "ok"]
+            ok_runs = [r for r in runs if r.status == "ok"]
+            after = ok_runs[-1].at if ok_runs else None
+            result.failing_since = next((r.at for r in failing if after is None or r.at > after), current.at)
+            result.last_good = history.last_good_before(address, current.at)
+    return result
+
+
+def _evidence(report: Report, failing: bool) -> list[dict[str, str]]:
+    wanted = ("fail", "error", "warn") if failing else ("pass",)
+    return [{"id": c.id, "status": c.status, "target": c.target, "address": c.address or "", "summary": c.summary}
+            for c in report.checks if c.status in wanted][:20]
+
+
+def render_text(line: Timeline) -> str:
+    def when(moment: datetime) -> str:
+        return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+    if not line.runs:
+        return f"{line.address}: no run in the last {line.period_days:g} days"
+    out = [f"{line.address}: {len(line.runs)} runs in the last {line.period_days:g} days"]
+    if line.healthy_share is not None:
+        out.append(f"healthy {line.healthy_share * 100:.1f}% of the time")
+    out += ["", "state changes:"]
+    for run in line.changes:
+        out.append(f"  {when(run.at)}  {run.status:<8} {run.cause or '-'}"
+                   + (f" (section {run.section})" if run.section else ""))
+    current = line.runs[-1]
+    if current.status != "ok":
+        out.append("")
+        if line.last_good is not None and line.failing_since is not None:
+            out.append(f"worked at {when(line.last_good.at)}, fails since {when(line.failing_since)}")
+            out += ["", f"last good run ({when(line.last_good.at)}):"]
+            out += [f"  {e['status']:<5} {e['id']} {e['target']} {e['address']}"
+                    for e in _evidence(line.last_good.report(), failing=False)]
+        else:
+            out.append(f"never seen healthy in the period; failing since {when(line.failing_since or current.at)}")
+        out += ["", f"now ({when(current.at)}):"]
+        out += [f"  {e['status']:<5} {e['id']} {e['target']} {e['address']}: {e['summary']}"
+                for e in _evidence(current.report(), failing=True)]
+    return "\n".join(out)
+
+
+def render_json(line: Timeline) -> str:
+    return json.dumps(line.as_json(), indent=2, ensure_ascii=False)
