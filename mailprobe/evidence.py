@@ -169,6 +169,7 @@ class DnsFacts(Facts):
     null_mx: bool = False
     srv: list[SrvRecord] = Field(default_factory=list)
     ttl: int | None = None
+    canonical: str | None = None  # the name the CNAME chain led to, when the name asked was an alias
 
 
 class DnsLookup(Observation, DnsFacts):

@@ -115,6 +115,9 @@ class Planner:
         self.mx_profile_id: str | None = None  # the provider the MX records point to, if any
         self._baseline_ports: set[tuple[str, int]] = set()
         self._mx_hosts: list[str] = []
+        self._mx: DnsLookup | None = None
+        self._mx_pending: set[str] = set()  # MX hosts looked up before the generic plan is chosen
+        self._mx_canonical: dict[str, list[str]] = {}
 
     # -- the first steps ---------------------------------------------------------------------------
 
@@ -152,27 +155,53 @@ class Planner:
             return self._after_autoconfig([o for o in observations if isinstance(o, WebVisit)])
         if step.probe == "dns.host" and step.endpoint is not None:
             return self._sessions(step, lookups)
+        if step.probe == "dns.host" and step.name in self._mx_pending:
+            return self._after_mx_host(step, lookups)
         return []
 
     def _after_mx(self, mx: DnsLookup) -> list[Step]:
         mx_hosts = [record.exchange for record in mx.mx if record.exchange]
         recognised = self.profiles.recognise(mx_hosts)
         self.mx_profile_id = recognised.id if recognised else None
-        if self.forced is not None:
-            return []
+        self._mx = mx
+        self._mx_hosts = mx_hosts
         if recognised is not None:
+            if self.forced is not None:
+                return []
             self.plan = Plan(recognised, "mx")
             return self._provider(profile_endpoints(recognised, self.target))
         if mx.status == Status.ERROR or (mx.error and mx.error.kind == Failure.NXDOMAIN) or mx.null_mx:
             return []  # nothing to guess at: the domain's DNS is missing or failing
+        # Does the mail exchanger exist at all (a dangling MX)? And is it an alias of a provider's MX host
+        # (`mx.example CNAME mxbiz1.qq.com`)? The generic plan waits for these answers.
+        hosts = [host for host in mx_hosts[:MAX_MX_HOSTS] if not _is_ip(host)]
+        self._mx_pending = set(hosts)
+        if not hosts:
+            return self._after_mx_hosts()
+        return [Step("dns.host", name=host) for host in hosts]
+
+    def _after_mx_host(self, step: Step, lookups: list[DnsLookup]) -> list[Step]:
+        self._mx_pending.discard(step.name)
+        self._mx_canonical[step.name] = [lk.canonical for lk in lookups if lk.canonical]
+        return [] if self._mx_pending else self._after_mx_hosts()
+
+    def _after_mx_hosts(self) -> list[Step]:
+        """Every MX host answered: a provider recognised through the aliases' canonical names, or the generic
+        plan (autoconfig, SRV, guesses)."""
+        aliases = [name for host in self._mx_hosts for name in self._mx_canonical.get(host, [])]
+        recognised = self.profiles.recognise(aliases) if aliases else None
+        if recognised is not None:
+            self.mx_profile_id = recognised.id
+            if self.forced is not None:
+                return []
+            self.plan = Plan(recognised, "mx")
+            return self._provider(profile_endpoints(recognised, self.target))
+        if self.forced is not None:
+            return []
         domain = self.target.domain_ascii
-        steps = [Step("autoconfig", name=domain)]
-        # Does the mail exchanger exist at all? (a dangling MX)
-        steps += [Step("dns.host", name=host) for host in mx_hosts[:MAX_MX_HOSTS]]
-        steps.append(Step("dns.srv", name=domain))
-        if mx.error and mx.error.kind == Failure.NO_ANSWER:
+        steps = [Step("autoconfig", name=domain), Step("dns.srv", name=domain)]
+        if self._mx is not None and self._mx.error and self._mx.error.kind == Failure.NO_ANSWER:
             steps.append(Step("dns.implicit_mx", name=domain))
-        self._mx_hosts = mx_hosts
         return steps
 
     def _after_srv(self, lookups: list[DnsLookup]) -> list[Step]:

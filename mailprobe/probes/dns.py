@@ -34,7 +34,7 @@ DNS_PORT = 53
 # Without a public-suffix list, "example.com.cn" would walk up to the registry's "com.cn": these second-level
 # labels under a two-letter country code are registries, not registrants.
 _REGISTRY_SECOND_LEVEL = frozenset({"com", "net", "org", "gov", "edu", "ac", "co"})
-_ABSENT = frozenset({Failure.NXDOMAIN, Failure.NO_ANSWER})
+_ABSENT = frozenset({Failure.NXDOMAIN, Failure.NO_ANSWER, Failure.NO_ADDRESS})
 _DEFAULT_DETAIL = {
     Failure.NXDOMAIN: "the name does not exist (NXDOMAIN)",
     Failure.NO_ANSWER: "the name exists but has no record of this type",
@@ -357,6 +357,7 @@ def _lookup(
         nameserver=answer.nameserver or nameserver,
         records=list(answer.records),
         ttl=answer.ttl,
+        canonical=answer.canonical,
         error=_error(answer),
     )
 

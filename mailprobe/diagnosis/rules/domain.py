@@ -39,7 +39,7 @@ def mx_dangling(facts: Facts) -> list[Finding]:
         return []
     exchangers = {r.exchange for r in mx.mx if r.exchange}
     lookups = [lk for lk in facts.lookups("host") if lk.name in exchangers]
-    absent = {Failure.NXDOMAIN, Failure.NO_ANSWER}
+    absent = {Failure.NXDOMAIN, Failure.NO_ANSWER, Failure.NO_ADDRESS}  # NO_ADDRESS: a CNAME loop
     if {lk.name for lk in lookups} != exchangers:
         return []  # not every exchanger was asked: no verdict
     if not all(lk.error is not None and lk.error.kind in absent for lk in lookups):

@@ -1,0 +1,98 @@
+"""Regression scenarios of issue 9: misdiagnoses in hostile worlds, each through the real CLI.
+
+Every test runs `python -m mailprobe check … --nameserver <lab dns> --ca-file <lab ca>` as a subprocess in a
+loopback World and judges the JSON report, the exit code and stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from tests.lab.world import CUSTOMER, SELF_HOSTED, World
+
+REPO = Path(__file__).resolve().parents[2]
+ADDRESS = f"zhang.san@{CUSTOMER}"
+EXIT = {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}
+
+
+def cli(world: World, *args: str, timeout: float = 3.0, command: str = "check") -> tuple[dict[str, Any], int]:
+    env = {**os.environ, "NO_COLOR": "1", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+    extra = ["--format", "json", "--timeout", str(timeout)] if command == "check" else []
+    done = subprocess.run([sys.executable, "-m", "mailprobe", command, *args, *extra, *world.cli_args()],
+                          capture_output=True, text=True, timeout=timeout + 20, env=env, cwd=REPO)
+    assert "Traceback" not in done.stderr, done.stderr
+    report = json.loads(done.stdout) if command == "check" else {"text": done.stdout, "stderr": done.stderr}
+    if command == "check":
+        assert done.returncode == EXIT[report["status"]], (done.returncode, report["status"])
+    return report, done.returncode
+
+
+def verdicts(report: dict[str, Any]) -> list[tuple[str, str | None, str]]:
+    return [(d["cause"], d.get("variant"), d["severity"]) for d in report["diagnosis"]]
+
+
+def first(report: dict[str, Any]) -> dict[str, Any]:
+    assert report["diagnosis"], report["status"]
+    return dict(report["diagnosis"][0])
+
+
+# 1. -- an MX host that is a CNAME loop; an MX that is an alias of a provider's MX host ----------------
+
+
+def test_self_hosted_mx_host_in_a_cname_loop_is_not_ok(tmp_path: Path) -> None:
+    loop = {"mx.indie-shop.com": {"CNAME": ["mx-a.indie-shop.com."]},
+            "mx-a.indie-shop.com": {"CNAME": ["mx.indie-shop.com."]}}
+    with World(tmp_path / "w", domains=loop) as lab:
+        report, code = cli(lab, f"owner@{SELF_HOSTED}")
+
+    assert code == 2, verdicts(report)
+    assert (first(report)["cause"], first(report).get("variant")) == ("mx_not_configured", "mx_dangling")
+
+
+def test_mx_naming_an_alias_of_the_providers_mx_host_is_recognised(tmp_path: Path) -> None:
+    domains = {CUSTOMER: {"MX": ["10 mx.acme-trading.com."]},
+               "mx.acme-trading.com": {"CNAME": ["mxbiz1.qq.com."]}}
+    with World(tmp_path / "w", domains=domains) as lab:
+        report, code = cli(lab, ADDRESS)
+
+    assert report["provider"]["id"] == "qq", report["provider"]
+    assert code == 0, verdicts(report)
+
+
+# 2. -- a local clock far off: both directions tied to the certificate failures ----------------------
+
+DAY = 86400.0
+MAIL_SERVICES = ("imap", "pop3", "smtp")
+
+
+def _clock_world(cert: str, server_offset_s: float) -> dict[str, Any]:
+    from tests.lab.webserver import Route, login_page
+    from tests.lab.world import SITES
+
+    return {
+        "mail": {f"{site}.{svc}": {"cert": cert} for site in SITES for svc in MAIL_SERVICES},
+        "web": {site: {"cert": cert, "route": Route(body=login_page(), date_offset_s=server_offset_s)}
+                for site in SITES},
+    }
+
+
+def test_local_clock_far_ahead_is_clock_skew_first_not_expired_certificates(tmp_path: Path) -> None:
+    # Servers' Date 400 days behind ours: every certificate looks expired from here only.
+    with World(tmp_path / "w", **_clock_world("expired", -400 * DAY)) as lab:
+        report, code = cli(lab, ADDRESS)
+
+    assert code == 2, verdicts(report)
+    assert (first(report)["cause"], first(report)["severity"]) == ("clock_skew", "critical"), verdicts(report)
+
+
+def test_local_clock_far_behind_is_clock_skew_first_not_certificates_not_yet_valid(tmp_path: Path) -> None:
+    with World(tmp_path / "w", **_clock_world("not_yet_valid", 400 * DAY)) as lab:
+        report, code = cli(lab, ADDRESS)
+
+    assert code == 2, verdicts(report)
+    assert (first(report)["cause"], first(report)["severity"]) == ("clock_skew", "critical"), verdicts(report)
