@@ -41,7 +41,7 @@ def certificate_problems(facts: Facts) -> list[Finding]:
         params["not_after"] = cert.not_after.date().isoformat()
         params["not_before"] = cert.not_before.date().isoformat()
     confidence = 0.9 if variant != "other" else 0.7
-    if variant == "not_yet_valid" and _clock_suspect(facts):
+    if _clock_explains(facts, first) or (variant == "not_yet_valid" and _clock_suspect(facts)):
         confidence = 0.5  # clock_off names the likelier cause: our clock, not their certificate
     return [Finding(cause=Cause.TLS_CERTIFICATE_PROBLEM, severity="critical", confidence=confidence,
                     evidence=[o.id for o in failing], variant=variant, params=params)]
@@ -84,17 +84,17 @@ CLOCK_AGREE_S = 60.0
 
 
 def clock_off(facts: Facts) -> list[Finding]:
-    """The local clock disagrees with the servers' Date headers, or certificates are 'not yet valid' here."""
+    """The local clock disagrees with the servers' Date headers, or certificates are 'not yet valid' here.
+    Either direction breaks TLS: a clock ahead makes certificates 'expired', one behind 'not yet valid'."""
     dated = _dated(facts)
     not_yet = _not_yet_valid(facts)
     median = _median_offset(facts)
-    if median is not None and abs(median) > CLOCK_SKEW_S:
-        offsets = [o.clock_offset_s for o in dated if o.clock_offset_s is not None]
-        if all(abs(x - median) <= CLOCK_AGREE_S for x in offsets):
-            severity: Severity = "critical" if not_yet else "warning"
-            return [Finding(cause=Cause.CLOCK_SKEW, severity=severity, confidence=0.85,
-                            evidence=[o.id for o in dated] + [o.id for o in not_yet], variant="date_header",
-                            params={"offset_s": round(median), "offset_min": round(median / 60)})]
+    if median is not None and abs(median) > CLOCK_SKEW_S and _servers_agree(facts, median):
+        broken = [o for o in facts.tls_observations if _clock_explains(facts, o)]
+        severity: Severity = "critical" if broken or not_yet else "warning"
+        return [Finding(cause=Cause.CLOCK_SKEW, severity=severity, confidence=0.85,
+                        evidence=[o.id for o in dated] + [o.id for o in broken], variant="date_header",
+                        params={"offset_s": round(median), "offset_min": round(median / 60)})]
     if _clock_suspect(facts):
         return [Finding(cause=Cause.CLOCK_SKEW, severity="critical", confidence=0.8,
                         evidence=[o.id for o in not_yet], variant="not_yet_valid",
@@ -109,6 +109,32 @@ def _dated(facts: Facts) -> list[WebVisit]:
 def _median_offset(facts: Facts) -> float | None:
     offsets = [o.clock_offset_s for o in _dated(facts) if o.clock_offset_s is not None]
     return statistics.median(offsets) if offsets else None
+
+
+def _servers_agree(facts: Facts, median: float) -> bool:
+    """The servers' Dates tell one story (ours is off), not one server's clock being wrong."""
+    offsets = [o.clock_offset_s for o in _dated(facts) if o.clock_offset_s is not None]
+    return all(abs(x - median) <= CLOCK_AGREE_S for x in offsets)
+
+
+def _clock_explains(facts: Facts, observation: Service) -> bool:
+    """A certificate that fails only because of our clock: 'expired' while our clock is ahead of the servers'
+    (or 'not yet valid' while it is behind), and valid at the servers' own time."""
+    tls = observation.tls
+    median = _median_offset(facts)
+    if tls is None or tls.certificate is None or median is None or abs(median) <= CLOCK_SKEW_S:
+        return False
+    if not _servers_agree(facts, median):
+        return False
+    server_now = next((o.server_date for o in _dated(facts) if o.server_date is not None), None)
+    if server_now is None:
+        return False
+    cert = tls.certificate
+    if tls.verify_error == "expired" and median < 0:
+        return server_now <= cert.not_after
+    if tls.verify_error == "not_yet_valid" and median > 0:
+        return server_now >= cert.not_before
+    return False
 
 
 def _not_yet_valid(facts: Facts) -> list[Service]:
