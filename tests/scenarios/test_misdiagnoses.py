@@ -96,3 +96,49 @@ def test_local_clock_far_behind_is_clock_skew_first_not_certificates_not_yet_val
 
     assert code == 2, verdicts(report)
     assert (first(report)["cause"], first(report)["severity"]) == ("clock_skew", "critical"), verdicts(report)
+
+
+# 3. -- interception needs evidence from more than one place -------------------------------------------
+
+
+def _neutral_certs() -> Any:
+    """An untrusted CA with a public-CA-like name: no interception product's name to go by."""
+    import trustme
+
+    from tests.lab.certs import CertLab
+
+    return CertLab(rogue_ca=trustme.CA(organization_name="Sectigo Limited"))
+
+
+def test_provider_host_missing_its_intermediate_is_the_servers_chain_not_interception(tmp_path: Path) -> None:
+    with World(tmp_path / "w", mail={"qq.imap": {"cert": "chain_incomplete"}}) as lab:
+        report, code = cli(lab, ADDRESS)
+
+    assert code == 2, verdicts(report)
+    verdict = first(report)
+    assert (verdict["cause"], verdict.get("variant")) == ("tls_certificate_problem", "server_chain"), verdicts(report)
+    assert "imap.exmail.qq.com" in verdict["summary"]
+
+
+def test_one_port_signed_by_an_unknown_ca_while_the_others_verify_is_the_server_not_interception(
+    tmp_path: Path,
+) -> None:
+    with World(tmp_path / "w", certs=_neutral_certs(), mail={"qq.imap": {"cert": "untrusted"}}) as lab:
+        report, code = cli(lab, ADDRESS)
+
+    assert code == 2, verdicts(report)
+    verdict = first(report)
+    assert (verdict["cause"], verdict.get("variant")) == ("tls_certificate_problem", "server_chain"), verdicts(report)
+    assert "intercept" not in verdict["summary"]
+
+
+def test_same_unknown_issuer_at_the_provider_and_the_baseline_is_interception(tmp_path: Path) -> None:
+    from tests.lab.world import SITES
+
+    mail = {f"{site}.{svc}": {"cert": "untrusted"} for site in SITES for svc in MAIL_SERVICES}
+    with World(tmp_path / "w", certs=_neutral_certs(), mail=mail,
+               web={site: {"cert": "untrusted"} for site in SITES}) as lab:
+        report, code = cli(lab, ADDRESS)
+
+    assert code == 2
+    assert (first(report)["cause"], first(report).get("variant")) == ("tls_certificate_problem", "interception")

@@ -34,8 +34,11 @@ def certificate_problems(facts: Facts) -> list[Finding]:
     cert = first.tls.certificate
     issuer = (cert.issuer_org or cert.issuer_cn or cert.issuer) if cert else ""
     variant: str = reason
-    if reason in ("untrusted", "self_signed") and _looks_intercepted(facts, issuer):
-        variant = "interception"
+    if reason in ("untrusted", "self_signed"):
+        if _looks_intercepted(facts, issuer, first.host):
+            variant = "interception"
+        elif reason == "untrusted" and _others_verify(facts, first.host):
+            variant = "server_chain"  # one server's certificate or chain, while the rest verify
     params: dict[str, str | int | float] = {"host": first.host, "port": first.port, "issuer": issuer}
     if cert is not None:
         params["not_after"] = cert.not_after.date().isoformat()
@@ -51,18 +54,37 @@ def _counts(expect: Expect) -> bool:
     return expect != Expect.CANDIDATE
 
 
-def _looks_intercepted(facts: Facts, issuer: str) -> bool:
+def _looks_intercepted(facts: Facts, issuer: str, host: str) -> bool:
+    """Interception needs evidence from more than one place: a known interception product's issuer, or the
+    same foreign issuer on other providers' servers (the baseline) or on the provider's other hosts. One host
+    alone with an unknown issuer is that server's certificate or chain."""
     lowered = issuer.lower()
     if any(name in lowered for name in INTERCEPTORS):
         return True
-    if any(o.issuer == issuer for o in facts.baseline):
+    if not issuer:
+        return False
+    baseline_issuers = {o.issuer for o in facts.baseline if o.issuer}
+    if issuer in baseline_issuers:
         return True  # other providers' servers present the same unknown issuer: one box re-signs everything
-    trusted_issuers = {
-        (o.tls.certificate.issuer_org or o.tls.certificate.issuer_cn or "")
-        for o in facts.tls_observations
-        if o.tls is not None and o.tls.verified and o.tls.certificate is not None
+    if baseline_issuers:
+        return False  # the other providers' servers show their own issuers: nothing sits in between
+    other_hosts = {
+        o.host for o in facts.tls_observations
+        if o.host != host and o.tls is not None and o.tls.verify_error in ("untrusted", "self_signed")
+        and _issuer_of(o) == issuer
     }
-    return bool(trusted_issuers) and issuer not in trusted_issuers
+    return bool(other_hosts)
+
+
+def _others_verify(facts: Facts, host: str) -> bool:
+    return any(o.tls is not None and o.tls.verified for o in facts.tls_observations if o.host != host) or any(
+        o.issuer and o.status.value == "pass" for o in facts.baseline
+    )
+
+
+def _issuer_of(observation: Service) -> str:
+    cert = observation.tls.certificate if observation.tls is not None else None
+    return (cert.issuer_org or cert.issuer_cn or cert.issuer) if cert else ""
 
 
 def _expiring(facts: Facts) -> list[Finding]:
