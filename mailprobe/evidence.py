@@ -170,6 +170,7 @@ class DnsFacts(Facts):
     srv: list[SrvRecord] = Field(default_factory=list)
     ttl: int | None = None
     canonical: str | None = None  # the name the CNAME chain led to, when the name asked was an alias
+    addresses_not_probed: int = 0  # addresses beyond plan.MAX_ADDRESSES_PER_FAMILY, left untested
 
 
 class DnsLookup(Observation, DnsFacts):

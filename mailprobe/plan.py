@@ -43,8 +43,10 @@ ProbeName = Literal[
 # Ports every baseline starts with, before the provider is known (they cover the article's providers).
 DEFAULT_BASELINE_PORTS: tuple[tuple[str, int], ...] = (("imap", 993), ("smtp", 465), ("pop3", 995), ("web", 443))
 BASELINE_PROVIDERS_PER_PORT = 2
-# Addresses probed per host and family: real providers publish many; a few tell the story.
-MAX_ADDRESSES_PER_FAMILY = 2
+# Addresses probed per host and family: every one, up to this cap (one dead address among several is the
+# classic "sometimes it will not log in"). Beyond it the lowest addresses are taken, whatever the DNS answer's
+# order, and the host's lookup says how many were left out (`addresses_not_probed`).
+MAX_ADDRESSES_PER_FAMILY = 8
 # How many of an unknown domain's mail exchangers are looked up (to tell a dangling MX).
 MAX_MX_HOSTS = 3
 # How many well-known provider hosts are asked to tell a broken resolver from a missing domain.
@@ -118,6 +120,7 @@ class Planner:
         self._mx: DnsLookup | None = None
         self._mx_pending: set[str] = set()  # MX hosts looked up before the generic plan is chosen
         self._mx_canonical: dict[str, list[str]] = {}
+        self._not_probed: dict[tuple[str, str], int] = {}  # (host, A | AAAA) → addresses beyond the cap
 
     # -- the first steps ---------------------------------------------------------------------------
 
@@ -257,8 +260,11 @@ class Planner:
         assert step.endpoint is not None
         endpoint = step.endpoint
         ips = addresses_of(lookups)
-        v4 = [ip for ip in ips if ":" not in ip][:MAX_ADDRESSES_PER_FAMILY]
-        v6 = [ip for ip in ips if ":" in ip][:MAX_ADDRESSES_PER_FAMILY]
+        families = {"A": [ip for ip in ips if ":" not in ip], "AAAA": [ip for ip in ips if ":" in ip]}
+        for rdtype, found in families.items():
+            if len(found) > MAX_ADDRESSES_PER_FAMILY:
+                self._not_probed[(endpoint.host, rdtype)] = len(found) - MAX_ADDRESSES_PER_FAMILY
+        v4, v6 = (found[:MAX_ADDRESSES_PER_FAMILY] for found in families.values())
         probe = _session_probe(endpoint)
         if not v4 + v6:
             return [Step(probe, step.why, endpoint=endpoint, unresolved=unresolved(endpoint, lookups))]
@@ -286,6 +292,9 @@ class Planner:
                 and observation.error.kind in CANDIDATE_ABSENT
             ):
                 observation.status = Status.SKIP
+            if isinstance(observation, DnsLookup) and observation.purpose == "host":
+                left_out = self._not_probed.get((observation.name, observation.rdtype), 0)
+                observation.addresses_not_probed = max(observation.addresses_not_probed, left_out)
             chosen.setdefault(observation.id, observation)
         return list(chosen.values())
 
@@ -399,7 +408,7 @@ def required_ports(endpoints: list[Endpoint]) -> list[tuple[str, int]]:
 
 
 def addresses_of(lookups: Iterable[DnsLookup]) -> list[str]:
-    """The addresses the lookups found: IPv4 first, then IPv6, each once."""
+    """The addresses the lookups found: IPv4 first, then IPv6, each once, in address order (not the answer's)."""
     found: dict[str, ipaddress.IPv4Address | ipaddress.IPv6Address] = {}
     for lookup in lookups:
         if lookup.status is not Status.PASS or lookup.rdtype not in ("A", "AAAA"):
@@ -410,13 +419,14 @@ def addresses_of(lookups: Iterable[DnsLookup]) -> list[str]:
             except ValueError:
                 continue
             found.setdefault(str(ip), ip)
-    return sorted(found, key=lambda text: found[text].version)
+    return sorted(found, key=lambda text: (found[text].version, int(found[text])))
 
 
 def unresolved(endpoint: Endpoint, lookups: list[DnsLookup]) -> tuple[Status, ErrorFacts]:
     """An endpoint whose host has no usable address: a failure if the lookup answered, 'could not test' if not."""
     errors = [lookup.error for lookup in lookups if lookup.error is not None]
-    answered = [e for e in errors if e.kind in (Failure.NXDOMAIN, Failure.NO_ANSWER)]
+    # NO_ADDRESS: the name's CNAME chain loops (net/resolver.py) — answered, and no address.
+    answered = [e for e in errors if e.kind in (Failure.NXDOMAIN, Failure.NO_ANSWER, Failure.NO_ADDRESS)]
     if errors and len(answered) == len(errors):
         kind = Failure.NXDOMAIN if any(e.kind == Failure.NXDOMAIN for e in errors) else Failure.NO_ADDRESS
         error = ErrorFacts(kind=kind, stage="resolve", detail=f"{endpoint.host} has no address")

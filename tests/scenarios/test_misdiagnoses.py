@@ -142,3 +142,53 @@ def test_same_unknown_issuer_at_the_provider_and_the_baseline_is_interception(tm
 
     assert code == 2
     assert (first(report)["cause"], first(report).get("variant")) == ("tls_certificate_problem", "interception")
+
+
+# 4. -- every address of a host, up to a documented cap ------------------------------------------------
+
+
+def _start_mail(lab: World, service: str, hostname: str, ip: str) -> None:
+    from tests.lab.mailserver import MailServer
+
+    server = MailServer(service, lab=lab.certs, hostname=hostname, host=ip,  # type: ignore[arg-type]
+                        listen_port=lab.ports[service], tls="implicit", cert="good")
+
+    async def start() -> None:
+        await server.start()
+
+    lab._run(start())
+    lab.servers[f"extra.{ip}.{service}"] = server
+
+
+def test_one_of_four_addresses_refusing_is_a_warning_naming_that_address(tmp_path: Path) -> None:
+    alive = ["127.0.0.11", "127.0.0.31", "127.0.0.32"]
+    dead = "127.0.0.33"  # last in the answer: probing only the first two would miss it
+    with World(tmp_path / "w") as lab:
+        for ip in alive[1:]:
+            _start_mail(lab, "imap", "imap.exmail.qq.com", ip)
+        lab.dns.set_records("imap.exmail.qq.com", "A", [*alive, dead])
+        report, code = cli(lab, ADDRESS)
+
+    assert code == 1, verdicts(report)
+    verdict = first(report)
+    assert (verdict["cause"], verdict.get("variant")) == ("server_outage", "partial"), verdicts(report)
+    assert dead in verdict["summary"], verdict["summary"]
+    probed = {c["address"] for c in report["checks"] if c["kind"] == "imap"}
+    assert probed == {*alive, dead}
+
+
+def test_addresses_beyond_the_cap_are_said_in_the_report(tmp_path: Path) -> None:
+    from mailprobe.plan import MAX_ADDRESSES_PER_FAMILY
+
+    ips = [f"127.0.0.{40 + n}" for n in range(MAX_ADDRESSES_PER_FAMILY + 2)]
+    with World(tmp_path / "w") as lab:
+        for ip in ips:
+            _start_mail(lab, "imap", "imap.exmail.qq.com", ip)
+        lab.dns.set_records("imap.exmail.qq.com", "A", list(reversed(ips)))
+        report, code = cli(lab, ADDRESS)
+
+    probed = sorted(c["address"] for c in report["checks"] if c["kind"] == "imap")
+    assert probed == sorted(ips[:MAX_ADDRESSES_PER_FAMILY])  # the lowest, whatever the answer's order
+    lookup = next(c for c in report["checks"] if c["id"] == "dns.a/imap.exmail.qq.com")
+    assert lookup["data"]["addresses_not_probed"] == 2
+    assert code == 0, verdicts(report)

@@ -90,7 +90,8 @@ def provider_hosts_unresolvable(facts: Facts) -> list[Finding]:
     needed = {s.host for s in facts.provider_services}
     failing = [
         lk for lk in hosts
-        if lk.error is not None and lk.error.kind in DNS_FAILURES and lk.role == Role.PROVIDER
+        if lk.error is not None and (lk.error.kind in DNS_FAILURES or lk.error.kind == Failure.NO_ADDRESS)
+        and lk.role == Role.PROVIDER
         and lk.name not in resolved and lk.name in needed
     ]
     if not failing or (facts.mx is not None and facts.mx.error is not None and facts.mx.error.kind in DNS_FAILURES):

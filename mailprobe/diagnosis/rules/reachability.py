@@ -61,6 +61,7 @@ def _judge_service(facts: Facts, service: ServiceResult) -> Finding | None:
     if not service.resolved:
         return _unresolvable_host(facts, service, ids, params)
     if service.partly_failed:
+        params["address"] = service.failed[0].address or ""
         return Finding(cause=Cause.SERVER_OUTAGE, severity="warning", confidence=0.6,
                        evidence=ids, variant="partial", params=params)
     severity: Severity = "critical" if service.expect == Expect.REQUIRED else "warning"
