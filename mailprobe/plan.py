@@ -381,7 +381,10 @@ def _baseline_for(profile: Profile, service: str, port: int) -> Endpoint | None:
                 return web
         return None
     for server in profile.servers:
-        if server.protocol == service and server.port == port and "{" not in server.host and not server.label:
+        # Only a required, probe-able server: never one the profile says not to contact, a guess or an
+        # alternate (labelled) host, whose failure says nothing about this network.
+        if (server.protocol == service and server.port == port and "{" not in server.host and not server.label
+                and server.probe and server.expect == Expect.REQUIRED):
             return Endpoint(protocol=server.protocol, host=server.host, port=port, tls=server.tls,
                             role=Role.BASELINE, provider_id=profile.id)
     return None

@@ -192,3 +192,64 @@ def test_addresses_beyond_the_cap_are_said_in_the_report(tmp_path: Path) -> None
     lookup = next(c for c in report["checks"] if c["id"] == "dns.a/imap.exmail.qq.com")
     assert lookup["data"]["addresses_not_probed"] == 2
     assert code == 0, verdicts(report)
+
+
+# 5. -- baselines only from required, probe-able servers of other providers -----------------------------
+
+DECOY_PROFILE = """\
+id = "decoy"
+mx_patterns = ['^mx\\\\.decoy-mail\\\\.com$']
+webmail = ["https://mail.decoy-mail.com:{web}/"]
+baseline = true
+
+[names]
+en = "Decoy"
+zh-Hans = "Decoy"
+zh-Hant = "Decoy"
+
+[[servers]]
+protocol = "imap"
+host = "imap.decoy-mail.com"
+port = {imap}
+tls = "implicit"
+probe = false
+
+[[servers]]
+protocol = "imap"
+host = "imap-hk.decoy-mail.com"
+port = {imap}
+tls = "implicit"
+label = "overseas"
+
+[[servers]]
+protocol = "imap"
+host = "imap-guess.decoy-mail.com"
+port = {imap}
+tls = "implicit"
+expect = "candidate"
+"""
+
+
+def test_baseline_never_uses_hosts_not_to_contact_nor_alternates_nor_guesses(tmp_path: Path) -> None:
+    with World(tmp_path / "w") as lab:
+        (lab.providers_dir / "aaa-decoy.toml").write_text(
+            DECOY_PROFILE.format(web=lab.ports["web"], imap=lab.ports["imap"]), encoding="utf-8")
+        for host in ("imap.decoy-mail.com", "imap-hk.decoy-mail.com", "imap-guess.decoy-mail.com"):
+            lab.dns.set_records(host, "A", ["127.0.0.66"])  # nothing listens: a failure if contacted
+        report, code = cli(lab, ADDRESS)
+
+    contacted = [c["target"] for c in report["checks"] if c["kind"] == "baseline"]
+    assert not [t for t in contacted if t.startswith("imap") and "decoy" in t], contacted
+    assert code == 0, verdicts(report)
+
+
+def test_one_failing_baseline_host_is_not_a_blocked_port(tmp_path: Path) -> None:
+    with World(tmp_path / "w", down={"qq.imap", "netease.imap"}) as lab:
+        (lab.providers_dir / "aliyun.toml").unlink()  # the only other provider on the IMAP port: NetEase
+        report, code = cli(lab, ADDRESS)
+
+    assert code == 2, verdicts(report)
+    verdict = first(report)
+    assert verdict["cause"] != "network_problem", verdicts(report)
+    assert (verdict["cause"], verdict.get("variant")) == ("server_outage", "unconfirmed"), verdicts(report)
+    assert "not confirmed" in verdict["summary"]
