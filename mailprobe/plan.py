@@ -47,6 +47,8 @@ BASELINE_PROVIDERS_PER_PORT = 2
 # classic "sometimes it will not log in"). Beyond it the lowest addresses are taken, whatever the DNS answer's
 # order, and the host's lookup says how many were left out (`addresses_not_probed`).
 MAX_ADDRESSES_PER_FAMILY = 8
+# How many provider hosts' addresses are compared with their authoritative servers.
+MAX_COMPARED_HOSTS = 6
 # How many of an unknown domain's mail exchangers are looked up (to tell a dangling MX).
 MAX_MX_HOSTS = 3
 # How many well-known provider hosts are asked to tell a broken resolver from a missing domain.
@@ -82,6 +84,7 @@ class Step:
     keep: bool = True  # whether its observations are evidence (a baseline's host lookup is only a means)
     auxiliary: bool = False  # may run past the main probes by a grace, never holds the report up
     unresolved: tuple[Status, ErrorFacts] | None = None  # a session with no address to dial, and why
+    rdtype: str = "MX"  # what the authoritative comparison asks: the domain's MX, or a host's A
 
 
 @dataclass
@@ -121,6 +124,7 @@ class Planner:
         self._mx_pending: set[str] = set()  # MX hosts looked up before the generic plan is chosen
         self._mx_canonical: dict[str, list[str]] = {}
         self._not_probed: dict[tuple[str, str], int] = {}  # (host, A | AAAA) → addresses beyond the cap
+        self._compared: set[str] = set()  # provider hosts whose addresses are compared with their authorities
 
     # -- the first steps ---------------------------------------------------------------------------
 
@@ -231,11 +235,21 @@ class Planner:
         endpoints = _unique(endpoints)
         self.plan.endpoints.extend(endpoints)
         steps = [self._endpoint_step(e) for e in endpoints]
+        steps += self._host_comparisons(endpoints)
         if baseline:
             extra = [port for port in required_ports(endpoints) if port not in self._baseline_ports]
             if extra:
                 steps += self._baseline(extra, exclude=self.plan.profile.id if self.plan.profile else None)
         return steps
+
+    def _host_comparisons(self, endpoints: list[Endpoint]) -> list[Step]:
+        """The provider hosts' addresses asked of their authoritative servers too: a resolver that redirects
+        one host (and only it) shows only there."""
+        hosts = [e.host for e in endpoints if e.expect != Expect.CANDIDATE and not _is_ip(e.host)]
+        fresh = [h for h in dict.fromkeys(hosts) if h not in self._compared][: MAX_COMPARED_HOSTS - len(self._compared)]
+        self._compared.update(fresh)
+        return [Step("dns.authoritative", Why.COMPARISON, name=host, auxiliary=True, rdtype="A",
+                     servers=tuple(self.options.authoritative or ())) for host in fresh]
 
     def _baseline(self, ports: list[tuple[str, int]], exclude: str | None) -> list[Step]:
         if self.options.no_baseline:

@@ -253,3 +253,22 @@ def test_one_failing_baseline_host_is_not_a_blocked_port(tmp_path: Path) -> None
     assert verdict["cause"] != "network_problem", verdicts(report)
     assert (verdict["cause"], verdict.get("variant")) == ("server_outage", "unconfirmed"), verdicts(report)
     assert "not confirmed" in verdict["summary"]
+
+
+# 6. -- a resolver that redirects a provider's host --------------------------------------------------
+
+
+def test_resolver_redirecting_a_provider_host_is_a_dns_problem_naming_the_resolver(tmp_path: Path) -> None:
+    from tests.lab.dnsserver import LabDnsServer
+
+    with World(tmp_path / "w") as lab, LabDnsServer() as authority:
+        authority.set_zone(lab._zone())  # the providers' own servers: the truth
+        # The resolver sends imap.exmail.qq.com to NetEase's server (whose certificate names another host).
+        lab.dns.set_records("imap.exmail.qq.com", "A", ["127.0.0.12"])
+        report, code = cli(lab, ADDRESS, "--authoritative", authority.nameserver)
+        resolver = lab.dns.nameserver
+
+    assert code == 2, verdicts(report)
+    verdict = first(report)
+    assert (verdict["cause"], verdict.get("variant")) == ("dns_resolution_problem", "redirects_host"), verdicts(report)
+    assert "imap.exmail.qq.com" in verdict["summary"] and resolver in verdict["summary"], verdict["summary"]
