@@ -34,7 +34,7 @@ from mailprobe.evidence import (
 from mailprobe.profiles import Profile, ProfileSet
 from mailprobe.protocols import GENERIC_GUESSES, MX_HOST_GUESSES, SRV_SERVICES, WELL_KNOWN_PORTS
 
-MatchedBy = Literal["mx", "forced", "generic"]
+MatchedBy = Literal["mx", "forced", "generic", "mx_failed"]  # mx_failed: the MX lookup itself failed
 ProbeName = Literal[
     "dns.mx", "dns.spf", "dns.sanity", "dns.srv", "dns.implicit_mx", "dns.host", "dns.authoritative",
     "autoconfig", "web", "imap", "pop3", "smtp", "baseline",
@@ -290,6 +290,10 @@ class Planner:
         """De-duplicate shared lookups, drop baselines of the provider itself, and call a guess that was not
         there "not offered" (skip) rather than failed."""
         own = self.plan.profile.id if self.plan.profile else None
+        if self.plan.profile is None and any(
+            isinstance(o, DnsLookup) and o.purpose == "mx" and o.status == Status.ERROR for o in observations
+        ):
+            self.plan.matched_by = "mx_failed"  # not "unrecognised": nothing was known to recognise
         needed_hosts = {e.host for e in self.plan.endpoints if e.expect != Expect.CANDIDATE}
         chosen: dict[str, Observation] = {}
         for observation in observations:

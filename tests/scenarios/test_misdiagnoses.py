@@ -272,3 +272,33 @@ def test_resolver_redirecting_a_provider_host_is_a_dns_problem_naming_the_resolv
     verdict = first(report)
     assert (verdict["cause"], verdict.get("variant")) == ("dns_resolution_problem", "redirects_host"), verdicts(report)
     assert "imap.exmail.qq.com" in verdict["summary"] and resolver in verdict["summary"], verdict["summary"]
+
+
+# 8. -- smaller misreadings ------------------------------------------------------------------------
+
+
+def test_every_blocked_mail_port_is_named_in_the_verdict(tmp_path: Path) -> None:
+    from tests.lab.world import SITES
+
+    down = {f"{site}.{svc}" for site in SITES for svc in MAIL_SERVICES}
+    with World(tmp_path / "w", down=down) as lab:
+        report, code = cli(lab, ADDRESS)
+        ports = [lab.ports[svc] for svc in MAIL_SERVICES]
+
+    assert code == 2, verdicts(report)
+    verdict = first(report)
+    assert verdict["cause"] == "network_problem", verdicts(report)
+    for port in ports:
+        assert str(port) in verdict["summary"], (port, verdict["summary"])
+
+
+def test_failed_mx_lookup_does_not_call_the_provider_unrecognised(tmp_path: Path) -> None:
+    with World(tmp_path / "w") as lab:
+        lab.dns.set_faults(CUSTOMER, servfail=True)
+        report, code = cli(lab, ADDRESS)
+
+    assert code == 2
+    assert first(report)["cause"] == "dns_resolution_problem", verdicts(report)
+    assert report["provider"]["matched_by"] == "mx_failed", report["provider"]
+    assert "unrecognised" not in report["provider"]["name"]
+    assert "MX lookup failed" in report["provider"]["name"]

@@ -47,7 +47,22 @@ def service_failures(facts: Facts) -> list[Finding]:
         finding = _judge_service(facts, service)
         if finding is not None:
             findings.append(finding)
-    return findings
+    return _blocked_ports_together(findings)
+
+
+def _blocked_ports_together(findings: list[Finding]) -> list[Finding]:
+    """Several ports blocked on this network are one finding that names them all (ranking would keep one)."""
+    blocked = [f for f in findings if f.cause == Cause.NETWORK_PROBLEM and f.variant == "port_blocked"]
+    ports = list(dict.fromkeys(f"{f.params['port']} ({f.params['service']})" for f in blocked))
+    if len(ports) < 2:
+        return findings
+    best = min(blocked, key=lambda f: (0 if f.severity == "critical" else 1, -f.confidence))
+    merged = best.model_copy(update={
+        "variant": "ports_blocked",
+        "evidence": list(dict.fromkeys(i for f in blocked for i in f.evidence)),
+        "params": {**best.params, "ports": ", ".join(ports), "count": len(ports)},
+    })
+    return [merged, *(f for f in findings if f not in blocked)]
 
 
 def _judge_service(facts: Facts, service: ServiceResult) -> Finding | None:
