@@ -310,6 +310,10 @@ class Planner:
                 and observation.error.kind in CANDIDATE_ABSENT
             ):
                 observation.status = Status.SKIP
+            elif guessed and observation.status == Status.FAIL and _apex_autoconfig(observation, self.target):
+                # The apex's well-known URL is usually the company website: whatever it does, it simply
+                # offers no config (the reason stays in the evidence).
+                observation.status = Status.SKIP
             if isinstance(observation, DnsLookup) and observation.purpose == "host":
                 left_out = self._not_probed.get((observation.name, observation.rdtype), 0)
                 observation.addresses_not_probed = max(observation.addresses_not_probed, left_out)
@@ -475,6 +479,11 @@ def cut_off(step: Step) -> Step | None:
     error = ErrorFacts(kind=Failure.TIMEOUT, stage="deadline", detail="the overall deadline ran out")
     status = Status.SKIP if step.endpoint.expect == Expect.CANDIDATE else Status.ERROR
     return replace(step, probe=_session_probe(step.endpoint), unresolved=(status, error))
+
+
+def _apex_autoconfig(observation: Observation, target: Target) -> bool:
+    return (isinstance(observation, WebVisit) and observation.id.startswith("autoconfig/")
+            and observation.host == target.domain_ascii)
 
 
 def _session_probe(endpoint: Endpoint) -> ProbeName:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 
-from mailprobe.evidence import Endpoint, Failure, Observation, Reachability, Status, TlsMode, check_id
+from mailprobe.evidence import Endpoint, Observation, Reachability, Status, TlsMode, check_id
 from mailprobe.net.connect import ProbeError, close_quietly, open_tcp
 from mailprobe.net.tls import facts_of, issuer_name, ssl_object_of, upgrade
 from mailprobe.plan import Step
@@ -17,10 +17,6 @@ from mailprobe.probes.pop3 import POP3
 from mailprobe.probes.smtp import SMTP
 
 _DIALOGUES: dict[str, MailProtocol] = {"imap": IMAP, "pop3": POP3, "smtp": SMTP}
-
-# Failures after which the other side has still shown it is there and talking.
-_ANSWERED = {Failure.TLS_VERIFY, Failure.REJECTED, Failure.NOT_OFFERED}
-
 
 def blank(step: Step) -> Reachability:
     """A baseline probe of STEP's endpoint before anything happened (the one factory of Reachability)."""
@@ -58,7 +54,9 @@ async def _dialogue(endpoint: Endpoint, address: str, ctx: ProbeContext, observa
     if session.tls is not None and session.tls.certificate is not None:
         observation.issuer = issuer_name(session.tls.certificate)
     observation.stage = session.error.stage if session.error else session.stage
-    if session.status in (Status.FAIL, Status.ERROR) and not (session.error and session.error.kind in _ANSWERED):
+    # What the dialogue met, as it met it: whether the other side still showed itself (a certificate that does
+    # not verify, a 421) is the diagnosis' one judgement (`diagnosis.facts.answered`), not the probe's.
+    if session.status in (Status.FAIL, Status.ERROR):
         observation.status = Status.FAIL
         observation.error = session.error
 

@@ -302,3 +302,15 @@ def test_failed_mx_lookup_does_not_call_the_provider_unrecognised(tmp_path: Path
     assert report["provider"]["matched_by"] == "mx_failed", report["provider"]
     assert "unrecognised" not in report["provider"]["name"]
     assert "MX lookup failed" in report["provider"]["name"]
+
+
+def test_optional_autoconfig_of_the_apex_domain_is_not_a_failure(tmp_path: Path) -> None:
+    # The apex resolves to a web host whose certificate names only mail.indie-shop.com: no autoconfig there.
+    with World(tmp_path / "w") as lab:
+        lab.dns.set_records(SELF_HOSTED, "A", ["127.0.0.14"])
+        report, code = cli(lab, f"owner@{SELF_HOSTED}")
+
+    apex = [c for c in report["checks"] if c["id"].startswith(f"autoconfig/{SELF_HOSTED}")]
+    assert apex and {c["status"] for c in apex} == {"skip"}, apex
+    assert apex[0]["data"]["error"], apex  # why there was no config stays in the evidence
+    assert code == 0, verdicts(report)

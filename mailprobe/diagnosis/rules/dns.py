@@ -149,4 +149,4 @@ def dns_too_slow(facts: Facts) -> list[Finding]:
 
 def _user_baseline_all_failed(facts: Facts) -> bool:
     tested = [o for o in facts.baseline_tested if o.provider_id == "user"]
-    return bool(tested) and all(o.status == Status.FAIL for o in tested)
+    return bool(tested) and not any(answered(o) for o in tested)

@@ -8,6 +8,7 @@ from mailprobe.causes import Cause
 from mailprobe.diagnosis.facts import (
     Facts,
     Service,
+    answered,
 )
 from mailprobe.diagnosis.finding import Finding, Severity
 from mailprobe.evidence import Expect, WebVisit
@@ -78,7 +79,7 @@ def _looks_intercepted(facts: Facts, issuer: str, host: str) -> bool:
 
 def _others_verify(facts: Facts, host: str) -> bool:
     return any(o.tls is not None and o.tls.verified for o in facts.tls_observations if o.host != host) or any(
-        o.issuer and o.status.value == "pass" for o in facts.baseline
+        o.issuer and answered(o) for o in facts.baseline
     )
 
 
