@@ -106,6 +106,8 @@ class PlanOptions:
     baseline: list[tuple[str, int]] | None = None  # --baseline HOST:PORT, replaces the default
     no_baseline: bool = False
     authoritative: list[tuple[str, int]] | None = None
+    # `mailprobe settings`: learn what the domain publishes (MX, SRV, autoconfig), dial no mail server.
+    discover_only: bool = False
 
 
 class Planner:
@@ -130,6 +132,8 @@ class Planner:
 
     def first_steps(self) -> list[Step]:
         domain = self.target.domain_ascii
+        if self.options.discover_only:
+            return [Step("dns.mx", name=domain)]
         steps = [
             Step("dns.mx", name=domain),
             Step("dns.spf", name=domain),
@@ -234,6 +238,8 @@ class Planner:
     def _provider(self, endpoints: list[Endpoint], baseline: bool = True) -> list[Step]:
         endpoints = _unique(endpoints)
         self.plan.endpoints.extend(endpoints)
+        if self.options.discover_only:
+            return []
         steps = [self._endpoint_step(e) for e in endpoints]
         steps += self._host_comparisons(endpoints)
         if baseline:

@@ -314,3 +314,49 @@ def test_optional_autoconfig_of_the_apex_domain_is_not_a_failure(tmp_path: Path)
     assert apex and {c["status"] for c in apex} == {"skip"}, apex
     assert apex[0]["data"]["error"], apex  # why there was no config stays in the evidence
     assert code == 0, verdicts(report)
+
+
+# 7. -- `mailprobe settings` uses what the domain publishes, and cites the right section ----------------
+
+
+def _settings(lab: World, address: str, *args: str, builtin: bool = False) -> tuple[str, int]:
+    env = {**os.environ, "NO_COLOR": "1", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+    profiles = [] if builtin else ["--providers-dir", str(lab.providers_dir)]
+    done = subprocess.run([sys.executable, "-m", "mailprobe", "settings", address, "--lang", "en", "--timeout", "3",
+                           *args, "--nameserver", lab.dns.nameserver, *profiles],
+                          capture_output=True, text=True, timeout=30, env=env, cwd=REPO)
+    assert "Traceback" not in done.stderr, done.stderr
+    return done.stdout, done.returncode
+
+
+def test_settings_use_the_domains_srv_records_before_guessing(tmp_path: Path) -> None:
+    with World(tmp_path / "w") as lab:
+        lab.dns.set_records(f"_imaps._tcp.{SELF_HOSTED}", "SRV", [f"0 1 {lab.ports['imap']} mailhost.indie-shop.com."])
+        lab.dns.set_records("mailhost.indie-shop.com", "A", ["127.0.0.14"])
+        out, code = _settings(lab, f"owner@{SELF_HOSTED}")
+        as_json, _ = _settings(lab, f"owner@{SELF_HOSTED}", "--format", "json")
+
+    assert f"mailhost.indie-shop.com:{lab.ports['imap']}" in out, out
+    assert "try imap." not in out
+    assert code == 0, out
+    servers = {(s["protocol"], s["host"]) for s in json.loads(as_json)["servers"]}
+    assert ("imap", "mailhost.indie-shop.com") in servers and ("smtp", "smtp.indie-shop.com") in servers
+
+
+def test_settings_say_when_the_domain_does_not_exist(tmp_path: Path) -> None:
+    with World(tmp_path / "w") as lab:
+        out, code = _settings(lab, "someone@no-such-company.com")
+
+    assert "does not exist" in out, out
+    assert code != 0
+
+
+def test_settings_cite_the_providers_own_section(tmp_path: Path) -> None:
+    netease = {CUSTOMER: {"MX": ["10 qiye163mx01.mxmail.netease.com."]}}
+    with World(tmp_path / "w", domains=netease) as lab:
+        out, code = _settings(lab, ADDRESS, builtin=True)
+        own, _ = _settings(lab, f"owner@{SELF_HOSTED}", builtin=True)
+
+    assert code == 0
+    assert "§5.1" in out and "§5.2" not in out, out
+    assert "§5.2" not in own and "§5.1" not in own, own
