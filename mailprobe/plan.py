@@ -185,7 +185,8 @@ class Planner:
             return []  # nothing to guess at: the domain's DNS is missing or failing
         # Does the mail exchanger exist at all (a dangling MX)? And is it an alias of a provider's MX host
         # (`mx.example CNAME mxbiz1.qq.com`)? The generic plan waits for these answers.
-        hosts = [host for host in mx_hosts[:MAX_MX_HOSTS] if not _is_ip(host)]
+        # An IP literal is asked as the name it is (RFC 5321 wants a host name): it does not resolve.
+        hosts = mx_hosts[:MAX_MX_HOSTS]
         self._mx_pending = set(hosts)
         if not hosts:
             return self._after_mx_hosts()
