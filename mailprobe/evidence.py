@@ -269,6 +269,7 @@ class BaselineFacts(Facts):
     connect_ms: float | None = None
     stage: str = "connect"  # how far the dialogue got: connect, tls, greeting, capabilities
     issuer: str | None = None  # the certificate issuer seen (unverified): interception re-signs everything
+    clock_offset_s: float | None = None  # a web baseline's Date minus our clock: one server's clock or ours?
 
 
 class Reachability(Observation, BaselineFacts):

@@ -4,7 +4,12 @@ and then stalls everything is seen as what it is: this network."""
 
 from __future__ import annotations
 
+import asyncio
+import ssl
 import time
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
 from mailprobe.evidence import Endpoint, Observation, Reachability, Status, TlsMode, check_id
 from mailprobe.net.connect import ProbeError, close_quietly, open_tcp
@@ -63,7 +68,7 @@ async def _dialogue(endpoint: Endpoint, address: str, ctx: ProbeContext, observa
 
 async def _handshake(endpoint: Endpoint, address: str, ctx: ProbeContext, observation: Reachability) -> None:
     try:
-        _reader, writer, connect_ms = await open_tcp(address, endpoint.port, ctx.deadline, ctx.step_cap)
+        reader, writer, connect_ms = await open_tcp(address, endpoint.port, ctx.deadline, ctx.step_cap)
     except ProbeError as exc:
         observation.status, observation.error, observation.stage = Status.FAIL, exc.facts, "connect"
         return
@@ -81,5 +86,41 @@ async def _handshake(endpoint: Endpoint, address: str, ctx: ProbeContext, observ
                     observation.issuer = issuer_name(facts.certificate)
     except ProbeError as exc:
         observation.status, observation.error, observation.stage = Status.FAIL, exc.facts, "tls"
+    else:
+        if endpoint.protocol == "web":
+            observation.clock_offset_s = await _date_offset(reader, writer, endpoint, ctx)
     finally:
         await close_quietly(writer, ctx.timeouts.close)
+
+
+# A web baseline's Date header is a second opinion on the clock: read at most this much, this long.
+_DATE_HEAD_BYTES = 8192
+_DATE_CAP_S = 1.0
+
+
+async def _date_offset(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, endpoint: Endpoint, ctx: ProbeContext
+) -> float | None:
+    """The server's Date minus our clock, from one HEAD request; None if it gave none. Never a failure: the
+    baseline's verdict is the handshake's."""
+    path = (urlsplit(endpoint.url).path or "/") if endpoint.url else "/"
+    path = "".join(ch for ch in path if ch.isprintable() and not ch.isspace())
+    request = f"HEAD {path} HTTP/1.1\r\nHost: {endpoint.host}\r\nConnection: close\r\n\r\n"
+    try:
+        writer.write(request.encode("ascii", "replace"))
+        limit = ctx.deadline.bound(min(_DATE_CAP_S, ctx.step_cap))
+        head = await asyncio.wait_for(reader.read(_DATE_HEAD_BYTES), limit) if limit > 0 else b""
+    except (TimeoutError, OSError, ConnectionError, ssl.SSLError):
+        return None
+    received = datetime.now(UTC)
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"date":
+            try:
+                server = parsedate_to_datetime(value.strip().decode("ascii", "replace"))
+            except (TypeError, ValueError, IndexError):
+                return None
+            if server.tzinfo is None:
+                return None
+            return round((server - received).total_seconds(), 1)
+    return None

@@ -360,3 +360,26 @@ def test_settings_cite_the_providers_own_section(tmp_path: Path) -> None:
     assert code == 0
     assert "§5.1" in out and "§5.2" not in out, out
     assert "§5.2" not in own and "§5.1" not in own, own
+
+
+def test_one_providers_wrong_date_is_not_read_as_our_clock(tmp_path: Path) -> None:
+    from tests.lab.webserver import Route, login_page
+
+    web = {"qq": {"route": Route(body=login_page(), date_offset_s=3 * 3600.0)}}  # their clock, 3 h ahead
+    with World(tmp_path / "w", web=web) as lab:
+        report, code = cli(lab, ADDRESS)
+
+    assert "clock_skew" not in [d["cause"] for d in report["diagnosis"]], verdicts(report)
+    assert code == 0, verdicts(report)
+
+
+def test_every_server_agreeing_our_clock_is_off_is_clock_skew(tmp_path: Path) -> None:
+    from tests.lab.webserver import Route, login_page
+    from tests.lab.world import SITES
+
+    web = {site: {"route": Route(body=login_page(), date_offset_s=3 * 3600.0)} for site in SITES}
+    with World(tmp_path / "w", web=web) as lab:
+        report, code = cli(lab, ADDRESS)
+
+    assert first(report)["cause"] == "clock_skew", verdicts(report)
+    assert code == 1

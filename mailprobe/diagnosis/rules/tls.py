@@ -115,8 +115,9 @@ def clock_off(facts: Facts) -> list[Finding]:
     if median is not None and abs(median) > CLOCK_SKEW_S and _servers_agree(facts, median):
         broken = [o for o in facts.tls_observations if _clock_explains(facts, o)]
         severity: Severity = "critical" if broken or not_yet else "warning"
+        others = [o.id for o in facts.baseline if o.clock_offset_s is not None]
         return [Finding(cause=Cause.CLOCK_SKEW, severity=severity, confidence=0.85,
-                        evidence=[o.id for o in dated] + [o.id for o in broken], variant="date_header",
+                        evidence=[o.id for o in dated] + others + [o.id for o in broken], variant="date_header",
                         params={"offset_s": round(median), "offset_min": round(median / 60)})]
     if _clock_suspect(facts):
         return [Finding(cause=Cause.CLOCK_SKEW, severity="critical", confidence=0.8,
@@ -129,15 +130,21 @@ def _dated(facts: Facts) -> list[WebVisit]:
     return [o for o in facts.web if o.clock_offset_s is not None and o.address is not None]
 
 
+def _offsets(facts: Facts) -> list[float]:
+    """Every server's Date against our clock: the provider's webmail, and the other providers' (baseline)."""
+    dated = [o.clock_offset_s for o in _dated(facts) if o.clock_offset_s is not None]
+    return dated + [o.clock_offset_s for o in facts.baseline if o.clock_offset_s is not None]
+
+
 def _median_offset(facts: Facts) -> float | None:
-    offsets = [o.clock_offset_s for o in _dated(facts) if o.clock_offset_s is not None]
+    offsets = _offsets(facts)
     return statistics.median(offsets) if offsets else None
 
 
 def _servers_agree(facts: Facts, median: float) -> bool:
-    """The servers' Dates tell one story (ours is off), not one server's clock being wrong."""
-    offsets = [o.clock_offset_s for o in _dated(facts) if o.clock_offset_s is not None]
-    return all(abs(x - median) <= CLOCK_AGREE_S for x in offsets)
+    """The servers' Dates tell one story (ours is off), not one server's clock being wrong: one provider's
+    wrong Date is compared with the other servers' before it is read as our clock."""
+    return all(abs(x - median) <= CLOCK_AGREE_S for x in _offsets(facts))
 
 
 def _clock_explains(facts: Facts, observation: Service) -> bool:
