@@ -107,6 +107,18 @@ def test_refused_port_with_baseline_refused_too_is_a_blocked_port() -> None:
     assert (finding.cause, finding.variant) == (Cause.NETWORK_PROBLEM, "port_blocked")
 
 
+def test_a_blocked_port_while_the_service_works_on_another_published_port_is_a_warning() -> None:
+    facts = Facts(evidence(
+        mx_ok(), session("127.0.0.11", Status.FAIL, Failure.REFUSED), baseline(Status.FAIL),
+        baseline(Status.FAIL, host="imap.qiye.aliyun.com", ip="127.0.0.13"),
+        session("127.0.0.11", port=143),  # the same service on another published port answers
+    ))
+
+    (finding,) = service_failures(facts)
+
+    assert (finding.cause, finding.variant, finding.severity) == (Cause.NETWORK_PROBLEM, "port_blocked", "warning")
+
+
 def test_one_failing_baseline_host_alone_does_not_make_a_blocked_port() -> None:
     facts = Facts(evidence(
         mx_ok(), session("127.0.0.11", Status.FAIL, Failure.REFUSED), baseline(Status.FAIL),

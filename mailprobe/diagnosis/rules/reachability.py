@@ -80,6 +80,8 @@ def _judge_service(facts: Facts, service: ServiceResult) -> Finding | None:
         return Finding(cause=Cause.SERVER_OUTAGE, severity="warning", confidence=0.6,
                        evidence=ids, variant="partial", params=params)
     severity: Severity = "critical" if service.expect == Expect.REQUIRED else "warning"
+    if _works_on_another_port(facts, service):
+        severity = "warning"  # the same service answers on another published port: mail still works
     on_path = all(failed_on_path(o) for o in service.failed)
     spoke = any(answered(o) for o in service.failed)
     baseline = facts.baseline_on(service.port)
@@ -97,6 +99,13 @@ def _judge_service(facts: Facts, service: ServiceResult) -> Finding | None:
                        evidence=ids, variant="unconfirmed" if on_path else "server_broken", params=params)
     return Finding(cause=Cause.SERVER_OUTAGE, severity=severity, confidence=0.9,
                    evidence=ids, variant="service_down" if on_path else "server_broken", params=params)
+
+
+def _works_on_another_port(facts: Facts, service: ServiceResult) -> bool:
+    return any(
+        other.protocol == service.protocol and other.port != service.port and other.passed
+        for other in facts.provider_services
+    )
 
 
 def _where_it_failed(observation: Service) -> tuple[str, int]:
