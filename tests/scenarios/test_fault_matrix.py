@@ -192,13 +192,16 @@ class Outcome:
 
 
 def run(tmp_path: Path, setup: Callable[[World], None] | None = None, address: str = ADDRESS,
-        timeout: float = TIMEOUT, **world: Any) -> Outcome:
+        timeout: float = TIMEOUT, resolver: Callable[[World], str] | None = None, **world: Any) -> Outcome:
     with World(tmp_path / "world", **world) as lab:
         if setup is not None:
             setup(lab)
         env = {**os.environ, "NO_COLOR": "1", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+        args = lab.cli_args()
+        if resolver is not None:  # another resolver in front of the lab's
+            args[args.index("--nameserver") + 1] = resolver(lab)
         command = [sys.executable, "-m", "mailprobe", "check", address, "--format", "json",
-                   "--timeout", str(timeout), *lab.cli_args()]
+                   "--timeout", str(timeout), *args]
         started = time.monotonic()
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout + 30, env=env, cwd=REPO)
         wall = time.monotonic() - started
@@ -444,4 +447,54 @@ def test_nodata_with_soa_only(tmp_path: Path) -> None:
 
 def test_silent_resolver(tmp_path: Path) -> None:
     outcome = run(tmp_path, lambda lab: lab.dns.set_faults(drop=True))
+    expect(outcome, 2, "dns_resolution_problem")
+
+
+class WrongSourceResolver:
+    """Forwards every question to the lab DNS and sends the answer back from another port: a spoofed or
+    NATed-away reply that a careful client must not accept."""
+
+    def __init__(self, upstream: tuple[str, int]) -> None:
+        import threading
+
+        self.upstream = upstream
+        self.listen = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.listen.bind(("127.0.0.1", 0))
+        self.listen.settimeout(0.1)
+        self.other = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.other.bind(("127.0.0.1", 0))
+        self.running = True
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    @property
+    def nameserver(self) -> str:
+        return f"127.0.0.1:{self.listen.getsockname()[1]}"
+
+    def _serve(self) -> None:
+        import dns.message
+        import dns.query
+
+        while self.running:
+            try:
+                data, client = self.listen.recvfrom(4096)
+                reply = dns.query.udp(dns.message.from_wire(data), self.upstream[0], port=self.upstream[1], timeout=1)
+                self.other.sendto(reply.to_wire(), client)
+            except Exception:  # a test resolver keeps serving whatever one question did
+                continue
+
+    async def stop(self) -> None:
+        self.running = False
+        await asyncio.to_thread(self.thread.join, 2)
+        self.listen.close()
+        self.other.close()
+
+
+def test_answers_from_a_wrong_source_port_are_not_accepted(tmp_path: Path) -> None:
+    def resolver(lab: World) -> str:
+        proxy = WrongSourceResolver(lab.dns.address)
+        lab.servers["wrong-source"] = proxy  # type: ignore[assignment]
+        return proxy.nameserver
+
+    outcome = run(tmp_path, resolver=resolver)
     expect(outcome, 2, "dns_resolution_problem")
