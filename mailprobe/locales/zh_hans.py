@@ -36,8 +36,8 @@ MESSAGES: dict[str, str] = {
     "provider.matched_by.forced": "由 --provider 指定",
     "provider.matched_by.generic": "未能识别，使用通用检查",
     "provider.unknown": "邮箱服务商",
-    "provider.mx_failed": "未知（MX 查询失败）",
-    "provider.matched_by.mx_failed": "无法得知：MX 查询失败",
+    "provider.mx_failed": "未知",
+    "provider.matched_by.mx_failed": "MX 查询失败",
     "provider.generic": "未识别的服务商",
     # -- `mailprobe settings`（原文 4.2）
     "settings.title": "{address} 的客户端设置（{provider}）：",
