@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 ADDRESS ?=
 ARGS   ?=
 
-.PHONY: run test lint bench install dev clean
+.PHONY: run test lint bench fuzz install dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ test: lint
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py
+
+# A bounded fuzz run of the mail reply parsers (FUZZ_SECONDS, default 60; FUZZ_SEED to replay); not in `make test`.
+fuzz: $(VENV)/.installed-dev
+	$(BIN)/python bench/fuzz_replies.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -99,8 +99,9 @@ def _context(target: Target, options: CheckOptions) -> ProbeContext:
     return ProbeContext(deadline=deadline, tls=tls, resolver=Resolver(deadline, options.nameservers), target=target)
 
 
-async def gather_evidence(address: str, options: CheckOptions) -> Evidence:
-    """Run the plan for ADDRESS and return what was seen. Raises UsageError for bad input only."""
+async def gather_evidence(address: str, options: CheckOptions, *, discover_only: bool = False) -> Evidence:
+    """Run the plan for ADDRESS and return what was seen. Raises UsageError for bad input only.
+    `discover_only`: only what the domain publishes (MX, SRV, autoconfig) — for `mailprobe settings`."""
     target = parse_address(address)
     profiles = options.load_profiles()
     if options.provider is not None:
@@ -111,6 +112,7 @@ async def gather_evidence(address: str, options: CheckOptions) -> Evidence:
         baseline=options.baseline,
         no_baseline=options.no_baseline,
         authoritative=options.authoritative,
+        discover_only=discover_only,
     ))
     engine = Engine(planner, ctx, options.share.run if options.share is not None else run_step)
     observations = await engine.run()
@@ -143,6 +145,11 @@ async def run_check(address: str, options: CheckOptions | None = None) -> Report
 
 def run_check_sync(address: str, options: CheckOptions | None = None) -> Report:
     return asyncio.run(run_check(address, options))
+
+
+def discover_sync(address: str, options: CheckOptions) -> Evidence:
+    """What the domain of ADDRESS publishes, found as a check finds it (the same plan, resolver and deadline)."""
+    return asyncio.run(gather_evidence(address, options, discover_only=True))
 
 
 async def lookup_mx(address: str, options: CheckOptions) -> tuple[Target, DnsLookup]:

@@ -388,7 +388,7 @@ def settings(
     except UsageError as exc:
         _fail(str(exc))
     click.echo(render_settings(found, _lang(lang), fmt))
-    if found.profile is not None:
+    if found.profile is not None or found.matched_by == "published":
         return 0
     return EXIT_UNKNOWN if found.lookup_failed else 1
 

@@ -1,28 +1,46 @@
-"""Client settings for an address (article 4.2): its provider's hosts, ports, TLS and login name form."""
+"""Client settings for an address (article 4.2): its provider's hosts, ports, TLS and login name form — or,
+for a domain no profile knows, what the domain itself publishes (RFC 6186 SRV, autoconfig), found through the
+one orchestration a check uses (`check.discover_sync`), before any guess."""
 
 from __future__ import annotations
 
-import asyncio
+import re
 from dataclasses import dataclass, field
 
 from mailprobe.address import Target, parse_address
-from mailprobe.check import CheckOptions, lookup_mx
-from mailprobe.evidence import DnsLookup
+from mailprobe.check import CheckOptions, discover_sync
+from mailprobe.evidence import DnsLookup, Endpoint, Expect, Failure, Status
 from mailprobe.profiles import Profile, ServerSpec, load_profiles
+
+# A provider's own section of the article (5.1 NetEase, 5.2 QQ, 5.3 Aliyun), read from its remedies.
+_PROVIDER_SECTION = re.compile(r"^5\.\d$")
 
 
 @dataclass
 class ClientSettings:
     target: Target
     profile: Profile | None
-    matched_by: str  # "mx", "forced", "none"
+    matched_by: str  # "mx", "forced", "published" (SRV / autoconfig), "none"
     mx: DnsLookup | None = None
     servers: list[ServerSpec] = field(default_factory=list)
+    guessed: bool = False  # the servers are guesses (imap. / smtp. + domain): nothing was published
 
     @property
     def lookup_failed(self) -> bool:
         """The MX lookup could not say anything: a resolver failure, not a fact about the domain."""
-        return self.mx is not None and self.mx.status.value == "error"
+        return self.mx is not None and self.mx.status == Status.ERROR
+
+    @property
+    def domain_missing(self) -> bool:
+        """The resolver says the domain does not exist (NXDOMAIN)."""
+        return self.mx is not None and self.mx.error is not None and self.mx.error.kind == Failure.NXDOMAIN
+
+    @property
+    def section(self) -> str | None:
+        """The article's section about this provider, if it has one of its own."""
+        if self.profile is None:
+            return None
+        return next((r.section for r in self.profile.remedies if _PROVIDER_SECTION.match(r.section)), None)
 
     @property
     def login_name(self) -> str:
@@ -44,12 +62,25 @@ def client_settings(
         profile = profiles.require(provider)
         return ClientSettings(target, profile, "forced", servers=_servers(profile, target))
     options = CheckOptions(timeout=timeout, nameservers=nameservers, profiles=profiles)
-    _, mx = asyncio.run(lookup_mx(address, options))
-    recognised = profiles.recognise([r.exchange for r in mx.mx if r.exchange])
-    if recognised is None:
-        return ClientSettings(target, None, "none", mx=mx)
-    return ClientSettings(target, recognised, "mx", mx=mx, servers=_servers(recognised, target))
+    evidence = discover_sync(address, options)
+    mx = next((o for o in evidence.of_type(DnsLookup) if o.purpose == "mx"), None)
+    recognised = evidence.plan.profile
+    if recognised is not None:
+        return ClientSettings(target, recognised, "mx", mx=mx, servers=_servers(recognised, target))
+    published = [e for e in evidence.plan.endpoints if e.protocol != "web" and e.expect != Expect.CANDIDATE]
+    if published:
+        return ClientSettings(target, None, "published", mx=mx, servers=_from_endpoints(published))
+    guesses = [e for e in evidence.plan.endpoints if e.protocol != "web" and not e.label]
+    return ClientSettings(target, None, "none", mx=mx, servers=_from_endpoints(guesses), guessed=bool(guesses))
 
 
 def _servers(profile: Profile, target: Target) -> list[ServerSpec]:
     return [s.model_copy(update={"host": s.host_for(target.domain_ascii)}) for s in profile.servers]
+
+
+def _from_endpoints(endpoints: list[Endpoint]) -> list[ServerSpec]:
+    return [
+        ServerSpec(protocol=e.protocol, host=e.host, port=e.port, tls=e.tls,  # type: ignore[arg-type]
+                   expect=Expect.REQUIRED if e.expect == Expect.CANDIDATE else e.expect)
+        for e in endpoints
+    ]

@@ -53,6 +53,8 @@ def provider_info(profile: Profile | None, matched_by: str, lang: Lang) -> Provi
     from mailprobe.locales.messages import t
 
     if profile is None:
+        if matched_by == "mx_failed":  # nothing to recognise the provider by: unknown, not "unrecognised"
+            return ProviderInfo(id="generic", name=t("provider.mx_failed", lang), matched_by="mx_failed")
         return ProviderInfo(id="generic", name=t("provider.generic", lang), matched_by="generic")
     return ProviderInfo(id=profile.id, name=profile.name(lang), matched_by=matched_by)  # type: ignore[arg-type]
 
@@ -154,7 +156,7 @@ def relocalize(report: Report, lang: Lang, profiles: ProfileSet) -> Report:
     if profile is not None:
         provider = ProviderInfo(id=profile.id, name=profile.name(lang), matched_by=report.provider.matched_by)
     elif report.provider.id == "generic":
-        provider = provider_info(None, "generic", lang)
+        provider = provider_info(None, report.provider.matched_by, lang)
     return report.model_copy(update={
         "lang": lang,
         "provider": provider,

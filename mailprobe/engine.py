@@ -66,8 +66,8 @@ class Engine:
             pending = [t for t, step in self._tasks.items() if not t.done() and not step.auxiliary]
             if not pending:
                 break
-            # Probes bound themselves; the small grace only covers their bookkeeping.
-            done, _ = await asyncio.wait(pending, timeout=self.ctx.deadline.remaining() + 0.05)
+            # Probes bound themselves; the grace covers recording what they saw when their bound ran out.
+            done, _ = await asyncio.wait(pending, timeout=self.ctx.deadline.remaining() + timeouts.record_grace)
             if not done:
                 break
         auxiliary = [t for t, step in self._tasks.items() if not t.done() and step.auxiliary]

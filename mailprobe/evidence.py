@@ -171,6 +171,8 @@ class DnsFacts(Facts):
     null_mx: bool = False
     srv: list[SrvRecord] = Field(default_factory=list)
     ttl: int | None = None
+    canonical: str | None = None  # the name the CNAME chain led to, when the name asked was an alias
+    addresses_not_probed: int = 0  # addresses beyond plan.MAX_ADDRESSES_PER_FAMILY, left untested
 
 
 class DnsLookup(Observation, DnsFacts):
@@ -269,6 +271,7 @@ class BaselineFacts(Facts):
     connect_ms: float | None = None
     stage: str = "connect"  # how far the dialogue got: connect, tls, greeting, capabilities
     issuer: str | None = None  # the certificate issuer seen (unverified): interception re-signs everything
+    clock_offset_s: float | None = None  # a web baseline's Date minus our clock: one server's clock or ours?
 
 
 class Reachability(Observation, BaselineFacts):

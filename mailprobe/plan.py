@@ -35,7 +35,7 @@ from mailprobe.fetchpolicy import may_contact
 from mailprobe.profiles import Profile, ProfileSet
 from mailprobe.protocols import GENERIC_GUESSES, MX_HOST_GUESSES, SRV_SERVICES, WELL_KNOWN_PORTS
 
-MatchedBy = Literal["mx", "forced", "generic"]
+MatchedBy = Literal["mx", "forced", "generic", "mx_failed"]  # mx_failed: the MX lookup itself failed
 ProbeName = Literal[
     "dns.mx", "dns.spf", "dns.sanity", "dns.srv", "dns.implicit_mx", "dns.host", "dns.authoritative",
     "autoconfig", "web", "imap", "pop3", "smtp", "baseline",
@@ -44,8 +44,12 @@ ProbeName = Literal[
 # Ports every baseline starts with, before the provider is known (they cover the article's providers).
 DEFAULT_BASELINE_PORTS: tuple[tuple[str, int], ...] = (("imap", 993), ("smtp", 465), ("pop3", 995), ("web", 443))
 BASELINE_PROVIDERS_PER_PORT = 2
-# Addresses probed per host and family: real providers publish many; a few tell the story.
-MAX_ADDRESSES_PER_FAMILY = 2
+# Addresses probed per host and family: every one, up to this cap (one dead address among several is the
+# classic "sometimes it will not log in"). Beyond it the lowest addresses are taken, whatever the DNS answer's
+# order, and the host's lookup says how many were left out (`addresses_not_probed`).
+MAX_ADDRESSES_PER_FAMILY = 8
+# How many provider hosts' addresses are compared with their authoritative servers.
+MAX_COMPARED_HOSTS = 6
 # How many of an unknown domain's mail exchangers are looked up (to tell a dangling MX); past it, the
 # verdict rests on the most preferred ones.
 MAX_MX_HOSTS = 10
@@ -82,6 +86,7 @@ class Step:
     keep: bool = True  # whether its observations are evidence (a baseline's host lookup is only a means)
     auxiliary: bool = False  # may run past the main probes by a grace, never holds the report up
     unresolved: tuple[Status, ErrorFacts] | None = None  # a session with no address to dial, and why
+    rdtype: str = "MX"  # what the authoritative comparison asks: the domain's MX, or a host's A
 
 
 @dataclass
@@ -103,6 +108,8 @@ class PlanOptions:
     baseline: list[tuple[str, int]] | None = None  # --baseline HOST:PORT, replaces the default
     no_baseline: bool = False
     authoritative: list[tuple[str, int]] | None = None
+    # `mailprobe settings`: learn what the domain publishes (MX, SRV, autoconfig), dial no mail server.
+    discover_only: bool = False
 
 
 class Planner:
@@ -120,11 +127,18 @@ class Planner:
         # Servers an autoconfig file named, and the address that file came from: the fetch policy decides
         # which of their addresses may be dialled (a public file may not send us into a private network).
         self._published_from: dict[tuple[str, str, int], str] = {}
+        self._mx: DnsLookup | None = None
+        self._mx_pending: set[str] = set()  # MX hosts looked up before the generic plan is chosen
+        self._mx_canonical: dict[str, list[str]] = {}
+        self._not_probed: dict[tuple[str, str], int] = {}  # (host, A | AAAA) → addresses beyond the cap
+        self._compared: set[str] = set()  # provider hosts whose addresses are compared with their authorities
 
     # -- the first steps ---------------------------------------------------------------------------
 
     def first_steps(self) -> list[Step]:
         domain = self.target.domain_ascii
+        if self.options.discover_only:
+            return [Step("dns.mx", name=domain)]
         steps = [
             Step("dns.mx", name=domain),
             Step("dns.spf", name=domain),
@@ -157,27 +171,54 @@ class Planner:
             return self._after_autoconfig([o for o in observations if isinstance(o, WebVisit)])
         if step.probe == "dns.host" and step.endpoint is not None:
             return self._sessions(step, lookups)
+        if step.probe == "dns.host" and step.name in self._mx_pending:
+            return self._after_mx_host(step, lookups)
         return []
 
     def _after_mx(self, mx: DnsLookup) -> list[Step]:
         mx_hosts = [record.exchange for record in mx.mx if record.exchange]
         recognised = self.profiles.recognise(mx_hosts)
         self.mx_profile_id = recognised.id if recognised else None
-        if self.forced is not None:
-            return []
+        self._mx = mx
+        self._mx_hosts = mx_hosts
         if recognised is not None:
+            if self.forced is not None:
+                return []
             self.plan = Plan(recognised, "mx")
             return self._provider(profile_endpoints(recognised, self.target))
         if mx.status == Status.ERROR or (mx.error and mx.error.kind == Failure.NXDOMAIN) or mx.null_mx:
             return []  # nothing to guess at: the domain's DNS is missing or failing
+        # Does the mail exchanger exist at all (a dangling MX)? And is it an alias of a provider's MX host
+        # (`mx.example CNAME mxbiz1.qq.com`)? The generic plan waits for these answers.
+        # An IP literal is asked as the name it is (RFC 5321 wants a host name): it does not resolve.
+        hosts = mx_hosts[:MAX_MX_HOSTS]
+        self._mx_pending = set(hosts)
+        if not hosts:
+            return self._after_mx_hosts()
+        return [Step("dns.host", name=host) for host in hosts]
+
+    def _after_mx_host(self, step: Step, lookups: list[DnsLookup]) -> list[Step]:
+        self._mx_pending.discard(step.name)
+        self._mx_canonical[step.name] = [lk.canonical for lk in lookups if lk.canonical]
+        return [] if self._mx_pending else self._after_mx_hosts()
+
+    def _after_mx_hosts(self) -> list[Step]:
+        """Every MX host answered: a provider recognised through the aliases' canonical names, or the generic
+        plan (autoconfig, SRV, guesses)."""
+        aliases = [name for host in self._mx_hosts for name in self._mx_canonical.get(host, [])]
+        recognised = self.profiles.recognise(aliases) if aliases else None
+        if recognised is not None:
+            self.mx_profile_id = recognised.id
+            if self.forced is not None:
+                return []
+            self.plan = Plan(recognised, "mx")
+            return self._provider(profile_endpoints(recognised, self.target))
+        if self.forced is not None:
+            return []
         domain = self.target.domain_ascii
-        steps = [Step("autoconfig", name=domain)]
-        # Does the mail exchanger exist at all? (a dangling MX)
-        steps += [Step("dns.host", name=host) for host in mx_hosts[:MAX_MX_HOSTS]]
-        steps.append(Step("dns.srv", name=domain))
-        if mx.error and mx.error.kind == Failure.NO_ANSWER:
+        steps = [Step("autoconfig", name=domain), Step("dns.srv", name=domain)]
+        if self._mx is not None and self._mx.error and self._mx.error.kind == Failure.NO_ANSWER:
             steps.append(Step("dns.implicit_mx", name=domain))
-        self._mx_hosts = mx_hosts
         return steps
 
     def _after_srv(self, lookups: list[DnsLookup]) -> list[Step]:
@@ -205,12 +246,24 @@ class Planner:
     def _provider(self, endpoints: list[Endpoint], baseline: bool = True) -> list[Step]:
         endpoints = _unique(endpoints)
         self.plan.endpoints.extend(endpoints)
+        if self.options.discover_only:
+            return []
         steps = [self._endpoint_step(e) for e in endpoints]
+        steps += self._host_comparisons(endpoints)
         if baseline:
             extra = [port for port in required_ports(endpoints) if port not in self._baseline_ports]
             if extra:
                 steps += self._baseline(extra, exclude=self.plan.profile.id if self.plan.profile else None)
         return steps
+
+    def _host_comparisons(self, endpoints: list[Endpoint]) -> list[Step]:
+        """The provider hosts' addresses asked of their authoritative servers too: a resolver that redirects
+        one host (and only it) shows only there."""
+        hosts = [e.host for e in endpoints if e.expect != Expect.CANDIDATE and not _is_ip(e.host)]
+        fresh = [h for h in dict.fromkeys(hosts) if h not in self._compared][: MAX_COMPARED_HOSTS - len(self._compared)]
+        self._compared.update(fresh)
+        return [Step("dns.authoritative", Why.COMPARISON, name=host, auxiliary=True, rdtype="A",
+                     servers=tuple(self.options.authoritative or ())) for host in fresh]
 
     def _baseline(self, ports: list[tuple[str, int]], exclude: str | None) -> list[Step]:
         if self.options.no_baseline:
@@ -243,8 +296,11 @@ class Planner:
                 error = ErrorFacts(kind=Failure.POLICY, stage="resolve", detail=f"{endpoint.host} ({ips[0]}): {reason}")
                 return [Step(_session_probe(endpoint), step.why, endpoint=endpoint, unresolved=(Status.ERROR, error))]
             ips = allowed
-        v4 = [ip for ip in ips if ":" not in ip][:MAX_ADDRESSES_PER_FAMILY]
-        v6 = [ip for ip in ips if ":" in ip][:MAX_ADDRESSES_PER_FAMILY]
+        families = {"A": [ip for ip in ips if ":" not in ip], "AAAA": [ip for ip in ips if ":" in ip]}
+        for rdtype, found in families.items():
+            if len(found) > MAX_ADDRESSES_PER_FAMILY:
+                self._not_probed[(endpoint.host, rdtype)] = len(found) - MAX_ADDRESSES_PER_FAMILY
+        v4, v6 = (found[:MAX_ADDRESSES_PER_FAMILY] for found in families.values())
         probe = _session_probe(endpoint)
         if not v4 + v6:
             return [Step(probe, step.why, endpoint=endpoint, unresolved=unresolved(endpoint, lookups))]
@@ -256,6 +312,10 @@ class Planner:
         """De-duplicate shared lookups, drop baselines of the provider itself, and call a guess that was not
         there "not offered" (skip) rather than failed."""
         own = self.plan.profile.id if self.plan.profile else None
+        if self.plan.profile is None and any(
+            isinstance(o, DnsLookup) and o.purpose == "mx" and o.status == Status.ERROR for o in observations
+        ):
+            self.plan.matched_by = "mx_failed"  # not "unrecognised": nothing was known to recognise
         needed_hosts = {e.host for e in self.plan.endpoints if e.expect != Expect.CANDIDATE}
         chosen: dict[str, Observation] = {}
         for observation in observations:
@@ -272,6 +332,13 @@ class Planner:
                 and observation.error.kind in CANDIDATE_ABSENT
             ):
                 observation.status = Status.SKIP
+            elif guessed and observation.status == Status.FAIL and _apex_autoconfig(observation, self.target):
+                # The apex's well-known URL is usually the company website: whatever it does, it simply
+                # offers no config (the reason stays in the evidence).
+                observation.status = Status.SKIP
+            if isinstance(observation, DnsLookup) and observation.purpose == "host":
+                left_out = self._not_probed.get((observation.name, observation.rdtype), 0)
+                observation.addresses_not_probed = max(observation.addresses_not_probed, left_out)
             chosen.setdefault(observation.id, observation)
         return list(chosen.values())
 
@@ -358,7 +425,10 @@ def _baseline_for(profile: Profile, service: str, port: int) -> Endpoint | None:
                 return web
         return None
     for server in profile.servers:
-        if server.protocol == service and server.port == port and "{" not in server.host and not server.label:
+        # Only a required, probe-able server: never one the profile says not to contact, a guess or an
+        # alternate (labelled) host, whose failure says nothing about this network.
+        if (server.protocol == service and server.port == port and "{" not in server.host and not server.label
+                and server.probe and server.expect == Expect.REQUIRED):
             return Endpoint(protocol=server.protocol, host=server.host, port=port, tls=server.tls,
                             role=Role.BASELINE, provider_id=profile.id)
     return None
@@ -385,7 +455,7 @@ def required_ports(endpoints: list[Endpoint]) -> list[tuple[str, int]]:
 
 
 def addresses_of(lookups: Iterable[DnsLookup]) -> list[str]:
-    """The addresses the lookups found: IPv4 first, then IPv6, each once."""
+    """The addresses the lookups found: IPv4 first, then IPv6, each once, in address order (not the answer's)."""
     found: dict[str, ipaddress.IPv4Address | ipaddress.IPv6Address] = {}
     for lookup in lookups:
         if lookup.status is not Status.PASS or lookup.rdtype not in ("A", "AAAA"):
@@ -396,13 +466,14 @@ def addresses_of(lookups: Iterable[DnsLookup]) -> list[str]:
             except ValueError:
                 continue
             found.setdefault(str(ip), ip)
-    return sorted(found, key=lambda text: found[text].version)
+    return sorted(found, key=lambda text: (found[text].version, int(found[text])))
 
 
 def unresolved(endpoint: Endpoint, lookups: list[DnsLookup]) -> tuple[Status, ErrorFacts]:
     """An endpoint whose host has no usable address: a failure if the lookup answered, 'could not test' if not."""
     errors = [lookup.error for lookup in lookups if lookup.error is not None]
-    answered = [e for e in errors if e.kind in (Failure.NXDOMAIN, Failure.NO_ANSWER)]
+    # NO_ADDRESS: the name's CNAME chain loops (net/resolver.py) — answered, and no address.
+    answered = [e for e in errors if e.kind in (Failure.NXDOMAIN, Failure.NO_ANSWER, Failure.NO_ADDRESS)]
     if errors and len(answered) == len(errors):
         kind = Failure.NXDOMAIN if any(e.kind == Failure.NXDOMAIN for e in errors) else Failure.NO_ADDRESS
         error = ErrorFacts(kind=kind, stage="resolve", detail=f"{endpoint.host} has no address")
@@ -430,6 +501,11 @@ def cut_off(step: Step) -> Step | None:
     error = ErrorFacts(kind=Failure.TIMEOUT, stage="deadline", detail="the overall deadline ran out")
     status = Status.SKIP if step.endpoint.expect == Expect.CANDIDATE else Status.ERROR
     return replace(step, probe=_session_probe(step.endpoint), unresolved=(status, error))
+
+
+def _apex_autoconfig(observation: Observation, target: Target) -> bool:
+    return (isinstance(observation, WebVisit) and observation.id.startswith("autoconfig/")
+            and observation.host == target.domain_ascii)
 
 
 def _session_probe(endpoint: Endpoint) -> ProbeName:

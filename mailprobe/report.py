@@ -44,7 +44,7 @@ class ToolInfo(_Model):
 class ProviderInfo(_Model):
     id: str
     name: str
-    matched_by: Literal["mx", "forced", "generic"]
+    matched_by: Literal["mx", "forced", "generic", "mx_failed"]
 
 
 class _Check(_Model):

@@ -26,6 +26,10 @@ class Timeouts:
     close: float = 0.2  # waiting for a peer to finish the TLS close or FIN
     aux_grace: float = 0.3  # once the main probes are done, how long the auxiliary comparison may still run
     cancel_grace: float = 0.05  # how long cut-off probes get to unwind before the report is assembled
+    # A probe whose own bound ran out with the deadline gets this long to record what it saw (a handshake that
+    # stalled is a timeout of that server, not "not tested") before the engine cuts it off; taken from the
+    # reserve and the 0.5 s, never from the steps.
+    record_grace: float = 0.15
     reserve: float = 0.12  # kept back from every step so the report is assembled before the deadline
 
     @property

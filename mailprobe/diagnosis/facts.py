@@ -25,6 +25,8 @@ PATH_FAILURES = {Failure.REFUSED, Failure.TIMEOUT, Failure.UNREACHABLE, Failure.
 DNS_FAILURES = {Failure.SERVFAIL, Failure.DNS_TIMEOUT, Failure.NO_RESOLVER}
 
 Service = MailSession | WebVisit
+# How many other providers' hosts must fail on a port before the port reads as blocked on this network.
+MIN_BASELINE_HOSTS_FOR_BLOCKED = 2
 ServiceKey = tuple[str, str, int]  # (protocol, host, port)
 
 
@@ -160,7 +162,10 @@ class Facts:
         tested = [o for o in self.baseline if o.port == port and o.status in (Status.PASS, Status.FAIL)]
         if not tested:
             return None
-        return any(answered(o) for o in tested)
+        if any(answered(o) for o in tested):
+            return True
+        # One failing host is that host, not yet this network: "blocked here" takes two providers' silence.
+        return False if len({o.host for o in tested}) >= MIN_BASELINE_HOSTS_FOR_BLOCKED else None
 
     def baseline_ids(self, port: int) -> list[str]:
         return [o.id for o in self.baseline if o.port == port and o.status in (Status.PASS, Status.FAIL)]

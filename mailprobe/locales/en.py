@@ -36,6 +36,8 @@ MESSAGES: dict[str, str] = {
     "provider.matched_by.forced": "chosen with --provider",
     "provider.matched_by.generic": "not recognised: generic checks",
     "provider.unknown": "the mail provider",
+    "provider.mx_failed": "unknown",
+    "provider.matched_by.mx_failed": "the MX lookup failed",
     "provider.generic": "unrecognised provider",
     # -- `mailprobe settings` (article 4.2)
     "settings.title": "Client settings for {address} ({provider}):",
@@ -48,7 +50,16 @@ MESSAGES: dict[str, str] = {
         "or ask the mail administrator.",
     "settings.password_note":
         "Password: the mailbox password, or a client password (authorization code) where the provider "
-        "requires one (article §5.2).",
+        "requires one (article §{section}).",
+    "settings.password_note_generic":
+        "Password: the mailbox password, or a client password (authorization code) where the provider "
+        "requires one.",
+    "settings.no_domain":
+        "{domain} does not exist (the DNS says NXDOMAIN): check the spelling of the address.",
+    "settings.published_title": "Client settings for {address}, as {domain} publishes them (SRV / autoconfig):",
+    "settings.guessed_title":
+        "No provider profile matches {domain} (MX: {mx}) and it publishes no settings; the usual names, "
+        "unconfirmed (ask the mail administrator):",
     "settings.keep_note": "Keep these settings somewhere safe for the next device (article §4.2).",
     "settings.alternate": "alternate",
     "settings.tls.implicit": "SSL/TLS",

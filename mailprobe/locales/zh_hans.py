@@ -36,6 +36,8 @@ MESSAGES: dict[str, str] = {
     "provider.matched_by.forced": "由 --provider 指定",
     "provider.matched_by.generic": "未能识别，使用通用检查",
     "provider.unknown": "邮箱服务商",
+    "provider.mx_failed": "未知",
+    "provider.matched_by.mx_failed": "MX 查询失败",
     "provider.generic": "未识别的服务商",
     # -- `mailprobe settings`（原文 4.2）
     "settings.title": "{address} 的客户端设置（{provider}）：",
@@ -47,7 +49,13 @@ MESSAGES: dict[str, str] = {
         "没有与 {domain} 匹配的服务商配置（MX：{mx}）；可尝试 imap.{domain} 和 smtp.{domain}，"
         "或询问邮箱管理员。",
     "settings.password_note":
-        "密码：填写邮箱密码；如服务商要求，则填写客户端专用密码（授权码）（原文第 5.2 节）。",
+        "密码：填写邮箱密码；如服务商要求，则填写客户端专用密码（授权码）（原文第 {section} 节）。",
+    "settings.password_note_generic": "密码：填写邮箱密码；如服务商要求，则填写客户端专用密码（授权码）。",
+    "settings.no_domain": "{domain} 不存在（DNS 返回 NXDOMAIN）：请检查地址是否拼写正确。",
+    "settings.published_title": "{address} 的客户端设置（{domain} 通过 SRV / autoconfig 公布）：",
+    "settings.guessed_title":
+        "没有服务商配置与 {domain}（MX：{mx}）匹配，该域名也未公布设置；"
+        "以下为常见主机名，未经确认（请询问邮件管理员）：",
     "settings.keep_note": "请把这些设置保存在安全的地方，方便配置下一台设备（原文第 4.2 节）。",
     "settings.alternate": "备用",
     "settings.tls.implicit": "SSL/TLS",

@@ -36,6 +36,8 @@ MESSAGES: dict[str, str] = {
     "provider.matched_by.forced": "由 --provider 指定",
     "provider.matched_by.generic": "無法辨識，使用通用檢查",
     "provider.unknown": "郵件服務商",
+    "provider.mx_failed": "未知",
+    "provider.matched_by.mx_failed": "MX 查詢失敗",
     "provider.generic": "未辨識的服務商",
     # -- `mailprobe settings`（原文 4.2）
     "settings.title": "{address} 的用戶端設定（{provider}）：",
@@ -47,7 +49,13 @@ MESSAGES: dict[str, str] = {
         "沒有與 {domain} 相符的服務商設定檔（MX：{mx}）；可嘗試 imap.{domain} 與 smtp.{domain}，"
         "或詢問信箱管理員。",
     "settings.password_note":
-        "密碼：填寫信箱密碼；若服務商要求，則填寫用戶端專用密碼（授權碼）（原文第 5.2 節）。",
+        "密碼：填寫信箱密碼；若服務商要求，則填寫用戶端專用密碼（授權碼）（原文第 {section} 節）。",
+    "settings.password_note_generic": "密碼：填寫郵箱密碼；如服務商要求，則填寫用戶端專用密碼（授權碼）。",
+    "settings.no_domain": "{domain} 不存在（DNS 回應 NXDOMAIN）：請檢查地址是否拼寫正確。",
+    "settings.published_title": "{address} 的用戶端設定（{domain} 透過 SRV / autoconfig 公布）：",
+    "settings.guessed_title":
+        "沒有服務商設定檔與 {domain}（MX：{mx}）相符，該網域也未公布設定；"
+        "以下為常見主機名稱，未經確認（請詢問郵件管理員）：",
     "settings.keep_note": "請把這些設定保存在安全的地方，方便設定下一台裝置（原文第 4.2 節）。",
     "settings.alternate": "備用",
     "settings.tls.implicit": "SSL/TLS",

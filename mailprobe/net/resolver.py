@@ -41,6 +41,7 @@ class Answer:
     nameserver: str | None = None
     duration_ms: float = 0.0
     records: list[str] = field(default_factory=list)
+    canonical: str | None = None  # where the CNAME chain of the answer ended, if the name was an alias
 
     @property
     def ok(self) -> bool:
@@ -79,6 +80,10 @@ def _port(text: str, whole: str, option: str) -> int:
     if not re.fullmatch(r"[0-9]{1,5}", text) or not 0 < int(text) < 65536:
         raise UsageError(f"{option} {quoted_input(whole)}: {quoted_input(text, 12)} is not a port number (1-65535)")
     return int(text)
+
+
+# How many CNAMEs are followed one by one to tell a CNAME loop from a failing resolver.
+MAX_CNAME_WALK = 8
 
 
 class Resolver:
@@ -146,6 +151,8 @@ class Resolver:
             answer.rrset = result.rrset
             answer.nameserver = _nameserver_text(result.nameserver, result.port)
             answer.records = [rdata.to_text() for rdata in result.rrset] if result.rrset else []
+            canonical = result.canonical_name.to_text(omit_final_dot=True).lower()
+            answer.canonical = canonical if canonical != name.rstrip(".").lower() else None
         except dns.resolver.NXDOMAIN as exc:
             answer.failure, answer.detail = Failure.NXDOMAIN, _short(exc)
         except dns.resolver.NoAnswer as exc:
@@ -158,8 +165,28 @@ class Resolver:
             answer.failure, answer.detail = Failure.SERVFAIL, _short(exc)
         except (dns.exception.DNSException, OSError, ValueError) as exc:
             answer.failure, answer.detail = _failure_of(exc), _short(exc)
+        if answer.failure == Failure.SERVFAIL and rdtype != "CNAME":
+            await self._cname_loop(answer)
         answer.duration_ms = (time.monotonic() - started) * 1000.0
         return answer
+
+    async def _cname_loop(self, answer: Answer) -> None:
+        """A name whose CNAME chain loops fails as SERVFAIL (resolvers and dnspython alike), which would read as
+        a resolver fault: ask for the CNAMEs one by one, and call a loop what it is — the name does not
+        resolve, the fault of whoever publishes it."""
+        chain = [answer.name.rstrip(".").lower()]
+        for _ in range(MAX_CNAME_WALK):
+            step = await self.query(chain[-1], "CNAME")
+            if not step.ok or not step.records:
+                return
+            target = step.records[0].rstrip(".").lower()
+            if target in chain:
+                chain.append(target)
+                answer.failure = Failure.NO_ADDRESS if answer.rdtype in ("A", "AAAA") else Failure.NO_ANSWER
+                answer.detail = "CNAME loop: " + " -> ".join(chain)
+                answer.nameserver = step.nameserver
+                return
+            chain.append(target)
 
 
 def _failure_of(exc: BaseException) -> Failure:

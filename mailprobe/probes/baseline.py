@@ -4,9 +4,14 @@ and then stalls everything is seen as what it is: this network."""
 
 from __future__ import annotations
 
+import asyncio
+import ssl
 import time
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
-from mailprobe.evidence import Endpoint, Failure, Observation, Reachability, Status, TlsMode, check_id
+from mailprobe.evidence import Endpoint, Observation, Reachability, Status, TlsMode, check_id
 from mailprobe.net.connect import ProbeError, close_quietly, open_tcp
 from mailprobe.net.tls import facts_of, issuer_name, ssl_object_of, upgrade
 from mailprobe.plan import Step
@@ -17,10 +22,6 @@ from mailprobe.probes.pop3 import POP3
 from mailprobe.probes.smtp import SMTP
 
 _DIALOGUES: dict[str, MailProtocol] = {"imap": IMAP, "pop3": POP3, "smtp": SMTP}
-
-# Failures after which the other side has still shown it is there and talking.
-_ANSWERED = {Failure.TLS_VERIFY, Failure.REJECTED, Failure.NOT_OFFERED}
-
 
 def blank(step: Step) -> Reachability:
     """A baseline probe of STEP's endpoint before anything happened (the one factory of Reachability)."""
@@ -58,14 +59,16 @@ async def _dialogue(endpoint: Endpoint, address: str, ctx: ProbeContext, observa
     if session.tls is not None and session.tls.certificate is not None:
         observation.issuer = issuer_name(session.tls.certificate)
     observation.stage = session.error.stage if session.error else session.stage
-    if session.status in (Status.FAIL, Status.ERROR) and not (session.error and session.error.kind in _ANSWERED):
+    # What the dialogue met, as it met it: whether the other side still showed itself (a certificate that does
+    # not verify, a 421) is the diagnosis' one judgement (`diagnosis.facts.answered`), not the probe's.
+    if session.status in (Status.FAIL, Status.ERROR):
         observation.status = Status.FAIL
         observation.error = session.error
 
 
 async def _handshake(endpoint: Endpoint, address: str, ctx: ProbeContext, observation: Reachability) -> None:
     try:
-        _reader, writer, connect_ms = await open_tcp(address, endpoint.port, ctx.deadline, ctx.step_cap)
+        reader, writer, connect_ms = await open_tcp(address, endpoint.port, ctx.deadline, ctx.step_cap)
     except ProbeError as exc:
         observation.status, observation.error, observation.stage = Status.FAIL, exc.facts, "connect"
         return
@@ -83,5 +86,41 @@ async def _handshake(endpoint: Endpoint, address: str, ctx: ProbeContext, observ
                     observation.issuer = issuer_name(facts.certificate)
     except ProbeError as exc:
         observation.status, observation.error, observation.stage = Status.FAIL, exc.facts, "tls"
+    else:
+        if endpoint.protocol == "web":
+            observation.clock_offset_s = await _date_offset(reader, writer, endpoint, ctx)
     finally:
         await close_quietly(writer, ctx.timeouts.close)
+
+
+# A web baseline's Date header is a second opinion on the clock: read at most this much, this long.
+_DATE_HEAD_BYTES = 8192
+_DATE_CAP_S = 1.0
+
+
+async def _date_offset(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, endpoint: Endpoint, ctx: ProbeContext
+) -> float | None:
+    """The server's Date minus our clock, from one HEAD request; None if it gave none. Never a failure: the
+    baseline's verdict is the handshake's."""
+    path = (urlsplit(endpoint.url).path or "/") if endpoint.url else "/"
+    path = "".join(ch for ch in path if ch.isprintable() and not ch.isspace())
+    request = f"HEAD {path} HTTP/1.1\r\nHost: {endpoint.host}\r\nConnection: close\r\n\r\n"
+    try:
+        writer.write(request.encode("ascii", "replace"))
+        limit = ctx.deadline.bound(min(_DATE_CAP_S, ctx.step_cap))
+        head = await asyncio.wait_for(reader.read(_DATE_HEAD_BYTES), limit) if limit > 0 else b""
+    except (TimeoutError, OSError, ConnectionError, ssl.SSLError):
+        return None
+    received = datetime.now(UTC)
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"date":
+            try:
+                server = parsedate_to_datetime(value.strip().decode("ascii", "replace"))
+            except (TypeError, ValueError, IndexError):
+                return None
+            if server.tzinfo is None:
+                return None
+            return round((server - received).total_seconds(), 1)
+    return None

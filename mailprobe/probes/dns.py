@@ -34,7 +34,7 @@ DNS_PORT = 53
 # Without a public-suffix list, "example.com.cn" would walk up to the registry's "com.cn": these second-level
 # labels under a two-letter country code are registries, not registrants.
 _REGISTRY_SECOND_LEVEL = frozenset({"com", "net", "org", "gov", "edu", "ac", "co"})
-_ABSENT = frozenset({Failure.NXDOMAIN, Failure.NO_ANSWER})
+_ABSENT = frozenset({Failure.NXDOMAIN, Failure.NO_ANSWER, Failure.NO_ADDRESS})
 _DEFAULT_DETAIL = {
     Failure.NXDOMAIN: "the name does not exist (NXDOMAIN)",
     Failure.NO_ANSWER: "the name exists but has no record of this type",
@@ -82,7 +82,7 @@ async def probe_host(step: Step, ctx: ProbeContext) -> list[Observation]:
 
 async def probe_authoritative(step: Step, ctx: ProbeContext) -> list[Observation]:
     servers = list(step.servers) or None
-    return list(await compare_authoritative(ctx.resolver, ctx.deadline, step.name, servers))
+    return list(await compare_authoritative(ctx.resolver, ctx.deadline, step.name, servers, rdtype=step.rdtype))
 
 
 # --- MX ------------------------------------------------------------------------------------------
@@ -257,22 +257,24 @@ async def compare_authoritative(
     servers: list[tuple[str, int]] | None = None,
     *,
     port: int = DNS_PORT,
+    rdtype: str = "MX",
 ) -> list[DnsLookup]:
-    """The domain's MX asked straight from its name servers (found through the resolver, or `servers`).
+    """The domain's MX (or a provider host's A: `rdtype`) asked straight from its name servers (found through
+    the resolver, or `servers`).
 
     Returns the NS lookup first (unless `servers` was given), then one lookup per server asked. `port` is
     where the found name servers listen: 53 in the field, another port in the lab.
     """
     name = ascii_name(domain)
     if servers:
-        return await _ask_authorities(deadline, name, servers)
+        return await _ask_authorities(deadline, name, servers, rdtype)
     ns = await _find_ns(resolver, name)
     if ns.status is not Status.PASS:
         return [_could_not_compare(ns, f"no NS record for {name} or its parent zones", None)]
     addresses = await _ns_addresses(resolver, _ns_hosts(ns))
     if not addresses:
         return [_could_not_compare(ns, "none of its name servers has an IPv4 address", Failure.NO_ADDRESS)]
-    asked = await _ask_authorities(deadline, name, [(address, port) for address in addresses])
+    asked = await _ask_authorities(deadline, name, [(address, port) for address in addresses], rdtype)
     return [ns, *asked]
 
 
@@ -311,11 +313,17 @@ async def _ns_addresses(resolver: Resolver, hosts: list[str]) -> list[str]:
     return addresses[:MAX_AUTHORITIES]
 
 
-async def _ask_authorities(deadline: Deadline, name: str, servers: list[tuple[str, int]]) -> list[DnsLookup]:
+async def _ask_authorities(
+    deadline: Deadline, name: str, servers: list[tuple[str, int]], rdtype: str = "MX"
+) -> list[DnsLookup]:
     unique = list(dict.fromkeys(servers))
     answers = await asyncio.gather(
-        *(query_server(deadline, name, "MX", address, port) for address, port in unique)
+        *(query_server(deadline, name, rdtype, address, port) for address, port in unique)
     )
+    if rdtype != "MX":
+        return [_lookup(answer, check_id(f"dns.authoritative.{rdtype.lower()}", name, answer.nameserver),
+                        "authoritative_host", role=Role.PROVIDER, nameserver=answer.nameserver)
+                for answer in answers]
     return [
         _mx_lookup(answer, check_id("dns.authoritative", name, answer.nameserver), "authoritative", None)
         for answer in answers
@@ -357,6 +365,7 @@ def _lookup(
         nameserver=answer.nameserver or nameserver,
         records=list(answer.records),
         ttl=answer.ttl,
+        canonical=answer.canonical,
         error=_error(answer),
     )
 

@@ -25,18 +25,24 @@ def _text(found: ClientSettings, lang: Lang) -> str:
     if found.profile is None and found.lookup_failed and found.mx is not None and found.mx.error is not None:
         failure = t(f"failure.{found.mx.error.kind.value}", lang)
         return t("settings.mx_failed", lang, domain=found.target.domain, failure=failure)
-    if found.profile is None:
-        mx = ", ".join(r.exchange for r in found.mx.mx) if found.mx and found.mx.mx else "-"
+    if found.profile is None and found.domain_missing:
+        return t("settings.no_domain", lang, domain=found.target.domain)
+    mx = ", ".join(r.exchange for r in found.mx.mx) if found.mx and found.mx.mx else "-"
+    if found.profile is None and not found.servers:
         return t("settings.unknown", lang, domain=found.target.domain, mx=mx)
-    lines = [
-        t("settings.title", lang, address=found.target.address, provider=found.profile.name(lang)),
-        f"  {t('settings.login_name', lang)}: {found.login_name}",
-    ]
-    for url in found.profile.webmail:
+    if found.profile is None:
+        key = "settings.guessed_title" if found.guessed else "settings.published_title"
+        title = t(key, lang, address=found.target.address, domain=found.target.domain, mx=mx)
+    else:
+        title = t("settings.title", lang, address=found.target.address, provider=found.profile.name(lang))
+    lines = [title, f"  {t('settings.login_name', lang)}: {found.login_name}"]
+    for url in found.profile.webmail if found.profile else []:
         lines.append(f"  {t('service.web', lang)}: {url.replace('{domain}', found.target.domain_ascii)}")
     for server in found.servers:
         lines.append("  " + _server_line(server, lang))
-    lines.append(t("settings.password_note", lang))
+    section = found.section
+    lines.append(t("settings.password_note", lang, section=section) if section
+                 else t("settings.password_note_generic", lang))
     lines.append(t("settings.keep_note", lang))
     return "\n".join(lines)
 
@@ -55,7 +61,10 @@ def _as_dict(found: ClientSettings) -> dict[str, object]:
         "domain_ascii": found.target.domain_ascii,
         "provider": found.profile.id if found.profile else None,
         "matched_by": found.matched_by,
-        "mx_error": found.mx.error.kind.value if found.lookup_failed and found.mx and found.mx.error else None,
+        "mx_error": found.mx.error.kind.value if found.mx and found.mx.error and (
+            found.lookup_failed or found.domain_missing) else None,
+        "section": found.section,
+        "guessed": found.guessed,
         "login_name": found.login_name,
         "webmail": [u.replace("{domain}", found.target.domain_ascii) for u in found.profile.webmail]
         if found.profile else [],

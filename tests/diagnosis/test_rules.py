@@ -58,11 +58,12 @@ def session(address: str, status: Status = Status.PASS, error: Failure | None = 
     )
 
 
-def baseline(status: Status, port: int = 993) -> Reachability:
+def baseline(status: Status, port: int = 993, host: str = "imap.qiye.163.com", ip: str = "127.0.0.12") -> Reachability:
     return Reachability(
-        id=f"baseline.imap.{port}/imap.qiye.163.com/127.0.0.12", target=f"imap.qiye.163.com:{port}",
-        address="127.0.0.12", status=status, role=Role.BASELINE, host="imap.qiye.163.com", port=port,
-        service="imap", provider_id="netease", connect_ms=2.0 if status == Status.PASS else None,
+        id=f"baseline.imap.{port}/{host}/{ip}", target=f"{host}:{port}",
+        address=ip, status=status, role=Role.BASELINE, host=host, port=port,
+        service="imap", provider_id="netease" if "163" in host else "other",
+        connect_ms=2.0 if status == Status.PASS else None,
         error=None if status == Status.PASS else ErrorFacts(kind=Failure.REFUSED, stage="connect"),
     )
 
@@ -97,12 +98,36 @@ def test_refused_port_with_baseline_answering_is_their_outage() -> None:
 def test_refused_port_with_baseline_refused_too_is_a_blocked_port() -> None:
     facts = Facts(evidence(
         mx_ok(), session("127.0.0.11", Status.FAIL, Failure.REFUSED), baseline(Status.FAIL),
+        baseline(Status.FAIL, host="imap.qiye.aliyun.com", ip="127.0.0.13"),
         session("127.0.0.11", port=465),  # something else answers: the network itself is up
     ))
 
     (finding,) = service_failures(facts)
 
     assert (finding.cause, finding.variant) == (Cause.NETWORK_PROBLEM, "port_blocked")
+
+
+def test_a_blocked_port_while_the_service_works_on_another_published_port_is_a_warning() -> None:
+    facts = Facts(evidence(
+        mx_ok(), session("127.0.0.11", Status.FAIL, Failure.REFUSED), baseline(Status.FAIL),
+        baseline(Status.FAIL, host="imap.qiye.aliyun.com", ip="127.0.0.13"),
+        session("127.0.0.11", port=143),  # the same service on another published port answers
+    ))
+
+    (finding,) = service_failures(facts)
+
+    assert (finding.cause, finding.variant, finding.severity) == (Cause.NETWORK_PROBLEM, "port_blocked", "warning")
+
+
+def test_one_failing_baseline_host_alone_does_not_make_a_blocked_port() -> None:
+    facts = Facts(evidence(
+        mx_ok(), session("127.0.0.11", Status.FAIL, Failure.REFUSED), baseline(Status.FAIL),
+        session("127.0.0.11", port=465),
+    ))
+
+    (finding,) = service_failures(facts)
+
+    assert (finding.cause, finding.variant) == (Cause.SERVER_OUTAGE, "unconfirmed")
 
 
 def test_one_of_two_addresses_failing_is_a_degraded_service_warning() -> None:

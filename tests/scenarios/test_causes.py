@@ -220,7 +220,9 @@ def test_certificate_expiring_in_days_is_a_warning(check_in: CheckIn) -> None:
 
 
 def test_server_clock_hours_away_from_ours_is_clock_skew(check_in: CheckIn) -> None:
-    report = check_in(web={"qq": {"route": Route(body=login_page(), date_offset_s=2 * 3600)}})
+    # Every server's Date (the provider's and the other providers') says the same: our clock is off.
+    # (One provider's wrong Date alone is its clock: tests/scenarios/test_misdiagnoses.py.)
+    report = check_in(web={site: {"route": Route(body=login_page(), date_offset_s=2 * 3600)} for site in SITES})
 
     assert_verdict(report, "clock_skew", "warning")
     assert report.diagnosis[0].params["offset_min"] == 120
@@ -229,7 +231,8 @@ def test_server_clock_hours_away_from_ours_is_clock_skew(check_in: CheckIn) -> N
 def test_a_fresh_certificate_not_yet_valid_while_others_are_fine_points_at_our_clock(check_in: CheckIn) -> None:
     # No server Date to check our clock against: a slow clock shows only in the freshest certificate.
     # (Taking webmail away also makes its own outage the first cause: what matters is clock over certificate.)
-    report = check_in(mail={"qq.imap": {"cert": "not_yet_valid"}}, down={"qq.web"})
+    # (--no-baseline: the other providers' webmail Dates would otherwise clear our clock.)
+    report = check_in(mail={"qq.imap": {"cert": "not_yet_valid"}}, down={"qq.web"}, options={"no_baseline": True})
 
     found = causes(report)
     assert found.index("clock_skew") < found.index("tls_certificate_problem")
@@ -249,7 +252,7 @@ def test_not_yet_valid_certificate_while_server_dates_agree_with_our_clock_is_th
 
 def test_server_dates_days_ahead_and_certificates_not_yet_valid_is_a_clock_breaking_tls(check_in: CheckIn) -> None:
     ahead = Route(body=login_page(), date_offset_s=4 * 86400)
-    report = check_in(mail={"qq.imap": {"cert": "not_yet_valid"}}, web={"qq": {"route": ahead}})
+    report = check_in(mail={"qq.imap": {"cert": "not_yet_valid"}}, web={site: {"route": ahead} for site in SITES})
 
     assert_verdict(report, "clock_skew", "critical")
     assert report.diagnosis[0].variant == "date_header"

@@ -754,16 +754,16 @@ def test_same_unknown_issuer_everywhere_is_called_interception(hostile: Callable
     assert report.diagnosis[0].variant == "interception"
 
 
-def test_one_host_whose_issuer_differs_from_the_providers_others_looks_like_interception(
+def test_one_host_whose_issuer_differs_from_the_providers_others_is_that_servers_certificate(
     hostile: Callable[..., Report],
 ) -> None:
-    # Issue #3: "when the issuer is not the one the provider's other hosts present, say it looks like
-    # interception". It is the classic case in the field: antivirus mail shields re-sign only the mail ports.
-    # (A missing intermediate usually keeps the same issuer name as the other hosts, and stays "untrusted".)
+    # Issue #9: interception needs evidence from more than one place (the baseline or the provider's other
+    # hosts showing the same foreign issuer, or a known interception product's issuer). One port signed by
+    # an unknown CA while the provider's other ports and other providers verify is that server's certificate.
     report = hostile(certs=_neutral_certs(), mail={"qq.imap": {"cert": "untrusted"}})
 
     assert_verdict(report, "tls_certificate_problem", "critical")
-    assert report.diagnosis[0].variant == "interception"
+    assert report.diagnosis[0].variant == "server_chain"
 
 
 # A redirect from HTTPS to plain HTTP is never followed (SECURITY.md): it was, and a dead port 80 then read as

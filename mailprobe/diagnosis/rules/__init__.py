@@ -16,6 +16,7 @@ from mailprobe.diagnosis.rules.dns import (
     resolver_disagrees,
     resolver_failing,
     resolver_hijacked,
+    resolver_redirects_host,
 )
 from mailprobe.diagnosis.rules.domain import mx_dangling, mx_elsewhere, mx_missing
 from mailprobe.diagnosis.rules.reachability import (
@@ -32,6 +33,7 @@ RULES: tuple[Rule, ...] = (
     resolver_failing,
     resolver_disagrees,
     resolver_hijacked,
+    resolver_redirects_host,
     provider_hosts_unresolvable,
     dns_too_slow,
     mx_missing,
@@ -61,6 +63,7 @@ __all__ = [
     "resolver_disagrees",
     "resolver_failing",
     "resolver_hijacked",
+    "resolver_redirects_host",
     "service_failures",
     "webmail_page_missing",
     "webmail_unusable_in_browsers",

@@ -10,7 +10,7 @@ from mailprobe.diagnosis.facts import (
     answered,
 )
 from mailprobe.diagnosis.finding import Finding
-from mailprobe.evidence import Failure, MailSession, Reachability, Role, Status, WebVisit
+from mailprobe.evidence import DnsLookup, Failure, MailSession, Reachability, Role, Status, WebVisit
 
 DNS_SLOW_SHARE = 0.4  # DNS alone eating this share of the deadline leaves the probes no time
 
@@ -62,6 +62,31 @@ def resolver_disagrees(facts: Facts) -> list[Finding]:
     )]
 
 
+def resolver_redirects_host(facts: Facts) -> list[Finding]:
+    """The resolver gives a provider host addresses none of its authoritative servers give (a resolver or a
+    DNS filter redirecting that one host): the certificate or dialogue failures that follow are its doing."""
+    authoritative: dict[str, list[DnsLookup]] = {}
+    for lookup in facts.lookups("authoritative_host"):
+        if lookup.status == Status.PASS and lookup.records:
+            authoritative.setdefault(lookup.name, []).append(lookup)
+    for lookup in facts.lookups("host"):
+        theirs = authoritative.get(lookup.name)
+        if not theirs or lookup.status != Status.PASS or lookup.rdtype != theirs[0].rdtype or not lookup.records:
+            continue
+        mine = {r.strip() for r in lookup.records}
+        truth = {r.strip() for lk in theirs for r in lk.records}
+        if mine & truth:
+            continue
+        return [Finding(
+            cause=Cause.DNS_RESOLUTION_PROBLEM, severity="critical", confidence=0.92,
+            evidence=[lookup.id, *(lk.id for lk in theirs)], variant="redirects_host",
+            params={"host": lookup.name, "resolver": lookup.nameserver or ", ".join(facts.evidence.nameservers),
+                    "resolver_ips": ", ".join(sorted(mine)), "authoritative_ips": ", ".join(sorted(truth)),
+                    "server": theirs[0].nameserver or ""},
+        )]
+    return []
+
+
 def resolver_hijacked(facts: Facts) -> list[Finding]:
     """Different providers' well-known names all resolve to the same address, and nothing there answers:
     a captive portal or a hijacking resolver, not a verdict about the domain."""
@@ -90,7 +115,8 @@ def provider_hosts_unresolvable(facts: Facts) -> list[Finding]:
     needed = {s.host for s in facts.provider_services}
     failing = [
         lk for lk in hosts
-        if lk.error is not None and lk.error.kind in DNS_FAILURES and lk.role == Role.PROVIDER
+        if lk.error is not None and (lk.error.kind in DNS_FAILURES or lk.error.kind == Failure.NO_ADDRESS)
+        and lk.role == Role.PROVIDER
         and lk.name not in resolved and lk.name in needed
     ]
     if not failing or (facts.mx is not None and facts.mx.error is not None and facts.mx.error.kind in DNS_FAILURES):
@@ -123,4 +149,4 @@ def dns_too_slow(facts: Facts) -> list[Finding]:
 
 def _user_baseline_all_failed(facts: Facts) -> bool:
     tested = [o for o in facts.baseline_tested if o.provider_id == "user"]
-    return bool(tested) and all(o.status == Status.FAIL for o in tested)
+    return bool(tested) and not any(answered(o) for o in tested)

@@ -40,7 +40,7 @@ def mx_dangling(facts: Facts) -> list[Finding]:
         return []
     exchangers = {r.exchange for r in mx.mx if r.exchange}
     lookups = [lk for lk in facts.lookups("host") if lk.name in exchangers]
-    absent = {Failure.NXDOMAIN, Failure.NO_ANSWER}
+    absent = {Failure.NXDOMAIN, Failure.NO_ANSWER, Failure.NO_ADDRESS}  # NO_ADDRESS: a CNAME loop
     asked = {lk.name for lk in lookups}
     if asked != exchangers and len(asked) < min(len(exchangers), MAX_MX_HOSTS):
         return []  # not every exchanger the plan meant to ask was asked: no verdict

@@ -47,7 +47,22 @@ def service_failures(facts: Facts) -> list[Finding]:
         finding = _judge_service(facts, service)
         if finding is not None:
             findings.append(finding)
-    return findings
+    return _blocked_ports_together(findings)
+
+
+def _blocked_ports_together(findings: list[Finding]) -> list[Finding]:
+    """Several ports blocked on this network are one finding that names them all (ranking would keep one)."""
+    blocked = [f for f in findings if f.cause == Cause.NETWORK_PROBLEM and f.variant == "port_blocked"]
+    ports = list(dict.fromkeys(f"{f.params['port']} ({f.params['service']})" for f in blocked))
+    if len(ports) < 2:
+        return findings
+    best = min(blocked, key=lambda f: (0 if f.severity == "critical" else 1, -f.confidence))
+    merged = best.model_copy(update={
+        "variant": "ports_blocked",
+        "evidence": list(dict.fromkeys(i for f in blocked for i in f.evidence)),
+        "params": {**best.params, "ports": ", ".join(ports), "count": len(ports)},
+    })
+    return [merged, *(f for f in findings if f not in blocked)]
 
 
 def _judge_service(facts: Facts, service: ServiceResult) -> Finding | None:
@@ -61,9 +76,12 @@ def _judge_service(facts: Facts, service: ServiceResult) -> Finding | None:
     if not service.resolved:
         return _unresolvable_host(facts, service, ids, params)
     if service.partly_failed:
+        params["address"] = service.failed[0].address or ""
         return Finding(cause=Cause.SERVER_OUTAGE, severity="warning", confidence=0.6,
                        evidence=ids, variant="partial", params=params)
     severity: Severity = "critical" if service.expect == Expect.REQUIRED else "warning"
+    if _works_on_another_port(facts, service):
+        severity = "warning"  # the same service answers on another published port: mail still works
     on_path = all(failed_on_path(o) for o in service.failed)
     spoke = any(answered(o) for o in service.failed)
     baseline = facts.baseline_on(service.port)
@@ -81,6 +99,13 @@ def _judge_service(facts: Facts, service: ServiceResult) -> Finding | None:
                        evidence=ids, variant="unconfirmed" if on_path else "server_broken", params=params)
     return Finding(cause=Cause.SERVER_OUTAGE, severity=severity, confidence=0.9,
                    evidence=ids, variant="service_down" if on_path else "server_broken", params=params)
+
+
+def _works_on_another_port(facts: Facts, service: ServiceResult) -> bool:
+    return any(
+        other.protocol == service.protocol and other.port != service.port and other.passed
+        for other in facts.provider_services
+    )
 
 
 def _where_it_failed(observation: Service) -> tuple[str, int]:

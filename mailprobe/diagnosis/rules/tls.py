@@ -8,6 +8,7 @@ from mailprobe.causes import Cause
 from mailprobe.diagnosis.facts import (
     Facts,
     Service,
+    answered,
 )
 from mailprobe.diagnosis.finding import Finding, Severity
 from mailprobe.evidence import Expect, WebVisit
@@ -34,14 +35,17 @@ def certificate_problems(facts: Facts) -> list[Finding]:
     cert = first.tls.certificate
     issuer = (cert.issuer_org or cert.issuer_cn or cert.issuer) if cert else ""
     variant: str = reason
-    if reason in ("untrusted", "self_signed") and _looks_intercepted(facts, issuer):
-        variant = "interception"
+    if reason in ("untrusted", "self_signed"):
+        if _looks_intercepted(facts, issuer, first.host):
+            variant = "interception"
+        elif reason == "untrusted" and _others_verify(facts, first.host):
+            variant = "server_chain"  # one server's certificate or chain, while the rest verify
     params: dict[str, str | int | float] = {"host": first.host, "port": first.port, "issuer": issuer}
     if cert is not None:
         params["not_after"] = cert.not_after.date().isoformat()
         params["not_before"] = cert.not_before.date().isoformat()
     confidence = 0.9 if variant != "other" else 0.7
-    if variant == "not_yet_valid" and _clock_suspect(facts):
+    if _clock_explains(facts, first) or (variant == "not_yet_valid" and _clock_suspect(facts)):
         confidence = 0.5  # clock_off names the likelier cause: our clock, not their certificate
     return [Finding(cause=Cause.TLS_CERTIFICATE_PROBLEM, severity="critical", confidence=confidence,
                     evidence=[o.id for o in failing], variant=variant, params=params)]
@@ -51,18 +55,37 @@ def _counts(expect: Expect) -> bool:
     return expect != Expect.CANDIDATE
 
 
-def _looks_intercepted(facts: Facts, issuer: str) -> bool:
+def _looks_intercepted(facts: Facts, issuer: str, host: str) -> bool:
+    """Interception needs evidence from more than one place: a known interception product's issuer, or the
+    same foreign issuer on other providers' servers (the baseline) or on the provider's other hosts. One host
+    alone with an unknown issuer is that server's certificate or chain."""
     lowered = issuer.lower()
     if any(name in lowered for name in INTERCEPTORS):
         return True
-    if any(o.issuer == issuer for o in facts.baseline):
+    if not issuer:
+        return False
+    baseline_issuers = {o.issuer for o in facts.baseline if o.issuer}
+    if issuer in baseline_issuers:
         return True  # other providers' servers present the same unknown issuer: one box re-signs everything
-    trusted_issuers = {
-        (o.tls.certificate.issuer_org or o.tls.certificate.issuer_cn or "")
-        for o in facts.tls_observations
-        if o.tls is not None and o.tls.verified and o.tls.certificate is not None
+    if baseline_issuers:
+        return False  # the other providers' servers show their own issuers: nothing sits in between
+    other_hosts = {
+        o.host for o in facts.tls_observations
+        if o.host != host and o.tls is not None and o.tls.verify_error in ("untrusted", "self_signed")
+        and _issuer_of(o) == issuer
     }
-    return bool(trusted_issuers) and issuer not in trusted_issuers
+    return bool(other_hosts)
+
+
+def _others_verify(facts: Facts, host: str) -> bool:
+    return any(o.tls is not None and o.tls.verified for o in facts.tls_observations if o.host != host) or any(
+        o.issuer and answered(o) for o in facts.baseline
+    )
+
+
+def _issuer_of(observation: Service) -> str:
+    cert = observation.tls.certificate if observation.tls is not None else None
+    return (cert.issuer_org or cert.issuer_cn or cert.issuer) if cert else ""
 
 
 def _expiring(facts: Facts) -> list[Finding]:
@@ -89,17 +112,18 @@ CLOCK_AGREE_S = 60.0
 
 
 def clock_off(facts: Facts) -> list[Finding]:
-    """The local clock disagrees with the servers' Date headers, or certificates are 'not yet valid' here."""
+    """The local clock disagrees with the servers' Date headers, or certificates are 'not yet valid' here.
+    Either direction breaks TLS: a clock ahead makes certificates 'expired', one behind 'not yet valid'."""
     dated = _dated(facts)
     not_yet = _not_yet_valid(facts)
     median = _median_offset(facts)
-    if median is not None and abs(median) > CLOCK_SKEW_S:
-        offsets = [o.clock_offset_s for o in dated if o.clock_offset_s is not None]
-        if all(abs(x - median) <= CLOCK_AGREE_S for x in offsets):
-            severity: Severity = "critical" if not_yet else "warning"
-            return [Finding(cause=Cause.CLOCK_SKEW, severity=severity, confidence=0.85,
-                            evidence=[o.id for o in dated] + [o.id for o in not_yet], variant="date_header",
-                            params={"offset_s": round(median), "offset_min": round(median / 60)})]
+    if median is not None and abs(median) > CLOCK_SKEW_S and _servers_agree(facts, median):
+        broken = [o for o in facts.tls_observations if _clock_explains(facts, o)]
+        severity: Severity = "critical" if broken or not_yet else "warning"
+        others = [o.id for o in facts.baseline if o.clock_offset_s is not None]
+        return [Finding(cause=Cause.CLOCK_SKEW, severity=severity, confidence=0.85,
+                        evidence=[o.id for o in dated] + others + [o.id for o in broken], variant="date_header",
+                        params={"offset_s": round(median), "offset_min": round(median / 60)})]
     if _clock_suspect(facts):
         return [Finding(cause=Cause.CLOCK_SKEW, severity="critical", confidence=0.8,
                         evidence=[o.id for o in not_yet], variant="not_yet_valid",
@@ -111,9 +135,41 @@ def _dated(facts: Facts) -> list[WebVisit]:
     return [o for o in facts.web if o.clock_offset_s is not None and o.address is not None]
 
 
+def _offsets(facts: Facts) -> list[float]:
+    """Every server's Date against our clock: the provider's webmail, and the other providers' (baseline)."""
+    dated = [o.clock_offset_s for o in _dated(facts) if o.clock_offset_s is not None]
+    return dated + [o.clock_offset_s for o in facts.baseline if o.clock_offset_s is not None]
+
+
 def _median_offset(facts: Facts) -> float | None:
-    offsets = [o.clock_offset_s for o in _dated(facts) if o.clock_offset_s is not None]
+    offsets = _offsets(facts)
     return statistics.median(offsets) if offsets else None
+
+
+def _servers_agree(facts: Facts, median: float) -> bool:
+    """The servers' Dates tell one story (ours is off), not one server's clock being wrong: one provider's
+    wrong Date is compared with the other servers' before it is read as our clock."""
+    return all(abs(x - median) <= CLOCK_AGREE_S for x in _offsets(facts))
+
+
+def _clock_explains(facts: Facts, observation: Service) -> bool:
+    """A certificate that fails only because of our clock: 'expired' while our clock is ahead of the servers'
+    (or 'not yet valid' while it is behind), and valid at the servers' own time."""
+    tls = observation.tls
+    median = _median_offset(facts)
+    if tls is None or tls.certificate is None or median is None or abs(median) <= CLOCK_SKEW_S:
+        return False
+    if not _servers_agree(facts, median):
+        return False
+    server_now = next((o.server_date for o in _dated(facts) if o.server_date is not None), None)
+    if server_now is None:
+        return False
+    cert = tls.certificate
+    if tls.verify_error == "expired" and median < 0:
+        return server_now <= cert.not_after
+    if tls.verify_error == "not_yet_valid" and median > 0:
+        return server_now >= cert.not_before
+    return False
 
 
 def _not_yet_valid(facts: Facts) -> list[Service]:
