@@ -12,11 +12,13 @@ from mailprobe.diagnosis.diagnose import diagnose
 from mailprobe.engine import Engine
 from mailprobe.evidence import DnsLookup, Evidence
 from mailprobe.lang import Lang
+from mailprobe.login import run as logins
+from mailprobe.login.run import LoginOptions
 from mailprobe.net.deadline import Deadline
 from mailprobe.net.resolver import Resolver
 from mailprobe.net.tls import TlsSettings
 from mailprobe.plan import Planner, PlanOptions
-from mailprobe.probes.base import ProbeContext
+from mailprobe.probes.base import LoginCredentials, ProbeContext
 from mailprobe.profiles import ProfileSet, load_profiles
 from mailprobe.report import Report
 from mailprobe.timeouts import DEFAULT_TIMEOUT_S, Timeouts
@@ -36,6 +38,7 @@ class CheckOptions:
     # When the user's clock started: the CLI passes its own start so --timeout bounds the whole command.
     started: float | None = None
     profiles: ProfileSet | None = field(default=None, repr=False)
+    login: LoginOptions | None = field(default=None, repr=False)  # --login: one mailbox, one password
 
     def load_profiles(self) -> ProfileSet:
         if self.profiles is None:
@@ -44,11 +47,16 @@ class CheckOptions:
 
 
 def _context(target: Target, options: CheckOptions) -> ProbeContext:
-    """The run's one deadline (with its time budget), TLS settings and resolver."""
+    """The run's one deadline (with its time budget), TLS settings, resolver and, with --login, credentials."""
     tls = TlsSettings(ca_file=options.ca_file)
     tls.validate()
     deadline = Deadline(options.timeout, options.started, Timeouts(total=options.timeout))
-    return ProbeContext(deadline=deadline, tls=tls, resolver=Resolver(deadline, options.nameservers), target=target)
+    login = options.login
+    credentials = LoginCredentials(login.user, login.password) if login is not None else None
+    return ProbeContext(
+        deadline=deadline, tls=tls, resolver=Resolver(deadline, options.nameservers), target=target,
+        credentials=credentials,
+    )
 
 
 async def gather_evidence(address: str, options: CheckOptions) -> Evidence:
@@ -58,13 +66,19 @@ async def gather_evidence(address: str, options: CheckOptions) -> Evidence:
     if options.provider is not None:
         profiles.require(options.provider)
     ctx = _context(target, options)
+    # The guard is asked once, before any login can be planned: a refusal plans none at all.
+    login_run = logins.claim(target.address, options.login) if options.login is not None else None
     planner = Planner(target, profiles, PlanOptions(
         forced_provider=options.provider,
         baseline=options.baseline,
         no_baseline=options.no_baseline,
         authoritative=options.authoritative,
+        login_protocols=login_run.protocols if login_run is not None else (),
     ))
     observations = await Engine(planner, ctx).run()
+    if login_run is not None and options.login is not None:
+        observations += logins.refused_logins(login_run, options.login.protocols)
+        logins.settle(login_run, observations)
     return Evidence(
         target=target,
         plan=planner.plan,

@@ -37,8 +37,11 @@ from mailprobe.protocols import GENERIC_GUESSES, MX_HOST_GUESSES, SRV_SERVICES, 
 MatchedBy = Literal["mx", "forced", "generic"]
 ProbeName = Literal[
     "dns.mx", "dns.spf", "dns.sanity", "dns.srv", "dns.implicit_mx", "dns.host", "dns.authoritative",
-    "autoconfig", "web", "imap", "pop3", "smtp", "baseline",
+    "autoconfig", "web", "imap", "pop3", "smtp", "baseline", "login",
 ]
+# The order logins go in (IMAP first: it proves the most), and what a protocol's login may go over.
+LOGIN_ORDER: tuple[str, ...] = ("imap", "smtp", "pop3")
+_LOGIN_TLS_PREFERENCE: tuple[TlsMode, ...] = (TlsMode.IMPLICIT, TlsMode.STARTTLS)
 
 # Ports every baseline starts with, before the provider is known (they cover the article's providers).
 DEFAULT_BASELINE_PORTS: tuple[tuple[str, int], ...] = (("imap", 993), ("smtp", 465), ("pop3", 995), ("web", 443))
@@ -80,6 +83,7 @@ class Step:
     keep: bool = True  # whether its observations are evidence (a baseline's host lookup is only a means)
     auxiliary: bool = False  # may run past the main probes by a grace, never holds the report up
     unresolved: tuple[Status, ErrorFacts] | None = None  # a session with no address to dial, and why
+    profile: Profile | None = field(default=None, compare=False, repr=False)  # login steps: whose replies apply
 
 
 @dataclass
@@ -101,6 +105,7 @@ class PlanOptions:
     baseline: list[tuple[str, int]] | None = None  # --baseline HOST:PORT, replaces the default
     no_baseline: bool = False
     authoritative: list[tuple[str, int]] | None = None
+    login_protocols: tuple[str, ...] = ()  # --login: the protocols to log in over (the guard allowed them)
 
 
 class Planner:
@@ -115,6 +120,7 @@ class Planner:
         self.mx_profile_id: str | None = None  # the provider the MX records point to, if any
         self._baseline_ports: set[tuple[str, int]] = set()
         self._mx_hosts: list[str] = []
+        self._logins = _LoginChain(tuple(p for p in LOGIN_ORDER if p in options.login_protocols))
 
     # -- the first steps ---------------------------------------------------------------------------
 
@@ -151,8 +157,25 @@ class Planner:
         if step.probe == "autoconfig":
             return self._after_autoconfig([o for o in observations if isinstance(o, WebVisit)])
         if step.probe == "dns.host" and step.endpoint is not None:
-            return self._sessions(step, lookups)
+            return self._sessions(step, lookups) + self._login_ready(step.endpoint, addresses_of(lookups))
+        if step.probe == "login" and step.endpoint is not None:
+            self._logins.done(step.endpoint.protocol)
+            return self._login_steps()
         return []
+
+    # -- the login chain: one step per protocol, each after the one before, IMAP first ------------------
+
+    def _login_ready(self, endpoint: Endpoint, ips: list[str]) -> list[Step]:
+        if self._logins.endpoints.get(endpoint.protocol) != endpoint:
+            return []
+        self._logins.resolved(endpoint.protocol, ips[0] if ips else None)
+        return self._login_steps()
+
+    def _login_steps(self) -> list[Step]:
+        return [
+            Step("login", endpoint=self._logins.endpoints[protocol], ip=ip, profile=self.plan.profile)
+            for protocol, ip in self._logins.next_ready()
+        ]
 
     def _after_mx(self, mx: DnsLookup) -> list[Step]:
         mx_hosts = [record.exchange for record in mx.mx if record.exchange]
@@ -198,6 +221,7 @@ class Planner:
     def _provider(self, endpoints: list[Endpoint], baseline: bool = True) -> list[Step]:
         endpoints = _unique(endpoints)
         self.plan.endpoints.extend(endpoints)
+        self._logins.choose(self.plan.endpoints)
         steps = [self._endpoint_step(e) for e in endpoints]
         if baseline:
             extra = [port for port in required_ports(endpoints) if port not in self._baseline_ports]
@@ -259,6 +283,53 @@ class Planner:
                 observation.status = Status.SKIP
             chosen.setdefault(observation.id, observation)
         return list(chosen.values())
+
+
+@dataclass
+class _LoginChain:
+    """Which endpoint each login goes to (the first required one over implicit TLS, else STARTTLS; never
+    plaintext), its first address once resolved, and which logins are over: a login starts only when every
+    protocol before it in LOGIN_ORDER is done, so at most one authentication per protocol, in order."""
+
+    protocols: tuple[str, ...]
+    endpoints: dict[str, Endpoint] = field(default_factory=dict)
+    ips: dict[str, str | None] = field(default_factory=dict)  # None: the host has no address
+    finished: set[str] = field(default_factory=set)
+    started: set[str] = field(default_factory=set)
+
+    def choose(self, planned: list[Endpoint]) -> None:
+        for protocol in self.protocols:
+            if protocol in self.endpoints:
+                continue
+            fit = [e for e in planned if e.protocol == protocol and e.role == Role.PROVIDER
+                   and e.expect == Expect.REQUIRED and e.tls in _LOGIN_TLS_PREFERENCE]
+            fit.sort(key=lambda e: _LOGIN_TLS_PREFERENCE.index(e.tls))  # stable: the plan's order within a mode
+            if fit:
+                self.endpoints[protocol] = fit[0]
+
+    def resolved(self, protocol: str, ip: str | None) -> None:
+        self.ips.setdefault(protocol, ip)
+        if ip is None:
+            self.finished.add(protocol)
+
+    def done(self, protocol: str) -> None:
+        self.finished.add(protocol)
+
+    def next_ready(self) -> list[tuple[str, str]]:
+        """The login that may start now, if any: the first not yet over, once all before it are over."""
+        for protocol in self.protocols:
+            if protocol in self.finished:
+                continue
+            if protocol not in self.endpoints:
+                # Not (yet) in the plan: an unknown domain may still publish it; a profile will not.
+                self.finished.add(protocol)
+                continue
+            ip = self.ips.get(protocol)
+            if ip is None or protocol in self.started:
+                return []
+            self.started.add(protocol)
+            return [(protocol, ip)]
+        return []
 
 
 # -- endpoints --------------------------------------------------------------------------------------
@@ -407,6 +478,9 @@ _ONE_QUESTION: frozenset[ProbeName] = frozenset({"dns.mx", "dns.spf"})
 def cut_off(step: Step) -> Step | None:
     """What a step stood for, as it stands when the deadline cut it off: an endpoint not tested (a guess:
     not offered), a question not answered. None for steps whose absence says enough."""
+    if step.probe == "login":
+        error = ErrorFacts(kind=Failure.TIMEOUT, stage="deadline", detail="the overall deadline ran out")
+        return replace(step, unresolved=(Status.ERROR, error))
     if step.endpoint is None:
         if step.probe not in _ONE_QUESTION:
             return None

@@ -8,6 +8,7 @@ from mailprobe.evidence import (
     DnsLookup,
     ErrorFacts,
     Failure,
+    LoginAttempt,
     MailSession,
     Observation,
     Reachability,
@@ -37,6 +38,8 @@ def summarize(observation: Observation, lang: Lang) -> str:
             return _web(observation, lang)
         case Reachability():
             return _baseline(observation, lang)
+        case LoginAttempt():
+            return _login(observation, lang)
     if observation.error is not None:
         return failure_phrase(observation.error, lang)
     return _status_only(observation.status, lang)
@@ -230,6 +233,30 @@ def _baseline(probe: Reachability, lang: Lang) -> str:
         return t("summary.baseline.skipped", lang)
     ms = probe.connect_ms if probe.connect_ms is not None else probe.duration_ms
     return t("summary.baseline.ok", lang, ms=round(ms))
+
+
+# -- login ----------------------------------------------------------------------------------------
+
+
+def _login(login: LoginAttempt, lang: Lang) -> str:
+    """The login's mechanism, the server's deciding words (already redacted) and the code they carry."""
+    protocol = login.protocol.upper()
+    mechanism = login.mechanism or "-"
+    reply = quote(login.replies[-1]) if login.replies else ""
+    code = next((c.code for c in login.candidates if c.code), None)
+    if login.guard_until is not None:
+        window = format_span(login.guard_window_s or 0.0, lang)
+        until = login.guard_until.strftime("%Y-%m-%d %H:%M UTC")
+        return t("summary.login.guard", lang, protocol=protocol, window=window, until=until)
+    if login.outcome == "ok":
+        key = "summary.login.ok_smtp" if login.protocol == "smtp" else "summary.login.ok"
+        return t(key, lang, protocol=protocol, mechanism=mechanism)
+    if login.outcome in ("refused", "mailbox_refused"):
+        text = t(f"summary.login.{login.outcome}", lang, protocol=protocol, mechanism=mechanism, reply=reply)
+        return f"{text} ({code})" if code else text
+    reason = failure_phrase(login.error, lang) if login.error is not None else _status_only(login.status, lang)
+    key = "summary.login.error" if login.outcome == "error" else "summary.login.not_attempted"
+    return t(key, lang, protocol=protocol, reason=reason)
 
 
 # -- small helpers --------------------------------------------------------------------------------
