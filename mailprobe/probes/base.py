@@ -54,6 +54,12 @@ class LoginCredentials:
     def __reduce_ex__(self, protocol: object) -> NoReturn:
         raise TypeError("credentials cannot be pickled or serialised")
 
+    def __copy__(self) -> LoginCredentials:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, object]) -> LoginCredentials:
+        return self
+
 
 @dataclass(frozen=True)
 class ProbeContext:

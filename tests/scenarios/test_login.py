@@ -347,3 +347,16 @@ def test_after_a_successful_starttls_the_login_goes_over_tls(world_root: Path, s
     assert result.code == 0, result.stdout
     assert len(imap.logins) == 1 and imap.logins[0].tls
     assert PASSWORD.encode() not in imap.plaintext()
+
+
+def test_password_from_stdin_logs_in_and_is_not_echoed(world_root: Path, state: Path) -> None:
+    with login_world(world_root) as world:
+        result = run_mailprobe(
+            "check", ADDRESS, *world.cli_args(), "--login", "--password-stdin", "--login-protocols", "imap",
+            "--state", str(state), "--no-baseline", "--format", "json", stdin=f"{PASSWORD}\n",
+        )
+        imap = servers(world)["imap"]
+
+    assert result.code == 0, result.stderr
+    assert [login.password for login in imap.logins] == [PASSWORD.encode()]
+    assert PASSWORD not in result.stdout + result.stderr
