@@ -25,6 +25,7 @@ LIST_LIMIT = 4
 EXPIRY_NOTE_DAYS = 30
 CLOCK_NOTE_S = 60.0
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_IMAP_TAG = re.compile(r"^[A-Za-z0-9]+ (?=(?:NO|BAD|OK|BYE)\b)", re.IGNORECASE)
 
 
 def summarize(observation: Observation, lang: Lang) -> str:
@@ -242,8 +243,9 @@ def _login(login: LoginAttempt, lang: Lang) -> str:
     """The login's mechanism, the server's deciding words (already redacted) and the code they carry."""
     protocol = login.protocol.upper()
     mechanism = login.mechanism or "-"
-    reply = quote(login.replies[-1]) if login.replies else ""
+    reply = quote(_IMAP_TAG.sub("", login.replies[-1])) if login.replies else ""
     code = next((c.code for c in login.candidates if c.code), None)
+    top = login.candidates[0].cause if login.candidates else None
     if login.guard_until is not None:
         window = format_span(login.guard_window_s or 0.0, lang)
         until = login.guard_until.strftime("%Y-%m-%d %H:%M UTC")
@@ -253,7 +255,9 @@ def _login(login: LoginAttempt, lang: Lang) -> str:
         return t(key, lang, protocol=protocol, mechanism=mechanism)
     if login.outcome in ("refused", "mailbox_refused"):
         text = t(f"summary.login.{login.outcome}", lang, protocol=protocol, mechanism=mechanism, reply=reply)
-        return f"{text} ({code})" if code else text
+        # The standard code the reply carried and the cause id it ranks first: ids, in every language.
+        said = " → ".join(part for part in (code, top) if part)
+        return f"{text} ({said})" if said else text
     reason = failure_phrase(login.error, lang) if login.error is not None else _status_only(login.status, lang)
     key = "summary.login.error" if login.outcome == "error" else "summary.login.not_attempted"
     return t(key, lang, protocol=protocol, reason=reason)

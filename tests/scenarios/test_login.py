@@ -360,3 +360,15 @@ def test_password_from_stdin_logs_in_and_is_not_echoed(world_root: Path, state: 
     assert result.code == 0, result.stderr
     assert [login.password for login in imap.logins] == [PASSWORD.encode()]
     assert PASSWORD not in result.stdout + result.stderr
+
+
+def test_a_mailbox_the_server_says_does_not_exist_is_not_worded_as_a_refused_login(
+    world_root: Path, state: Path
+) -> None:
+    missing = {"imap": {"replies": {"EXAMINE": "NO [NONEXISTENT] Mailbox doesn't exist: INBOX"}}}
+    with login_world(world_root, missing) as world:
+        report = report_of(check_login(world, state, "--login-protocols", "imap"))
+
+    first = report["diagnosis"][0]
+    assert (first["cause"], first["variant"]) == ("account_not_activated", "mailbox_refused")
+    assert "refused" not in first["summary"].lower()

@@ -33,7 +33,8 @@ def login_refused(facts: Facts) -> list[Finding]:
 
 def _attempt_findings(attempt: LoginAttempt) -> list[Finding]:
     if attempt.outcome == "mailbox_refused":
-        return _recognised(attempt) or [
+        # Accepted, then the mailbox would not open: never worded as a refused login.
+        return _recognised(attempt, "mailbox_refused") or [
             _finding(attempt, Cause.SERVER_OUTAGE, MAILBOX_REFUSED_CONFIDENCE, "mailbox_refused")
         ]
     refused = attempt.outcome == "refused" or (attempt.outcome == "error" and attempt.credentials_sent)
@@ -44,14 +45,15 @@ def _attempt_findings(attempt: LoginAttempt) -> list[Finding]:
     ]
 
 
-def _recognised(attempt: LoginAttempt) -> list[Finding]:
+def _recognised(attempt: LoginAttempt, variant: str | None = None) -> list[Finding]:
+    """One finding per cause the reply supports, in the classifier's order and with its confidence."""
     findings = []
     for candidate in attempt.candidates:
         cause = _CAUSES.get(candidate.cause)
         if cause is None:
             continue
-        variant = _password_variant(attempt) if cause is Cause.PASSWORD_INCORRECT else "login"
-        findings.append(_finding(attempt, cause, candidate.confidence, variant, candidate.code))
+        wording = variant or (_password_variant(attempt) if cause is Cause.PASSWORD_INCORRECT else "login")
+        findings.append(_finding(attempt, cause, candidate.confidence, wording, candidate.code))
     return findings
 
 
