@@ -13,12 +13,14 @@ from mailprobe.diagnosis.diagnose import diagnose
 from mailprobe.engine import Engine
 from mailprobe.evidence import DnsLookup, Evidence, Observation
 from mailprobe.lang import Lang
+from mailprobe.login import run as logins
+from mailprobe.login.run import LoginOptions
 from mailprobe.net.deadline import Deadline
 from mailprobe.net.resolver import Resolver
 from mailprobe.net.tls import TlsSettings
 from mailprobe.plan import Planner, PlanOptions, Step
 from mailprobe.probes import run_step
-from mailprobe.probes.base import ProbeContext
+from mailprobe.probes.base import LoginCredentials, ProbeContext
 from mailprobe.profiles import ProfileSet, load_profiles
 from mailprobe.report import Report
 from mailprobe.timeouts import DEFAULT_TIMEOUT_S, Timeouts
@@ -42,6 +44,7 @@ class CheckOptions:
     cert_crit_days: float = 3.0
     # Several addresses in one run share identical probes (same question, same host, port and IP).
     share: StepCache | None = field(default=None, repr=False)
+    login: LoginOptions | None = field(default=None, repr=False)  # --login: one mailbox, one password
 
     def load_profiles(self) -> ProfileSet:
         if self.profiles is None:
@@ -74,6 +77,8 @@ class StepCache:
         return f"{domain}|{step!r}"
 
     async def run(self, step: Step, ctx: ProbeContext) -> list[Observation]:
+        if step.probe == "login":
+            return await run_step(step, ctx)  # one mailbox's credentials: never shared, never kept
         key = self.key(step, ctx)
         task = self._tasks.get(key)
         if task is None:
@@ -92,11 +97,16 @@ class StepCache:
 
 
 def _context(target: Target, options: CheckOptions) -> ProbeContext:
-    """The run's one deadline (with its time budget), TLS settings and resolver."""
+    """The run's one deadline (with its time budget), TLS settings, resolver and, with --login, credentials."""
     tls = options.share.tls(options.ca_file) if options.share is not None else TlsSettings(ca_file=options.ca_file)
     tls.validate()
     deadline = Deadline(options.timeout, options.started, Timeouts(total=options.timeout))
-    return ProbeContext(deadline=deadline, tls=tls, resolver=Resolver(deadline, options.nameservers), target=target)
+    login = options.login
+    credentials = LoginCredentials(login.user, login.password) if login is not None else None
+    return ProbeContext(
+        deadline=deadline, tls=tls, resolver=Resolver(deadline, options.nameservers), target=target,
+        credentials=credentials,
+    )
 
 
 async def gather_evidence(address: str, options: CheckOptions, *, discover_only: bool = False) -> Evidence:
@@ -107,15 +117,21 @@ async def gather_evidence(address: str, options: CheckOptions, *, discover_only:
     if options.provider is not None:
         profiles.require(options.provider)
     ctx = _context(target, options)
+    # The guard is asked once, before any login can be planned: a refusal plans none at all.
+    login_run = logins.claim(target.address, options.login) if options.login is not None else None
     planner = Planner(target, profiles, PlanOptions(
         forced_provider=options.provider,
         baseline=options.baseline,
         no_baseline=options.no_baseline,
         authoritative=options.authoritative,
         discover_only=discover_only,
+        login_protocols=login_run.protocols if login_run is not None else (),
     ))
     engine = Engine(planner, ctx, options.share.run if options.share is not None else run_step)
     observations = await engine.run()
+    if login_run is not None and options.login is not None:
+        observations += logins.refused_logins(login_run, options.login.protocols)
+        logins.settle(login_run, observations)
     return Evidence(
         target=target,
         plan=planner.plan,

@@ -17,7 +17,9 @@ if TYPE_CHECKING:
     from mailprobe.check import CheckOptions
     from mailprobe.history import History
     from mailprobe.lang import Lang
+    from mailprobe.login.run import LoginOptions
     from mailprobe.report import Report
+    from mailprobe.secret import Secret
 
 # Taken when the command starts, before the heavy imports: --timeout is the user's wall-clock promise.
 STARTED = time.monotonic()
@@ -247,13 +249,26 @@ def serve(listen: str, config: str | None, max_concurrent: int) -> int:
               help="Ask these servers as the domain's authoritative DNS (default: found through NS).")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True,
               help="Addresses checked at once.")
+@click.option("--login", "login", is_flag=True,
+              help="Also log in once per protocol, over TLS only (password: MAILPROBE_PASSWORD, --password-stdin "
+                   "or a hidden prompt; never an option).")
+@click.option("--password-stdin", is_flag=True, help="Read the --login password from the first line of stdin.")
+@click.option("--login-protocols", default=None, metavar="imap,smtp,pop3",
+              help="Protocols to log in over, in this order: IMAP, SMTP, POP3 (default: imap,smtp).")
+@click.option("--login-user", default=None, help="Login name (default: the provider's rule, usually the address).")
+@click.option("--force-login", is_flag=True, help="Log in even if the lockout guard's window has not passed.")
+@click.option("--login-interval", type=click.FloatRange(min=0.0, max=7 * 86400.0), default=900.0,
+              show_default=True, metavar="SECONDS", help="The lockout guard's window between logins.")
+@click.option("--state", "state", type=click.Path(dir_okay=False), envvar="MAILPROBE_STATE", default=None,
+              metavar="DB", help="The lockout guard's state file (default: $XDG_STATE_HOME/mailprobe/state.db).")
 @verbose_option
 @monitoring_options
 def check(
     addresses: tuple[str, ...], input_file: str | None, fmt: str, lang: str | None, timeout: float,
     nameservers: tuple[str, ...], ca_file: str | None, provider: str | None, providers_dir: str | None,
     baselines: tuple[str, ...], no_baseline: bool, authoritative: tuple[str, ...], concurrency: int,
-    verbose: bool, **monitoring: Any,
+    login: bool, password_stdin: bool, login_protocols: str | None, login_user: str | None, force_login: bool,
+    login_interval: float, state: str | None, verbose: bool, **monitoring: Any,
 ) -> int:
     """Check ADDRESS… (e.g. user@company.com) and say why it cannot log in."""
     from mailprobe.check import CheckOptions
@@ -268,6 +283,22 @@ def check(
         lines = _read_lines(input_file, left) if input_file else []
     except UsageError as exc:
         _fail(str(exc))
+    given = len(addresses) + sum(1 for line in lines if line.strip() and not line.lstrip().startswith("#"))
+    if password_stdin and input_file == "-":
+        _fail("--password-stdin and --input - both read standard input: give the addresses as arguments or a file")
+    login_options = None
+    if login:
+        if given > 1:
+            _fail("--login takes one address: one password belongs to one mailbox")
+        try:
+            login_options = _login_options(
+                password_stdin, login_protocols, login_user, force_login, login_interval, state, provider,
+                providers_dir,
+            )
+        except UsageError as exc:
+            _fail(str(exc))
+    elif password_stdin or login_protocols or login_user or force_login:
+        _fail("--password-stdin, --login-protocols, --login-user and --force-login need --login")
     try:
         options = CheckOptions(
             timeout=timeout,
@@ -279,14 +310,75 @@ def check(
             no_baseline=no_baseline,
             authoritative=[parse_nameserver(a, "--authoritative") for a in authoritative] or None,
             lang=_lang(lang),
+            login=login_options,
         )
         _validate(options)
     except UsageError as exc:
         _fail(str(exc))
     from mailprobe.limits import checks_at_once
+    from mailprobe.login.guard import GuardError
 
-    return _monitored_run(addresses, input_file, lines, options, fmt, checks_at_once(concurrency), verbose,
-                          monitoring)
+    try:
+        return _monitored_run(addresses, input_file, lines, options, fmt, checks_at_once(concurrency), verbose,
+                              monitoring)
+    except GuardError as exc:
+        _fail(str(exc))
+
+
+def _login_options(
+    password_stdin: bool, protocols_text: str | None, user: str | None, force: bool, interval: float,
+    state: str | None, provider: str | None, providers_dir: str | None,
+) -> LoginOptions:
+    """--login's settings; the password from MAILPROBE_PASSWORD, --password-stdin or a hidden prompt, never argv."""
+    from pathlib import Path
+
+    from mailprobe.login.run import LoginOptions
+
+    return LoginOptions(
+        password=_password(password_stdin), user=user or None, protocols=_login_protocols(protocols_text),
+        force=force, interval_s=interval, state=Path(state) if state else None,
+    )
+
+
+def _login_protocols(text: str | None) -> tuple[str, ...]:
+    from mailprobe.errors import UsageError
+    from mailprobe.login.run import DEFAULT_PROTOCOLS
+    from mailprobe.plan import LOGIN_ORDER
+    from mailprobe.safetext import quoted_input
+
+    if text is None:
+        return DEFAULT_PROTOCOLS
+    chosen = {word.strip().lower() for word in text.split(",") if word.strip()}
+    unknown = sorted(chosen - set(LOGIN_ORDER))
+    if unknown or not chosen:
+        raise UsageError(f"--login-protocols {quoted_input(text)}: choose from imap, smtp, pop3")
+    return tuple(p for p in LOGIN_ORDER if p in chosen)
+
+
+def _password(from_stdin: bool) -> Secret:
+    """The password as a Secret; whatever goes wrong, the message never quotes it."""
+    import os
+
+    from mailprobe.errors import UsageError
+    from mailprobe.secret import Secret
+
+    if from_stdin:
+        line = sys.stdin.readline()
+        password = line[:-1] if line.endswith("\n") else line
+        password = password[:-1] if password.endswith("\r") else password
+        if not password:
+            raise UsageError("--password-stdin: standard input held no password")
+        return Secret(password)
+    if os.environ.get("MAILPROBE_PASSWORD"):
+        return Secret(os.environ["MAILPROBE_PASSWORD"])
+    if sys.stdin is not None and sys.stdin.isatty():
+        typed = click.prompt("Password", hide_input=True, err=True, default="", show_default=False)
+        if typed:
+            return Secret(str(typed))
+        raise UsageError("--login: no password typed")
+    raise UsageError(
+        "--login needs a password: set MAILPROBE_PASSWORD, pass --password-stdin, or run it on a terminal"
+    )
 
 
 def _validate(options: CheckOptions) -> None:

@@ -280,10 +280,51 @@ class Reachability(Observation, BaselineFacts):
     kind: Literal["baseline"] = "baseline"
 
 
-AnyObservation = DnsLookup | MailSession | WebVisit | Reachability
+class LoginCandidate(BaseModel):
+    """One cause a login refusal may mean, as the classifier ranked it; `code` is the standard code behind it."""
+
+    cause: str
+    confidence: float
+    basis: Literal["code", "pattern", "text"]
+    code: str | None = None
+
+
+LoginOutcomeName = Literal["ok", "mailbox_refused", "refused", "not_attempted", "error"]
+
+
+class LoginFacts(Facts):
+    """One authentication (`--login`): how it went, the server's words (redacted), what they may mean.
+    Never the password, its length, or anything derived from it beyond the hygiene finding ids."""
+
+    protocol: MailProtocol
+    host: str = ""
+    port: int | None = None
+    outcome: LoginOutcomeName = "not_attempted"
+    stage: str = "auth"  # the last step begun: guard, session, id, auth, examine, stat
+    mechanism: str | None = None  # PLAIN, LOGIN, USER
+    accepted: bool = False
+    mailbox_ok: bool | None = None  # EXAMINE INBOX / STAT succeeded; None: not reached, or SMTP
+    credentials_sent: bool = False
+    login_name_form: Literal["address", "local_part", "other"] | None = None
+    replies: list[str] = Field(default_factory=list)  # the deciding reply, credentials masked
+    candidates: list[LoginCandidate] = Field(default_factory=list)  # most likely first; empty: not recognised
+    hygiene: list[str] = Field(default_factory=list)  # ids of password typing mistakes found locally
+    worked_before: bool | None = None  # True: a login succeeded in an earlier run; False: never; None: unknown
+    guard_until: datetime | None = None  # a guard refusal: when the next login is allowed
+    guard_window_s: float | None = None  # … and the window it keeps between logins
+
+
+class LoginAttempt(Observation, LoginFacts):
+    """One login over TLS to one address of the provider's server, or why none was made."""
+
+    kind: Literal["login"] = "login"
+
+
+AnyObservation = DnsLookup | MailSession | WebVisit | Reachability | LoginAttempt
 # Each observation kind and the facts it carries (the report's typed `data`).
 FACTS_OF: dict[type[Observation], type[Facts]] = {
     DnsLookup: DnsFacts, MailSession: MailFacts, WebVisit: WebFacts, Reachability: BaselineFacts,
+    LoginAttempt: LoginFacts,
 }
 
 

@@ -38,8 +38,11 @@ from mailprobe.protocols import GENERIC_GUESSES, MX_HOST_GUESSES, SRV_SERVICES, 
 MatchedBy = Literal["mx", "forced", "generic", "mx_failed"]  # mx_failed: the MX lookup itself failed
 ProbeName = Literal[
     "dns.mx", "dns.spf", "dns.sanity", "dns.srv", "dns.implicit_mx", "dns.host", "dns.authoritative",
-    "autoconfig", "web", "imap", "pop3", "smtp", "baseline",
+    "autoconfig", "web", "imap", "pop3", "smtp", "baseline", "login",
 ]
+# The order logins go in (IMAP first: it proves the most), and what a protocol's login may go over.
+LOGIN_ORDER: tuple[str, ...] = ("imap", "smtp", "pop3")
+_LOGIN_TLS_PREFERENCE: tuple[TlsMode, ...] = (TlsMode.IMPLICIT, TlsMode.STARTTLS)
 
 # Ports every baseline starts with, before the provider is known (they cover the article's providers).
 DEFAULT_BASELINE_PORTS: tuple[tuple[str, int], ...] = (("imap", 993), ("smtp", 465), ("pop3", 995), ("web", 443))
@@ -87,6 +90,7 @@ class Step:
     auxiliary: bool = False  # may run past the main probes by a grace, never holds the report up
     unresolved: tuple[Status, ErrorFacts] | None = None  # a session with no address to dial, and why
     rdtype: str = "MX"  # what the authoritative comparison asks: the domain's MX, or a host's A
+    profile: Profile | None = field(default=None, compare=False, repr=False)  # login steps: whose replies apply
 
 
 @dataclass
@@ -110,6 +114,7 @@ class PlanOptions:
     authoritative: list[tuple[str, int]] | None = None
     # `mailprobe settings`: learn what the domain publishes (MX, SRV, autoconfig), dial no mail server.
     discover_only: bool = False
+    login_protocols: tuple[str, ...] = ()  # --login: the protocols to log in over (the guard allowed them)
 
 
 class Planner:
@@ -132,6 +137,7 @@ class Planner:
         self._mx_canonical: dict[str, list[str]] = {}
         self._not_probed: dict[tuple[str, str], int] = {}  # (host, A | AAAA) → addresses beyond the cap
         self._compared: set[str] = set()  # provider hosts whose addresses are compared with their authorities
+        self._logins = _LoginChain(tuple(p for p in LOGIN_ORDER if p in options.login_protocols))
 
     # -- the first steps ---------------------------------------------------------------------------
 
@@ -170,10 +176,27 @@ class Planner:
         if step.probe == "autoconfig":
             return self._after_autoconfig([o for o in observations if isinstance(o, WebVisit)])
         if step.probe == "dns.host" and step.endpoint is not None:
-            return self._sessions(step, lookups)
+            return self._sessions(step, lookups) + self._login_ready(step.endpoint, addresses_of(lookups))
         if step.probe == "dns.host" and step.name in self._mx_pending:
             return self._after_mx_host(step, lookups)
+        if step.probe == "login" and step.endpoint is not None:
+            self._logins.done(step.endpoint.protocol)
+            return self._login_steps()
         return []
+
+    # -- the login chain: one step per protocol, each after the one before, IMAP first ------------------
+
+    def _login_ready(self, endpoint: Endpoint, ips: list[str]) -> list[Step]:
+        if self._logins.endpoints.get(endpoint.protocol) != endpoint:
+            return []
+        self._logins.resolved(endpoint.protocol, ips[0] if ips else None)
+        return self._login_steps()
+
+    def _login_steps(self) -> list[Step]:
+        return [
+            Step("login", endpoint=self._logins.endpoints[protocol], ip=ip, profile=self.plan.profile)
+            for protocol, ip in self._logins.next_ready()
+        ]
 
     def _after_mx(self, mx: DnsLookup) -> list[Step]:
         mx_hosts = [record.exchange for record in mx.mx if record.exchange]
@@ -248,6 +271,7 @@ class Planner:
         self.plan.endpoints.extend(endpoints)
         if self.options.discover_only:
             return []
+        self._logins.choose(self.plan.endpoints)
         steps = [self._endpoint_step(e) for e in endpoints]
         steps += self._host_comparisons(endpoints)
         if baseline:
@@ -341,6 +365,53 @@ class Planner:
                 observation.addresses_not_probed = max(observation.addresses_not_probed, left_out)
             chosen.setdefault(observation.id, observation)
         return list(chosen.values())
+
+
+@dataclass
+class _LoginChain:
+    """Which endpoint each login goes to (the first required one over implicit TLS, else STARTTLS; never
+    plaintext), its first address once resolved, and which logins are over: a login starts only when every
+    protocol before it in LOGIN_ORDER is done, so at most one authentication per protocol, in order."""
+
+    protocols: tuple[str, ...]
+    endpoints: dict[str, Endpoint] = field(default_factory=dict)
+    ips: dict[str, str | None] = field(default_factory=dict)  # None: the host has no address
+    finished: set[str] = field(default_factory=set)
+    started: set[str] = field(default_factory=set)
+
+    def choose(self, planned: list[Endpoint]) -> None:
+        for protocol in self.protocols:
+            if protocol in self.endpoints:
+                continue
+            fit = [e for e in planned if e.protocol == protocol and e.role == Role.PROVIDER
+                   and e.expect == Expect.REQUIRED and e.tls in _LOGIN_TLS_PREFERENCE]
+            fit.sort(key=lambda e: _LOGIN_TLS_PREFERENCE.index(e.tls))  # stable: the plan's order within a mode
+            if fit:
+                self.endpoints[protocol] = fit[0]
+
+    def resolved(self, protocol: str, ip: str | None) -> None:
+        self.ips.setdefault(protocol, ip)
+        if ip is None:
+            self.finished.add(protocol)
+
+    def done(self, protocol: str) -> None:
+        self.finished.add(protocol)
+
+    def next_ready(self) -> list[tuple[str, str]]:
+        """The login that may start now, if any: the first not yet over, once all before it are over."""
+        for protocol in self.protocols:
+            if protocol in self.finished:
+                continue
+            if protocol not in self.endpoints:
+                # Not (yet) in the plan: an unknown domain may still publish it; a profile will not.
+                self.finished.add(protocol)
+                continue
+            ip = self.ips.get(protocol)
+            if ip is None or protocol in self.started:
+                return []
+            self.started.add(protocol)
+            return [(protocol, ip)]
+        return []
 
 
 # -- endpoints --------------------------------------------------------------------------------------
@@ -493,6 +564,9 @@ _ONE_QUESTION: frozenset[ProbeName] = frozenset({"dns.mx", "dns.spf"})
 def cut_off(step: Step) -> Step | None:
     """What a step stood for, as it stands when the deadline cut it off: an endpoint not tested (a guess:
     not offered), a question not answered. None for steps whose absence says enough."""
+    if step.probe == "login":
+        error = ErrorFacts(kind=Failure.TIMEOUT, stage="deadline", detail="the overall deadline ran out")
+        return replace(step, unresolved=(Status.ERROR, error))
     if step.endpoint is None:
         if step.probe not in _ONE_QUESTION:
             return None

@@ -15,6 +15,8 @@ from mailprobe.evidence import (
     DnsFacts,
     DnsLookup,
     Facts,
+    LoginAttempt,
+    LoginFacts,
     MailFacts,
     MailSession,
     Observation,
@@ -87,9 +89,15 @@ class BaselineCheck(_Check):
     data: BaselineFacts
 
 
-CheckResult = Annotated[DnsCheck | MailCheck | WebCheck | BaselineCheck, Field(discriminator="kind")]
+class LoginCheck(_Check):
+    kind: Literal["login"] = "login"
+    data: LoginFacts
+
+
+CheckResult = Annotated[DnsCheck | MailCheck | WebCheck | BaselineCheck | LoginCheck, Field(discriminator="kind")]
 _OBSERVATION_OF: dict[type[_Check], type[Observation]] = {
     DnsCheck: DnsLookup, MailCheck: MailSession, WebCheck: WebVisit, BaselineCheck: Reachability,
+    LoginCheck: LoginAttempt,
 }
 _CHECK_OF: dict[type[Observation], type[_Check]] = {obs: check for check, obs in _OBSERVATION_OF.items()}
 

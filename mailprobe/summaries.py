@@ -8,6 +8,7 @@ from mailprobe.evidence import (
     DnsLookup,
     ErrorFacts,
     Failure,
+    LoginAttempt,
     MailSession,
     Observation,
     Reachability,
@@ -25,6 +26,7 @@ LIST_LIMIT = 4
 EXPIRY_NOTE_DAYS = 30
 CLOCK_NOTE_S = 60.0
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_IMAP_TAG = re.compile(r"^[A-Za-z0-9]+ (?=(?:NO|BAD|OK|BYE)\b)", re.IGNORECASE)
 
 
 def summarize(observation: Observation, lang: Lang) -> str:
@@ -38,6 +40,8 @@ def summarize(observation: Observation, lang: Lang) -> str:
             return _web(observation, lang)
         case Reachability():
             return _baseline(observation, lang)
+        case LoginAttempt():
+            return _login(observation, lang)
     if observation.error is not None:
         return failure_phrase(observation.error, lang)
     return _status_only(observation.status, lang)
@@ -231,6 +235,33 @@ def _baseline(probe: Reachability, lang: Lang) -> str:
         return t("summary.baseline.skipped", lang)
     ms = probe.connect_ms if probe.connect_ms is not None else probe.duration_ms
     return t("summary.baseline.ok", lang, ms=round(ms))
+
+
+# -- login ----------------------------------------------------------------------------------------
+
+
+def _login(login: LoginAttempt, lang: Lang) -> str:
+    """The login's mechanism, the server's deciding words (already redacted) and the code they carry."""
+    protocol = login.protocol.upper()
+    mechanism = login.mechanism or "-"
+    reply = quote(_IMAP_TAG.sub("", login.replies[-1])) if login.replies else ""
+    code = next((c.code for c in login.candidates if c.code), None)
+    top = login.candidates[0].cause if login.candidates else None
+    if login.guard_until is not None:
+        window = format_span(login.guard_window_s or 0.0, lang)
+        until = login.guard_until.strftime("%Y-%m-%d %H:%M UTC")
+        return t("summary.login.guard", lang, protocol=protocol, window=window, until=until)
+    if login.outcome == "ok":
+        key = "summary.login.ok_smtp" if login.protocol == "smtp" else "summary.login.ok"
+        return t(key, lang, protocol=protocol, mechanism=mechanism)
+    if login.outcome in ("refused", "mailbox_refused"):
+        text = t(f"summary.login.{login.outcome}", lang, protocol=protocol, mechanism=mechanism, reply=reply)
+        # The standard code the reply carried and the cause id it ranks first: ids, in every language.
+        said = " → ".join(part for part in (code, top) if part)
+        return f"{text} ({said})" if said else text
+    reason = failure_phrase(login.error, lang) if login.error is not None else _status_only(login.status, lang)
+    key = "summary.login.error" if login.outcome == "error" else "summary.login.not_attempted"
+    return t(key, lang, protocol=protocol, reason=reason)
 
 
 # -- small helpers --------------------------------------------------------------------------------

@@ -115,6 +115,16 @@ MESSAGES: dict[str, str] = {
     "stage.http": "HTTP request",
     "stage.login": "login",
     # -- one-line check summaries
+    "summary.login.ok": "{protocol} login accepted ({mechanism}), mailbox opened",
+    "summary.login.ok_smtp": "{protocol} login accepted ({mechanism})",
+    "summary.login.mailbox_refused": "{protocol} login accepted ({mechanism}), but the mailbox did not open: «{reply}»",
+    "summary.login.refused": "{protocol} login refused ({mechanism}): «{reply}»",
+    "summary.login.not_attempted": "{protocol} login not attempted: {reason}",
+    "summary.login.guard": (
+        "{protocol} login not attempted: this mailbox logged in less than {window} ago;"
+        " the lockout guard allows the next login at {until} (--force-login overrides)"
+    ),
+    "summary.login.error": "{protocol} login broke off: {reason}",
     "summary.prefix": "{label}: {text}",
     "summary.join": ", ",
     "summary.list_sep": ", ",

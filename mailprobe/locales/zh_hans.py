@@ -111,6 +111,16 @@ MESSAGES: dict[str, str] = {
     "stage.http": "HTTP 请求",
     "stage.login": "登录",
     # -- 每项检查一行摘要
+    "summary.login.ok": "{protocol} 登录成功（{mechanism}），邮箱已打开",
+    "summary.login.ok_smtp": "{protocol} 登录成功（{mechanism}）",
+    "summary.login.mailbox_refused": "{protocol} 登录成功（{mechanism}），但邮箱无法打开：«{reply}»",
+    "summary.login.refused": "{protocol} 登录被拒绝（{mechanism}）：«{reply}»",
+    "summary.login.not_attempted": "{protocol} 未尝试登录：{reason}",
+    "summary.login.guard": (
+        "{protocol} 未尝试登录：该邮箱在 {window} 内已登录过；防锁定保护允许在 "
+        "{until} 之后再登录（可用 --force-login 强制）"
+    ),
+    "summary.login.error": "{protocol} 登录中断：{reason}",
     "summary.prefix": "{label}：{text}",
     "summary.join": "，",
     "summary.list_sep": "、",

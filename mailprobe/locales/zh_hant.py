@@ -111,6 +111,16 @@ MESSAGES: dict[str, str] = {
     "stage.http": "HTTP 請求",
     "stage.login": "登入",
     # -- 每項檢查一行摘要
+    "summary.login.ok": "{protocol} 登入成功（{mechanism}），信箱已開啟",
+    "summary.login.ok_smtp": "{protocol} 登入成功（{mechanism}）",
+    "summary.login.mailbox_refused": "{protocol} 登入成功（{mechanism}），但信箱無法開啟：«{reply}»",
+    "summary.login.refused": "{protocol} 登入遭拒（{mechanism}）：«{reply}»",
+    "summary.login.not_attempted": "{protocol} 未嘗試登入：{reason}",
+    "summary.login.guard": (
+        "{protocol} 未嘗試登入：此信箱在 {window} 內已登入過；防鎖定保護允許在 "
+        "{until} 之後再登入（可用 --force-login 強制）"
+    ),
+    "summary.login.error": "{protocol} 登入中斷：{reason}",
     "summary.prefix": "{label}：{text}",
     "summary.join": "，",
     "summary.list_sep": "、",

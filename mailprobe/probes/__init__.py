@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from mailprobe.evidence import Observation
 from mailprobe.plan import ProbeName, Step
-from mailprobe.probes import autoconfig, baseline, dns, imap, pop3, smtp, web
+from mailprobe.probes import autoconfig, baseline, dns, imap, login, pop3, smtp, web
 from mailprobe.probes.base import Probe, ProbeContext
 
 
@@ -38,6 +38,7 @@ PROBES: dict[ProbeName, ProbeEntry] = {
     "pop3": ProbeEntry(pop3.probe, pop3.blank),
     "smtp": ProbeEntry(smtp.probe, smtp.blank),
     "baseline": ProbeEntry(baseline.probe, baseline.blank),
+    "login": ProbeEntry(login.probe, login.blank),
 }
 
 

@@ -3,18 +3,62 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NoReturn
 
 from mailprobe.address import Target
 from mailprobe.evidence import Observation
 from mailprobe.net.deadline import Deadline
 from mailprobe.net.resolver import Resolver
 from mailprobe.net.tls import TlsSettings
+from mailprobe.secret import Secret
 from mailprobe.timeouts import Timeouts
 
 if TYPE_CHECKING:
     from mailprobe.plan import Step
+
+
+class LoginCredentials:
+    """What `--login` logs in with: the login name (None: the profile's rule decides) and the password.
+    Neither is ever printed, repr'd, pickled or serialised: this object has no text form but "***"."""
+
+    __slots__ = ("_login", "_password")
+
+    def __init__(self, login: str | None, password: Secret) -> None:
+        if not isinstance(password, Secret):
+            raise TypeError("the password must be a Secret")
+        object.__setattr__(self, "_login", login)
+        object.__setattr__(self, "_password", password)
+
+    @property
+    def login(self) -> str | None:
+        value: str | None = object.__getattribute__(self, "_login")
+        return value
+
+    @property
+    def password(self) -> Secret:
+        value: Secret = object.__getattribute__(self, "_password")
+        return value
+
+    def __repr__(self) -> str:
+        return "LoginCredentials(***)"
+
+    __str__ = __repr__
+
+    def __format__(self, format_spec: str) -> str:
+        return repr(self)
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise AttributeError("credentials cannot be changed")
+
+    def __reduce_ex__(self, protocol: object) -> NoReturn:
+        raise TypeError("credentials cannot be pickled or serialised")
+
+    def __copy__(self) -> LoginCredentials:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, object]) -> LoginCredentials:
+        return self
 
 
 @dataclass(frozen=True)
@@ -23,6 +67,7 @@ class ProbeContext:
     tls: TlsSettings
     resolver: Resolver
     target: Target | None = None  # the mailbox checked (autoconfig asks with it, the login logs in as it)
+    credentials: LoginCredentials | None = field(default=None, repr=False)  # only with --login
 
     @property
     def timeouts(self) -> Timeouts:

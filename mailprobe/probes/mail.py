@@ -58,12 +58,18 @@ class MailProtocol:
         return any(cap.split(" ", 1)[0] == self.starttls_keyword for cap in capabilities)
 
 
+# Handed the open dialogue once TLS is up (implicit, or after a successful STARTTLS) and the capabilities
+# are read; it then owns the rest of the conversation, goodbye included (the login step).
+OnReady = Callable[[Dialogue, MailSession], Awaitable[None]]
+
+
 @dataclass
 class _Attempt:
     """One connection's worth of settings: which context verifies, and whether it is the judging one."""
 
     context: ssl.SSLContext
     verified: bool
+    on_ready: OnReady | None = None
 
 
 def blank_session(kind: MailProtocolName, endpoint: Endpoint, ip: str | None) -> MailSession:
@@ -85,13 +91,14 @@ def blank_session(kind: MailProtocolName, endpoint: Endpoint, ip: str | None) ->
 
 
 async def run_session(
-    protocol: MailProtocol, endpoint: Endpoint, address: str, ctx: ProbeContext
+    protocol: MailProtocol, endpoint: Endpoint, address: str, ctx: ProbeContext, on_ready: OnReady | None = None
 ) -> MailSession:
-    """One dialogue with ADDRESS; every failure becomes evidence, nothing is raised."""
+    """One dialogue with ADDRESS; every failure becomes evidence, nothing is raised. ON_READY, if given, is
+    called only on a verified TLS channel; never on a plaintext one, nor on the unverified second look."""
     started = time.monotonic()
     session = blank_session(protocol.name, endpoint, address)
     session.stage = "connect"
-    judged = _Attempt(ctx.tls.verified_context(), verified=True)
+    judged = _Attempt(ctx.tls.verified_context(), verified=True, on_ready=on_ready)
     session.error = await _guarded(session, _dialogue(protocol, endpoint, address, ctx, session, judged))
     if session.error is not None and session.error.kind == Failure.TLS_VERIFY:
         await _collect_despite_certificate(protocol, endpoint, address, ctx, session, session.error)
@@ -152,6 +159,9 @@ async def _dialogue(
     dialogue = Dialogue(reader, writer, ctx.deadline, ctx.step_cap)
     try:
         await _converse(protocol, endpoint, dialogue, session, attempt)
+        if attempt.on_ready is not None and attempt.verified and ssl_object_of(writer) is not None:
+            await attempt.on_ready(dialogue, session)
+            return
     except ProbeError as exc:
         if exc.facts.kind in _POLITE_FAILURES:
             await _quit(protocol, dialogue)

@@ -91,6 +91,7 @@ class World:
     root: Path
     certs: CertLab = field(default_factory=CertLab)
     mail: dict[str, dict[str, Any]] = field(default_factory=dict)  # "qq.imap" → MailServer kwargs
+    login: dict[str, dict[str, Any]] = field(default_factory=dict)  # "qq.imap" → LoginServer kwargs (authenticates)
     web: dict[str, dict[str, Any]] = field(default_factory=dict)  # "qq" → {"route": Route, "cert": kind, ...}
     down: set[str] = field(default_factory=set)  # "qq.imap", "netease.web": not listening (refused)
     domains: dict[str, dict[str, list[str]]] = field(default_factory=dict)
@@ -190,9 +191,14 @@ class World:
         await self.dns.stop()
 
     def _mail_server(self, site: Site, service: str) -> MailServer:
+        from tests.lab.loginserver import LoginServer
+
         kwargs: dict[str, Any] = {"tls": "implicit", "cert": "good"}
         kwargs.update(self.mail.get(f"{site.id}.{service}", {}))
-        return MailServer(
+        name = f"{site.id}.{service}"
+        server_class = LoginServer if name in self.login else MailServer
+        kwargs.update(self.login.get(name, {}))
+        return server_class(
             service,  # type: ignore[arg-type]
             lab=self.certs, hostname=site.host(service), host=site.ip, listen_port=self.ports[service], **kwargs,
         )

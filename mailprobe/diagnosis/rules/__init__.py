@@ -19,6 +19,7 @@ from mailprobe.diagnosis.rules.dns import (
     resolver_redirects_host,
 )
 from mailprobe.diagnosis.rules.domain import mx_dangling, mx_elsewhere, mx_missing
+from mailprobe.diagnosis.rules.login import login_refused
 from mailprobe.diagnosis.rules.reachability import (
     guessed_services_down,
     nothing_answers,
@@ -46,6 +47,7 @@ RULES: tuple[Rule, ...] = (
     certificate_problems,
     clock_off,
     webmail_unusable_in_browsers,
+    login_refused,
 )
 
 __all__ = [
@@ -55,6 +57,7 @@ __all__ = [
     "clock_off",
     "dns_too_slow",
     "guessed_services_down",
+    "login_refused",
     "mx_dangling",
     "mx_elsewhere",
     "mx_missing",

@@ -1,0 +1,111 @@
+"""The login step (`--login`): one authentication over TLS on its own session, its reply classified and redacted."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from mailprobe.address import Target
+from mailprobe.evidence import (
+    ErrorFacts,
+    Failure,
+    LoginAttempt,
+    LoginCandidate,
+    MailSession,
+    Observation,
+    Status,
+    check_id,
+)
+from mailprobe.login.classify import classify
+from mailprobe.login.dialogues import LOGIN_DIALOGUES
+from mailprobe.login.hygiene import check_password
+from mailprobe.login.result import LoginOutcome, LoginResult
+from mailprobe.net.dialogue import Dialogue
+from mailprobe.plan import Step
+from mailprobe.probes.base import LoginCredentials, ProbeContext
+from mailprobe.probes.imap import IMAP
+from mailprobe.probes.mail import MailProtocol, run_session
+from mailprobe.probes.pop3 import POP3
+from mailprobe.probes.smtp import SMTP
+from mailprobe.secret import redact
+
+LoginNameForm = Literal["address", "local_part", "other"]
+SESSIONS: dict[str, MailProtocol] = {"imap": IMAP, "pop3": POP3, "smtp": SMTP}
+_STATUS = {
+    LoginOutcome.OK: Status.PASS,
+    LoginOutcome.MAILBOX_REFUSED: Status.FAIL,
+    LoginOutcome.REFUSED: Status.FAIL,
+    LoginOutcome.NOT_ATTEMPTED: Status.SKIP,
+    LoginOutcome.ERROR: Status.ERROR,
+}
+
+
+def blank(step: Step) -> LoginAttempt:
+    """The login for STEP before anything happened (the one factory of LoginAttempts)."""
+    assert step.endpoint is not None
+    endpoint = step.endpoint
+    return LoginAttempt(
+        id=check_id(f"login.{endpoint.protocol}", endpoint.host, step.ip),
+        target=endpoint.target,
+        address=step.ip,
+        status=Status.SKIP,
+        protocol=endpoint.protocol,  # type: ignore[arg-type]  # the planner plans logins for mail protocols only
+        host=endpoint.host,
+        port=endpoint.port,
+        stage="session",
+    )
+
+
+def login_name(credentials: LoginCredentials, step: Step, target: Target) -> tuple[str, LoginNameForm]:
+    """The name to log in as and its form: --login-user, else the profile's rule (the full address by default)."""
+    if credentials.login is not None:
+        return credentials.login, "other"
+    if step.profile is not None and step.profile.login_name == "local_part":
+        return target.local_part, "local_part"
+    return target.address, "address"
+
+
+async def probe(step: Step, ctx: ProbeContext) -> list[Observation]:
+    attempt = blank(step)
+    credentials, target = ctx.credentials, ctx.target
+    if credentials is None or target is None or step.endpoint is None or step.ip is None:
+        attempt.error = ErrorFacts(kind=Failure.NOT_OFFERED, stage="session", detail="no credentials")
+        return [attempt]
+    name, attempt.login_name_form = login_name(credentials, step, target)
+    attempt.hygiene = [finding.value for finding in check_password(credentials.password)]
+    outcome: list[LoginResult] = []
+
+    async def log_in(dialogue: Dialogue, session: MailSession) -> None:
+        dialogue_of = LOGIN_DIALOGUES[step.endpoint.protocol]  # type: ignore[union-attr,index]
+        outcome.append(await dialogue_of(dialogue, session.capabilities, name, credentials.password, tls=True))
+
+    session = await run_session(SESSIONS[step.endpoint.protocol], step.endpoint, step.ip, ctx, on_ready=log_in)
+    attempt.duration_ms = session.duration_ms
+    if not outcome:  # no TLS channel was reached: nothing was sent
+        attempt.error = session.error or ErrorFacts(
+            kind=Failure.NOT_OFFERED, stage="session", detail="no TLS channel to log in over"
+        )
+        return [attempt]
+    _fill(attempt, outcome[0], name, credentials, step)
+    return [attempt]
+
+
+def _fill(attempt: LoginAttempt, result: LoginResult, name: str, credentials: LoginCredentials, step: Step) -> None:
+    def masked(text: str) -> str:
+        return redact(text, [credentials.password], login=name)
+
+    attempt.outcome = result.outcome.value
+    attempt.status = _STATUS[result.outcome]
+    attempt.stage = result.stage
+    attempt.mechanism = result.mechanism
+    attempt.accepted = result.accepted
+    attempt.mailbox_ok = result.mailbox_ok
+    attempt.credentials_sent = result.credentials_sent
+    attempt.replies = [masked(line) for line in result.replies]
+    if result.error is not None:
+        attempt.error = result.error.model_copy(update={"detail": masked(result.error.detail)})
+    if result.outcome in (LoginOutcome.REFUSED, LoginOutcome.MAILBOX_REFUSED):
+        profiles = [step.profile] if step.profile is not None else []
+        found = classify(result.replies, result.protocol, profiles)
+        attempt.candidates = [
+            LoginCandidate(cause=c.cause, confidence=c.confidence, basis=c.basis, code=c.code) for c in found
+        ]

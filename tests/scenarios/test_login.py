@@ -1,0 +1,374 @@
+"""`check --login` through the real command line, against scripted loopback login servers with the providers'
+real host names: each cause named first from its reply, for each protocol; the secrets never leak; the guard."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.cli.conftest import Result, run_mailprobe
+from tests.lab.loginserver import LoginServer
+from tests.lab.world import CUSTOMER, World
+
+ADDRESS = f"zhang.san@{CUSTOMER}"
+PASSWORD = "Tr0ub4dor&3-lab"  # never a real one; long enough that an accidental match means a leak
+PROTOCOLS = ("imap", "smtp", "pop3")
+
+# One reply per cause and protocol, as the providers (and the standards) word them.
+REPLIES: dict[str, dict[str, str]] = {
+    "password_incorrect": {
+        "imap": "NO [AUTHENTICATIONFAILED] Authentication failed.",
+        "smtp": "535 5.7.8 Authentication credentials invalid",
+        "pop3": "-ERR [AUTH] Invalid login",
+    },
+    "account_locked": {
+        "imap": "NO [LIMIT] Too many failed logins, try again later",
+        "smtp": "535 5.7.0 ERR.REQ.VERIFYCODE",
+        "pop3": "-ERR [LOGIN-DELAY] Wait before logging in again",
+    },
+    "account_not_activated": {
+        "imap": "NO [AUTHORIZATIONFAILED] ERR.LOGIN.USEREXP",
+        "smtp": "535 5.7.0 ERR.LOGIN.USEREXP",
+        "pop3": "-ERR ERR.LOGIN.DOMAINEXPED",
+    },
+    "client_auth_code_required": {
+        "imap": "NO ERR.LOGIN.REQCODE",
+        "smtp": "534 5.7.9 Application-specific password required",
+        "pop3": "-ERR Please using authorized code to login",
+    },
+    "protocol_disabled": {
+        "imap": "NO [NOPERM] User has no permission",
+        "smtp": "535 5.7.0 User has no permission",
+        "pop3": "-ERR User has no permission",
+    },
+    "modern_auth_required": {
+        "imap": "NO basic authentication is disabled",
+        "smtp": "535 5.7.139 Authentication unsuccessful, basic authentication is disabled.",
+        "pop3": "-ERR basic authentication is disabled",
+    },
+    "login_restricted": {
+        "imap": "NO ERR.LOGIN.IPDENY",
+        "smtp": "535 5.7.0 ERR.LOGIN.IPDENY",
+        "pop3": "-ERR ERR.LOGIN.IPDENY",
+    },
+}
+
+
+def login_world(root: Path, per_protocol: dict[str, dict[str, Any]] | None = None, **common: Any) -> World:
+    """The qq world with its IMAP, SMTP and POP3 servers authenticating ADDRESS / PASSWORD."""
+    per_protocol = per_protocol or {}
+    login = {
+        f"qq.{protocol}": {"username": ADDRESS, "password": PASSWORD, **common, **per_protocol.get(protocol, {})}
+        for protocol in PROTOCOLS
+    }
+    return World(root, login=login)
+
+
+def servers(world: World) -> dict[str, LoginServer]:
+    found = {protocol: world.servers[f"qq.{protocol}"] for protocol in PROTOCOLS}
+    assert all(isinstance(server, LoginServer) for server in found.values())
+    return found  # type: ignore[return-value]
+
+
+def check_login(
+    world: World, state: Path, *extra: str, password: str = PASSWORD, fmt: str = "json",
+    env: dict[str, str] | None = None,
+) -> Result:
+    return run_mailprobe(
+        "check", ADDRESS, *world.cli_args(), "--login", "--state", str(state), "--format", fmt, "--no-baseline",
+        *extra, env={"MAILPROBE_PASSWORD": password, **(env or {})},
+    )
+
+
+def report_of(result: Result) -> dict[str, Any]:
+    assert "Traceback" not in result.stderr, result.stderr
+    report: dict[str, Any] = json.loads(result.stdout)
+    return report
+
+
+def logins(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {check["data"]["protocol"]: check for check in report["checks"] if check["kind"] == "login"}
+
+
+@pytest.fixture
+def state(tmp_path: Path) -> Path:
+    return tmp_path / "state" / "state.db"
+
+
+@pytest.fixture
+def world_root(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path / "world"
+
+
+# -- healthy -----------------------------------------------------------------------------------------
+
+
+def test_good_password_logs_in_once_per_protocol_in_order_and_nothing_is_diagnosed(
+    world_root: Path, state: Path
+) -> None:
+    with login_world(world_root) as world:
+        result = check_login(world, state, "--login-protocols", "pop3,smtp,imap")
+        report = report_of(result)
+        seen = servers(world)
+
+    assert result.code == 0, (result.stderr, report["diagnosis"])
+    assert report["diagnosis"] == []
+    checks = logins(report)
+    assert set(checks) == set(PROTOCOLS)
+    assert all(check["status"] == "pass" and check["data"]["outcome"] == "ok" for check in checks.values())
+    assert checks["imap"]["data"]["mailbox_ok"] is True and checks["pop3"]["data"]["mailbox_ok"] is True
+    assert all(len(server.logins) == 1 and server.logins[0].tls for server in seen.values())
+    # IMAP first, then SMTP, then POP3: each login starts after the one before it was done.
+    starts = {protocol: check["started_ms"] for protocol, check in checks.items()}
+    assert starts["imap"] <= starts["smtp"] <= starts["pop3"]
+    assert not any("MAIL FROM" in command.upper() for command in seen["smtp"].commands)
+
+
+def test_coremail_that_wants_id_before_select_is_healthy_because_id_is_sent(world_root: Path, state: Path) -> None:
+    with login_world(world_root, require_id=True) as world:
+        result = check_login(world, state, "--login-protocols", "imap")
+        report = report_of(result)
+        imap = servers(world)["imap"]
+
+    assert result.code == 0 and report["diagnosis"] == []
+    assert logins(report)["imap"]["data"]["mailbox_ok"] is True
+    verbs = [command.split(" ")[1].upper() for command in imap.commands if " " in command]
+    assert verbs.index("ID") < verbs.index("EXAMINE")
+
+
+# -- each cause, named first from the reply, for each protocol --------------------------------------------
+
+
+@pytest.mark.parametrize("cause", sorted(REPLIES))
+def test_refusal_names_its_cause_first_for_each_protocol(cause: str, world_root: Path, state: Path) -> None:
+    refusals = {protocol: {"refusal": REPLIES[cause][protocol]} for protocol in PROTOCOLS}
+    with login_world(world_root, refusals) as world:
+        result = check_login(world, state, "--login-protocols", "imap,smtp,pop3")
+        report = report_of(result)
+        seen = servers(world)
+
+    assert result.code == 2, result.stderr
+    assert report["status"] == "critical"
+    first = report["diagnosis"][0]
+    assert first["cause"] == cause, [(d["cause"], d["confidence"]) for d in report["diagnosis"]]
+    checks = logins(report)
+    for protocol in PROTOCOLS:
+        data = checks[protocol]["data"]
+        assert checks[protocol]["status"] == "fail"
+        assert data["candidates"][0]["cause"] == cause, (protocol, data["candidates"])
+        assert checks[protocol]["id"] in {e for d in report["diagnosis"] for e in d["evidence"]}
+        assert len(seen[protocol].logins) == 1  # a refused login is never retried
+    assert first["variant"] in {"login", "worked_before"} or first["variant"].startswith("hygiene_")
+    assert "«" in first["summary"]  # the server's words are quoted
+
+
+def test_several_candidates_become_several_findings_ranked(world_root: Path, state: Path) -> None:
+    tencent = "NO Login fail. Account is abnormal, service is not open, password is incorrect, login frequency limited"
+    with login_world(world_root, {"imap": {"refusal": tencent}}) as world:
+        report = report_of(check_login(world, state, "--login-protocols", "imap"))
+
+    named = [d["cause"] for d in report["diagnosis"]]
+    assert named[:2] == ["password_incorrect", "protocol_disabled"], named
+    assert {"client_auth_code_required", "account_locked", "account_not_activated"} <= set(named)
+    confidences = [d["confidence"] for d in report["diagnosis"]]
+    assert confidences == sorted(confidences, reverse=True)
+
+
+def test_an_unknown_refusal_is_quoted_never_guessed_as_a_wrong_password(world_root: Path, state: Path) -> None:
+    words = "NO Computer says no (ticket 4711)"
+    with login_world(world_root, {"imap": {"refusal": words}}) as world:
+        result = check_login(world, state, "--login-protocols", "imap", fmt="text")
+        json_report = report_of(check_login(world, state, "--login-protocols", "imap", "--force-login"))
+
+    assert "password_incorrect" not in [d["cause"] for d in json_report["diagnosis"]]
+    first = json_report["diagnosis"][0]
+    assert (first["cause"], first["variant"]) == ("server_outage", "refused_unknown")
+    assert first["confidence"] <= 0.3
+    assert "Computer says no (ticket 4711)" in first["summary"]
+    assert "Computer says no (ticket 4711)" in result.stdout
+    assert "wrong" not in first["summary"].lower()
+
+
+def test_login_accepted_but_mailbox_refused_is_a_finding(world_root: Path, state: Path) -> None:
+    with login_world(world_root, {"imap": {"replies": {"EXAMINE": "NO Mailbox is temporarily unavailable"}}}) as world:
+        result = check_login(world, state, "--login-protocols", "imap")
+        report = report_of(result)
+
+    assert result.code == 2
+    check = logins(report)["imap"]
+    assert check["data"]["outcome"] == "mailbox_refused" and check["data"]["accepted"] is True
+    assert report["diagnosis"][0]["evidence"] == [check["id"]]
+
+
+def test_password_typing_mistake_goes_into_the_wrong_password_verdict_without_the_password(
+    world_root: Path, state: Path
+) -> None:
+    typed = "ＴＲ０ＵＢ４ＤＯＲ"  # full-width, as an input method in full-width mode types it
+    with login_world(world_root) as world:
+        report = report_of(check_login(world, state, "--login-protocols", "imap", password=typed))
+
+    first = report["diagnosis"][0]
+    assert (first["cause"], first["variant"]) == ("password_incorrect", "hygiene_fullwidth")
+    assert "full-width" in first["summary"]
+    text = json.dumps(report, ensure_ascii=False)
+    assert typed not in text and str(len(typed)) not in first["summary"]
+
+
+def test_worked_before_fails_now_changes_the_verdict(world_root: Path, state: Path) -> None:
+    with login_world(world_root) as world:
+        assert check_login(world, state, "--login-protocols", "imap").code == 0
+        again = check_login(world, state, "--login-protocols", "imap", "--force-login", password="old-one-9")
+        report = report_of(again)
+
+    first = report["diagnosis"][0]
+    assert (first["cause"], first["variant"]) == ("password_incorrect", "worked_before")
+    assert logins(report)["imap"]["data"]["worked_before"] is True
+
+
+# -- the guard ----------------------------------------------------------------------------------------------
+
+
+def test_a_second_login_within_the_window_is_refused_without_contacting_the_server(
+    world_root: Path, state: Path
+) -> None:
+    with login_world(world_root) as world:
+        first = check_login(world, state)
+        seen = servers(world)
+        before = {protocol: len(server.logins) for protocol, server in seen.items()}
+        connections = {protocol: server.connections for protocol, server in seen.items()}
+        second = check_login(world, state, fmt="text")
+        again = report_of(check_login(world, state))
+        after = {protocol: len(server.logins) for protocol, server in seen.items()}
+
+    assert first.code == 0
+    assert before == after == {"imap": 1, "smtp": 1, "pop3": 0}
+    assert "lockout guard" in second.stdout and "--force-login" in second.stdout
+    checks = logins(again)
+    assert {p: c["status"] for p, c in checks.items()} == {"imap": "error", "smtp": "error"}
+    assert again["status"] == "ok"  # the checks that ran decide the exit code
+    # Only the ordinary probes connected again (no login session): one per check run, per server.
+    assert all(seen[p].connections - connections[p] <= 2 for p in ("imap", "smtp"))
+
+
+def test_force_login_logs_in_again(world_root: Path, state: Path) -> None:
+    with login_world(world_root) as world:
+        check_login(world, state, "--login-protocols", "imap")
+        result = check_login(world, state, "--login-protocols", "imap", "--force-login")
+        imap = servers(world)["imap"]
+
+    assert result.code == 0 and len(imap.logins) == 2
+
+
+# -- secrecy -------------------------------------------------------------------------------------------------
+
+
+def _forms(password: str, login: str = ADDRESS) -> list[str]:
+    raw = password.encode()
+    return [
+        password,
+        base64.b64encode(raw).decode(),
+        base64.b64encode(b"\0" + login.encode() + b"\0" + raw).decode(),
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "jsonl"])
+def test_the_password_never_appears_in_any_output_or_the_state(fmt: str, world_root: Path, state: Path) -> None:
+    # The server echoes the password back in its refusal: the report must still not carry it.
+    echo = {"refusal": "NO [AUTHENTICATIONFAILED] bad password {password}"}
+    smtp_echo = {"refusal": "535 5.7.8 credentials {password} invalid"}
+    with login_world(world_root, {"imap": echo, "smtp": smtp_echo}) as world:
+        result = check_login(world, state, "-v", fmt=fmt)
+
+    outputs = result.stdout + result.stderr + state.read_bytes().decode("latin-1")
+    for extra in state.parent.iterdir():
+        outputs += extra.read_bytes().decode("latin-1")
+    for form in _forms(PASSWORD):
+        assert form not in outputs, f"leaked as {form!r}"
+    assert result.code == 2
+
+
+def test_the_state_holds_outcomes_and_causes_only(world_root: Path, state: Path) -> None:
+    with login_world(world_root) as world:
+        check_login(world, state, "--login-protocols", "imap", password="wrong-but-long")
+    with sqlite3.connect(state) as db:
+        rows = db.execute("SELECT address, protocol, outcome, cause FROM login_attempts ORDER BY id").fetchall()
+    assert rows == [(ADDRESS, "imap", "started", None), (ADDRESS, "imap", "refused", "password_incorrect")]
+
+
+def _profile_with(world: World, protocol: str, tls: str) -> None:
+    """Rewrite the lab qq profile so that PROTOCOL's server is reached with TLS mode TLS."""
+    path = world.providers_dir / "qq.toml"
+    block = re.compile(rf'(protocol = "{protocol}"\nhost = "[^"]*"\nport = \d+\ntls = )"[a-z]+"')
+    text, count = block.subn(rf'\g<1>"{tls}"', path.read_text(encoding="utf-8"))
+    assert count == 1
+    path.write_text(text, encoding="utf-8")
+
+
+def test_a_plaintext_only_server_never_receives_the_password(world_root: Path, state: Path) -> None:
+    world = login_world(world_root, {"imap": {"tls": "starttls", "starttls_offered": False}})
+    with world:
+        _profile_with(world, "imap", "starttls")
+        result = check_login(world, state, "--login-protocols", "imap")
+        imap = servers(world)["imap"]
+        _profile_with(world, "imap", "plain")
+        plain = report_of(check_login(world, state, "--login-protocols", "imap", "--force-login"))
+
+    assert imap.logins == [] and PASSWORD.encode() not in imap.everything()
+    assert logins(report_of(result))["imap"]["data"]["credentials_sent"] is False
+    assert "imap" not in logins(plain)  # a plaintext endpoint gets no login step at all
+
+
+def test_a_server_whose_starttls_fails_never_receives_the_password(world_root: Path, state: Path) -> None:
+    world = login_world(world_root, {"imap": {"tls": "starttls", "starttls_error": True}})
+    with world:
+        _profile_with(world, "imap", "starttls")
+        result = check_login(world, state, "--login-protocols", "imap")
+        imap = servers(world)["imap"]
+
+    assert imap.logins == [] and PASSWORD.encode() not in imap.everything()
+    check = logins(report_of(result))["imap"]
+    assert check["status"] == "skip" and check["data"]["credentials_sent"] is False
+
+
+def test_after_a_successful_starttls_the_login_goes_over_tls(world_root: Path, state: Path) -> None:
+    world = login_world(world_root, {"imap": {"tls": "starttls"}})
+    with world:
+        _profile_with(world, "imap", "starttls")
+        result = check_login(world, state, "--login-protocols", "imap")
+        imap = servers(world)["imap"]
+
+    assert result.code == 0, result.stdout
+    assert len(imap.logins) == 1 and imap.logins[0].tls
+    assert PASSWORD.encode() not in imap.plaintext()
+
+
+def test_password_from_stdin_logs_in_and_is_not_echoed(world_root: Path, state: Path) -> None:
+    with login_world(world_root) as world:
+        result = run_mailprobe(
+            "check", ADDRESS, *world.cli_args(), "--login", "--password-stdin", "--login-protocols", "imap",
+            "--state", str(state), "--no-baseline", "--format", "json", stdin=f"{PASSWORD}\n",
+        )
+        imap = servers(world)["imap"]
+
+    assert result.code == 0, result.stderr
+    assert [login.password for login in imap.logins] == [PASSWORD.encode()]
+    assert PASSWORD not in result.stdout + result.stderr
+
+
+def test_a_mailbox_the_server_says_does_not_exist_is_not_worded_as_a_refused_login(
+    world_root: Path, state: Path
+) -> None:
+    missing = {"imap": {"replies": {"EXAMINE": "NO [NONEXISTENT] Mailbox doesn't exist: INBOX"}}}
+    with login_world(world_root, missing) as world:
+        report = report_of(check_login(world, state, "--login-protocols", "imap"))
+
+    first = report["diagnosis"][0]
+    assert (first["cause"], first["variant"]) == ("account_not_activated", "mailbox_refused")
+    assert "refused" not in first["summary"].lower()
