@@ -16,6 +16,7 @@ from mailprobe.render.options import RenderOptions
 if TYPE_CHECKING:
     from mailprobe.check import CheckOptions
     from mailprobe.lang import Lang
+    from mailprobe.profiles import ProfileSet
     from mailprobe.report import Report
 
 # Taken when the command starts, before the heavy imports: --timeout is the user's wall-clock promise.
@@ -37,6 +38,10 @@ nameserver_option = click.option(
     "--nameserver", "nameservers", multiple=True, metavar="IP[:PORT]", help="DNS resolver to use."
 )
 verbose_option = click.option("-v", "--verbose", is_flag=True, help="Show every check, also the passing ones.")
+output_option = click.option(
+    "--output", type=click.Path(dir_okay=False, allow_dash=True), metavar="FILE",
+    help="Write the output to FILE (replaced whole, never half-written) instead of standard output.",
+)
 
 
 def report_format_option(f: F) -> F:
@@ -134,11 +139,12 @@ def cli() -> None:
 @click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True,
               help="Addresses checked at once.")
 @verbose_option
+@output_option
 def check(
     addresses: tuple[str, ...], input_file: str | None, fmt: str, lang: str | None, timeout: float,
     nameservers: tuple[str, ...], ca_file: str | None, provider: str | None, providers_dir: str | None,
     baselines: tuple[str, ...], no_baseline: bool, authoritative: tuple[str, ...], concurrency: int,
-    verbose: bool,
+    verbose: bool, output: str | None = None,
 ) -> int:
     """Check ADDRESS… (e.g. user@company.com) and say why it cannot log in."""
     from mailprobe.check import CheckOptions
@@ -172,8 +178,12 @@ def check(
         _validate(options, all_addresses)
     except UsageError as exc:
         _fail(str(exc))
-    reports = _run_all(all_addresses, options, fmt, concurrency)
-    _print(reports, fmt, verbose, streamed=True)
+    if output == "-":
+        output = None
+    reports = _run_all(all_addresses, options, fmt, concurrency, stream=output is None)
+    translated = FORMATS[fmt].translated
+    _print(reports, fmt, verbose, streamed=output is None, output=output,
+           profiles=options.load_profiles() if translated else None)
     from mailprobe.report import worst_exit_code
 
     return worst_exit_code(reports)
@@ -192,7 +202,9 @@ def _validate(options: CheckOptions, addresses: list[str]) -> None:
     TlsSettings(ca_file=options.ca_file).validate()
 
 
-def _run_all(addresses: list[str], options: CheckOptions, fmt: str, concurrency: int) -> list[Report]:
+def _run_all(
+    addresses: list[str], options: CheckOptions, fmt: str, concurrency: int, stream: bool = True
+) -> list[Report]:
     import asyncio
 
     from mailprobe.check import run_check
@@ -208,7 +220,7 @@ def _run_all(addresses: list[str], options: CheckOptions, fmt: str, concurrency:
             done += 1
             if len(addresses) > 1:
                 click.echo(f"[{done}/{len(addresses)}] {address}: {report.status}", err=True)
-            if FORMATS[fmt].streaming:
+            if stream and FORMATS[fmt].streaming:
                 click.echo(FORMATS[fmt].render([report], RenderOptions()))
             return report
 
@@ -217,10 +229,49 @@ def _run_all(addresses: list[str], options: CheckOptions, fmt: str, concurrency:
     return asyncio.run(run())
 
 
-def _print(reports: list[Report], fmt: str, verbose: bool, streamed: bool = False) -> None:
+def _print(
+    reports: list[Report], fmt: str, verbose: bool, streamed: bool = False, output: str | None = None,
+    profiles: ProfileSet | None = None,
+) -> None:
     if streamed and FORMATS[fmt].streaming:
         return  # printed as each finished
-    click.echo(FORMATS[fmt].render(reports, RenderOptions(color=_color(sys.stdout), verbose=verbose)))
+    translations = None
+    if FORMATS[fmt].translated:
+        from mailprobe.page import translations as every_language
+
+        translations = every_language(reports, profiles)
+    color = output is None and _color(sys.stdout)
+    rendered = FORMATS[fmt].render(reports, RenderOptions(color=color, verbose=verbose, translations=translations))
+    if output is None:
+        click.echo(rendered)
+    else:
+        _write_output(output, rendered)
+
+
+def _write_output(path: str, text: str) -> None:
+    """Write `text` to `path` atomically: a temporary file beside it, then a rename, so that a reader (a help
+    desk's browser, a monitoring scrape) never sees half a page."""
+    import os
+    import tempfile
+
+    from mailprobe.localinput import PATH_SHOWN
+    from mailprobe.safetext import quoted_input
+
+    target = os.path.abspath(path)
+    folder = os.path.dirname(target)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=".mailprobe-", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        _fail(f"--output {quoted_input(path, PATH_SHOWN)}: cannot write there ({exc.strerror or exc})")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text if text.endswith("\n") else text + "\n")
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        _fail(f"--output {quoted_input(path, PATH_SHOWN)}: cannot write there ({exc.strerror or exc})")
 
 
 def _read_addresses(path: str, timeout_s: float) -> list[str]:
@@ -265,7 +316,11 @@ def _hostport(text: str) -> tuple[str, int]:
 @report_format_option
 @providers_dir_option
 @verbose_option
-def explain(report_file: str, lang: str | None, fmt: str, providers_dir: str | None, verbose: bool) -> int:
+@output_option
+def explain(
+    report_file: str, lang: str | None, fmt: str, providers_dir: str | None, verbose: bool,
+    output: str | None = None,
+) -> int:
     """Re-render a saved JSON report (from `check --format json`) in your language."""
     from mailprobe.compose import relocalize
     from mailprobe.errors import UsageError
@@ -280,7 +335,7 @@ def explain(report_file: str, lang: str | None, fmt: str, providers_dir: str | N
         _fail(str(exc))
     chosen = _lang(lang)
     reports = [relocalize(report, chosen, profiles) for report in reports]
-    _print(reports, fmt, verbose)
+    _print(reports, fmt, verbose, output=None if output == "-" else output, profiles=profiles)
     return worst_exit_code(reports)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mailprobe.render import json, jsonl, text
+from mailprobe.render import html, json, jsonl, text
 from mailprobe.render.options import Renderer, RenderOptions
 
 
@@ -17,12 +17,14 @@ from mailprobe.render.options import Renderer, RenderOptions
 class Format:
     render: Renderer
     streaming: bool = False  # printed one report at a time, as each check finishes
+    translated: bool = False  # wants the reports in every language (RenderOptions.translations)
 
 
 FORMATS: dict[str, Format] = {
     "text": Format(text.render),
     "json": Format(json.render),
     "jsonl": Format(jsonl.render, streaming=True),
+    "html": Format(html.render, translated=True),
 }
 
 __all__ = ["FORMATS", "Format", "RenderOptions", "Renderer"]
