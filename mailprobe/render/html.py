@@ -99,6 +99,7 @@ class Segment:
 @dataclass
 class Row:
     anchor: str
+    check_id: str
     kind: str
     label: str
     status: str
@@ -314,7 +315,7 @@ def _row(check: CheckResult, lang: Lang, anchor: str, total: float, culprit: boo
     else:
         label = f"{service_name(check.kind, lang)} {_where(check)}"
     return Row(
-        anchor=anchor, kind=check.kind, label=label, status=check.status,
+        anchor=anchor, check_id=shown(check.id, 400), kind=check.kind, label=label, status=check.status,
         status_word=page_t(f"check.{check.status}", lang), mark=_MARK.get(check.status, "?"),
         summary=shown(check.summary), left=round(left, 2), width=round(width, 2),
         timing=f"{page_t('page.check_at', lang, ms=format_ms(check.started_ms, lang))} · "
