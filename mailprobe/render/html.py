@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from mailprobe.report import CheckResult, DiagnosisEntry, Report
 
-CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
+CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'"
 _MARK = {"pass": "✓", "warn": "!", "fail": "✗", "error": "?", "skip": "–"}
 _STATUS_MARK = {"ok": "✓", "warning": "!", "critical": "✗", "unknown": "?"}
 _TLS_WORDS = {"implicit": "settings.tls.implicit", "starttls": "settings.tls.starttls", "plain": "settings.tls.plain"}
@@ -46,42 +46,50 @@ def render_page(
 ) -> str:
     """The whole page: `reports` in `lang` first; `translations` (lang → the same reports re-worded) are the
     other languages the page can switch to. Without them the page carries `lang` alone."""
-    return page_head(reports, lang) + page_body(reports, lang, translations) + page_foot(lang)
+    versions = languages(reports, lang, translations)
+    return page_head(reports, lang, list(versions)) + page_body(versions, lang) + page_foot(lang, list(versions))
 
 
-def page_head(reports: Sequence[Report], lang: Lang) -> str:
-    """From the doctype to the opening of `<main>`: style, CSP, the language switch. A streamed response
-    sends this first, then progress, then `page_body`."""
+def languages(
+    reports: Sequence[Report], lang: Lang, translations: Mapping[Lang, Sequence[Report]] | None = None
+) -> dict[Lang, Sequence[Report]]:
+    """The reports in each language the page carries, in the order of the switch: `lang` always."""
+    versions: dict[Lang, Sequence[Report]] = {}
+    for code in LANGS:
+        other = (translations or {}).get(code)
+        if code == lang:
+            versions[code] = reports
+        elif other is not None and len(other) == len(reports):
+            versions[code] = other
+    return versions
+
+
+def page_head(reports: Sequence[Report], lang: Lang, langs: Sequence[Lang] = LANGS) -> str:
+    """From the doctype to the opening of `<main>`: style, CSP, the language switch (for `langs`). A streamed
+    response sends this first, then progress, then `page_body`."""
     if len(reports) == 1:
         title = page_t("page.title", lang, address=shown(reports[0].address, 300))
     else:
         title = page_t("page.title_many", lang, count=len(reports))
     return _template("head.html.j2").render(
-        lang=lang, title=title, csp=CSP, langs=[(code, LANG_NAMES[code]) for code in LANGS],
+        lang=lang, title=title, csp=CSP, langs=[(code, LANG_NAMES[code]) for code in langs],
         labels={code: {"skip": page_t("page.skip", code), "language": page_t("page.language", code)}
                 for code in LANGS},
     )
 
 
-def page_body(
-    reports: Sequence[Report], lang: Lang, translations: Mapping[Lang, Sequence[Report]] | None = None
-) -> str:
-    """The reports, one part per language; only `lang`'s part is visible at first."""
-    versions: dict[Lang, Sequence[Report]] = {lang: reports}
-    for code in LANGS:
-        other = (translations or {}).get(code)
-        if code != lang and other is not None and len(other) == len(reports):
-            versions[code] = other
-    parts = [_part(code, versions[code], shown_first=code == lang) for code in LANGS if code in versions]
+def page_body(versions: Mapping[Lang, Sequence[Report]], lang: Lang) -> str:
+    """The reports, one part per language (`languages()`); only `lang`'s part is visible at first."""
+    parts = [_part(code, reports, shown_first=code == lang) for code, reports in versions.items()]
     return _template("body.html.j2").render(parts=parts)
 
 
-def page_foot(lang: Lang) -> str:
+def page_foot(lang: Lang, langs: Sequence[Lang] = LANGS) -> str:
     """The footer, the language-switch script, the end of the document."""
     from mailprobe.version import __version__
 
     notes = {code: (page_t("page.offline", code), page_t("page.generated", code, version=__version__))
-             for code in LANGS}
+             for code in langs}
     return _template("foot.html.j2").render(lang=lang, notes=notes)
 
 

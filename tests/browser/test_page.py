@@ -17,7 +17,6 @@ import pytest
 
 from mailprobe.check import run_check_sync
 from mailprobe.compose import relocalize
-from mailprobe.profiles import load_profiles
 from mailprobe.report import Report
 from tests.cli.conftest import run_mailprobe
 from tests.lab.mailserver import Fault
@@ -142,6 +141,7 @@ def test_page_in_the_browser(name: str, saved: dict[str, Saved], opened: Any, ar
     assert bars.count() == len(ran)
     assert [bars.nth(i).get_attribute("data-check") for i in range(bars.count())] == in_order
     page.screenshot(path=str(artefacts / f"{name}-en.png"), full_page=True)
+    (artefacts / f"{name}.html").write_bytes(case.page.read_bytes())
 
     # Every piece of evidence links to its check's bar (or its line among the checks not tested).
     for link in en.locator("[data-evidence-for]").all():
