@@ -41,7 +41,7 @@ _EN = {
     "page.offline": "This page is self-contained: it loads nothing from the network.",
     "page.generated": "Made by mailprobe {version} on the network where the check ran.",
     "page.check_at": "starts at {ms}",
-    "page.start": "start",
+    "page.colon": ":",
 }
 
 _HANS = {
@@ -73,7 +73,7 @@ _HANS = {
     "page.offline": "本页面自成一体：不从网络加载任何内容。",
     "page.generated": "由 mailprobe {version} 在执行检查的网络上生成。",
     "page.check_at": "开始于 {ms}",
-    "page.start": "开始",
+    "page.colon": "：",
 }
 
 _HANT = {
@@ -105,7 +105,7 @@ _HANT = {
     "page.offline": "本頁面自成一體：不從網路載入任何內容。",
     "page.generated": "由 mailprobe {version} 在執行檢查的網路上產生。",
     "page.check_at": "開始於 {ms}",
-    "page.start": "開始",
+    "page.colon": "：",
 }
 
 PAGE_MESSAGES: Mapping[Lang, Mapping[str, str]] = MappingProxyType({

@@ -214,7 +214,7 @@ _WORDS = (
     "page.port", "page.encryption", "page.seen", "page.summary", "heading.prevention", "heading.remedies",
     "heading.evidence", "heading.address", "heading.status", "heading.verdict", "settings.login_name",
     "settings.password_note", "settings.keep_note", "service.web", "stage.connect", "stage.tls", "stage.greeting",
-    "stage.http",
+    "stage.http", "page.colon",
 )
 
 

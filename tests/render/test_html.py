@@ -138,3 +138,14 @@ def test_explain_html_on_stdout_and_a_bad_output_path_is_one_line(tmp_path: Path
     bad = run_mailprobe("explain", str(saved), "--format", "html", "--output", str(tmp_path / "no" / "page.html"))
     assert bad.code == 3 and bad.stdout == ""
     assert len(bad.stderr.splitlines()) == 1 and "--output" in bad.stderr
+
+
+def test_the_page_words_exist_in_every_language_with_the_same_placeholders() -> None:
+    from mailprobe.locales.messages import placeholders
+    from mailprobe.locales.page import PAGE_MESSAGES
+
+    english = PAGE_MESSAGES["en"]
+    for lang, words in PAGE_MESSAGES.items():
+        assert set(words) == set(english), lang
+        for key, text in words.items():
+            assert placeholders(text) == placeholders(english[key]), (lang, key)
