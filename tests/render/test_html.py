@@ -149,3 +149,30 @@ def test_the_page_words_exist_in_every_language_with_the_same_placeholders() -> 
         assert set(words) == set(english), lang
         for key, text in words.items():
             assert placeholders(text) == placeholders(english[key]), (lang, key)
+
+
+def test_check_writes_the_page_in_the_chosen_language_to_output(tmp_path: Path) -> None:
+    from tests.lab.world import CUSTOMER, World
+
+    out = tmp_path / "page.html"
+    with World(tmp_path / "world", down={"qq.imap"}) as lab:
+        result = run_mailprobe("check", f"zhang.san@{CUSTOMER}", "--format", "html", "--lang", "zh-Hant",
+                               "--output", str(out), *lab.cli_args())
+    assert result.code == 2, result.stderr
+    assert result.stdout == ""
+    html = out.read_text(encoding="utf-8")
+    assert '<html lang="zh-Hant">' in html and 'data-lang-part="en"' in html and 'data-lang-part="zh-Hans"' in html
+    assert "imap.exmail.qq.com" in html and "data-cause" in html
+    assert "\x1b[" not in html
+
+
+def test_check_jsonl_with_output_writes_the_file_and_prints_nothing(tmp_path: Path) -> None:
+    from tests.lab.world import CUSTOMER, World
+
+    out = tmp_path / "reports.jsonl"
+    with World(tmp_path / "world") as lab:
+        result = run_mailprobe("check", f"zhang.san@{CUSTOMER}", "--format", "jsonl", "--output", str(out),
+                               *lab.cli_args())
+    assert result.code == 0, result.stderr
+    assert result.stdout == ""
+    assert json.loads(out.read_text(encoding="utf-8").splitlines()[0])["status"] == "ok"
