@@ -6,8 +6,9 @@ may re-word a report) and switches between them without a reload. It loads nothi
 inline script, a strict Content-Security-Policy. Everything the servers said is hostile input: the templates
 autoescape, and `shown()` makes control characters visible first.
 
-For `mailprobe serve` (a streamed response with progress), the page comes in three parts: `page_head`,
-`page_body` and `page_foot`; `render_page` is the three joined.
+For `mailprobe serve` (a streamed response with progress), the page comes in three parts: `page_head` (needs
+no report: send it at once), `page_body` (the reports in each language, from `languages()`) and `page_foot`;
+`render_page` is the three joined. `mailprobe.page.render_page(reports, lang)` adds the translations.
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ def render_page(
     """The whole page: `reports` in `lang` first; `translations` (lang → the same reports re-worded) are the
     other languages the page can switch to. Without them the page carries `lang` alone."""
     versions = languages(reports, lang, translations)
-    return page_head(reports, lang, list(versions)) + page_body(versions, lang) + page_foot(lang, list(versions))
+    head = page_head(lang, list(versions), title=page_title(reports, lang))
+    return head + page_body(versions, lang) + page_foot(lang, list(versions))
 
 
 def languages(
@@ -64,13 +66,15 @@ def languages(
     return versions
 
 
-def page_head(reports: Sequence[Report], lang: Lang, langs: Sequence[Lang] = LANGS) -> str:
-    """From the doctype to the opening of `<main>`: style, CSP, the language switch (for `langs`). A streamed
-    response sends this first, then progress, then `page_body`."""
+def page_title(reports: Sequence[Report], lang: Lang) -> str:
     if len(reports) == 1:
-        title = page_t("page.title", lang, address=shown(reports[0].address, 300))
-    else:
-        title = page_t("page.title_many", lang, count=len(reports))
+        return page_t("page.title", lang, address=shown(reports[0].address, 300))
+    return page_t("page.title_many", lang, count=len(reports))
+
+
+def page_head(lang: Lang, langs: Sequence[Lang] = LANGS, title: str = "mailprobe") -> str:
+    """From the doctype to the opening of `<main>`: style, CSP, the language switch (for `langs`). It needs no
+    report, so a streamed response (`serve`) sends it at once, then its progress, then `page_body`."""
     return _template("head.html.j2").render(
         lang=lang, title=title, csp=CSP, langs=[(code, LANG_NAMES[code]) for code in langs],
         labels={code: {"skip": page_t("page.skip", code), "language": page_t("page.language", code)}
