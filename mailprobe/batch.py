@@ -12,7 +12,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -151,6 +151,14 @@ class Batch:
     on_error: Callable[[str], None] = lambda message: None
     on_done: Callable[[], None] = lambda: None
 
+    def _render_options(self, reports: list[Report]) -> RenderOptions:
+        """The page carries every language: its reports re-worded in each (a renderer never re-words)."""
+        if not self.fmt.translated:
+            return self.render_options
+        from mailprobe.page import translations
+
+        return replace(self.render_options, translations=translations(reports, self.options.load_profiles()))
+
     async def run(self, todo: Iterable[Entry]) -> Outcome:
         from mailprobe.check import StepCache, run_check
 
@@ -194,7 +202,8 @@ class Batch:
                 task.cancel()
         if kept and not self.fmt.streaming:
             kept.sort(key=lambda item: item[0])
-            self.sink.write(self.fmt.render([report for _, report in kept], self.render_options))
+            reports = [report for _, report in kept]
+            self.sink.write(self.fmt.render(reports, self._render_options(reports)))
         outcome.probes_run, outcome.probes_shared = share.runs, share.reused
         return outcome
 

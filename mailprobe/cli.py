@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from mailprobe.history import History
     from mailprobe.lang import Lang
     from mailprobe.login.run import LoginOptions
+    from mailprobe.profiles import ProfileSet
     from mailprobe.report import Report
     from mailprobe.secret import Secret
 
@@ -40,6 +41,10 @@ nameserver_option = click.option(
     "--nameserver", "nameservers", multiple=True, metavar="IP[:PORT]", help="DNS resolver to use."
 )
 verbose_option = click.option("-v", "--verbose", is_flag=True, help="Show every check, also the passing ones.")
+output_option = click.option(
+    "--output", type=click.Path(dir_okay=False, allow_dash=True), metavar="FILE",
+    help="Write the output to FILE (replaced whole, never half-written) instead of standard output.",
+)
 
 
 def report_format_option(f: F) -> F:
@@ -124,7 +129,7 @@ def cli() -> None:
 
 def monitoring_options(f: F) -> F:
     for option in reversed((
-        click.option("--output", "output", type=click.Path(dir_okay=False), metavar="FILE",
+        click.option("--output", "output", type=click.Path(dir_okay=False, allow_dash=True), metavar="FILE",
                      help="Write to FILE atomically (temporary file + rename) instead of standard output."),
         click.option("--cert-warn-days", type=click.FloatRange(0, 3650), default=14.0, show_default=True,
                      help="A certificate with fewer days left is a warning."),
@@ -149,6 +154,8 @@ def _monitored_run(
     from mailprobe.safetext import quoted_input
 
     options.cert_warn_days, options.cert_crit_days = monitoring["cert_warn_days"], monitoring["cert_crit_days"]
+    if monitoring["output"] == "-":
+        monitoring["output"] = None  # "-": standard output
     label = "'-'" if input_file == "-" else quoted_input(input_file or "", PATH_SHOWN)
     todo = list(entries(addresses, label, lines))
     if not todo:
@@ -391,8 +398,49 @@ def _validate(options: CheckOptions) -> None:
     TlsSettings(ca_file=options.ca_file).validate()
 
 
-def _print(reports: list[Report], fmt: str, verbose: bool) -> None:
-    click.echo(FORMATS[fmt].render(reports, RenderOptions(color=_color(sys.stdout), verbose=verbose)))
+def _print(
+    reports: list[Report], fmt: str, verbose: bool, streamed: bool = False, output: str | None = None,
+    profiles: ProfileSet | None = None,
+) -> None:
+    if streamed and FORMATS[fmt].streaming:
+        return  # printed as each finished
+    translations = None
+    if FORMATS[fmt].translated:
+        from mailprobe.page import translations as every_language
+
+        translations = every_language(reports, profiles)
+    color = output is None and _color(sys.stdout)
+    rendered = FORMATS[fmt].render(reports, RenderOptions(color=color, verbose=verbose, translations=translations))
+    if output is None:
+        click.echo(rendered)
+    else:
+        _write_output(output, rendered)
+
+
+def _write_output(path: str, text: str) -> None:
+    """Write `text` to `path` atomically: a temporary file beside it, then a rename, so that a reader (a help
+    desk's browser, a monitoring scrape) never sees half a page."""
+    import os
+    import tempfile
+
+    from mailprobe.localinput import PATH_SHOWN
+    from mailprobe.safetext import quoted_input
+
+    target = os.path.abspath(path)
+    folder = os.path.dirname(target)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=".mailprobe-", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        _fail(f"--output {quoted_input(path, PATH_SHOWN)}: cannot write there ({exc.strerror or exc})")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text if text.endswith("\n") else text + "\n")
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        _fail(f"--output {quoted_input(path, PATH_SHOWN)}: cannot write there ({exc.strerror or exc})")
 
 
 def _read_lines(path: str, timeout_s: float) -> list[str]:
@@ -433,7 +481,11 @@ def _hostport(text: str) -> tuple[str, int]:
 @report_format_option
 @providers_dir_option
 @verbose_option
-def explain(report_file: str, lang: str | None, fmt: str, providers_dir: str | None, verbose: bool) -> int:
+@output_option
+def explain(
+    report_file: str, lang: str | None, fmt: str, providers_dir: str | None, verbose: bool,
+    output: str | None = None,
+) -> int:
     """Re-render a saved JSON report (from `check --format json`) in your language."""
     from mailprobe.compose import relocalize
     from mailprobe.errors import UsageError
@@ -448,7 +500,7 @@ def explain(report_file: str, lang: str | None, fmt: str, providers_dir: str | N
         _fail(str(exc))
     chosen = _lang(lang)
     reports = [relocalize(report, chosen, profiles) for report in reports]
-    _print(reports, fmt, verbose)
+    _print(reports, fmt, verbose, output=None if output == "-" else output, profiles=profiles)
     return worst_exit_code(reports)
 
 

@@ -181,3 +181,27 @@ def json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = f"mailprobe report (schema_version {SCHEMA_VERSION})"
     return schema
+
+
+def report_id(report: Report) -> str:
+    """A short id a user reads out on the phone and a help desk finds the report again by: 8 characters of
+    base32 (no 0/1/8/9 to mishear) of the SHA-256 of the report's facts, grouped as `ABCD-EFGH`.
+
+    Only the facts count — address, time, status, each check's outcome and data, each cause — never the words,
+    so the same report re-worded in another language (`explain --lang`) keeps its id.
+    """
+    import base64
+    import hashlib
+    import json
+
+    facts = report.model_dump(
+        mode="json",
+        include={"address", "started_at", "duration_ms", "status", "checks", "diagnosis"},
+        exclude={
+            "checks": {"__all__": {"summary"}},
+            "diagnosis": {"__all__": {"title", "summary", "explanation", "remedies"}},
+        },
+    )
+    canonical = json.dumps(facts, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    code = base64.b32encode(hashlib.sha256(canonical.encode("utf-8")).digest()).decode("ascii")[:8]
+    return f"{code[:4]}-{code[4:]}"

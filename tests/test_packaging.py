@@ -23,3 +23,10 @@ def test_the_cause_catalogue_ships_in_the_wheel() -> None:
     package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
     assert "*.toml" in package_data["mailprobe.diagnosis"]
     assert (ROOT / "mailprobe" / "diagnosis" / "causes.toml").is_file()
+
+
+def test_the_page_templates_ship_in_the_wheel() -> None:
+    package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    assert "templates/*.j2" in package_data["mailprobe.render"]
+    templates = {path.name for path in (ROOT / "mailprobe" / "render" / "templates").glob("*.j2")}
+    assert {"head.html.j2", "body.html.j2", "report.html.j2", "foot.html.j2"} <= templates

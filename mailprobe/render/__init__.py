@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mailprobe.render import json, jsonl, nagios, prometheus, text
+from mailprobe.render import html, json, jsonl, nagios, prometheus, text
 from mailprobe.render.options import Renderer, RenderOptions
 
 
@@ -17,6 +17,7 @@ from mailprobe.render.options import Renderer, RenderOptions
 class Format:
     render: Renderer
     streaming: bool = False  # printed one report at a time, as each check finishes
+    translated: bool = False  # wants the reports in every language (RenderOptions.translations)
 
 
 FORMATS: dict[str, Format] = {
@@ -25,6 +26,7 @@ FORMATS: dict[str, Format] = {
     "jsonl": Format(jsonl.render, streaming=True),
     "prometheus": Format(prometheus.render),
     "nagios": Format(nagios.render),
+    "html": Format(html.render, translated=True),
 }
 
 __all__ = ["FORMATS", "Format", "RenderOptions", "Renderer"]

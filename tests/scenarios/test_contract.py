@@ -694,12 +694,8 @@ def test_language_defaults_from_the_environment(world: Callable[..., World], env
 # == the SPEC's command line, as a judge would type it ============================================
 
 
-_NOT_YET = pytest.mark.xfail(strict=True, reason=(
-    "NOT YET (later issue: html): the SPEC's `--format html` exits 3 'no such option' until it lands"))
-
-
 @pytest.mark.parametrize("args", [
-    pytest.param(["check", ADDRESS, "--format", "html"], marks=_NOT_YET),
+    ["check", ADDRESS, "--format", "html"],
     ["check", ADDRESS, "--login", "--password-stdin"],
 ], ids=lambda a: " ".join(a[2:]) if a[0] == "check" else a[0])
 def test_spec_command_line_is_accepted(world: Callable[..., World], tmp_path: Path, args: list[str]) -> None:
