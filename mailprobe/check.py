@@ -13,6 +13,7 @@ from mailprobe.engine import Engine
 from mailprobe.evidence import DnsLookup, Evidence
 from mailprobe.lang import Lang
 from mailprobe.net.deadline import Deadline
+from mailprobe.net.pace import Pace
 from mailprobe.net.resolver import Resolver
 from mailprobe.net.tls import TlsSettings
 from mailprobe.plan import Planner, PlanOptions
@@ -37,6 +38,9 @@ class CheckOptions:
     started: float | None = None
     profiles: ProfileSet | None = field(default=None, repr=False)
 
+    def timeouts(self) -> Timeouts:
+        return Timeouts(total=self.timeout)
+
     def load_profiles(self) -> ProfileSet:
         if self.profiles is None:
             self.profiles = load_profiles(self.providers_dir)
@@ -47,8 +51,10 @@ def _context(target: Target, options: CheckOptions) -> ProbeContext:
     """The run's one deadline (with its time budget), TLS settings and resolver."""
     tls = TlsSettings(ca_file=options.ca_file)
     tls.validate()
-    deadline = Deadline(options.timeout, options.started, Timeouts(total=options.timeout))
-    return ProbeContext(deadline=deadline, tls=tls, resolver=Resolver(deadline, options.nameservers), target=target)
+    deadline = Deadline(options.timeout, options.started, options.timeouts())
+    pace = Pace()
+    resolver = Resolver(deadline, options.nameservers, pace)
+    return ProbeContext(deadline=deadline, tls=tls, resolver=resolver, target=target, pace=pace)
 
 
 async def gather_evidence(address: str, options: CheckOptions) -> Evidence:
@@ -63,6 +69,7 @@ async def gather_evidence(address: str, options: CheckOptions) -> Evidence:
         baseline=options.baseline,
         no_baseline=options.no_baseline,
         authoritative=options.authoritative,
+        timeouts=ctx.timeouts,
     ))
     engine = Engine(planner, ctx)
     observations = await engine.run()

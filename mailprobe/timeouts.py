@@ -19,6 +19,9 @@ class Timeouts:
     dns_floor: float = 1.5  # one DNS question: at least this …
     dns_share: float = 0.45  # … at most this share of the total, so probes that follow still get time
     dns_per_server_floor: float = 0.3  # each nameserver of the list gets at least this of a question
+    connect_floor: float = 1.5  # a connect waits at least this (one lost SYN and its retransmission) …
+    connect_rtt_factor: float = 4.0  # … and at most this many times the slowest answer the run has seen
+    candidate_grace: float = 1.0  # guesses still unanswered this long after the required checks: not offered
     authoritative: float = 3.0  # one question asked straight of an authoritative server
     web_resource: float = 3.0  # one page resource (script, stylesheet, image) of the webmail page
     autoconfig: float = 3.0  # autoconfig discovery as a whole: it must leave time for the probes it feeds

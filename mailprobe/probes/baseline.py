@@ -65,7 +65,8 @@ async def _dialogue(endpoint: Endpoint, address: str, ctx: ProbeContext, observa
 
 async def _handshake(endpoint: Endpoint, address: str, ctx: ProbeContext, observation: Reachability) -> None:
     try:
-        _reader, writer, connect_ms = await open_tcp(address, endpoint.port, ctx.deadline, ctx.step_cap)
+        _reader, writer, connect_ms = await open_tcp(address, endpoint.port, ctx.deadline, ctx.connect_cap)
+        ctx.pace.saw(connect_ms)
     except ProbeError as exc:
         observation.status, observation.error, observation.stage = Status.FAIL, exc.facts, "connect"
         return
