@@ -16,6 +16,7 @@ from mailprobe.lang import Lang
 from mailprobe.login import run as logins
 from mailprobe.login.run import LoginOptions
 from mailprobe.net.deadline import Deadline
+from mailprobe.net.pace import Pace
 from mailprobe.net.resolver import Resolver
 from mailprobe.net.tls import TlsSettings
 from mailprobe.plan import Planner, PlanOptions, Step
@@ -45,6 +46,9 @@ class CheckOptions:
     # Several addresses in one run share identical probes (same question, same host, port and IP).
     share: StepCache | None = field(default=None, repr=False)
     login: LoginOptions | None = field(default=None, repr=False)  # --login: one mailbox, one password
+
+    def timeouts(self) -> Timeouts:
+        return Timeouts(total=self.timeout)
 
     def load_profiles(self) -> ProfileSet:
         if self.profiles is None:
@@ -100,12 +104,13 @@ def _context(target: Target, options: CheckOptions) -> ProbeContext:
     """The run's one deadline (with its time budget), TLS settings, resolver and, with --login, credentials."""
     tls = options.share.tls(options.ca_file) if options.share is not None else TlsSettings(ca_file=options.ca_file)
     tls.validate()
-    deadline = Deadline(options.timeout, options.started, Timeouts(total=options.timeout))
+    deadline = Deadline(options.timeout, options.started, options.timeouts())
+    pace = Pace()
     login = options.login
     credentials = LoginCredentials(login.user, login.password) if login is not None else None
     return ProbeContext(
-        deadline=deadline, tls=tls, resolver=Resolver(deadline, options.nameservers), target=target,
-        credentials=credentials,
+        deadline=deadline, tls=tls, resolver=Resolver(deadline, options.nameservers, pace), target=target,
+        credentials=credentials, pace=pace,
     )
 
 
@@ -126,6 +131,7 @@ async def gather_evidence(address: str, options: CheckOptions, *, discover_only:
         authoritative=options.authoritative,
         discover_only=discover_only,
         login_protocols=login_run.protocols if login_run is not None else (),
+        timeouts=ctx.timeouts,
     ))
     engine = Engine(planner, ctx, options.share.run if options.share is not None else run_step)
     observations = await engine.run()

@@ -61,18 +61,19 @@ class Engine:
 
     async def _finish(self) -> None:
         """Wait for every step; anything still running at the deadline is cut off and recorded as such."""
-        timeouts = self.ctx.timeouts
         while True:
-            pending = [t for t, step in self._tasks.items() if not t.done() and not step.auxiliary]
+            pending = [t for t, step in self._tasks.items() if not t.done() and step.grace is None]
             if not pending:
                 break
             # Probes bound themselves; the grace covers recording what they saw when their bound ran out.
-            done, _ = await asyncio.wait(pending, timeout=self.ctx.deadline.remaining() + timeouts.record_grace)
+            bound = self.ctx.deadline.remaining() + self.ctx.timeouts.record_grace
+            done, _ = await asyncio.wait(pending, timeout=bound)
             if not done:
                 break
-        auxiliary = [t for t, step in self._tasks.items() if not t.done() and step.auxiliary]
+        auxiliary = {t: step.grace for t, step in self._tasks.items() if not t.done() and step.grace is not None}
         if auxiliary:
-            await asyncio.wait(auxiliary, timeout=min(timeouts.aux_grace, self.ctx.deadline.remaining()))
+            grace = max(g for g in auxiliary.values() if g is not None)
+            await asyncio.wait(list(auxiliary), timeout=min(grace, self.ctx.deadline.remaining()))
         await self._cancel_late()
         for task in self._tasks:
             if task.done() and not task.cancelled() and task.exception() is not None:

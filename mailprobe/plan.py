@@ -34,6 +34,7 @@ from mailprobe.evidence import (
 from mailprobe.fetchpolicy import may_contact
 from mailprobe.profiles import Profile, ProfileSet
 from mailprobe.protocols import GENERIC_GUESSES, MX_HOST_GUESSES, SRV_SERVICES, WELL_KNOWN_PORTS
+from mailprobe.timeouts import Timeouts
 
 MatchedBy = Literal["mx", "forced", "generic", "mx_failed"]  # mx_failed: the MX lookup itself failed
 ProbeName = Literal[
@@ -87,7 +88,7 @@ class Step:
     servers: tuple[tuple[str, int], ...] = ()  # authoritative servers named by the user
     cap: float | None = None  # a bound of its own for the whole step, inside the run's deadline
     keep: bool = True  # whether its observations are evidence (a baseline's host lookup is only a means)
-    auxiliary: bool = False  # may run past the main probes by a grace, never holds the report up
+    grace: float | None = None  # auxiliary: may run this long past the main steps, never holds the report up
     unresolved: tuple[Status, ErrorFacts] | None = None  # a session with no address to dial, and why
     rdtype: str = "MX"  # what the authoritative comparison asks: the domain's MX, or a host's A
     profile: Profile | None = field(default=None, compare=False, repr=False)  # login steps: whose replies apply
@@ -115,6 +116,7 @@ class PlanOptions:
     # `mailprobe settings`: learn what the domain publishes (MX, SRV, autoconfig), dial no mail server.
     discover_only: bool = False
     login_protocols: tuple[str, ...] = ()  # --login: the protocols to log in over (the guard allowed them)
+    timeouts: Timeouts = field(default_factory=Timeouts)  # the graces of auxiliary steps
 
 
 class Planner:
@@ -149,7 +151,7 @@ class Planner:
             Step("dns.mx", name=domain),
             Step("dns.spf", name=domain),
             Step("dns.sanity", Why.SANITY, hosts=tuple(self.sanity_hosts())),
-            Step("dns.authoritative", Why.COMPARISON, name=domain, auxiliary=True,
+            Step("dns.authoritative", Why.COMPARISON, name=domain, grace=self.options.timeouts.aux_grace,
                  servers=tuple(self.options.authoritative or ())),
         ]
         steps += self._baseline(list(DEFAULT_BASELINE_PORTS), exclude=self.forced.id if self.forced else None)
@@ -286,7 +288,8 @@ class Planner:
         hosts = [e.host for e in endpoints if e.expect != Expect.CANDIDATE and not _is_ip(e.host)]
         fresh = [h for h in dict.fromkeys(hosts) if h not in self._compared][: MAX_COMPARED_HOSTS - len(self._compared)]
         self._compared.update(fresh)
-        return [Step("dns.authoritative", Why.COMPARISON, name=host, auxiliary=True, rdtype="A",
+        grace = self.options.timeouts.aux_grace
+        return [Step("dns.authoritative", Why.COMPARISON, name=host, grace=grace, rdtype="A",
                      servers=tuple(self.options.authoritative or ())) for host in fresh]
 
     def _baseline(self, ports: list[tuple[str, int]], exclude: str | None) -> list[Step]:
@@ -303,9 +306,13 @@ class Planner:
 
     def _endpoint_step(self, endpoint: Endpoint) -> Step:
         why = _why(endpoint)
+        # Once the provider is known its required servers decide; a guess beside them (an undocumented
+        # port) never holds the report up for long: past a grace it counts as not offered.
+        grace = self.options.timeouts.candidate_grace if why is Why.CANDIDATE and self.plan.profile else None
         if _is_ip(endpoint.host):
-            return Step(_session_probe(endpoint), why, endpoint=endpoint, ip=endpoint.host)
-        return Step("dns.host", why, name=endpoint.host, endpoint=endpoint, keep=endpoint.role != Role.BASELINE)
+            return Step(_session_probe(endpoint), why, endpoint=endpoint, ip=endpoint.host, grace=grace)
+        return Step("dns.host", why, name=endpoint.host, endpoint=endpoint, keep=endpoint.role != Role.BASELINE,
+                    grace=grace)
 
     def _sessions(self, step: Step, lookups: list[DnsLookup]) -> list[Step]:
         """One session per address of the host (a few per family), or one that says why there is none."""
@@ -328,7 +335,7 @@ class Planner:
         probe = _session_probe(endpoint)
         if not v4 + v6:
             return [Step(probe, step.why, endpoint=endpoint, unresolved=unresolved(endpoint, lookups))]
-        return [Step(probe, step.why, endpoint=endpoint, ip=ip) for ip in v4 + v6]
+        return [Step(probe, step.why, endpoint=endpoint, ip=ip, grace=step.grace) for ip in v4 + v6]
 
     # -- the plan's flags, applied to what was seen ------------------------------------------------
 

@@ -19,10 +19,14 @@ class Timeouts:
     dns_floor: float = 1.5  # one DNS question: at least this …
     dns_share: float = 0.45  # … at most this share of the total, so probes that follow still get time
     dns_per_server_floor: float = 0.3  # each nameserver of the list gets at least this of a question
+    connect_floor: float = 1.5  # a connect waits at least this (one lost SYN and its retransmission) …
+    connect_rtt_factor: float = 4.0  # … and at most this many times the slowest answer the run has seen
+    candidate_grace: float = 1.0  # guesses still unanswered this long after the required checks: not offered
     authoritative: float = 3.0  # one question asked straight of an authoritative server
     web_resource: float = 3.0  # one page resource (script, stylesheet, image) of the webmail page
     autoconfig: float = 3.0  # autoconfig discovery as a whole: it must leave time for the probes it feeds
-    quit: float = 0.25  # waiting for the goodbye to QUIT / LOGOUT
+    quit: float = 0.25  # waiting for the goodbye to QUIT / LOGOUT (also after a login)
+    baseline_date: float = 1.0  # a web baseline's HEAD request for its Date (a second opinion on the clock)
     close: float = 0.2  # waiting for a peer to finish the TLS close or FIN
     aux_grace: float = 0.3  # once the main probes are done, how long the auxiliary comparison may still run
     cancel_grace: float = 0.05  # how long cut-off probes get to unwind before the report is assembled

@@ -15,8 +15,6 @@ from mailprobe.net.connect import ProbeError
 from mailprobe.net.dialogue import Dialogue
 from mailprobe.protocols import MailProtocol as Protocol
 
-# The goodbye is courtesy, never worth more than this.
-GOODBYE_WAIT_S = 0.25
 # What a result keeps of the server's words: enough for every known refusal, bounded for hostile servers.
 KEEP_LINES = 20
 KEEP_LINE_CHARS = 512
@@ -123,7 +121,8 @@ def require_tls(dialogue: Dialogue, tls: bool) -> None:
 
 
 async def _goodbye(dialogue: Dialogue, command: str) -> None:
-    wait = min(GOODBYE_WAIT_S, dialogue.deadline.remaining())
+    # The goodbye is courtesy, never worth more than the run's own bound for it.
+    wait = dialogue.deadline.bound(dialogue.deadline.timeouts.quit)
     if wait <= 0 or dialogue.writer.is_closing():
         return
 

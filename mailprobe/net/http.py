@@ -54,8 +54,11 @@ async def fetch(
     max_bytes: int,
     method: str = "GET",
     accept: str = ACCEPT_HTML,
+    connect_cap: float | None = None,
 ) -> Exchange:
     """Request URL from ADDRESS with SNI and Host = URL's host; the body is read up to MAX_BYTES. Never raises.
+
+    CONNECT_CAP bounds the TCP handshake alone (a run's pace-derived bound), CAP the whole exchange.
 
     TLS_CONTEXT must be one for HTTP alone (`TlsSettings.http_context`): httpcore writes ALPN into it.
     """
@@ -66,7 +69,8 @@ async def fetch(
         return exchange
     try:
         request = _Request(httpx.URL(url), address, method, accept, max_bytes)
-        await deadline.run(request.send(tls_context, bound, trace, exchange), cap)
+        connect = bound if connect_cap is None else min(bound, connect_cap)
+        await deadline.run(request.send(tls_context, bound, connect, trace, exchange), cap)
     except Exception as exc:  # every failure of the exchange is evidence
         exchange.error = classify(exc, trace.stage())
     if trace.ssl_object is not None:
@@ -231,12 +235,14 @@ class _Request:
     accept: str
     max_bytes: int
 
-    async def send(self, context: ssl.SSLContext, bound: float, trace: _Trace, exchange: Exchange) -> None:
+    async def send(
+        self, context: ssl.SSLContext, bound: float, connect: float, trace: _Trace, exchange: Exchange
+    ) -> None:
         # httpx would resolve the URL's host through the system; dialling the address in the URL and naming
         # the host in SNI (sni_hostname) and Host keeps every connection on the run's resolver and on the
         # address under test. A fresh client per exchange: a pooled connection made with one SNI must not
         # serve another.
-        timeout = httpx.Timeout(connect=bound, read=bound, write=bound, pool=bound)
+        timeout = httpx.Timeout(connect=connect, read=bound, write=bound, pool=bound)
         headers = {
             "Host": self.url.netloc.decode("ascii"),
             "User-Agent": USER_AGENT,

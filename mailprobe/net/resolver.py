@@ -23,6 +23,7 @@ import dns.rrset
 from mailprobe.errors import UsageError
 from mailprobe.evidence import Failure
 from mailprobe.net.deadline import Deadline
+from mailprobe.net.pace import Pace
 from mailprobe.safetext import quoted_input
 
 # Out of file descriptors (this process or the whole system): a limit of ours, not an answer of the network.
@@ -89,8 +90,11 @@ MAX_CNAME_WALK = 8
 class Resolver:
     """dnspython's async resolver, bounded by the run's deadline, with in-flight questions shared."""
 
-    def __init__(self, deadline: Deadline, nameservers: list[tuple[str, int]] | None = None) -> None:
+    def __init__(
+        self, deadline: Deadline, nameservers: list[tuple[str, int]] | None = None, pace: Pace | None = None
+    ) -> None:
         self.deadline = deadline
+        self.pace = pace if pace is not None else Pace()
         self.config_error: str | None = None
         self._pending: dict[tuple[str, str], asyncio.Task[Answer]] = {}
         if nameservers:
@@ -168,6 +172,8 @@ class Resolver:
         if answer.failure == Failure.SERVFAIL and rdtype != "CNAME":
             await self._cname_loop(answer)
         answer.duration_ms = (time.monotonic() - started) * 1000.0
+        if answer.failure in (None, Failure.NXDOMAIN, Failure.NO_ANSWER):
+            self.pace.saw(answer.duration_ms)  # an answer, even "no such name", is a round trip that worked
         return answer
 
     async def _cname_loop(self, answer: Answer) -> None:

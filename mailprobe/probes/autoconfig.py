@@ -267,7 +267,7 @@ class _Fetch:
                 self.visit.id = check_id("autoconfig", self.visit.host, address)
             exchange = await fetch(
                 self.url, address, tls_context=self.context, deadline=self.deadline, cap=self._left(),
-                max_bytes=CONFIG_LIMIT, accept=ACCEPT_XML,
+                max_bytes=CONFIG_LIMIT, accept=ACCEPT_XML, connect_cap=self.ctx.connect_cap,
             )
             if first:
                 self.visit.connect_ms, self.visit.ttfb_ms, self.visit.tls = (

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, NoReturn
 from mailprobe.address import Target
 from mailprobe.evidence import Observation
 from mailprobe.net.deadline import Deadline
+from mailprobe.net.pace import Pace
 from mailprobe.net.resolver import Resolver
 from mailprobe.net.tls import TlsSettings
 from mailprobe.secret import Secret
@@ -68,10 +69,16 @@ class ProbeContext:
     resolver: Resolver
     target: Target | None = None  # the mailbox checked (autoconfig asks with it, the login logs in as it)
     credentials: LoginCredentials | None = field(default=None, repr=False)  # only with --login
+    pace: Pace = field(default_factory=Pace)  # the round trips the run has seen (shared with the resolver)
 
     @property
     def timeouts(self) -> Timeouts:
         return self.deadline.timeouts
+
+    @property
+    def connect_cap(self) -> float:
+        """One TCP connect may wait this long: derived from the answers seen so far (net/pace.py)."""
+        return self.pace.connect_bound(self.timeouts)
 
     @property
     def step_cap(self) -> float:

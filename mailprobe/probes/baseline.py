@@ -68,7 +68,8 @@ async def _dialogue(endpoint: Endpoint, address: str, ctx: ProbeContext, observa
 
 async def _handshake(endpoint: Endpoint, address: str, ctx: ProbeContext, observation: Reachability) -> None:
     try:
-        reader, writer, connect_ms = await open_tcp(address, endpoint.port, ctx.deadline, ctx.step_cap)
+        reader, writer, connect_ms = await open_tcp(address, endpoint.port, ctx.deadline, ctx.connect_cap)
+        ctx.pace.saw(connect_ms)
     except ProbeError as exc:
         observation.status, observation.error, observation.stage = Status.FAIL, exc.facts, "connect"
         return
@@ -93,9 +94,9 @@ async def _handshake(endpoint: Endpoint, address: str, ctx: ProbeContext, observ
         await close_quietly(writer, ctx.timeouts.close)
 
 
-# A web baseline's Date header is a second opinion on the clock: read at most this much, this long.
+# A web baseline's Date header is a second opinion on the clock: read at most this much (and for at most
+# Timeouts.baseline_date).
 _DATE_HEAD_BYTES = 8192
-_DATE_CAP_S = 1.0
 
 
 async def _date_offset(
@@ -108,7 +109,7 @@ async def _date_offset(
     request = f"HEAD {path} HTTP/1.1\r\nHost: {endpoint.host}\r\nConnection: close\r\n\r\n"
     try:
         writer.write(request.encode("ascii", "replace"))
-        limit = ctx.deadline.bound(min(_DATE_CAP_S, ctx.step_cap))
+        limit = ctx.deadline.bound(min(ctx.timeouts.baseline_date, ctx.step_cap))
         head = await asyncio.wait_for(reader.read(_DATE_HEAD_BYTES), limit) if limit > 0 else b""
     except (TimeoutError, OSError, ConnectionError, ssl.SSLError):
         return None

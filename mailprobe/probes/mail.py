@@ -154,7 +154,8 @@ async def _dialogue(
     attempt: _Attempt,
 ) -> None:
     session.stage = "connect"
-    reader, writer, connect_ms = await open_tcp(address, endpoint.port, ctx.deadline, ctx.step_cap)
+    reader, writer, connect_ms = await open_tcp(address, endpoint.port, ctx.deadline, ctx.connect_cap)
+    ctx.pace.saw(connect_ms)
     session.connect_ms = round(connect_ms, 2)
     dialogue = Dialogue(reader, writer, ctx.deadline, ctx.step_cap)
     try:

@@ -192,7 +192,10 @@ class _Visitor:
 
     async def _fetch(self, url: httpx.URL, address: str, context: ssl.SSLContext, cap: float, limit: int
     ) -> Exchange:
-        return await fetch(url, address, tls_context=context, deadline=self.ctx.deadline, cap=cap, max_bytes=limit)
+        exchange = await fetch(url, address, tls_context=context, deadline=self.ctx.deadline, cap=cap,
+                               max_bytes=limit, connect_cap=self.ctx.connect_cap)
+        self.ctx.pace.saw(exchange.connect_ms)
+        return exchange
 
     def _judge_legacy(self, modern: Exchange, legacy: Exchange) -> Exchange:
         assert modern.error is not None
