@@ -21,7 +21,7 @@ from mailprobe.report import Report
 from tests.cli.conftest import run_mailprobe
 from tests.lab.mailserver import Fault
 from tests.lab.webserver import Route, login_page
-from tests.lab.world import CUSTOMER, World
+from tests.lab.world import CUSTOMER, SITES, World
 
 # An SMTP server refusing service with a greeting that tries to run a script in whoever shows it.
 HOSTILE = "421 <script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\"> busy"
@@ -34,7 +34,8 @@ CASES: dict[str, dict[str, Any]] = {
     "dns_resolution_problem": {"dns_faults": {"servfail": True}},
     "mx_not_configured": {"domains": {CUSTOMER: {"A": ["127.0.0.50"]}}},
     "tls_certificate_problem": {"mail": {"qq.imap": {"cert": "expired"}}},
-    "clock_skew": {"web": {"qq": {"route": Route(body=login_page(), date_offset_s=2 * 3600)}}},
+    # Every server's Date says the same (one server's alone would be its own clock, not ours).
+    "clock_skew": {"web": {site: {"route": Route(body=login_page(), date_offset_s=2 * 3600)} for site in SITES}},
     "browser_compatibility": {"web": {"qq": {"min_version": ssl.TLSVersion.TLSv1,
                                             "max_version": ssl.TLSVersion.TLSv1_1}}},
 }
