@@ -58,6 +58,18 @@ class ErrorFacts(BaseModel):
     detail: str = ""  # the raw reason (errno text, TLS alert, first bytes of a bad reply), bounded in size
 
 
+# Failures in which the server itself spoke: it is there and reachable, it just refused or misbehaved.
+SERVER_SPOKE = frozenset({
+    Failure.REJECTED, Failure.HTTP_STATUS, Failure.NOT_OFFERED, Failure.TLS_VERIFY,
+    Failure.REDIRECT_LOOP, Failure.TOO_MANY_REDIRECTS,
+})
+
+
+def server_spoke(error: ErrorFacts | None) -> bool:
+    """The failure happened in the server's own words (a 421, a certificate, an HTTP error): it answered."""
+    return error is not None and error.kind in SERVER_SPOKE
+
+
 class Role(StrEnum):
     PROVIDER = "provider"  # the mailbox's own provider or domain: its failures matter
     BASELINE = "baseline"  # another provider's service, to tell "your network" from "their server"

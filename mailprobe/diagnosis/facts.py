@@ -18,6 +18,7 @@ from mailprobe.evidence import (
     Role,
     Status,
     WebVisit,
+    server_spoke,
 )
 
 # Failures that happen before a server says anything: the network path or a closed port.
@@ -45,18 +46,11 @@ def failed_on_path(observation: Observation) -> bool:
     )
 
 
-# Failures in which the server itself spoke: it is there and reachable, it just refused or misbehaved.
-SERVER_SPOKE = {
-    Failure.REJECTED, Failure.HTTP_STATUS, Failure.NOT_OFFERED, Failure.TLS_VERIFY,
-    Failure.REDIRECT_LOOP, Failure.TOO_MANY_REDIRECTS,
-}
-
-
 def answered(observation: Observation) -> bool:
     """The other side showed itself: the check passed, or failed in the server's own words."""
     if observation.status in (Status.PASS, Status.WARN):
         return True
-    return observation.error is not None and observation.error.kind in SERVER_SPOKE
+    return server_spoke(observation.error)
 
 
 def ipv6_unroutable(observation: Observation) -> bool:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
-from mailprobe.evidence import Endpoint, Observation, Reachability, Status, TlsMode, check_id
+from mailprobe.evidence import Endpoint, Observation, Reachability, Status, TlsMode, check_id, server_spoke
 from mailprobe.net.connect import ProbeError, close_quietly, open_tcp
 from mailprobe.net.tls import facts_of, issuer_name, ssl_object_of, upgrade
 from mailprobe.plan import Step
@@ -59,9 +59,9 @@ async def _dialogue(endpoint: Endpoint, address: str, ctx: ProbeContext, observa
     if session.tls is not None and session.tls.certificate is not None:
         observation.issuer = issuer_name(session.tls.certificate)
     observation.stage = session.error.stage if session.error else session.stage
-    # What the dialogue met, as it met it: whether the other side still showed itself (a certificate that does
-    # not verify, a 421) is the diagnosis' one judgement (`diagnosis.facts.answered`), not the probe's.
-    if session.status in (Status.FAIL, Status.ERROR):
+    # A baseline asks "does the other side answer from here": one that answered in its own words (a
+    # certificate for another name, a 421) did — the one judgement of that is evidence.server_spoke.
+    if session.status in (Status.FAIL, Status.ERROR) and not server_spoke(session.error):
         observation.status = Status.FAIL
         observation.error = session.error
 

@@ -134,6 +134,13 @@ class World:
     def __enter__(self) -> World:
         if self.real_ports:
             self._take_real_ports()
+        try:
+            return self._enter()
+        except BaseException:
+            self.__exit__()  # never keep the real ports' lock (or a thread) of a world that did not start
+            raise
+
+    def _enter(self) -> World:
         self.root.mkdir(parents=True, exist_ok=True)
         self.certs.write_ca_file(self.root)
         ips = [site.ip for site in ALL_SITES.values()]
