@@ -122,14 +122,16 @@ async def read_form(request: Request, loopback: bool) -> FormInput:
 
 
 def _same_origin(request: Request) -> bool:
-    """A browser says where a form comes from: only this server's own pages may post it."""
+    """A browser says where a form comes from: only this server's own pages may post it. (Under the pages'
+    no-referrer policy a browser sends `Origin: null`; its Sec-Fetch-Site still tells.) A client that is
+    not a browser (curl, httpx) sends neither."""
     site = request.headers.get("sec-fetch-site")
-    if site is not None and site not in ("same-origin", "none"):
-        return False
+    if site is not None:
+        return site in ("same-origin", "none")
     origin = request.headers.get("origin")
-    if origin is None or origin == "null":
-        return origin is None
-    return urlsplit(origin).netloc == request.headers.get("host", "")
+    if origin is None:
+        return True
+    return origin != "null" and urlsplit(origin).netloc == request.headers.get("host", "")
 
 
 def check_options(exporter: Exporter, form: FormInput) -> tuple[str, CheckOptions]:

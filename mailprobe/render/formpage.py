@@ -14,8 +14,9 @@ from mailprobe.lang import LANGS, Lang
 from mailprobe.render.html import _template
 
 # The form's answers and pages load nothing and run nothing; the form posts only to this server.
-FORM_CSP = ("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; "
-            "frame-ancestors 'none'")
+FORM_META_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'"
+# As a header too, with what a <meta> cannot say (frame-ancestors).
+FORM_CSP = FORM_META_CSP + "; frame-ancestors 'none'"
 # The streamed report page carries the report's own small inline script (the language switch).
 PAGE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; form-action 'self'; "
             "base-uri 'none'; frame-ancestors 'none'")
@@ -34,7 +35,7 @@ def form_page(
     words.update(skip=page_t("page.skip", lang), language=page_t("page.language", lang),
                  report_language=page_t("form.language", lang))
     return _template("form.html.j2").render(
-        lang=lang, csp=FORM_CSP, w=words, langs=[(code, LANG_NAMES[code]) for code in LANGS],
+        lang=lang, csp=FORM_META_CSP, w=words, langs=[(code, LANG_NAMES[code]) for code in LANGS],
         loopback=loopback, limits=limits, address=address, error=error,
     )
 
