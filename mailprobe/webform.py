@@ -85,8 +85,7 @@ async def read_form(request: Request, loopback: bool) -> FormInput:
         if len(body) > BODY_LIMIT:
             raise FormError("body_too_long", lang, limit=BODY_LIMIT)
     try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False,
-                          max_num_fields=len(LIMITS) + 1)
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True)  # BODY_LIMIT bounds the fields
     except (UnicodeDecodeError, ValueError):
         raise FormError("content_type", lang) from None
     fields: dict[str, str] = {}
