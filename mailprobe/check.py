@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from mailprobe.address import Target, parse_address
 from mailprobe.diagnosis.diagnose import diagnose
-from mailprobe.engine import Engine
+from mailprobe.engine import Engine, ObservationHook
 from mailprobe.evidence import DnsLookup, Evidence, Observation
 from mailprobe.lang import Lang
 from mailprobe.login import run as logins
@@ -46,6 +46,9 @@ class CheckOptions:
     # Several addresses in one run share identical probes (same question, same host, port and IP).
     share: StepCache | None = field(default=None, repr=False)
     login: LoginOptions | None = field(default=None, repr=False)  # --login: one mailbox, one password
+    # Told of each observation as its step ends, before the report exists (serve's live progress). It must
+    # not raise or block: it runs on the engine's event loop.
+    on_observation: ObservationHook | None = field(default=None, repr=False)
 
     def timeouts(self) -> Timeouts:
         return Timeouts(total=self.timeout)
@@ -133,7 +136,8 @@ async def gather_evidence(address: str, options: CheckOptions, *, discover_only:
         login_protocols=login_run.protocols if login_run is not None else (),
         timeouts=ctx.timeouts,
     ))
-    engine = Engine(planner, ctx, options.share.run if options.share is not None else run_step)
+    engine = Engine(planner, ctx, options.share.run if options.share is not None else run_step,
+                    options.on_observation)
     observations = await engine.run()
     if login_run is not None and options.login is not None:
         observations += logins.refused_logins(login_run, options.login.protocols)

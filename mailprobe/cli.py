@@ -232,11 +232,24 @@ def history(address: str, history: str | None, days: float, fmt: str) -> int:
 @click.option("--config", type=click.Path(dir_okay=False), help="TOML file of named modules ([modules.NAME]).")
 @click.option("--max-concurrent", type=click.IntRange(1, 256), default=8, show_default=True,
               help="Probes run at once; more wait (within their deadline).")
-def serve(listen: str, config: str | None, max_concurrent: int) -> int:
-    """Prometheus exporter: /probe?target=user@company.com answers one check's metrics (mailprobe[serve])."""
+@click.option("--timeout", type=click.FloatRange(0, 120, min_open=True),
+              help="The default module's deadline in seconds (the form's checks use it).")
+@nameserver_option
+@click.option("--ca-file", type=click.Path(dir_okay=False), help="Extra CA bundle (PEM) for every TLS probe.")
+@click.option("--providers-dir", type=click.Path(file_okay=False), help="Extra provider profiles (TOML files).")
+def serve(listen: str, config: str | None, max_concurrent: int, timeout: float | None,
+          nameservers: tuple[str, ...], ca_file: str | None, providers_dir: str | None) -> int:
+    """Exporter and form: /probe?target=user@company.com answers one check's metrics, / is a form for
+    people that shows the report page (mailprobe[serve]). --timeout, --nameserver, --ca-file and
+    --providers-dir set the default module (over --config's)."""
+    from mailprobe.net.resolver import parse_nameserver
     from mailprobe.serve import serve as run_exporter
 
-    run_exporter(listen, config, max_concurrent)
+    for ns in nameservers:
+        parse_nameserver(ns)
+    defaults: dict[str, object] = {"timeout": timeout, "nameservers": nameservers or None, "ca_file": ca_file,
+                                   "providers_dir": providers_dir}
+    run_exporter(listen, config, max_concurrent, {k: v for k, v in defaults.items() if v is not None})
     return 0
 
 @cli.command()

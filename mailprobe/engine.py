@@ -17,13 +17,18 @@ from mailprobe.probes.base import ProbeContext
 
 LAG_TICK_S = 0.05
 StepRunner = Callable[[Step, ProbeContext], Awaitable[list[Observation]]]
+ObservationHook = Callable[[Observation], None]
 
 
 class Engine:
-    def __init__(self, planner: Planner, ctx: ProbeContext, runner: StepRunner = run_step) -> None:
+    def __init__(
+        self, planner: Planner, ctx: ProbeContext, runner: StepRunner = run_step,
+        on_observation: ObservationHook | None = None,
+    ) -> None:
         self.planner = planner
         self.ctx = ctx
         self.runner = runner  # a batch passes its run-wide cache here: one probe per step per run
+        self.on_observation = on_observation  # told of each kept observation as its step ends (serve's progress)
         self.observations: list[Observation] = []
         self._tasks: dict[asyncio.Task[None], Step] = {}
         self.loop_lag_ms = 0.0  # the longest the event loop was late to wake up during the run
@@ -56,6 +61,9 @@ class Engine:
             observation.started_ms = started_ms
         if step.keep:
             self.observations.extend(observations)
+            if self.on_observation is not None:
+                for observation in observations:
+                    self.on_observation(observation)
         for following in self.planner.after(step, observations):
             self._start(following)
 

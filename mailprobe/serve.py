@@ -1,6 +1,7 @@
 """`mailprobe serve`: a multi-target exporter, used the way blackbox_exporter is — Prometheus schedules,
 `/probe?target=user@domain[&module=NAME][&option=value…]` checks one mailbox and answers its metrics,
-`/metrics` tells the exporter's own counters.
+`/metrics` tells the exporter's own counters, and `/` is a form for people (`webform.py`): type an address,
+watch the probes finish, read the report page.
 
 Starlette on uvicorn (the optional extra `mailprobe[serve]`). The deadline follows Prometheus's
 `X-Prometheus-Scrape-Timeout-Seconds` minus a margin; probes at once are bounded by a semaphore; a bad target
@@ -11,6 +12,7 @@ takes credentials from a URL.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import time
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -21,9 +23,9 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from mailprobe.errors import UsageError
 
 if TYPE_CHECKING:
-    from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import Response
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
     from mailprobe.check import CheckOptions
 
@@ -81,6 +83,7 @@ def load_modules(path: str | None) -> dict[str, Module]:
 class Exporter:
     modules: dict[str, Module]
     max_concurrent: int = 8
+    loopback: bool = False  # listening on loopback only: the form may offer the login step (a password)
     registry: CollectorRegistry = field(default_factory=lambda: CollectorRegistry(auto_describe=True))
 
     def __post_init__(self) -> None:
@@ -179,18 +182,71 @@ class Exporter:
 
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE)
 
-    async def index(self, request: Request) -> Response:
-        from starlette.responses import PlainTextResponse
+    async def form(self, request: Request) -> Response:
+        """GET /: the form, in the language asked for (`?lang=`, else Accept-Language)."""
+        from starlette.responses import HTMLResponse
 
-        return PlainTextResponse("mailprobe exporter: /probe?target=user@company.com[&module=NAME], /metrics\n")
+        from mailprobe.render.formpage import form_page
+        from mailprobe.webform import LIMITS, form_lang
 
-    def app(self) -> Starlette:
+        lang = form_lang(request.query_params.get("lang"), request.headers.get("accept-language", ""))
+        return HTMLResponse(form_page(lang, loopback=self.loopback, limits=LIMITS))
+
+    async def check(self, request: Request) -> Response:
+        """POST /check: a bad form is a 400 page saying why; a good one streams the check's page."""
+        from starlette.responses import HTMLResponse, StreamingResponse
+
+        from mailprobe.render.formpage import PAGE_CSP, form_page
+        from mailprobe.webform import LIMITS, FormError, check_options, read_form, stream_check
+
+        try:
+            form = await read_form(request, self.loopback)
+            target, options = check_options(self, form)
+        except FormError as exc:
+            self.bad_requests.inc()
+            page = form_page(exc.lang, loopback=self.loopback, limits=LIMITS, address=exc.address[:LIMITS["address"]],
+                             error=exc.words())
+            return HTMLResponse(page, status_code=400)
+        return StreamingResponse(stream_check(self, target, options), media_type="text/html; charset=utf-8",
+                                 headers={"Content-Security-Policy": PAGE_CSP, "Cache-Control": "no-store",
+                                          "X-Accel-Buffering": "no"})
+
+    def app(self) -> ASGIApp:
         from starlette.applications import Starlette
         from starlette.routing import Route
 
-        return Starlette(routes=[
-            Route("/", self.index), Route("/probe", self.probe), Route("/metrics", self.metrics),
+        routes = Starlette(routes=[
+            Route("/", self.form, methods=["GET"]), Route("/check", self.check, methods=["POST"]),
+            Route("/probe", self.probe), Route("/metrics", self.metrics),
         ])
+        return SecurityHeaders(routes)
+
+
+class SecurityHeaders:
+    """Every answer (the form, its 400s, the streamed page, the 404s and 405s, the metrics) says: load
+    nothing from anywhere, post forms only here, never be framed, never be sniffed as another type."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        from mailprobe.render.formpage import FORM_CSP
+
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                extra = {b"content-security-policy": FORM_CSP.encode(), b"x-content-type-options": b"nosniff",
+                         b"referrer-policy": b"no-referrer", b"x-frame-options": b"DENY"}
+                headers += [(name, value) for name, value in extra.items() if name not in names]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def _one(params: dict[str, list[str]], name: str) -> str | None:
@@ -239,12 +295,26 @@ def parse_listen(text: str) -> tuple[str, int]:
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
-def serve(listen: str, config: str | None, max_concurrent: int) -> None:
+def is_loopback(host: str) -> bool:
+    """Whether a listener on `host` is reachable from this machine only (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost may resolve to anything
+
+
+def serve(listen: str, config: str | None, max_concurrent: int, defaults: dict[str, Any] | None = None) -> None:
+    """`defaults`: the command line's own options (nameservers, ca_file, …), over the `default` module's."""
     try:
         import starlette  # noqa: F401
         import uvicorn
     except ImportError:
         raise UsageError(INSTALL_HINT) from None
     host, port = parse_listen(listen)
-    exporter = Exporter(load_modules(config), max_concurrent=max_concurrent)
+    modules = load_modules(config)
+    if defaults:
+        modules["default"] = replace(modules["default"], **defaults)
+    exporter = Exporter(modules, max_concurrent=max_concurrent, loopback=is_loopback(host))
     uvicorn.run(exporter.app(), host=host, port=port, log_level="warning", access_log=False)

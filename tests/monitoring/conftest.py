@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -34,7 +35,7 @@ def mailprobe_check(world: World, *args: str, **kwargs: Any) -> Result:
     return run_mailprobe("check", *args, *world.cli_args(), "--timeout", "5", **kwargs)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -54,7 +55,7 @@ def exporter(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         f"ca_file = {str(world.ca_file)!r}\n"
         f"providers_dir = {str(world.providers_dir)!r}\n"
         "timeout = 5\n", encoding="utf-8")
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "mailprobe", "serve", "--listen", f"127.0.0.1:{port}",
                              "--config", str(config)], env=cli_env(), cwd=REPO)
     base = f"http://127.0.0.1:{port}"
@@ -64,6 +65,26 @@ def exporter(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator
                 httpx.get(base + "/", timeout=1)
                 break
             except httpx.TransportError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@contextmanager
+def serving(command: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[str]:
+    """A `mailprobe serve` (or any ASGI server) started by `command`, on 127.0.0.1:`port`, until the end."""
+    proc = subprocess.Popen(command, env=env or cli_env(), cwd=REPO)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                httpx.get(base + "/metrics", timeout=1)
+                break
+            except httpx.TransportError:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"server exited with {proc.returncode}") from None
                 time.sleep(0.1)
         yield base
     finally:

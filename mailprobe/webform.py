@@ -1,0 +1,240 @@
+"""`mailprobe serve`'s form: GET `/` asks for an address (and, only on a loopback listener, may take a
+password for the login step); POST `/check` answers with a streamed page — its head at once, a line per
+probe as it finishes, then the report in the chosen language (switchable to the other two), then its foot.
+
+Everything the form sends is checked before the answer starts: a bad field is a 400 page that says what is
+wrong, never a 500. The password is a `Secret` from the moment it is read; it is never logged, echoed or
+put in a URL, and a listener that is not on loopback refuses it outright. The check uses the server's own
+options (the `default` module: nameservers, CA file, timeout) and waits for a slot like a scrape does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, urlsplit
+
+from mailprobe.errors import UsageError
+from mailprobe.lang import LANGS, Lang
+from mailprobe.secret import Secret
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
+    from mailprobe.check import CheckOptions
+    from mailprobe.evidence import Observation
+    from mailprobe.serve import Exporter
+
+LIMITS = {"address": 320, "lang": 16, "login": 8, "password": 1024}
+BODY_LIMIT = 8 * 1024
+FORM_TYPE = "application/x-www-form-urlencoded"
+_MARK = {"pass": "✓", "warn": "!", "fail": "✗", "error": "?", "skip": "–"}
+_LOG = logging.getLogger("mailprobe.serve")
+
+
+class FormError(Exception):
+    """A bad form: `key` names the message (form.err.*) shown in the page, in the form's language."""
+
+    def __init__(self, key: str, lang: Lang = "en", address: str = "", **params: object) -> None:
+        super().__init__(key)
+        self.key, self.lang, self.address, self.params = key, lang, address, params
+
+    def words(self) -> str:
+        from mailprobe.locales.page import page_t
+
+        return page_t(f"form.err.{self.key}", self.lang, **self.params)
+
+
+@dataclass
+class FormInput:
+    address: str
+    lang: Lang
+    password: Secret | None  # only when the login was opted in, on a loopback listener
+
+
+def form_lang(value: str | None, accept: str = "") -> Lang:
+    """`?lang=` when it names one of ours, else the first of Accept-Language we speak, else English."""
+    for code in LANGS:
+        if value == code:
+            return code
+    for item in accept.split(","):
+        tag = item.split(";")[0].strip().lower()
+        if tag.startswith("zh"):
+            return "zh-Hant" if any(p in tag for p in ("hant", "-tw", "-hk", "-mo")) else "zh-Hans"
+        if tag.startswith("en"):
+            return "en"
+    return "en"
+
+
+async def read_form(request: Request, loopback: bool) -> FormInput:
+    """The form's fields, checked; FormError says what is wrong. Nothing is taken from the URL."""
+    lang = form_lang(None, request.headers.get("accept-language", ""))
+    if request.url.query:
+        raise FormError("query", lang)
+    if not _same_origin(request):
+        raise FormError("cross_site", lang)
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != FORM_TYPE:
+        raise FormError("content_type", lang)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > BODY_LIMIT:
+            raise FormError("body_too_long", lang, limit=BODY_LIMIT)
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True)  # BODY_LIMIT bounds the fields
+    except (UnicodeDecodeError, ValueError):
+        raise FormError("content_type", lang) from None
+    fields: dict[str, str] = {}
+    for name, value in pairs:
+        if name not in LIMITS:
+            raise FormError("unknown_field", lang, field=name[:40])
+        if name in fields:
+            raise FormError("repeated_field", lang, field=name)
+        fields[name] = value
+    if "lang" in fields:
+        chosen = form_lang(fields["lang"])
+        if chosen != fields["lang"]:
+            raise FormError("lang", lang)
+        lang = chosen
+    for name, value in fields.items():
+        if len(value) > LIMITS[name]:
+            raise FormError("too_long", lang, field=name, limit=LIMITS[name])
+    address = fields.get("address", "").strip()
+    password_text = fields.pop("password", "")
+    if password_text and not loopback:
+        raise FormError("password_remote", lang, address=address)
+    if fields.get("login") and not loopback:
+        raise FormError("password_remote", lang, address=address)
+    if not address:
+        raise FormError("address_missing", lang)
+    password = None
+    if fields.get("login"):
+        if not password_text:
+            raise FormError("password_missing", lang, address=address)
+        password = Secret(password_text)
+    del password_text
+    return FormInput(address=address, lang=lang, password=password)
+
+
+def _same_origin(request: Request) -> bool:
+    """A browser says where a form comes from: only this server's own pages may post it. (Under the pages'
+    no-referrer policy a browser sends `Origin: null`; its Sec-Fetch-Site still tells.) A client that is
+    not a browser (curl, httpx) sends neither."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site in ("same-origin", "none")
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    return origin != "null" and urlsplit(origin).netloc == request.headers.get("host", "")
+
+
+def check_options(exporter: Exporter, form: FormInput) -> tuple[str, CheckOptions]:
+    """The server's own options (the `default` module) for the form's address; FormError if it is bad."""
+    from mailprobe.login.run import LoginOptions
+
+    try:
+        target, options = exporter.options({"target": [form.address]}, None)
+    except UsageError as exc:
+        raise FormError("address", form.lang, address=form.address, reason=str(exc)) from None
+    options.lang = form.lang
+    if form.password is not None:
+        options.login = LoginOptions(password=form.password)
+    return target, options
+
+
+def progress_line(observation: Observation, lang: Lang) -> str:
+    from mailprobe.evidence import DnsLookup
+    from mailprobe.locales.messages import service_name
+    from mailprobe.locales.page import page_t
+    from mailprobe.render.formpage import progress_line as line
+    from mailprobe.safetext import shown
+    from mailprobe.summaries import summarize
+
+    if isinstance(observation, DnsLookup):
+        label = f"DNS {observation.rdtype} {observation.name}".rstrip()
+    else:
+        where = observation.target
+        if observation.address and observation.address not in where:
+            where = f"{where} ({observation.address})"
+        label = f"{service_name(observation.kind, lang)} {where}"
+    status = str(observation.status)
+    return line(status, _MARK.get(status, "?"), page_t(f"check.{status}", lang), shown(label, 200),
+                summarize(observation, lang))
+
+
+async def stream_check(exporter: Exporter, target: str, options: CheckOptions) -> AsyncIterator[str]:
+    """The answer to the form: head, progress lines, report (three languages), foot."""
+    from mailprobe.check import run_check
+    from mailprobe.locales.messages import format_ms
+    from mailprobe.locales.page import page_t
+    from mailprobe.page import translations
+    from mailprobe.render.formpage import again, progress_close, progress_open
+    from mailprobe.render.html import languages, page_body, page_foot, page_head
+    from mailprobe.safetext import shown
+
+    lang = options.lang
+    started = time.monotonic()
+    yield page_head(lang, LANGS, title=page_t("page.title", lang, address=shown(target, 300)))
+    yield progress_open(lang, page_t("form.progress", lang, address=shown(target, 300)),
+                        page_t("form.progress_note", lang))
+    problem = page_t("form.problem", lang)
+
+    def finish(error: str) -> str:
+        return (progress_close(problem=problem, error=page_t("form.failed", lang, reason=error))
+                + again(lang, page_t("form.again", lang)) + page_foot(lang, [lang]))
+
+    try:
+        await asyncio.wait_for(exporter.gate.acquire(), timeout=options.timeout)
+    except TimeoutError:
+        exporter.probes.labels("busy").inc()
+        yield finish(page_t("form.err.busy", lang))
+        return
+    queue: asyncio.Queue[Observation] = asyncio.Queue()
+    options.on_observation = queue.put_nowait
+    task = None
+    try:
+        exporter.in_flight.inc()
+        options.timeout = max(0.5, options.timeout - (time.monotonic() - started))
+        task = asyncio.ensure_future(run_check(target, options))
+        while not task.done() or not queue.empty():
+            if queue.empty():
+                waiter = asyncio.ensure_future(queue.get())
+                await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+                if not waiter.done():
+                    waiter.cancel()
+                    continue
+                observation = waiter.result()
+            else:
+                observation = queue.get_nowait()
+            yield progress_line(observation, lang)
+        report = task.result()
+    except UsageError as exc:
+        yield finish(str(exc))
+        return
+    except Exception as exc:  # never a traceback in the page (nor the password: it is a Secret)
+        from mailprobe.login.guard import GuardError
+
+        if isinstance(exc, GuardError):
+            yield finish(str(exc))
+            return
+        _LOG.error("form check failed: %s", type(exc).__name__)
+        yield finish(page_t("form.err.internal", lang, kind=type(exc).__name__))
+        return
+    finally:
+        if task is not None and not task.done():
+            task.cancel()  # the person went away: stop probing for them
+        exporter.in_flight.dec()
+        exporter.gate.release()
+    exporter.probes.labels(report.status).inc()
+    exporter.duration.observe(time.monotonic() - started)
+    every = translations([report], options.profiles)
+    duration = format_ms((time.monotonic() - started) * 1000.0, lang)
+    yield progress_close(done=page_t("form.progress_done", lang, duration=duration))
+    yield page_body(languages(every[lang], lang, every), lang)
+    yield again(lang, page_t("form.again", lang))
+    yield page_foot(lang, LANGS)
