@@ -157,6 +157,21 @@ def test_locked_history_is_said_and_every_address_still_checked(world: World, tm
         assert reader.execute("SELECT count(*) FROM check_history").fetchone() == (1,)  # the first run only
 
 
+def test_a_broken_profile_refuses_the_run_before_any_check_and_writes_nothing(world: World, tmp_path: Path) -> None:
+    # The decision (README): a profile configures every check, so a broken one is not skipped (the built-in
+    # would silently diagnose with other hosts); the run is refused before the first packet, naming the file.
+    folder = tmp_path / "providers"
+    folder.mkdir()
+    (folder / "good.toml").write_text((world.providers_dir / "qq.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "mine.toml").write_text('id = "mine"\nmx_patterns = [\n', encoding="utf-8")
+    db = tmp_path / "history.db"
+    result = run_mailprobe("check", USER, SECOND, "--history", str(db), "--providers-dir", str(folder),
+                           "--nameserver", world.dns.nameserver, "--timeout", "5")
+    line = assert_bad_input(result)
+    assert line.startswith(f"mailprobe: provider profile {folder / 'mine.toml'}: not valid TOML")
+    assert not db.exists()
+
+
 def test_explain_of_an_unknown_schema_version_is_one_line(run: Run, tmp_path: Path) -> None:
     saved = tmp_path / "future.json"
     saved.write_text(json.dumps({"schema_version": 99, "address": USER}), encoding="utf-8")
