@@ -63,7 +63,39 @@ def parse_domain(text: str) -> tuple[str, str]:
         unicode_domain = idna.decode(ascii_domain)
     except idna.IDNAError:
         unicode_domain = ascii_domain
+    for label in unicode_domain.split("."):
+        mixed = _mixed_scripts(label)
+        if mixed:
+            raise UsageError(
+                f"{quoted_input(text)} mixes {' and '.join(mixed)} letters in the label {quoted_input(label)}: "
+                "a look-alike (homograph) name, not checked"
+            )
     return unicode_domain, ascii_domain
+
+
+# The script mixes a label may hold (Unicode UTS 39 "highly restrictive"): one script, or Latin with the CJK
+# scripts that are written together with it. Anything else (Latin + Cyrillic 'pаypal') imitates another name.
+_ALLOWED_MIXES = (
+    frozenset({"Latin", "Han", "Hiragana", "Katakana"}),
+    frozenset({"Latin", "Han", "Bopomofo"}),
+    frozenset({"Latin", "Han", "Hangul"}),
+)
+_SCRIPT_WORDS = {"CJK": "Han", "KATAKANA-HIRAGANA": "Katakana"}
+
+
+def _script(ch: str) -> str:
+    words = unicodedata.name(ch, "UNKNOWN").split()
+    if words[0] in ("FULLWIDTH", "HALFWIDTH") and len(words) > 1:
+        words = words[1:]
+    return _SCRIPT_WORDS.get(words[0], words[0].title())
+
+
+def _mixed_scripts(label: str) -> list[str]:
+    """The scripts of LABEL's letters when they are a mix no real name uses; [] when the label is fine."""
+    scripts = sorted({_script(ch) for ch in label if ch.isalpha()})
+    if len(scripts) < 2 or any(set(scripts) <= allowed for allowed in _ALLOWED_MIXES):
+        return []
+    return scripts
 
 
 def parse_address(text: str) -> Target:

@@ -39,7 +39,44 @@ class Entry:
     error: str | None = None
 
 
-def entries(addresses: Sequence[str], input_label: str | None, lines: Iterable[str]) -> Iterator[Entry]:
+@dataclass(frozen=True)
+class BadLine:
+    """An --input line that is not text an address could be (bytes that are not UTF-8, far too long): `text`
+    is what can be shown of it, `problem` why it is not checked."""
+
+    text: str
+    problem: str
+
+
+MAX_INPUT_LINE = 1024  # an address is at most 254 characters; a longer line is a mistake, not an address
+_BOM = b"\xef\xbb\xbf"
+
+
+def input_lines(data: bytes) -> list[str | BadLine]:
+    """--input's lines, each decided on its own: one line of bytes that are not UTF-8 (a Latin-1 name in a
+    UTF-8 list) or too long to be an address is a BadLine, and every other line is still read."""
+    from mailprobe.safetext import quoted_input
+
+    if data.startswith(_BOM):  # Notepad writes one
+        data = data[len(_BOM):]
+    result: list[str | BadLine] = []
+    for raw in data.splitlines():  # \n, \r\n or \r: bytes.splitlines knows no other line ends
+        shown = raw[:MAX_INPUT_LINE + 1].decode("utf-8", "backslashreplace")
+        if len(raw.strip()) > MAX_INPUT_LINE:
+            result.append(BadLine(shown, f"{quoted_input(shown.strip(), 40)} is longer than {MAX_INPUT_LINE} "
+                                         "characters: not an address"))
+            continue
+        try:
+            result.append(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            result.append(BadLine(shown, f"{quoted_input(shown.strip(), 80)} is not UTF-8 text (invalid byte "
+                                         f"at column {exc.start + 1}; check the file's encoding)"))
+    return result
+
+
+def entries(
+    addresses: Sequence[str], input_label: str | None, lines: Iterable[str | BadLine]
+) -> Iterator[Entry]:
     """The arguments, then the --input lines (blank lines and '#' comments skipped), each parsed: a bad one
     is an Entry with its error, the others still come."""
     from mailprobe.address import parse_address
@@ -55,6 +92,11 @@ def entries(addresses: Sequence[str], input_label: str | None, lines: Iterable[s
         yield Entry(position, address, error)
         position += 1
     for number, line in enumerate(lines, start=1):
+        if isinstance(line, BadLine):
+            yield Entry(position, line.text.strip()[:MAX_INPUT_LINE], f"--input {input_label} line {number}: "
+                                                                       f"{line.problem}")
+            position += 1
+            continue
         text = line.strip()
         if not text or text.startswith("#"):
             continue
@@ -131,7 +173,8 @@ class AtomicFile(Sink):
 class Outcome:
     """What a batch keeps: the worst exit code and counts (streaming formats keep no report)."""
 
-    exit_code: int = 0
+    exit_code: int = 0  # the worst of the addresses checked (a bad line is said, never raises it)
+    checked: int = 0  # addresses actually checked: none at all is exit 3
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(EXIT_CODES, 0))
     printed: int = 0
     probes_run: int = 0
@@ -168,14 +211,35 @@ class Batch:
         kept: list[tuple[int, Report]] = []  # only for formats that print once at the end
         source = iter(todo)
 
-        def emit(position: int, report: Report) -> None:
+        def emit(position: int, report: Report, checked: bool = True) -> None:
             outcome.counts[report.status] += 1
-            outcome.exit_code = max(outcome.exit_code, report.exit_code)
+            if checked:
+                outcome.exit_code = max(outcome.exit_code, report.exit_code)
             outcome.printed += 1
             if self.fmt.streaming:
                 self.sink.write(self.fmt.render([report], self.render_options))
             else:
                 kept.append((position, report))
+
+        writing = asyncio.Lock()  # one history write at a time, in a thread: the loop never waits on SQLite
+
+        async def remember(report: Report) -> bool:
+            """Store REPORT in the history (one transaction, all or nothing); True when it changed. A history
+            that cannot be written (corrupt, locked past the busy timeout) is said once and left alone for the
+            rest of the run: every address is still checked, and counts as changed."""
+            from mailprobe.login.guard import GuardError
+
+            async with writing:
+                history = self.history
+                if history is None:
+                    return True
+                try:
+                    return await asyncio.to_thread(history.record, report)
+                except GuardError as exc:
+                    self.history = None
+                    history.close()
+                    self.on_error(f"{exc}: the history is not written for the rest of this run")
+                    return True
 
         async def worker() -> None:
             # Workers pull the next entry as they free up: never more tasks than --concurrency.
@@ -183,13 +247,12 @@ class Batch:
                 if entry.error is not None:
                     self.on_error(entry.error)
                     if self.machine and not self.changes_only:
-                        emit(entry.position, unknown_report(entry, self.options.lang))
+                        emit(entry.position, unknown_report(entry, self.options.lang), checked=False)
                     self.on_done()
                     continue
                 report = await run_check(entry.address, self.options)
-                changed = True
-                if self.history is not None:
-                    changed = self.history.record(report)
+                outcome.checked += 1
+                changed = await remember(report) if self.history is not None else True
                 if changed or not self.changes_only:
                     emit(entry.position, report)
                 self.on_done()

@@ -14,6 +14,7 @@ from mailprobe.render import FORMATS
 from mailprobe.render.options import RenderOptions
 
 if TYPE_CHECKING:
+    from mailprobe.batch import BadLine
     from mailprobe.check import CheckOptions
     from mailprobe.history import History
     from mailprobe.lang import Lang
@@ -56,7 +57,6 @@ def plain_format_option(f: F) -> F:
     """--format for commands that print something other than a report (settings, providers)."""
     return click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)(f)
 MAX_INPUT_BYTES = 16 * 1024 * 1024  # some 500,000 addresses
-MAX_INPUT_LINE = 1024  # an address is at most 254 characters; a longer line is a mistake, not an address
 
 
 def _fail(message: str) -> NoReturn:
@@ -79,12 +79,29 @@ class _Commands(click.Group):
             return super().make_context(*args, **kwargs)  # --help and --version print from here
         except BrokenPipeError as exc:
             raise _OutputClosed from exc
+        except KeyboardInterrupt as exc:
+            raise _Interrupted from exc
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except BrokenPipeError as exc:
             raise _OutputClosed from exc
+        except KeyboardInterrupt as exc:
+            raise _Interrupted from exc
+
+
+class _Interrupted(Exception):
+    """Ctrl-C (SIGINT): caught before click turns it into Abort and a blank line."""
+
+
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it: "stopped by the user", not "bad input" (3)
+
+
+def _interrupted() -> NoReturn:
+    with contextlib.suppress(OSError):
+        click.echo("mailprobe: interrupted", err=True)
+    sys.exit(EXIT_INTERRUPTED)
 
 
 def _output_closed() -> NoReturn:
@@ -146,7 +163,7 @@ def monitoring_options(f: F) -> F:
 
 
 def _monitored_run(
-    addresses: tuple[str, ...], input_file: str | None, lines: list[str], options: CheckOptions, fmt: str,
+    addresses: tuple[str, ...], input_file: str | None, lines: list[str | BadLine], options: CheckOptions, fmt: str,
     concurrency: int, verbose: bool, monitoring: dict[str, Any],
 ) -> int:
     from mailprobe.batch import HUMAN_FORMATS, AtomicFile, Batch, Sink, entries, progress_bar, run_batch
@@ -164,15 +181,18 @@ def _monitored_run(
         options.started = STARTED  # one address: --timeout bounds the whole command; several: each check
         if todo[0].error is not None and input_file is None:
             _fail(todo[0].error)
-    history = _open_history(monitoring["history"], monitoring["changes_only"])
+    def said(message: str) -> None:
+        from mailprobe.errors import one_line
+
+        with contextlib.suppress(OSError):
+            click.echo(f"mailprobe: {one_line(message)}", err=True)
+
+    history = _open_history(monitoring["history"], monitoring["changes_only"], said)
     try:
         sink: Sink = AtomicFile(monitoring["output"]) if monitoring["output"] else Sink()
     except OSError as exc:
         _fail(f"--output {quoted_input(monitoring['output'], PATH_SHOWN)}: {exc.strerror or exc}")
     bar = progress_bar(len(todo))
-
-    def said(message: str) -> None:
-        click.echo(f"mailprobe: {message}", err=True)
 
     batch = Batch(
         options=options, fmt=FORMATS[fmt], sink=sink, concurrency=concurrency, history=history,
@@ -184,14 +204,16 @@ def _monitored_run(
         with bar if bar is not None else contextlib.nullcontext():
             outcome = run_batch(batch, todo)
     finally:
-        if history is not None:
-            history.close()
-    if outcome.printed == 0 and not monitoring["changes_only"]:
+        if batch.history is not None:  # None too when it failed during the run (and was closed then)
+            batch.history.close()
+    if outcome.checked == 0:
         return EXIT_UNKNOWN  # nothing could be checked: every line was bad
     return outcome.exit_code
 
 
-def _open_history(option: str | None, changes_only: bool) -> History | None:
+def _open_history(option: str | None, changes_only: bool, said: Callable[[str], None]) -> History | None:
+    """The history, or None; one that cannot be opened (corrupt, locked past the busy timeout, unwritable) is
+    said on stderr and the run goes on without it: a broken history never stops the checks."""
     from mailprobe.history import History, history_path
     from mailprobe.login.guard import GuardError
 
@@ -200,7 +222,9 @@ def _open_history(option: str | None, changes_only: bool) -> History | None:
     try:
         return History(history_path(option))
     except GuardError as exc:
-        _fail(str(exc))
+        said(f"{exc}: checking without the history" + (" (--changes-only prints every result)" if changes_only
+                                                         else ""))
+        return None
 
 
 @cli.command()
@@ -303,7 +327,8 @@ def check(
         lines = _read_lines(input_file, left) if input_file else []
     except UsageError as exc:
         _fail(str(exc))
-    given = len(addresses) + sum(1 for line in lines if line.strip() and not line.lstrip().startswith("#"))
+    given = len(addresses) + sum(1 for line in lines if not isinstance(line, str)
+                                 or (line.strip() and not line.lstrip().startswith("#")))
     if password_stdin and input_file == "-":
         _fail("--password-stdin and --input - both read standard input: give the addresses as arguments or a file")
     login_options = None
@@ -456,22 +481,13 @@ def _write_output(path: str, text: str) -> None:
         _fail(f"--output {quoted_input(path, PATH_SHOWN)}: cannot write there ({exc.strerror or exc})")
 
 
-def _read_lines(path: str, timeout_s: float) -> list[str]:
-    """--input's lines; a line too long to be an address is bad input, not a crash."""
-    from mailprobe.errors import UsageError
-    from mailprobe.localinput import PATH_SHOWN, read_text
-    from mailprobe.safetext import quoted_input
+def _read_lines(path: str, timeout_s: float) -> list[str | BadLine]:
+    """--input's lines, each decided on its own (batch.input_lines): a bad line never refuses the file."""
+    from mailprobe.batch import input_lines
+    from mailprobe.localinput import read_bytes
 
-    text = read_text(path, what="--input", max_bytes=MAX_INPUT_BYTES, allow_stdin=True, timeout_s=timeout_s)
-    lines = text.splitlines()
-    for number, line in enumerate(lines, start=1):
-        if len(line.strip()) > MAX_INPUT_LINE:
-            where = "'-'" if path == "-" else quoted_input(path, PATH_SHOWN)
-            raise UsageError(
-                f"--input {where} line {number}: {quoted_input(line.strip(), 40)} is longer than {MAX_INPUT_LINE} "
-                "characters: not an address"
-            )
-    return lines
+    data = read_bytes(path, what="--input", max_bytes=MAX_INPUT_BYTES, allow_stdin=True, timeout_s=timeout_s)
+    return input_lines(data)
 
 
 def _hostport(text: str) -> tuple[str, int]:
@@ -601,7 +617,11 @@ def main(argv: list[str] | None = None) -> NoReturn:
         _fail(exc.format_message().replace("\n", " "))
     except UsageError as exc:
         _fail(str(exc))
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except (_Interrupted, KeyboardInterrupt):
+        _interrupted()
+    except click.exceptions.Abort as exc:  # a prompt ended by Ctrl-C (interrupted) or Ctrl-D (no answer)
+        if isinstance(exc.__context__, KeyboardInterrupt):
+            _interrupted()
         _fail("interrupted")
     except (_OutputClosed, BrokenPipeError):
         _output_closed()

@@ -225,7 +225,10 @@ class LoginGuard:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             # Created private before SQLite touches it: the file names mailboxes and when they logged in.
             os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
-            db = sqlite3.connect(self.path, timeout=busy_timeout_ms / 1000.0, isolation_level=None)
+            # check_same_thread off: a batch writes its history from a worker thread (one at a time), so that
+            # waiting out the busy timeout never stalls the checks in flight on the event loop.
+            db = sqlite3.connect(self.path, timeout=busy_timeout_ms / 1000.0, isolation_level=None,
+                                 check_same_thread=False)
             try:
                 db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
                 db.execute("PRAGMA journal_mode = WAL")
