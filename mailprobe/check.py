@@ -7,14 +7,12 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from mailprobe.address import Target, parse_address
-from mailprobe.diagnosis.diagnose import diagnose
 from mailprobe.engine import Engine
 from mailprobe.evidence import DnsLookup, Evidence, Observation
 from mailprobe.lang import Lang
-from mailprobe.login import run as logins
-from mailprobe.login.run import LoginOptions
 from mailprobe.net.deadline import Deadline
 from mailprobe.net.pace import Pace
 from mailprobe.net.resolver import Resolver
@@ -25,6 +23,9 @@ from mailprobe.probes.base import LoginCredentials, ProbeContext
 from mailprobe.profiles import ProfileSet, load_profiles
 from mailprobe.report import Report
 from mailprobe.timeouts import DEFAULT_TIMEOUT_S, Timeouts
+
+if TYPE_CHECKING:
+    from mailprobe.login.run import LoginOptions
 
 
 @dataclass
@@ -122,8 +123,13 @@ async def gather_evidence(address: str, options: CheckOptions, *, discover_only:
     if options.provider is not None:
         profiles.require(options.provider)
     ctx = _context(target, options)
-    # The guard is asked once, before any login can be planned: a refusal plans none at all.
-    login_run = logins.claim(target.address, options.login) if options.login is not None else None
+    # The guard is asked once, before any login can be planned: a refusal plans none at all. The login code is
+    # imported only when a login was asked for.
+    login_run = None
+    if options.login is not None:
+        from mailprobe.login import run as logins
+
+        login_run = logins.claim(target.address, options.login)
     planner = Planner(target, profiles, PlanOptions(
         forced_provider=options.provider,
         baseline=options.baseline,
@@ -136,6 +142,8 @@ async def gather_evidence(address: str, options: CheckOptions, *, discover_only:
     engine = Engine(planner, ctx, options.share.run if options.share is not None else run_step)
     observations = await engine.run()
     if login_run is not None and options.login is not None:
+        from mailprobe.login import run as logins
+
         observations += logins.refused_logins(login_run, options.login.protocols)
         logins.settle(login_run, observations)
     return Evidence(
@@ -155,6 +163,7 @@ async def gather_evidence(address: str, options: CheckOptions, *, discover_only:
 async def run_check(address: str, options: CheckOptions | None = None) -> Report:
     """Check one mailbox address. Raises UsageError for bad input; network trouble is evidence, never raised."""
     from mailprobe.compose import compose
+    from mailprobe.diagnosis.diagnose import diagnose
 
     options = options or CheckOptions()
     started_at = datetime.now(UTC)

@@ -14,8 +14,90 @@ from dataclasses import dataclass, replace
 
 from mailprobe.evidence import Observation
 from mailprobe.plan import ProbeName, Step
-from mailprobe.probes import autoconfig, baseline, dns, imap, login, pop3, smtp, web
+from mailprobe.probes import dns
 from mailprobe.probes.base import Probe, ProbeContext
+
+# The DNS probe is the first packet's: imported at once. Every other probe is imported when its first step
+# runs (small wrappers, no lookup by name), so the MX question leaves before httpx, xml.etree, the TLS
+# evidence parsers or the login dialogues are loaded — and a check that never plans a login never loads it.
+
+
+async def _autoconfig(step: Step, ctx: ProbeContext) -> list[Observation]:
+    from mailprobe.probes import autoconfig
+
+    return await autoconfig.probe(step, ctx)
+
+
+async def _web(step: Step, ctx: ProbeContext) -> list[Observation]:
+    from mailprobe.probes import web
+
+    return await web.probe(step, ctx)
+
+
+def _web_blank(step: Step) -> Observation:
+    from mailprobe.probes import web
+
+    return web.blank(step)
+
+
+async def _imap(step: Step, ctx: ProbeContext) -> list[Observation]:
+    from mailprobe.probes import imap
+
+    return await imap.probe(step, ctx)
+
+
+def _imap_blank(step: Step) -> Observation:
+    from mailprobe.probes import imap
+
+    return imap.blank(step)
+
+
+async def _pop3(step: Step, ctx: ProbeContext) -> list[Observation]:
+    from mailprobe.probes import pop3
+
+    return await pop3.probe(step, ctx)
+
+
+def _pop3_blank(step: Step) -> Observation:
+    from mailprobe.probes import pop3
+
+    return pop3.blank(step)
+
+
+async def _smtp(step: Step, ctx: ProbeContext) -> list[Observation]:
+    from mailprobe.probes import smtp
+
+    return await smtp.probe(step, ctx)
+
+
+def _smtp_blank(step: Step) -> Observation:
+    from mailprobe.probes import smtp
+
+    return smtp.blank(step)
+
+
+async def _baseline(step: Step, ctx: ProbeContext) -> list[Observation]:
+    from mailprobe.probes import baseline
+
+    return await baseline.probe(step, ctx)
+
+
+def _baseline_blank(step: Step) -> Observation:
+    from mailprobe.probes import baseline
+
+    return baseline.blank(step)
+
+
+async def _login(step: Step, ctx: ProbeContext) -> list[Observation]:
+    from mailprobe.probes import login
+
+    return await login.probe(step, ctx)
+
+
+def _login_blank(step: Step) -> Observation:
+    from mailprobe.probes import login
+
+    return login.blank(step)
 
 
 @dataclass(frozen=True)
@@ -32,13 +114,13 @@ PROBES: dict[ProbeName, ProbeEntry] = {
     "dns.implicit_mx": ProbeEntry(dns.probe_implicit_mx),
     "dns.host": ProbeEntry(dns.probe_host),
     "dns.authoritative": ProbeEntry(dns.probe_authoritative),
-    "autoconfig": ProbeEntry(autoconfig.probe),
-    "web": ProbeEntry(web.probe, web.blank),
-    "imap": ProbeEntry(imap.probe, imap.blank),
-    "pop3": ProbeEntry(pop3.probe, pop3.blank),
-    "smtp": ProbeEntry(smtp.probe, smtp.blank),
-    "baseline": ProbeEntry(baseline.probe, baseline.blank),
-    "login": ProbeEntry(login.probe, login.blank),
+    "autoconfig": ProbeEntry(_autoconfig),
+    "web": ProbeEntry(_web, _web_blank),
+    "imap": ProbeEntry(_imap, _imap_blank),
+    "pop3": ProbeEntry(_pop3, _pop3_blank),
+    "smtp": ProbeEntry(_smtp, _smtp_blank),
+    "baseline": ProbeEntry(_baseline, _baseline_blank),
+    "login": ProbeEntry(_login, _login_blank),
 }
 
 
