@@ -18,7 +18,7 @@ from mailprobe.net.pace import Pace
 from mailprobe.net.resolver import Resolver
 from mailprobe.net.tls import TlsSettings
 from mailprobe.plan import Planner, PlanOptions, Step
-from mailprobe.probes import run_step
+from mailprobe.probes import run_step, warm_up, warmed_up
 from mailprobe.probes.base import LoginCredentials, ProbeContext
 from mailprobe.profiles import ProfileSet, load_profiles
 from mailprobe.report import Report
@@ -140,6 +140,7 @@ async def gather_evidence(address: str, options: CheckOptions, *, discover_only:
         timeouts=ctx.timeouts,
     ))
     engine = Engine(planner, ctx, options.share.run if options.share is not None else run_step)
+    warm_up(_import_diagnosis)  # while the first questions are in flight
     observations = await engine.run()
     if login_run is not None and options.login is not None:
         from mailprobe.login import run as logins
@@ -160,15 +161,21 @@ async def gather_evidence(address: str, options: CheckOptions, *, discover_only:
     )
 
 
+def _import_diagnosis() -> None:
+    from mailprobe.compose import compose  # noqa: F401
+    from mailprobe.diagnosis.diagnose import diagnose  # noqa: F401
+
+
 async def run_check(address: str, options: CheckOptions | None = None) -> Report:
     """Check one mailbox address. Raises UsageError for bad input; network trouble is evidence, never raised."""
-    from mailprobe.compose import compose
-    from mailprobe.diagnosis.diagnose import diagnose
-
     options = options or CheckOptions()
     started_at = datetime.now(UTC)
     started = time.monotonic()
     evidence = await gather_evidence(address, options)
+    await warmed_up()  # never import what the background thread is importing at the same time
+    from mailprobe.compose import compose
+    from mailprobe.diagnosis.diagnose import diagnose
+
     findings = diagnose(evidence)
     duration_ms = (time.monotonic() - started) * 1000.0
     return compose(evidence, findings, options.lang, started_at, duration_ms, options.load_profiles())
