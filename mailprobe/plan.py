@@ -39,7 +39,7 @@ from mailprobe.timeouts import Timeouts
 MatchedBy = Literal["mx", "forced", "generic", "mx_failed"]  # mx_failed: the MX lookup itself failed
 ProbeName = Literal[
     "dns.mx", "dns.spf", "dns.sanity", "dns.srv", "dns.implicit_mx", "dns.host", "dns.authoritative",
-    "dns.prefetch", "autoconfig", "web", "imap", "pop3", "smtp", "baseline", "login",
+    "autoconfig", "web", "imap", "pop3", "smtp", "baseline", "login",
 ]
 # The order logins go in (IMAP first: it proves the most), and what a protocol's login may go over.
 LOGIN_ORDER: tuple[str, ...] = ("imap", "smtp", "pop3")
@@ -59,9 +59,6 @@ MAX_COMPARED_HOSTS = 6
 MAX_MX_HOSTS = 10
 # How many well-known provider hosts are asked to tell a broken resolver from a missing domain.
 SANITY_HOSTS = 16
-# The fixed host names of every profile, whose A and AAAA are asked while the MX question is in flight (the
-# resolver shares each answer with the dns.host step that asks it later): at most this many names.
-PREFETCH_HOSTS = 32
 # A guess that failed in one of these ways was simply not there: nothing is wrong.
 CANDIDATE_ABSENT = frozenset(
     {Failure.REFUSED, Failure.NXDOMAIN, Failure.NO_ANSWER, Failure.NO_ADDRESS, Failure.TIMEOUT}
@@ -76,7 +73,6 @@ class Why(StrEnum):
     BASELINE = "baseline"  # another provider's service, to tell "your network" from "their server"
     SANITY = "sanity"  # does the resolver know the providers' well-known hosts at all?
     COMPARISON = "comparison"  # the domain's authoritative servers, against the resolver (auxiliary)
-    PREFETCH = "prefetch"  # the profiles' fixed hosts, asked before the MX answer names the provider
 
 
 @dataclass(frozen=True)
@@ -158,8 +154,6 @@ class Planner:
             Step("dns.authoritative", Why.COMPARISON, name=domain, grace=self.options.timeouts.aux_grace,
                  servers=tuple(self.options.authoritative or ())),
         ]
-        if self.forced is None:
-            steps.append(Step("dns.prefetch", Why.PREFETCH, hosts=tuple(self.prefetch_hosts())))
         steps += self._baseline(list(DEFAULT_BASELINE_PORTS), exclude=self.forced.id if self.forced else None)
         if self.forced is not None:
             steps += self._provider(profile_endpoints(self.forced, self.target))
@@ -172,11 +166,6 @@ class Planner:
         for profile in self.profiles.all():
             hosts += profile.well_known_hosts()[: 2 if profile.baseline else 1]
         return list(dict.fromkeys(hosts))[:SANITY_HOSTS]
-
-    def prefetch_hosts(self) -> list[str]:
-        """Every profile's fixed host names: once the MX names the provider, its servers' addresses are known."""
-        hosts = [host for profile in self.profiles.all() for host in profile.well_known_hosts()]
-        return list(dict.fromkeys(hosts))[:PREFETCH_HOSTS]
 
     # -- what answers call for ---------------------------------------------------------------------
 

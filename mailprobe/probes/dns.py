@@ -68,14 +68,6 @@ async def probe_sanity(step: Step, ctx: ProbeContext) -> list[Observation]:
     return list(await resolver_sanity(ctx.resolver, list(step.hosts)))
 
 
-async def probe_prefetch(step: Step, ctx: ProbeContext) -> list[Observation]:
-    """Ask A and AAAA of the step's hosts and keep nothing: the resolver shares the answers with the dns.host
-    steps that ask the same questions later (it asks each question once per run)."""
-    names = list(dict.fromkeys(ascii_name(host) for host in step.hosts if host.strip()))
-    await asyncio.gather(*(ctx.resolver.query(name, rdtype) for name in names for rdtype in ("A", "AAAA")))
-    return []
-
-
 async def probe_srv(step: Step, ctx: ProbeContext) -> list[Observation]:
     return list(await lookup_srv(ctx.resolver, step.name))
 
