@@ -1,4 +1,4 @@
-"""Runs mailprobe's four benchmarks and prints a summary table; a missed target is reported, never fatal."""
+"""Runs mailprobe's benchmarks and prints a summary table; a missed target is reported, never fatal."""
 
 from __future__ import annotations
 
@@ -16,10 +16,11 @@ Verdict = tuple[str, str, bool]
 
 
 def benchmarks() -> list[tuple[str, Callable[[], list[Verdict]]]]:
-    from bench import batch, blackhole, page, parallelism, startup
+    from bench import batch, blackhole, bounds, page, parallelism, sidebyside, startup
 
     return [("(a) parallelism", parallelism.main), ("(b) blackhole", blackhole.main), ("(c) start-up", startup.main),
-            ("(d) batch", batch.main), ("(e) html page", page.main)]
+            ("(d) batch", batch.main), ("(e) html page", page.main),
+            ("(f) side by side", sidebyside.main), ("(g) resource bounds", bounds.main)]
 
 
 def run_one(name: str, bench: Callable[[], list[Verdict]]) -> tuple[list[Verdict], bool]:

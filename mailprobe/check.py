@@ -7,24 +7,25 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from mailprobe.address import Target, parse_address
-from mailprobe.diagnosis.diagnose import diagnose
 from mailprobe.engine import Engine, ObservationHook
 from mailprobe.evidence import DnsLookup, Evidence, Observation
 from mailprobe.lang import Lang
-from mailprobe.login import run as logins
-from mailprobe.login.run import LoginOptions
 from mailprobe.net.deadline import Deadline
 from mailprobe.net.pace import Pace
 from mailprobe.net.resolver import Resolver
 from mailprobe.net.tls import TlsSettings
 from mailprobe.plan import Planner, PlanOptions, Step
-from mailprobe.probes import run_step
+from mailprobe.probes import run_step, warm_up, warmed_up
 from mailprobe.probes.base import LoginCredentials, ProbeContext
 from mailprobe.profiles import ProfileSet, load_profiles
 from mailprobe.report import Report
 from mailprobe.timeouts import DEFAULT_TIMEOUT_S, Timeouts
+
+if TYPE_CHECKING:
+    from mailprobe.login.run import LoginOptions
 
 
 @dataclass
@@ -125,8 +126,13 @@ async def gather_evidence(address: str, options: CheckOptions, *, discover_only:
     if options.provider is not None:
         profiles.require(options.provider)
     ctx = _context(target, options)
-    # The guard is asked once, before any login can be planned: a refusal plans none at all.
-    login_run = logins.claim(target.address, options.login) if options.login is not None else None
+    # The guard is asked once, before any login can be planned: a refusal plans none at all. The login code is
+    # imported only when a login was asked for.
+    login_run = None
+    if options.login is not None:
+        from mailprobe.login import run as logins
+
+        login_run = logins.claim(target.address, options.login)
     planner = Planner(target, profiles, PlanOptions(
         forced_provider=options.provider,
         baseline=options.baseline,
@@ -138,8 +144,11 @@ async def gather_evidence(address: str, options: CheckOptions, *, discover_only:
     ))
     engine = Engine(planner, ctx, options.share.run if options.share is not None else run_step,
                     options.on_observation)
+    warm_up(_import_diagnosis)  # while the first questions are in flight
     observations = await engine.run()
     if login_run is not None and options.login is not None:
+        from mailprobe.login import run as logins
+
         observations += logins.refused_logins(login_run, options.login.protocols)
         logins.settle(login_run, observations)
     return Evidence(
@@ -156,14 +165,21 @@ async def gather_evidence(address: str, options: CheckOptions, *, discover_only:
     )
 
 
+def _import_diagnosis() -> None:
+    from mailprobe.compose import compose  # noqa: F401
+    from mailprobe.diagnosis.diagnose import diagnose  # noqa: F401
+
+
 async def run_check(address: str, options: CheckOptions | None = None) -> Report:
     """Check one mailbox address. Raises UsageError for bad input; network trouble is evidence, never raised."""
-    from mailprobe.compose import compose
-
     options = options or CheckOptions()
     started_at = datetime.now(UTC)
     started = time.monotonic()
     evidence = await gather_evidence(address, options)
+    await warmed_up()  # never import what the background thread is importing at the same time
+    from mailprobe.compose import compose
+    from mailprobe.diagnosis.diagnose import diagnose
+
     findings = diagnose(evidence)
     duration_ms = (time.monotonic() - started) * 1000.0
     return compose(evidence, findings, options.lang, started_at, duration_ms, options.load_profiles())
