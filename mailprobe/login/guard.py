@@ -6,6 +6,7 @@ import contextlib
 import os
 import re
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -113,6 +114,20 @@ def _moment(epoch: float | None) -> datetime | None:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def _switch_to_wal(db: sqlite3.Connection, within_s: float) -> None:
+    """WAL mode, waiting out another process or thread that is switching the same fresh file right now: SQLite
+    answers that race with an immediate "database is locked" rather than through the busy timeout."""
+    ends = time.monotonic() + within_s
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= ends:
+                raise
+            time.sleep(0.02)
 
 
 class LoginGuard:
@@ -231,7 +246,7 @@ class LoginGuard:
                                  check_same_thread=False)
             try:
                 db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-                db.execute("PRAGMA journal_mode = WAL")
+                _switch_to_wal(db, busy_timeout_ms / 1000.0)
                 db.execute("PRAGMA synchronous = NORMAL")
             except BaseException:
                 db.close()

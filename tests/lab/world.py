@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import socket
 import tempfile
 import threading
@@ -84,6 +85,9 @@ def _shared_port(ips: list[str]) -> int:
     raise RuntimeError("no shared free port on the lab addresses")
 
 
+PORT_ATTEMPTS = 5
+
+
 @dataclass
 class World:
     """Configure, then `with world:` to run everything on one background event loop."""
@@ -132,13 +136,21 @@ class World:
     # -- lifecycle ---------------------------------------------------------------------------------------
 
     def __enter__(self) -> World:
-        if self.real_ports:
-            self._take_real_ports()
-        try:
-            return self._enter()
-        except BaseException:
-            self.__exit__()  # never keep the real ports' lock (or a thread) of a world that did not start
-            raise
+        for attempt in range(PORT_ATTEMPTS):
+            if self.real_ports:
+                self._take_real_ports()
+            try:
+                return self._enter()
+            except OSError as exc:
+                self.__exit__()
+                # A shared port picked free, then taken by another test's server before we bound it: pick again.
+                if exc.errno != errno.EADDRINUSE or self.real_ports or attempt == PORT_ATTEMPTS - 1:
+                    raise
+                self.servers.clear()
+            except BaseException:
+                self.__exit__()  # never keep the real ports' lock (or a thread) of a world that did not start
+                raise
+        raise AssertionError("unreachable")
 
     def _enter(self) -> World:
         self.root.mkdir(parents=True, exist_ok=True)

@@ -234,6 +234,7 @@ PROFILE_SAMPLES: list[tuple[str, str]] = [
     ("google", "535-5.7.8 Username and Password not accepted. Learn more at"),
     ("microsoft365", "535 5.7.139 Authentication unsuccessful, basic authentication is disabled."),
     ("microsoft365", "535 5.7.3 Authentication unsuccessful"),
+    ("microsoft365", "a1 NO AUTHENTICATE failed."),
 ]
 
 
