@@ -13,6 +13,7 @@ import asyncio
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from types import ModuleType
 
 from mailprobe.evidence import Observation
 from mailprobe.plan import ProbeName, Step
@@ -78,94 +79,70 @@ async def warmed_up() -> None:
     await _WARM_UP.wait_all()
 
 
-async def _autoconfig(step: Step, ctx: ProbeContext) -> list[Observation]:
-    await _WARM_UP.wait_probes()
+# Each module's loader: an import where it is first needed (never a lookup by file name).
+def _autoconfig() -> ModuleType:
     from mailprobe.probes import autoconfig
 
-    return await autoconfig.probe(step, ctx)
+    return autoconfig
 
 
-async def _web(step: Step, ctx: ProbeContext) -> list[Observation]:
-    await _WARM_UP.wait_probes()
+def _web() -> ModuleType:
     from mailprobe.probes import web
 
-    return await web.probe(step, ctx)
+    return web
 
 
-def _web_blank(step: Step) -> Observation:
-    from mailprobe.probes import web
-
-    return web.blank(step)
-
-
-async def _imap(step: Step, ctx: ProbeContext) -> list[Observation]:
-    await _WARM_UP.wait_probes()
+def _imap() -> ModuleType:
     from mailprobe.probes import imap
 
-    return await imap.probe(step, ctx)
+    return imap
 
 
-def _imap_blank(step: Step) -> Observation:
-    from mailprobe.probes import imap
-
-    return imap.blank(step)
-
-
-async def _pop3(step: Step, ctx: ProbeContext) -> list[Observation]:
-    await _WARM_UP.wait_probes()
+def _pop3() -> ModuleType:
     from mailprobe.probes import pop3
 
-    return await pop3.probe(step, ctx)
+    return pop3
 
 
-def _pop3_blank(step: Step) -> Observation:
-    from mailprobe.probes import pop3
-
-    return pop3.blank(step)
-
-
-async def _smtp(step: Step, ctx: ProbeContext) -> list[Observation]:
-    await _WARM_UP.wait_probes()
+def _smtp() -> ModuleType:
     from mailprobe.probes import smtp
 
-    return await smtp.probe(step, ctx)
+    return smtp
 
 
-def _smtp_blank(step: Step) -> Observation:
-    from mailprobe.probes import smtp
-
-    return smtp.blank(step)
-
-
-async def _baseline(step: Step, ctx: ProbeContext) -> list[Observation]:
-    await _WARM_UP.wait_probes()
+def _baseline() -> ModuleType:
     from mailprobe.probes import baseline
 
-    return await baseline.probe(step, ctx)
+    return baseline
 
 
-def _baseline_blank(step: Step) -> Observation:
-    from mailprobe.probes import baseline
-
-    return baseline.blank(step)
-
-
-async def _login(step: Step, ctx: ProbeContext) -> list[Observation]:
+def _login() -> ModuleType:
     from mailprobe.probes import login
 
-    return await login.probe(step, ctx)
-
-
-def _login_blank(step: Step) -> Observation:
-    from mailprobe.probes import login
-
-    return login.blank(step)
+    return login
 
 
 @dataclass(frozen=True)
 class ProbeEntry:
     run: Probe
     blank: Callable[[Step], Observation] | None = None  # endpoint probes: the observation before anything
+
+
+def _on_first_use(load: Callable[[], ModuleType], *, blank: bool = True, warmed: bool = True) -> ProbeEntry:
+    """The entry of a probe module imported when its first step runs (after the background warm-up, if the
+    warm-up imports it, so that the two never import it at once)."""
+
+    async def run(step: Step, ctx: ProbeContext) -> list[Observation]:
+        if warmed:
+            await _WARM_UP.wait_probes()
+        observations: list[Observation] = await load().probe(step, ctx)
+        return observations
+
+    def make_blank(step: Step) -> Observation:
+        observation: Observation = load().blank(step)
+        return observation
+
+    return ProbeEntry(run, make_blank if blank else None)
 
 
 PROBES: dict[ProbeName, ProbeEntry] = {
@@ -176,13 +153,13 @@ PROBES: dict[ProbeName, ProbeEntry] = {
     "dns.implicit_mx": ProbeEntry(dns.probe_implicit_mx),
     "dns.host": ProbeEntry(dns.probe_host),
     "dns.authoritative": ProbeEntry(dns.probe_authoritative),
-    "autoconfig": ProbeEntry(_autoconfig),
-    "web": ProbeEntry(_web, _web_blank),
-    "imap": ProbeEntry(_imap, _imap_blank),
-    "pop3": ProbeEntry(_pop3, _pop3_blank),
-    "smtp": ProbeEntry(_smtp, _smtp_blank),
-    "baseline": ProbeEntry(_baseline, _baseline_blank),
-    "login": ProbeEntry(_login, _login_blank),
+    "autoconfig": _on_first_use(_autoconfig, blank=False),
+    "web": _on_first_use(_web),
+    "imap": _on_first_use(_imap),
+    "pop3": _on_first_use(_pop3),
+    "smtp": _on_first_use(_smtp),
+    "baseline": _on_first_use(_baseline),
+    "login": _on_first_use(_login, warmed=False),
 }
 
 
