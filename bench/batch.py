@@ -9,11 +9,8 @@ Targets: 1,000 addresses in ≤ 20 s and ≤ 150 MB, near-linear growth.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.watched import run_watched  # noqa: E402
 from tests.lab.world import SITES, World  # noqa: E402
 
 SIZES = (100, 1000, 5000)
@@ -53,22 +51,6 @@ def _domains(count: int) -> dict[str, dict[str, list[str]]]:
     return zones
 
 
-def _watch(pid: int, peaks: dict[str, float], stop: threading.Event) -> None:
-    """Peak RSS and open sockets of the running command, sampled every 10 ms from /proc."""
-    while not stop.is_set():
-        try:
-            sockets = sum(1 for fd in os.listdir(f"/proc/{pid}/fd")
-                          if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:"))
-            with open(f"/proc/{pid}/status", encoding="ascii") as status:
-                for line in status:
-                    if line.startswith("VmHWM:"):
-                        peaks["rss_mb"] = max(peaks["rss_mb"], int(line.split()[1]) / 1024)
-            peaks["sockets"] = max(peaks["sockets"], sockets)
-        except (OSError, ValueError):
-            pass
-        stop.wait(0.01)
-
-
 def run_size(world: World, addresses: int, workdir: Path) -> Figures:
     domains = [d for d in world.domains if d.startswith("customer")][: max(1, addresses // PER_DOMAIN)]
     listing = workdir / f"list-{addresses}.txt"
@@ -77,25 +59,14 @@ def run_size(world: World, addresses: int, workdir: Path) -> Figures:
     world.dns.clear_queries()
     before = sum(getattr(server, "connections", 0) for server in world.servers.values())
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1", "LANG": "C.UTF-8"}
-    started = time.perf_counter()
-    proc = subprocess.Popen(
+    run = run_watched(
         [sys.executable, "-m", "mailprobe", "check", "--input", str(listing), "--format", "jsonl",
          "--concurrency", str(CONCURRENCY), "--timeout", "10", *world.cli_args()],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=ROOT,
+        env, ROOT, interval_s=0.01,
     )
-    peaks = {"rss_mb": 0.0, "sockets": 0.0}
-    stop = threading.Event()
-    watcher = threading.Thread(target=_watch, args=(proc.pid, peaks, stop), daemon=True)
-    watcher.start()
-    assert proc.stdout is not None
-    lines = sum(1 for _ in proc.stdout)
-    code = proc.wait()
-    wall = time.perf_counter() - started
-    stop.set()
-    watcher.join()
     after = sum(getattr(server, "connections", 0) for server in world.servers.values())
-    return Figures(addresses, len(domains), wall, peaks["rss_mb"], int(peaks["sockets"]),
-                   len(world.dns.queries), after - before, code, lines)
+    return Figures(addresses, len(domains), run.wall_s, run.rss_mb, run.sockets,
+                   len(world.dns.queries), after - before, run.exit_code, run.lines)
 
 
 def main(sizes: tuple[int, ...] = SIZES, budget_s: float = 120.0) -> list[tuple[str, str, bool]]:

@@ -15,13 +15,9 @@ sockets. Targets:
 
 from __future__ import annotations
 
-import contextlib
 import os
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.watched import run_watched  # noqa: E402
 from mailprobe.limits import RESERVED_FILES, SOCKETS_PER_CHECK  # noqa: E402
 from tests.lab.world import SITES, World  # noqa: E402
 
@@ -57,44 +54,16 @@ def _domains(count: int) -> dict[str, dict[str, list[str]]]:
             for n in range(count)}
 
 
-def _watch(pid: int, peaks: dict[str, float], stop: threading.Event) -> None:
-    while not stop.is_set():
-        with contextlib.suppress(OSError, ValueError):
-            names = os.listdir(f"/proc/{pid}/fd")
-            sockets = 0
-            for fd in names:
-                with contextlib.suppress(OSError):
-                    sockets += os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")
-            peaks["files"] = max(peaks["files"], len(names))
-            peaks["sockets"] = max(peaks["sockets"], sockets)
-            with open(f"/proc/{pid}/status", encoding="ascii") as status:
-                for line in status:
-                    if line.startswith("VmHWM:"):
-                        peaks["rss_mb"] = max(peaks["rss_mb"], int(line.split()[1]) / 1024)
-        stop.wait(0.002)
-
-
 def run(world: World, addresses: list[str], workdir: Path, concurrency: int = CONCURRENCY) -> Figures:
     listing = workdir / f"list-{len(addresses)}.txt"
     listing.write_text("\n".join(addresses) + "\n", encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1", "LANG": "C.UTF-8"}
-    started = time.perf_counter()
-    proc = subprocess.Popen(
+    run = run_watched(
         [sys.executable, "-m", "mailprobe", "check", "--input", str(listing), "--format", "jsonl",
          "--concurrency", str(concurrency), "--timeout", "10", *world.cli_args()],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=ROOT,
+        env, ROOT, interval_s=0.002,
     )
-    peaks = {"rss_mb": 0.0, "files": 0.0, "sockets": 0.0}
-    stop = threading.Event()
-    watcher = threading.Thread(target=_watch, args=(proc.pid, peaks, stop), daemon=True)
-    watcher.start()
-    assert proc.stdout is not None
-    lines = sum(1 for _ in proc.stdout)
-    code = proc.wait()
-    wall = time.perf_counter() - started
-    stop.set()
-    watcher.join()
-    return Figures(len(addresses), wall, peaks["rss_mb"], int(peaks["files"]), int(peaks["sockets"]), code, lines)
+    return Figures(len(addresses), run.wall_s, run.rss_mb, run.files, run.sockets, run.exit_code, run.lines)
 
 
 def batch(size: int, hosted: list[str]) -> list[str]:
