@@ -11,12 +11,16 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# An editable install has no bytecode of its own, and with PYTHONDONTWRITEBYTECODE set Python would compile
+# every module again on each run (some 50 ms of start-up): compile once here; a changed file is recompiled.
 $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m compileall -q mailprobe providers >/dev/null
 	touch $@
 
 $(VENV)/.installed-dev: $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m compileall -q mailprobe providers >/dev/null
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
@@ -25,6 +29,7 @@ dev: $(VENV)/.installed-dev
 
 run: $(VENV)/.installed
 	@if [ -z "$(ADDRESS)" ]; then echo "usage: make run ADDRESS=you@company.com [ARGS='--lang zh-Hant']" >&2; exit 3; fi
+	@$(BIN)/python -m compileall -q mailprobe >/dev/null
 	$(BIN)/mailprobe check "$(ADDRESS)" $(ARGS)
 
 lint: $(VENV)/.installed-dev
@@ -35,6 +40,7 @@ test: lint
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed-dev
+	@$(BIN)/python -m compileall -q mailprobe >/dev/null
 	$(BIN)/python bench/run.py
 
 # A bounded fuzz run of the mail reply parsers (FUZZ_SECONDS, default 60; FUZZ_SEED to replay); not in `make test`.

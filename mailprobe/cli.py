@@ -315,6 +315,9 @@ def check(
     login_interval: float, state: str | None, verbose: bool, **monitoring: Any,
 ) -> int:
     """Check ADDRESS… (e.g. user@company.com) and say why it cannot log in."""
+    from mailprobe.net.trust import preload
+
+    preload(ca_file)  # on another core while the check's modules are imported
     from mailprobe.check import CheckOptions
     from mailprobe.errors import UsageError
     from mailprobe.net.resolver import parse_nameserver

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 DEFERRED = ("httpx", "cryptography", "xml.etree.ElementTree", "jinja2", "prometheus_client",
             "mailprobe.probes.web", "mailprobe.probes.login", "mailprobe.login.run", "mailprobe.diagnosis.diagnose",
@@ -15,3 +16,71 @@ def test_the_check_path_imports_nothing_the_first_question_does_not_need() -> No
             f"print(' '.join(m for m in {DEFERRED!r} if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert done.stdout.split() == []
+
+
+def test_the_background_imports_stop_after_the_one_in_hand() -> None:
+    """A check whose domain has no mail server needs no session probe: once told so, the warm-up finishes the
+    import it is in and starts no other; whoever waits for it is released."""
+    import asyncio
+    import threading
+
+    from mailprobe.probes import WarmUp
+
+    in_first, release, ran = threading.Event(), threading.Event(), []
+
+    def first() -> None:
+        in_first.set()
+        release.wait(10)
+        ran.append("first")
+
+    warm = WarmUp([lambda: ran.append("web"), lambda: ran.append("mail")])
+
+    async def scenario() -> None:
+        warm.start(first)
+        assert in_first.wait(10)
+        stopping = asyncio.ensure_future(warm.stop())
+        await asyncio.sleep(0.05)
+        assert not stopping.done()  # the import in hand is never left half done
+        release.set()
+        await asyncio.wait_for(stopping, 10)
+
+    asyncio.run(scenario())
+    assert ran == ["first"]
+    assert warm.probes_ready.is_set()
+
+
+def test_the_background_imports_run_in_order_when_not_stopped() -> None:
+    import asyncio
+
+    from mailprobe.probes import WarmUp
+
+    ran: list[str] = []
+    warm = WarmUp([lambda: ran.append("mail"), lambda: ran.append("web")])
+    warm.start(lambda: ran.append("diagnosis"))
+
+    async def scenario() -> None:
+        await asyncio.wait_for(warm.wait_probes(), 10)
+
+    asyncio.run(scenario())
+    assert ran == ["diagnosis", "mail", "web"]
+
+
+def test_a_healthy_check_never_loads_cryptography(tmp_path: Path) -> None:
+    """OpenSSL decodes every certificate it verified; cryptography is for one that failed (net/tls.py)."""
+    import json
+
+    from tests.lab.world import CUSTOMER, World
+
+    code = ("import atexit, sys\n"
+            "atexit.register(lambda: print('cryptography' in sys.modules, file=sys.stderr))\n"
+            "from mailprobe.cli import main\n"
+            "sys.argv = ['mailprobe', *sys.argv[1:]]\n"
+            "main()\n")
+    with World(tmp_path) as world:
+        done = subprocess.run([sys.executable, "-c", code, "check", f"user@{CUSTOMER}", "--format", "json",
+                               *world.cli_args()], capture_output=True, text=True, timeout=60)
+    report = json.loads(done.stdout)
+    assert report["status"] == "ok", done.stdout[:2000]
+    certificates = [c for c in report["checks"] if ((c.get("data") or {}).get("tls") or {}).get("certificate")]
+    assert certificates, "the healthy world's servers showed certificates"
+    assert done.stderr.strip().splitlines()[-1] == "False"

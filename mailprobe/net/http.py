@@ -84,10 +84,10 @@ async def fetch(
 
 
 async def http_context(tls: TlsSettings, deadline: Deadline, cap: float, *, verify: bool = True) -> ssl.SSLContext:
-    """A new HTTP-only context from TLS (see `TlsSettings.http_context`); raises TimeoutError past the bound.
+    """The HTTP-only context of TLS (see `TlsSettings.http_context`); raises TimeoutError past the bound.
 
-    Built in a worker thread: loading the trust store takes tens of milliseconds, a stall every other probe's
-    timings would show.
+    Waited for in a worker thread: the trust store may still be loading in the background (net/trust.py),
+    and the event loop must not stall on it while other probes run.
     """
     context: ssl.SSLContext = await deadline.run(asyncio.to_thread(tls.http_context, verify), cap)
     return context

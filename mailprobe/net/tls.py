@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import ipaddress
 import ssl
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
 
-from mailprobe.errors import UsageError
 from mailprobe.evidence import CertificateFacts, Failure, TlsFacts, VerifyError
-from mailprobe.localinput import PATH_SHOWN, read_bytes
 from mailprobe.net.connect import ProbeError, bounded, describe
 from mailprobe.net.deadline import Deadline
-from mailprobe.safetext import quoted_input
-
-# The system bundle is some 200 KiB; 4 MiB leaves room for any corporate one.
-MAX_CA_FILE_BYTES = 4 * 1024 * 1024
+from mailprobe.net.trust import trust
 
 # OpenSSL X509_V_ERR_* codes → our vocabulary.
 _VERIFY_CODES: dict[int, VerifyError] = {
@@ -36,7 +34,8 @@ _VERIFY_CODES: dict[int, VerifyError] = {
 
 @dataclass(frozen=True)
 class TlsSettings:
-    """How this run talks TLS: the system trust store plus an optional extra CA bundle."""
+    """How this run talks TLS: the system trust store plus an optional extra CA bundle (net/trust.py loads
+    both once per process, in the background)."""
 
     ca_file: str | None = None
 
@@ -45,11 +44,8 @@ class TlsSettings:
             self.verified_context()  # raises UsageError on a bad bundle
 
     def verified_context(self) -> ssl.SSLContext:
-        return self._verified
-
-    @cached_property
-    def _verified(self) -> ssl.SSLContext:
-        return self._new_verified()
+        """The verifying context of the mail protocols (no ALPN)."""
+        return trust(self.ca_file).mail_context()
 
     def unverified_context(self) -> ssl.SSLContext:
         """For collecting certificate facts after a verification failure; never for judging."""
@@ -60,36 +56,13 @@ class TlsSettings:
         return _new_unverified()
 
     def http_context(self, verify: bool = True) -> ssl.SSLContext:
-        """A new context for HTTP alone, verifying (with --ca-file) or not; built afresh on every call.
+        """A context for HTTP alone, verifying (with --ca-file) or not.
 
-        httpcore writes ALPN ("http/1.1") into the context it is handed, and the shared contexts above also
-        serve the IMAP / POP3 / SMTP probes, whose servers must not be offered HTTP. Building a verifying
-        context loads the trust store (tens of milliseconds): callers keep theirs for a whole visit.
+        httpcore writes ALPN ("http/1.1", always the same) into the context it is handed: the verifying one is
+        shared by every HTTP exchange of the process, and is never the mail protocols' (whose servers must not
+        be offered HTTP). An unverified one is built afresh (it loads no trust store).
         """
-        return self._new_verified() if verify else _new_unverified()
-
-    def _new_verified(self) -> ssl.SSLContext:
-        context = ssl.create_default_context()
-        if self.ca_file is not None:
-            try:
-                context.load_verify_locations(cadata=self._ca_data)
-            except (ssl.SSLError, ValueError) as exc:
-                shown = quoted_input(self.ca_file, PATH_SHOWN)
-                raise UsageError(f"--ca-file {shown} is not a PEM CA bundle ({exc})") from None
-        return context
-
-    @cached_property
-    def _ca_data(self) -> str | bytes | None:
-        """The bundle, read once through the bounded reader: OpenSSL opening the path itself would wait
-        forever on a FIFO and read /dev/zero until memory ran out."""
-        if self.ca_file is None:
-            return None
-        raw = read_bytes(self.ca_file, what="--ca-file", max_bytes=MAX_CA_FILE_BYTES)
-        if b"-----BEGIN" in raw:
-            # PEM, whose text between the blocks may be in any script (the system bundle names issuers in
-            # Hungarian, Turkish, Chinese); OpenSSL wants ASCII and skips all but the blocks.
-            return raw.decode("ascii", "ignore")
-        return raw  # DER
+        return trust(self.ca_file).http_context() if verify else _new_unverified()
 
     def legacy_context(self) -> ssl.SSLContext:
         """Accepts TLS 1.0 / 1.1, to learn whether a server speaks only what browsers have dropped."""
@@ -128,6 +101,102 @@ def verify_error_of(exc: ssl.SSLCertVerificationError) -> VerifyError:
     if "issuer" in message or "unable to get" in message:
         return "untrusted"
     return "other"
+
+
+# OpenSSL's long attribute names (as `SSLSocket.getpeercert()` gives them) → the RFC 4514 keys cryptography
+# writes: a short name, else the dotted OID. A name outside this table sends the certificate to cryptography.
+_RFC4514_KEYS = {
+    "commonName": "CN",
+    "localityName": "L",
+    "stateOrProvinceName": "ST",
+    "organizationName": "O",
+    "organizationalUnitName": "OU",
+    "countryName": "C",
+    "streetAddress": "STREET",
+    "domainComponent": "DC",
+    "userId": "UID",
+    "emailAddress": "1.2.840.113549.1.9.1",
+    "serialNumber": "2.5.4.5",
+    "surname": "2.5.4.4",
+    "title": "2.5.4.12",
+    "businessCategory": "2.5.4.15",
+    "postalCode": "2.5.4.17",
+    "name": "2.5.4.41",
+    "givenName": "2.5.4.42",
+    "organizationIdentifier": "2.5.4.97",
+    "jurisdictionCountryName": "1.3.6.1.4.1.311.60.2.1.3",
+    "jurisdictionStateOrProvinceName": "1.3.6.1.4.1.311.60.2.1.2",
+    "jurisdictionLocalityName": "1.3.6.1.4.1.311.60.2.1.1",
+}
+_RFC4514_ESCAPES = (("\\", "\\\\"), ('"', '\\"'), ("+", "\\+"), (",", "\\,"), (";", "\\;"), ("<", "\\<"),
+                    (">", "\\>"), ("\0", "\\00"))
+
+
+def verified_certificate_facts(decoded: Mapping[str, object], der: bytes) -> CertificateFacts | None:
+    """The facts of a certificate OpenSSL has verified and decoded (`getpeercert()`), written exactly as
+    `certificate_facts` writes them, without loading cryptography; None for anything outside the common
+    forms (a multi-valued RDN, an unlisted attribute), which `certificate_facts` then reads from the DER."""
+    try:
+        subject = _rdns(decoded["subject"])
+        issuer = _rdns(decoded["issuer"])
+        not_before = datetime.fromtimestamp(ssl.cert_time_to_seconds(str(decoded["notBefore"])), UTC)
+        not_after = datetime.fromtimestamp(ssl.cert_time_to_seconds(str(decoded["notAfter"])), UTC)
+        serial = format(int(str(decoded["serialNumber"]), 16), "x")
+        names = decoded.get("subjectAltName", ())
+        assert isinstance(names, tuple)
+        san = [str(value) for kind, value in names if kind == "DNS"]
+        san += [ipaddress.ip_address(str(value).strip()).compressed for kind, value in names if kind == "IP Address"]
+    except (KeyError, ValueError, TypeError, AssertionError):
+        return None
+    if subject is None or issuer is None:
+        return None
+    return CertificateFacts(
+        subject=_rfc4514(subject),
+        issuer=_rfc4514(issuer),
+        issuer_cn=_first(issuer, "CN"),
+        issuer_org=_first(issuer, "O"),
+        san=san[:50],
+        not_before=not_before,
+        not_after=not_after,
+        serial=serial,
+        sha256=hashlib.sha256(der).hexdigest(),
+        self_signed=issuer == subject,
+    )
+
+
+def _rdns(name: object) -> list[tuple[str, str]] | None:
+    """((('commonName', 'x'),), …) → [('CN', 'x'), …] in certificate order; None if not the common form."""
+    if not isinstance(name, tuple):
+        return None
+    out = []
+    for rdn in name:
+        if not isinstance(rdn, tuple) or len(rdn) != 1:
+            return None
+        key, value = rdn[0]
+        if key not in _RFC4514_KEYS or not isinstance(value, str):
+            return None
+        out.append((_RFC4514_KEYS[key], value))
+    return out
+
+
+def _rfc4514(rdns: list[tuple[str, str]]) -> str:
+    return ",".join(f"{key}={_escaped(value)}" for key, value in reversed(rdns))
+
+
+def _escaped(value: str) -> str:
+    if not value:
+        return ""
+    for plain, escaped in _RFC4514_ESCAPES:
+        value = value.replace(plain, escaped)
+    if value[0] == "#" or (value[0] == " " and len(value) > 1):
+        value = "\\" + value
+    if value[-1] == " ":
+        value = value[:-1] + "\\ "
+    return value
+
+
+def _first(rdns: list[tuple[str, str]], key: str) -> str | None:
+    return next((value for k, value in rdns if k == key), None)
 
 
 def certificate_facts(der: bytes) -> CertificateFacts | None:
@@ -172,7 +241,10 @@ def issuer_name(cert: CertificateFacts) -> str:
 
 def facts_of(ssl_object: ssl.SSLObject | ssl.SSLSocket, verified: bool, handshake_ms: float) -> TlsFacts:
     der = ssl_object.getpeercert(binary_form=True)
-    cert = certificate_facts(der) if der else None
+    cert = None
+    if der:
+        decoded = ssl_object.getpeercert() if verified else None  # OpenSSL decodes only what it verified
+        cert = (verified_certificate_facts(decoded, der) if decoded else None) or certificate_facts(der)
     cipher = ssl_object.cipher()
     days_left = None
     if cert is not None:

@@ -3,21 +3,21 @@
     async def probe(step: Step, ctx: ProbeContext) -> list[Observation]
 
 A probe that stands for one endpoint or one question also names its `blank(step)`: the one factory of its
-observation, used for a session with no address to dial, or a step the deadline cut off (the plan says
-which, and why).
+observation (probes/blanks.py for the endpoint probes, light enough to need no probe module), used for a
+session with no address to dial, or a step the deadline cut off (the plan says which, and why).
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from types import ModuleType
 
 from mailprobe.evidence import Observation
 from mailprobe.plan import ProbeName, Step
-from mailprobe.probes import dns
+from mailprobe.probes import blanks, dns
 from mailprobe.probes.base import Probe, ProbeContext
 
 # The DNS probe is the first packet's: imported at once. Every other probe is imported when its first step
@@ -25,58 +25,69 @@ from mailprobe.probes.base import Probe, ProbeContext
 # evidence parsers or the login dialogues are loaded — and a check that never plans a login never loads it.
 # `warm_up()` imports them in a background thread while the first questions are in flight (the event loop
 # only waits then); a wrapper waits for that thread before its own import, so the two never import at once.
+# A check whose domain has no mail server needs none of them: `warmed_up()` stops the thread after the
+# module in hand, and a probe that is still to run (another address of a batch) imports its own module.
 
 
-class _WarmUp:
-    """One background import of the session probes, then of whatever else the caller will need after."""
+class WarmUp:
+    """One background import: what the caller needs in any case first, then the session probes, a module at a
+    time, until told that nothing more is needed."""
 
-    def __init__(self) -> None:
-        self.probes_ready = threading.Event()
+    def __init__(self, session: Sequence[Callable[[], object]]) -> None:
+        self.session = tuple(session)
+        self.probes_ready = threading.Event()  # imported, or no longer being imported here
+        self.enough = threading.Event()
         self.thread: threading.Thread | None = None
 
-    def start(self, *later: Callable[[], object]) -> None:
+    def start(self, *first: Callable[[], object]) -> None:
         if self.thread is None:
-            self.thread = threading.Thread(target=self._run, args=later, name="mailprobe-imports", daemon=True)
+            self.thread = threading.Thread(target=self._run, args=first, name="mailprobe-imports", daemon=True)
             self.thread.start()
 
-    def _run(self, *later: Callable[[], object]) -> None:
+    def _run(self, *first: Callable[[], object]) -> None:
         try:
-            _import_session_probes()
+            for step in (*first, *self.session):
+                if self.enough.is_set():
+                    return
+                step()
         finally:
             self.probes_ready.set()
-        for step in later:
-            step()
 
     async def wait_probes(self) -> None:
         if self.thread is not None and not self.probes_ready.is_set():
             await asyncio.get_running_loop().run_in_executor(None, self.probes_ready.wait)
 
-    async def wait_all(self) -> None:
-        thread = self.thread
-        if thread is not None and thread.is_alive():
-            await asyncio.get_running_loop().run_in_executor(None, thread.join)
+    async def stop(self) -> None:
+        """No more background imports: wait for the one in hand (never import it twice at once)."""
+        self.enough.set()
+        await self.wait_probes()
 
 
-_WARM_UP = _WarmUp()
+def _import_http() -> None:
+    import httpcore._backends.anyio  # noqa: F401 - httpx loads it (and anyio) at the first request
 
 
-def _import_session_probes() -> None:
-    import httpcore  # noqa: F401 - httpx loads it at the first request
-    from cryptography import x509  # noqa: F401 - what the first certificate is parsed with (net/tls.py)
-    from cryptography.hazmat.primitives import hashes  # noqa: F401
-
-    from mailprobe.probes import autoconfig, baseline, imap, pop3, smtp, web  # noqa: F401
+def _import_web() -> None:
+    from mailprobe.probes import autoconfig, web  # noqa: F401
 
 
-def warm_up(*later: Callable[[], object]) -> None:
-    """Import the session probes (then run each of LATER, e.g. more imports) in a background thread, once
-    per process; the probes' wrappers wait for the probe imports only."""
-    _WARM_UP.start(*later)
+def _import_mail() -> None:
+    from mailprobe.probes import baseline, imap, pop3, smtp  # noqa: F401
+
+
+# Not cryptography: OpenSSL decodes a verified certificate itself; only one that failed is parsed (net/tls.py).
+_WARM_UP = WarmUp((_import_mail, _import_http, _import_web))
+
+
+def warm_up(*first: Callable[[], object]) -> None:
+    """Run each of FIRST (imports every check needs), then import the session probes, in a background thread,
+    once per process; the probes' wrappers wait for it."""
+    _WARM_UP.start(*first)
 
 
 async def warmed_up() -> None:
-    """Wait (without blocking the loop) until the background imports, LATER included, are done."""
-    await _WARM_UP.wait_all()
+    """The run's probes are done: stop the background imports after the one in hand, and wait for it."""
+    await _WARM_UP.stop()
 
 
 # Each module's loader: an import where it is first needed (never a lookup by file name).
@@ -128,21 +139,16 @@ class ProbeEntry:
     blank: Callable[[Step], Observation] | None = None  # endpoint probes: the observation before anything
 
 
-def _on_first_use(load: Callable[[], ModuleType], *, blank: bool = True, warmed: bool = True) -> ProbeEntry:
-    """The entry of a probe module imported when its first step runs (after the background warm-up, if the
-    warm-up imports it, so that the two never import it at once)."""
+def _on_first_use(load: Callable[[], ModuleType], blank: Callable[[Step], Observation] | None = None) -> ProbeEntry:
+    """The entry of a probe module imported when its first step runs, after the background warm-up (which
+    may be importing it: the two never import it at once). Its blank needs no import (probes/blanks.py)."""
 
     async def run(step: Step, ctx: ProbeContext) -> list[Observation]:
-        if warmed:
-            await _WARM_UP.wait_probes()
+        await _WARM_UP.wait_probes()
         observations: list[Observation] = await load().probe(step, ctx)
         return observations
 
-    def make_blank(step: Step) -> Observation:
-        observation: Observation = load().blank(step)
-        return observation
-
-    return ProbeEntry(run, make_blank if blank else None)
+    return ProbeEntry(run, blank)
 
 
 PROBES: dict[ProbeName, ProbeEntry] = {
@@ -153,21 +159,19 @@ PROBES: dict[ProbeName, ProbeEntry] = {
     "dns.implicit_mx": ProbeEntry(dns.probe_implicit_mx),
     "dns.host": ProbeEntry(dns.probe_host),
     "dns.authoritative": ProbeEntry(dns.probe_authoritative),
-    "autoconfig": _on_first_use(_autoconfig, blank=False),
-    "web": _on_first_use(_web),
-    "imap": _on_first_use(_imap),
-    "pop3": _on_first_use(_pop3),
-    "smtp": _on_first_use(_smtp),
-    "baseline": _on_first_use(_baseline),
-    "login": _on_first_use(_login, warmed=False),
+    "autoconfig": _on_first_use(_autoconfig),
+    "web": _on_first_use(_web, blanks.web),
+    "imap": _on_first_use(_imap, blanks.imap),
+    "pop3": _on_first_use(_pop3, blanks.pop3),
+    "smtp": _on_first_use(_smtp, blanks.smtp),
+    "baseline": _on_first_use(_baseline, blanks.baseline),
+    "login": _on_first_use(_login, blanks.login),
 }
 
 
 async def run_step(step: Step, ctx: ProbeContext) -> list[Observation]:
     """Run STEP with its probe, within its own bound if the plan gave it one."""
     entry = PROBES[step.probe]
-    if entry.blank is not None:  # a session probe: its module may still be importing in the background
-        await _WARM_UP.wait_probes()
     if step.unresolved is not None:  # nothing to dial: the plan says why
         assert entry.blank is not None, f"{step.probe} steps stand for no endpoint"
         observation = entry.blank(step)

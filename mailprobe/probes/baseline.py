@@ -11,10 +11,11 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
-from mailprobe.evidence import Endpoint, Observation, Reachability, Status, TlsMode, check_id, server_spoke
+from mailprobe.evidence import Endpoint, Failure, Observation, Reachability, Status, TlsMode, server_spoke
 from mailprobe.net.connect import ProbeError, close_quietly, open_tcp
 from mailprobe.net.tls import facts_of, issuer_name, ssl_object_of, upgrade
 from mailprobe.plan import Step
+from mailprobe.probes import blanks
 from mailprobe.probes.base import ProbeContext
 from mailprobe.probes.imap import IMAP
 from mailprobe.probes.mail import MailProtocol, run_session
@@ -23,21 +24,7 @@ from mailprobe.probes.smtp import SMTP
 
 _DIALOGUES: dict[str, MailProtocol] = {"imap": IMAP, "pop3": POP3, "smtp": SMTP}
 
-def blank(step: Step) -> Reachability:
-    """A baseline probe of STEP's endpoint before anything happened (the one factory of Reachability)."""
-    endpoint = step.endpoint
-    assert endpoint is not None
-    return Reachability(
-        id=check_id(f"baseline.{endpoint.protocol}.{endpoint.port}", endpoint.host, step.ip),
-        target=endpoint.target,
-        address=step.ip,
-        status=Status.PASS,
-        role=endpoint.role,
-        host=endpoint.host,
-        port=endpoint.port,
-        service=endpoint.protocol,
-        provider_id=endpoint.provider_id,
-    )
+blank = blanks.baseline
 
 
 async def probe(step: Step, ctx: ProbeContext) -> list[Observation]:
@@ -67,31 +54,39 @@ async def _dialogue(endpoint: Endpoint, address: str, ctx: ProbeContext, observa
 
 
 async def _handshake(endpoint: Endpoint, address: str, ctx: ProbeContext, observation: Reachability) -> None:
-    try:
-        reader, writer, connect_ms = await open_tcp(address, endpoint.port, ctx.deadline, ctx.connect_cap)
-        ctx.pace.saw(connect_ms)
-    except ProbeError as exc:
-        observation.status, observation.error, observation.stage = Status.FAIL, exc.facts, "connect"
+    # Only "does TLS complete" matters here; the certificate is the provider probe's business. A verifying
+    # handshake first (OpenSSL then names the issuer itself); one that fails verification is tried again
+    # without, to learn whose certificate it was (an interception box re-signs every provider's).
+    verifying = endpoint.tls == TlsMode.IMPLICIT
+    while True:
+        try:
+            reader, writer, connect_ms = await open_tcp(address, endpoint.port, ctx.deadline, ctx.connect_cap)
+            ctx.pace.saw(connect_ms)
+        except ProbeError as exc:
+            observation.status, observation.error, observation.stage = Status.FAIL, exc.facts, "connect"
+            return
+        observation.connect_ms = round(connect_ms, 2)
+        try:
+            if endpoint.tls == TlsMode.IMPLICIT:
+                context = ctx.tls.verified_context() if verifying else ctx.tls.unverified_context()
+                handshake_ms = await upgrade(writer, endpoint.host, context, ctx.deadline, ctx.step_cap)
+                observation.stage = "tls"
+                ssl_object = ssl_object_of(writer)
+                if ssl_object is not None:
+                    facts = facts_of(ssl_object, verified=verifying, handshake_ms=handshake_ms)
+                    if facts.certificate is not None:
+                        observation.issuer = issuer_name(facts.certificate)
+        except ProbeError as exc:
+            if verifying and exc.facts.kind is Failure.TLS_VERIFY:
+                verifying = False
+                continue
+            observation.status, observation.error, observation.stage = Status.FAIL, exc.facts, "tls"
+        else:
+            if endpoint.protocol == "web":
+                observation.clock_offset_s = await _date_offset(reader, writer, endpoint, ctx)
+        finally:
+            await close_quietly(writer, ctx.timeouts.close)
         return
-    observation.connect_ms = round(connect_ms, 2)
-    try:
-        if endpoint.tls == TlsMode.IMPLICIT:
-            # Only "does TLS complete" matters here; the certificate is the provider probe's business.
-            context = ctx.tls.unverified_context()
-            handshake_ms = await upgrade(writer, endpoint.host, context, ctx.deadline, ctx.step_cap)
-            observation.stage = "tls"
-            ssl_object = ssl_object_of(writer)
-            if ssl_object is not None:
-                facts = facts_of(ssl_object, verified=False, handshake_ms=handshake_ms)
-                if facts.certificate is not None:
-                    observation.issuer = issuer_name(facts.certificate)
-    except ProbeError as exc:
-        observation.status, observation.error, observation.stage = Status.FAIL, exc.facts, "tls"
-    else:
-        if endpoint.protocol == "web":
-            observation.clock_offset_s = await _date_offset(reader, writer, endpoint, ctx)
-    finally:
-        await close_quietly(writer, ctx.timeouts.close)
 
 
 # A web baseline's Date header is a second opinion on the clock: read at most this much (and for at most

@@ -13,7 +13,6 @@ from mailprobe.evidence import (
     MailSession,
     Observation,
     Status,
-    check_id,
 )
 from mailprobe.login.classify import classify
 from mailprobe.login.dialogues import LOGIN_DIALOGUES
@@ -21,6 +20,7 @@ from mailprobe.login.hygiene import check_password
 from mailprobe.login.result import LoginOutcome, LoginResult
 from mailprobe.net.dialogue import Dialogue
 from mailprobe.plan import Step
+from mailprobe.probes import blanks
 from mailprobe.probes.base import LoginCredentials, ProbeContext
 from mailprobe.probes.imap import IMAP
 from mailprobe.probes.mail import MailProtocol, run_session
@@ -39,20 +39,7 @@ _STATUS = {
 }
 
 
-def blank(step: Step) -> LoginAttempt:
-    """The login for STEP before anything happened (the one factory of LoginAttempts)."""
-    assert step.endpoint is not None
-    endpoint = step.endpoint
-    return LoginAttempt(
-        id=check_id(f"login.{endpoint.protocol}", endpoint.host, step.ip),
-        target=endpoint.target,
-        address=step.ip,
-        status=Status.SKIP,
-        protocol=endpoint.protocol,  # type: ignore[arg-type]  # the planner plans logins for mail protocols only
-        host=endpoint.host,
-        port=endpoint.port,
-        stage="session",
-    )
+blank = blanks.login
 
 
 def login_name(credentials: LoginCredentials, step: Step, target: Target) -> tuple[str, LoginNameForm]:

@@ -18,11 +18,11 @@ from mailprobe.evidence import (
     Status,
     TlsFacts,
     TlsMode,
-    check_id,
 )
 from mailprobe.net.connect import ProbeError, bounded, close_quietly, open_tcp
 from mailprobe.net.dialogue import Dialogue
 from mailprobe.net.tls import facts_of, ssl_object_of, upgrade, verify_failure_facts
+from mailprobe.probes import blanks
 from mailprobe.probes.base import ProbeContext
 from mailprobe.protocols import MailProtocol as MailProtocolName
 
@@ -72,31 +72,13 @@ class _Attempt:
     on_ready: OnReady | None = None
 
 
-def blank_session(kind: MailProtocolName, endpoint: Endpoint, ip: str | None) -> MailSession:
-    """A session with ENDPOINT at IP before anything happened (the one factory of MailSessions)."""
-    return MailSession(
-        id=check_id(f"{kind}.{endpoint.port}", endpoint.host, ip),
-        kind=kind,
-        target=endpoint.target,
-        address=ip,
-        status=Status.FAIL,
-        role=endpoint.role,
-        host=endpoint.host,
-        port=endpoint.port,
-        tls_mode=endpoint.tls,
-        expect=endpoint.expect,
-        label=endpoint.label,
-        stage="resolve",
-    )
-
-
 async def run_session(
     protocol: MailProtocol, endpoint: Endpoint, address: str, ctx: ProbeContext, on_ready: OnReady | None = None
 ) -> MailSession:
     """One dialogue with ADDRESS; every failure becomes evidence, nothing is raised. ON_READY, if given, is
     called only on a verified TLS channel; never on a plaintext one, nor on the unverified second look."""
     started = time.monotonic()
-    session = blank_session(protocol.name, endpoint, address)
+    session = blanks.mail_session(protocol.name, endpoint, address)
     session.stage = "connect"
     judged = _Attempt(ctx.tls.verified_context(), verified=True, on_ready=on_ready)
     session.error = await _guarded(session, _dialogue(protocol, endpoint, address, ctx, session, judged))

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 
-from mailprobe.evidence import Failure, MailSession, Observation
+from mailprobe.evidence import Failure, Observation
 from mailprobe.net.connect import ProbeError
 from mailprobe.net.dialogue import Dialogue, bad_reply
 from mailprobe.plan import Step
+from mailprobe.probes import blanks
 from mailprobe.probes.base import ProbeContext
-from mailprobe.probes.mail import Greeting, MailProtocol, blank_session, run_session
+from mailprobe.probes.mail import Greeting, MailProtocol, run_session
 
 _STATUS = re.compile(r"^(\+OK|-ERR)(?: |$)", re.IGNORECASE)
 
@@ -57,6 +58,4 @@ async def probe(step: Step, ctx: ProbeContext) -> list[Observation]:
     return [await run_session(POP3, step.endpoint, step.ip, ctx)]
 
 
-def blank(step: Step) -> MailSession:
-    assert step.endpoint is not None
-    return blank_session("pop3", step.endpoint, step.ip)
+blank = blanks.pop3

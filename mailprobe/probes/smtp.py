@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from mailprobe.evidence import Failure, MailSession, Observation
+from mailprobe.evidence import Failure, Observation
 from mailprobe.net.connect import ProbeError
 from mailprobe.net.dialogue import Dialogue, bad_reply
 from mailprobe.plan import Step
+from mailprobe.probes import blanks
 from mailprobe.probes.base import ProbeContext
-from mailprobe.probes.mail import Greeting, MailProtocol, blank_session, run_session
+from mailprobe.probes.mail import Greeting, MailProtocol, run_session
 
 
 def _reply_text(code: str, texts: list[str]) -> str:
@@ -68,6 +69,4 @@ async def probe(step: Step, ctx: ProbeContext) -> list[Observation]:
     return [await run_session(SMTP, step.endpoint, step.ip, ctx)]
 
 
-def blank(step: Step) -> MailSession:
-    assert step.endpoint is not None
-    return blank_session("smtp", step.endpoint, step.ip)
+blank = blanks.smtp

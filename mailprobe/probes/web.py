@@ -10,7 +10,6 @@ from html.parser import HTMLParser
 import httpx
 
 from mailprobe.evidence import (
-    Endpoint,
     ErrorFacts,
     Failure,
     Observation,
@@ -18,9 +17,7 @@ from mailprobe.evidence import (
     RedirectHop,
     Status,
     TlsFacts,
-    TlsMode,
     WebVisit,
-    check_id,
 )
 from mailprobe.fetchpolicy import may_contact, strip_userinfo
 from mailprobe.net.connect import bounded
@@ -37,6 +34,7 @@ from mailprobe.net.http import (
 )
 from mailprobe.net.tls import verify_failure_facts
 from mailprobe.plan import Step
+from mailprobe.probes import blanks
 from mailprobe.probes.base import ProbeContext
 
 PAGE_LIMIT = 512 * 1024
@@ -49,15 +47,7 @@ _FAILURE_STATUS = {Failure.DOWNGRADE: Status.WARN, Failure.POLICY: Status.ERROR}
 _VERSION_REASONS = ("UNSUPPORTED_PROTOCOL", "PROTOCOL_VERSION", "NO_PROTOCOLS_AVAILABLE", "VERSION_TOO_LOW")
 
 
-def blank(step: Step) -> WebVisit:
-    """A visit of STEP's webmail endpoint before anything happened (the one factory of WebVisits)."""
-    endpoint = step.endpoint
-    assert endpoint is not None
-    return WebVisit(
-        id=check_id("web", endpoint.host, step.ip), target=endpoint.target, address=step.ip,
-        status=Status.PASS, role=endpoint.role, expect=endpoint.expect, host=endpoint.host,
-        port=endpoint.port, url=endpoint.url or _default_url(endpoint),
-    )
+blank = blanks.web
 
 
 async def probe(step: Step, ctx: ProbeContext) -> list[Observation]:
@@ -72,12 +62,6 @@ async def probe(step: Step, ctx: ProbeContext) -> list[Observation]:
         visit.error = ErrorFacts(kind=Failure.INTERNAL, stage="internal", detail=bounded(repr(exc)))
     visit.duration_ms = round((time.monotonic() - started) * 1000.0, 2)
     return [visit]
-
-
-def _default_url(endpoint: Endpoint) -> str:
-    scheme = "http" if endpoint.tls is TlsMode.PLAIN else "https"
-    host = f"[{endpoint.host}]" if ":" in endpoint.host else endpoint.host
-    return f"{scheme}://{host}:{endpoint.port}/"
 
 
 class _Failed(Exception):
