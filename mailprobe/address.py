@@ -1,7 +1,5 @@
 """Target: parse and normalise a mailbox address, with the domain in its IDNA (ASCII) form."""
 
-from __future__ import annotations
-
 import re
 import unicodedata
 

@@ -50,6 +50,7 @@ class CheckOptions:
     # Told of each observation as its step ends, before the report exists (serve's live progress). It must
     # not raise or block: it runs on the engine's event loop.
     on_observation: ObservationHook | None = field(default=None, repr=False)
+    prefetch: bool = False  # one address on the command line: see PlanOptions.prefetch
 
     def timeouts(self) -> Timeouts:
         return Timeouts(total=self.timeout)
@@ -140,6 +141,7 @@ async def gather_evidence(address: str, options: CheckOptions, *, discover_only:
         authoritative=options.authoritative,
         discover_only=discover_only,
         login_protocols=login_run.protocols if login_run is not None else (),
+        prefetch=options.prefetch,
         timeouts=ctx.timeouts,
     ))
     engine = Engine(planner, ctx, options.share.run if options.share is not None else run_step,
@@ -167,6 +169,7 @@ async def gather_evidence(address: str, options: CheckOptions, *, discover_only:
 
 def _import_diagnosis() -> None:
     from mailprobe.compose import compose  # noqa: F401
+    from mailprobe.diagnosis import catalogue  # noqa: F401 - the causes' words, read and validated on import
     from mailprobe.diagnosis.diagnose import diagnose  # noqa: F401
 
 

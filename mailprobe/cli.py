@@ -179,6 +179,7 @@ def _monitored_run(
         _fail("no address given (usage: mailprobe check user@company.com)")
     if len(todo) == 1:
         options.started = STARTED  # one address: --timeout bounds the whole command; several: each check
+        options.prefetch = True
         if todo[0].error is not None and input_file is None:
             _fail(todo[0].error)
     def said(message: str) -> None:
@@ -266,7 +267,7 @@ def serve(listen: str, config: str | None, max_concurrent: int, timeout: float |
     """Exporter and form: /probe?target=user@company.com answers one check's metrics, / is a form for
     people that shows the report page (mailprobe[serve]). --timeout, --nameserver, --ca-file and
     --providers-dir set the default module (over --config's)."""
-    from mailprobe.net.resolver import parse_nameserver
+    from mailprobe.net.nameservers import parse_nameserver
     from mailprobe.serve import serve as run_exporter
 
     for ns in nameservers:
@@ -318,9 +319,11 @@ def check(
     from mailprobe.net.trust import preload
 
     preload(ca_file)  # on another core while the check's modules are imported
+    if 0 < timeout <= MAX_TIMEOUT_S:
+        _ask_early(addresses, nameservers, timeout)
     from mailprobe.check import CheckOptions
     from mailprobe.errors import UsageError
-    from mailprobe.net.resolver import parse_nameserver
+    from mailprobe.net.nameservers import parse_nameserver
 
     if not 0 < timeout <= MAX_TIMEOUT_S:
         _fail(f"--timeout must be more than 0 and at most {MAX_TIMEOUT_S:g} seconds")
@@ -371,6 +374,21 @@ def check(
                               monitoring)
     except GuardError as exc:
         _fail(str(exc))
+
+
+def _ask_early(addresses: tuple[str, ...], nameservers: tuple[str, ...], timeout: float) -> None:
+    """The domains' first questions, asked while the check loads (net/early.py); bad input is left to the
+    check, which says what is wrong with it."""
+    from mailprobe.errors import UsageError
+    from mailprobe.net import early
+    from mailprobe.net.deadline import Deadline
+    from mailprobe.net.nameservers import parse_nameserver
+
+    try:
+        servers = [parse_nameserver(ns) for ns in nameservers] or None
+    except UsageError:
+        return
+    early.ask(addresses, servers, Deadline(timeout, STARTED))
 
 
 def _login_options(
@@ -551,7 +569,7 @@ def settings(
     """The mail client settings to use for ADDRESS (article 4.2: keep them written down)."""
     from mailprobe.clientsettings import client_settings
     from mailprobe.errors import UsageError
-    from mailprobe.net.resolver import parse_nameserver
+    from mailprobe.net.nameservers import parse_nameserver
     from mailprobe.render.settings import render_settings
 
     if not 0 < timeout <= MAX_TIMEOUT_S:

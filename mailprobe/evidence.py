@@ -1,7 +1,5 @@
 """The vocabulary probes speak: typed observations of what happened on the network, never what it means."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -352,8 +350,8 @@ ObservationT = TypeVar("ObservationT", bound=Observation)
 class Evidence:
     """Everything the probes saw, with the plan they followed; the diagnosis reads only this."""
 
-    target: Target
-    plan: Plan
+    target: "Target"
+    plan: "Plan"
     observations: list[Observation] = field(default_factory=list)
     mx_profile_id: str | None = None  # the provider the MX records point to, if any
     baseline_enabled: bool = True

@@ -38,8 +38,8 @@ from mailprobe.timeouts import Timeouts
 
 MatchedBy = Literal["mx", "forced", "generic", "mx_failed"]  # mx_failed: the MX lookup itself failed
 ProbeName = Literal[
-    "dns.mx", "dns.spf", "dns.sanity", "dns.srv", "dns.implicit_mx", "dns.host", "dns.authoritative",
-    "autoconfig", "web", "imap", "pop3", "smtp", "baseline", "login",
+    "dns.mx", "dns.spf", "dns.sanity", "dns.prefetch", "dns.srv", "dns.implicit_mx", "dns.host",
+    "dns.authoritative", "autoconfig", "web", "imap", "pop3", "smtp", "baseline", "login",
 ]
 # The order logins go in (IMAP first: it proves the most), and what a protocol's login may go over.
 LOGIN_ORDER: tuple[str, ...] = ("imap", "smtp", "pop3")
@@ -72,6 +72,7 @@ class Why(StrEnum):
     CANDIDATE = "candidate"  # a guess: absence is normal
     BASELINE = "baseline"  # another provider's service, to tell "your network" from "their server"
     SANITY = "sanity"  # does the resolver know the providers' well-known hosts at all?
+    PREFETCH = "prefetch"  # the providers' hosts, asked while the MX is slow to come (no evidence of its own)
     COMPARISON = "comparison"  # the domain's authoritative servers, against the resolver (auxiliary)
 
 
@@ -116,6 +117,9 @@ class PlanOptions:
     # `mailprobe settings`: learn what the domain publishes (MX, SRV, autoconfig), dial no mail server.
     discover_only: bool = False
     login_protocols: tuple[str, ...] = ()  # --login: the protocols to log in over (the guard allowed them)
+    # Ask every provider's hosts while a slow MX comes: for one check someone waits for. Never in a batch or
+    # the exporter, whose checks share their lookups and keep to a socket budget each.
+    prefetch: bool = False
     timeouts: Timeouts = field(default_factory=Timeouts)  # the graces of auxiliary steps
 
 
@@ -154,6 +158,11 @@ class Planner:
             Step("dns.authoritative", Why.COMPARISON, name=domain, grace=self.options.timeouts.aux_grace,
                  servers=tuple(self.options.authoritative or ())),
         ]
+        if self.options.prefetch and self.forced is None:  # a forced provider's hosts are asked at once
+            # Whichever provider the MX names, its servers' addresses are then there and connections start at
+            # once. Never waited for: the check's own lookups take these answers (the resolver shares them).
+            steps.append(Step("dns.prefetch", Why.PREFETCH, name=domain, hosts=tuple(self.prefetch_hosts()),
+                              keep=False, grace=0.0))
         steps += self._baseline(list(DEFAULT_BASELINE_PORTS), exclude=self.forced.id if self.forced else None)
         if self.forced is not None:
             steps += self._provider(profile_endpoints(self.forced, self.target))
@@ -166,6 +175,10 @@ class Planner:
         for profile in self.profiles.all():
             hosts += profile.well_known_hosts()[: 2 if profile.baseline else 1]
         return list(dict.fromkeys(hosts))[:SANITY_HOSTS]
+
+    def prefetch_hosts(self) -> list[str]:
+        """Every provider's own fixed host names, the ones its probes dial."""
+        return list(dict.fromkeys(host for profile in self.profiles.all() for host in profile.well_known_hosts()))
 
     # -- what answers call for ---------------------------------------------------------------------
 

@@ -2,8 +2,6 @@
 offsets, each cause with its words in the chosen language, the prevention advice — its overall status and
 the exit code monitoring reads from it."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Annotated, Any, Literal
 

@@ -102,7 +102,7 @@ class Exporter:
         """The target and check options of one /probe request; UsageError is the 400's reason."""
         from mailprobe.address import parse_address
         from mailprobe.check import CheckOptions, StepCache
-        from mailprobe.net.resolver import parse_nameserver
+        from mailprobe.net.nameservers import parse_nameserver
         from mailprobe.profiles import load_profiles
 
         for name in params:

@@ -23,6 +23,9 @@ class Timeouts:
     connect_rtt_factor: float = 4.0  # … and at most this many times the slowest answer the run has seen
     candidate_grace: float = 1.0  # guesses still unanswered this long after the required checks: not offered
     authoritative: float = 3.0  # one question asked straight of an authoritative server
+    # An MX slower than this to come: the resolver is likely as slow for the provider's hosts, so they are
+    # asked meanwhile (a local or cached answer comes in a few milliseconds, and then nothing more is asked).
+    prefetch_after: float = 0.02
     web_resource: float = 3.0  # one page resource (script, stylesheet, image) of the webmail page
     autoconfig: float = 3.0  # autoconfig discovery as a whole: it must leave time for the probes it feeds
     quit: float = 0.25  # waiting for the goodbye to QUIT / LOGOUT (also after a login)

@@ -48,3 +48,21 @@ def test_no_chain_reaches_link_local() -> None:
     planner, host_step = _planner_after_autoconfig("10.0.0.2")
     sessions = planner.after(host_step, _answer("imap.corp.example", "169.254.169.254"))
     assert sessions[0].ip is None and sessions[0].unresolved is not None
+
+
+def test_the_providers_hosts_are_prefetched_without_holding_the_report() -> None:
+    """Whichever provider the MX names, its hosts were asked while the MX came: the prefetch step names every
+    profile's fixed hosts, records nothing, and has no grace to hold the report with."""
+    profiles = load_profiles(None)
+    steps = Planner(TARGET, profiles, PlanOptions(prefetch=True)).first_steps()
+    [prefetch] = [s for s in steps if s.probe == "dns.prefetch"]
+    assert prefetch.name == TARGET.domain_ascii and not prefetch.keep and prefetch.grace == 0.0
+    for profile in profiles.all():
+        assert set(profile.well_known_hosts()) <= set(prefetch.hosts)
+    assert "imap.exmail.qq.com" in prefetch.hosts and "outlook.office365.com" in prefetch.hosts
+
+
+def test_a_forced_provider_or_a_batch_prefetches_nothing() -> None:
+    for options in (PlanOptions(forced_provider="qq", prefetch=True), PlanOptions()):
+        steps = Planner(TARGET, load_profiles(None), options).first_steps()
+        assert not [s for s in steps if s.probe == "dns.prefetch"]

@@ -1,7 +1,5 @@
 """A finding: one cause the rules name, with the checks it rests on and what its texts need."""
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import BaseModel, Field

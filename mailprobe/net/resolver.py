@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import ipaddress
-import re
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 import dns.asyncquery
@@ -20,11 +19,10 @@ import dns.rdatatype
 import dns.resolver
 import dns.rrset
 
-from mailprobe.errors import UsageError
 from mailprobe.evidence import Failure
+from mailprobe.net import early as early_module
 from mailprobe.net.deadline import Deadline
 from mailprobe.net.pace import Pace
-from mailprobe.safetext import quoted_input
 
 # Out of file descriptors (this process or the whole system): a limit of ours, not an answer of the network.
 _OWN_LIMITS = frozenset({errno.EMFILE, errno.ENFILE})
@@ -53,36 +51,6 @@ class Answer:
         return self.rrset.ttl if self.rrset is not None else None
 
 
-def parse_nameserver(text: str, option: str = "--nameserver") -> tuple[str, int]:
-    """`IP`, `IP:PORT`, `[IPv6]:PORT` or a bare IPv6 address; raises UsageError."""
-    raw = text.strip()
-    host, port = raw, 53
-    if raw.startswith("["):
-        end = raw.find("]")
-        if end < 0:
-            raise UsageError(f"{option} {quoted_input(text)}: missing ']'")
-        host, rest = raw[1:end], raw[end + 1 :]
-        if rest:
-            if not rest.startswith(":"):
-                raise UsageError(f"{option} {quoted_input(text)} is not IP[:PORT]")
-            port = _port(rest[1:], text, option)
-    elif raw.count(":") == 1:
-        host, port_text = raw.split(":")
-        port = _port(port_text, text, option)
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        raise UsageError(f"{option} {quoted_input(text)} is not an IP address (IP[:PORT])") from None
-    return host, port
-
-
-def _port(text: str, whole: str, option: str) -> int:
-    # ASCII digits, at most five: str.isdigit() also takes '²' and '١', and int() of 5,000 digits raises.
-    if not re.fullmatch(r"[0-9]{1,5}", text) or not 0 < int(text) < 65536:
-        raise UsageError(f"{option} {quoted_input(whole)}: {quoted_input(text, 12)} is not a port number (1-65535)")
-    return int(text)
-
-
 # How many CNAMEs are followed one by one to tell a CNAME loop from a failing resolver.
 MAX_CNAME_WALK = 8
 
@@ -97,19 +65,8 @@ class Resolver:
         self.pace = pace if pace is not None else Pace()
         self.config_error: str | None = None
         self._pending: dict[tuple[str, str], asyncio.Task[Answer]] = {}
-        if nameservers:
-            self._resolver = dns.asyncresolver.Resolver(configure=False)
-            self._resolver.nameservers = [dns.nameserver.Do53Nameserver(ip, port) for ip, port in nameservers]
-        else:
-            try:
-                self._resolver = dns.asyncresolver.Resolver(configure=True)
-            except (dns.resolver.NoResolverConfiguration, OSError) as exc:
-                self._resolver = dns.asyncresolver.Resolver(configure=False)
-                self.config_error = str(exc) or "no nameserver in the system configuration"
-        # Names are always absolute: a search list would turn "no such domain" into someone else's answer.
-        self._resolver.search = []
-        self._resolver.use_search_by_default = False
-        self._resolver.cache = None
+        self._given = nameservers
+        self._resolver, self.config_error = early_module.dnspython_resolver(nameservers)
 
     @property
     def nameservers(self) -> list[str]:
@@ -130,28 +87,28 @@ class Resolver:
         key = (name.lower().rstrip("."), rdtype.upper())
         task = self._pending.get(key)
         if task is None:
-            task = asyncio.ensure_future(self._query(*key))
+            task = asyncio.ensure_future(self._query(*key, early=early_module.take(self._given, *key)))
             self._pending[key] = task
         return await asyncio.shield(task)
 
-    async def _query(self, name: str, rdtype: str) -> Answer:
+    async def _query(self, name: str, rdtype: str, early: Future[early_module.Outcome] | None = None) -> Answer:
         started = time.monotonic()
         answer = Answer(name=name, rdtype=rdtype)
         if self.config_error is not None:
             answer.failure, answer.detail = Failure.NO_RESOLVER, self.config_error
             return answer
         lifetime = self.query_bound()
-        if lifetime <= 0.0:
+        if lifetime <= 0.0 and early is None:
             answer.failure, answer.detail = Failure.DNS_TIMEOUT, "deadline reached before the question"
             return answer
-        # dnspython waits `timeout` (2 s by default) on each server before trying the next: share the
-        # question's lifetime among them, or a dead first server eats it all and the second is never asked.
-        share = lifetime / (len(self._resolver.nameservers) + 0.5)
-        self._resolver.timeout = max(self.deadline.timeouts.dns_per_server_floor, share)
         try:
-            result = await self._resolver.resolve(
-                dns.name.from_text(name), rdtype, lifetime=lifetime, search=False, raise_on_no_answer=True
-            )
+            if early is not None:  # asked while the check was loading (net/early.py): its answer, as if asked now
+                started, result = await self._early(early)
+            else:
+                early_module.share_timeout(self._resolver, lifetime, self.deadline.timeouts.dns_per_server_floor)
+                result = await self._resolver.resolve(
+                    dns.name.from_text(name), rdtype, lifetime=lifetime, search=False, raise_on_no_answer=True
+                )
             answer.rrset = result.rrset
             answer.nameserver = _nameserver_text(result.nameserver, result.port)
             answer.records = [rdata.to_text() for rdata in result.rrset] if result.rrset else []
@@ -175,6 +132,18 @@ class Resolver:
         if answer.failure in (None, Failure.NXDOMAIN, Failure.NO_ANSWER):
             self.pace.saw(answer.duration_ms)  # an answer, even "no such name", is a round trip that worked
         return answer
+
+    async def _early(self, asked: Future[early_module.Outcome]) -> tuple[float, dns.resolver.Answer]:
+        """The early question's answer, or its exception raised here; waited for within the question's bound."""
+        try:
+            # Shielded: giving up on it must not cancel the thread's future under its feet.
+            outcome = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(asked)), max(self.query_bound(), 0.05))
+        except TimeoutError:
+            raise dns.exception.Timeout() from None  # type: ignore[no-untyped-call]
+        if outcome.error is not None:
+            raise outcome.error
+        assert outcome.answer is not None
+        return outcome.started, outcome.answer
 
     async def _cname_loop(self, answer: Answer) -> None:
         """A name whose CNAME chain loops fails as SERVFAIL (resolvers and dnspython alike), which would read as

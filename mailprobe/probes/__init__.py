@@ -155,6 +155,7 @@ PROBES: dict[ProbeName, ProbeEntry] = {
     "dns.mx": ProbeEntry(dns.probe_mx, dns.blank_mx),
     "dns.spf": ProbeEntry(dns.probe_spf, dns.blank_spf),
     "dns.sanity": ProbeEntry(dns.probe_sanity),
+    "dns.prefetch": ProbeEntry(dns.probe_prefetch),
     "dns.srv": ProbeEntry(dns.probe_srv),
     "dns.implicit_mx": ProbeEntry(dns.probe_implicit_mx),
     "dns.host": ProbeEntry(dns.probe_host),

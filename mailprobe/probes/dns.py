@@ -68,6 +68,20 @@ async def probe_sanity(step: Step, ctx: ProbeContext) -> list[Observation]:
     return list(await resolver_sanity(ctx.resolver, list(step.hosts)))
 
 
+async def probe_prefetch(step: Step, ctx: ProbeContext) -> list[Observation]:
+    """A and AAAA of the providers' hosts, asked only if the domain's MX is slow to come: when it names one,
+    that provider's addresses are there. Records nothing; the provider's own lookups take these answers."""
+    mx = ctx.resolver.query(step.name, "MX")  # the MX step's own question (shared, never asked twice)
+    try:
+        await asyncio.wait_for(asyncio.shield(mx), ctx.deadline.timeouts.prefetch_after)
+        return []
+    except TimeoutError:
+        pass
+    names = [ascii_name(host) for host in step.hosts]
+    await asyncio.gather(*(ctx.resolver.query(name, rdtype) for name in names for rdtype in ("A", "AAAA")))
+    return []
+
+
 async def probe_srv(step: Step, ctx: ProbeContext) -> list[Observation]:
     return list(await lookup_srv(ctx.resolver, step.name))
 

@@ -1,0 +1,151 @@
+"""A check's first questions (the domain's MX and TXT), asked while the check's own modules still load.
+
+Loading the check takes a few hundred milliseconds of CPU, and a real resolver takes tens to hundreds of
+milliseconds to answer: asked first thing, from a thread with its own event loop, the answers are in by the
+time the engine asks (net/resolver.py takes them from here, through the same nameservers and the same
+classification). Nothing here judges anything; a question asked early is asked exactly as the resolver would
+ask it.
+
+dnspython and everything it loads on its first asyncio query are imported by the caller's thread before the
+background thread starts: two threads importing the same package can deadlock on its import locks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+from collections.abc import Iterable
+from concurrent.futures import Future, InvalidStateError
+from dataclasses import dataclass
+
+import dns._asyncio_backend  # what dnspython loads on its first asyncio query …
+import dns.asyncresolver
+import dns.exception
+import dns.name
+import dns.nameserver
+import dns.rdtypes.ANY.CNAME  # … and the record types of the answers, on their first parse
+import dns.rdtypes.ANY.MX
+import dns.rdtypes.ANY.SOA
+import dns.rdtypes.ANY.TXT
+import dns.resolver
+
+from mailprobe.net.deadline import Deadline
+
+QUESTIONS = ("MX", "TXT")  # the first steps' own questions (dns.mx, dns.spf)
+MAX_DOMAINS = 8  # a command line naming more addresses asks the rest when their checks do
+Nameservers = list[tuple[str, int]] | None
+
+
+def dnspython_resolver(nameservers: Nameservers) -> tuple[dns.asyncresolver.Resolver, str | None]:
+    """dnspython's resolver for NAMESERVERS (None: the system's), and why the system has none if so."""
+    error = None
+    if nameservers:
+        resolver = dns.asyncresolver.Resolver(configure=False)
+        resolver.nameservers = [dns.nameserver.Do53Nameserver(ip, port) for ip, port in nameservers]
+    else:
+        try:
+            resolver = dns.asyncresolver.Resolver(configure=True)
+        except (dns.resolver.NoResolverConfiguration, OSError) as exc:
+            resolver = dns.asyncresolver.Resolver(configure=False)
+            error = str(exc) or "no nameserver in the system configuration"
+    # Names are always absolute: a search list would turn "no such domain" into someone else's answer.
+    resolver.search = []
+    resolver.use_search_by_default = False
+    resolver.cache = None
+    return resolver, error
+
+
+def share_timeout(resolver: dns.asyncresolver.Resolver, lifetime: float, floor: float) -> None:
+    # dnspython waits `timeout` (2 s by default) on each server before trying the next: share the question's
+    # lifetime among them, or a dead first server eats it all and the second is never asked.
+    resolver.timeout = max(floor, lifetime / (len(resolver.nameservers) + 0.5))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What dnspython said to one question asked early: its answer or its exception, and when it was asked."""
+
+    started: float
+    answer: dns.resolver.Answer | None = None
+    error: BaseException | None = None
+
+
+_ASKED: dict[tuple[tuple[tuple[str, int], ...] | None, str, str], Future[Outcome]] = {}
+_LOCK = threading.Lock()
+
+
+def _key(nameservers: Nameservers, name: str, rdtype: str) -> tuple[tuple[tuple[str, int], ...] | None, str, str]:
+    return (tuple(nameservers) if nameservers else None, name.lower().rstrip("."), rdtype.upper())
+
+
+def ask(addresses: Iterable[str], nameservers: Nameservers, deadline: Deadline) -> None:
+    """Ask the first questions of ADDRESSES' domains in a background thread (plain ASCII domains only: any
+    other is left to the check, which reports it as it should)."""
+    domains: list[str] = []
+    for address in addresses:
+        domain = address.rpartition("@")[2].strip().rstrip(".").lower()
+        if _plain(domain) and domain not in domains:
+            domains.append(domain)
+    resolver, error = dnspython_resolver(nameservers)
+    if not domains or error is not None:
+        return
+    questions: list[tuple[str, str, Future[Outcome]]] = []
+    with _LOCK:
+        for domain in domains[:MAX_DOMAINS]:
+            for rdtype in QUESTIONS:
+                future: Future[Outcome] = Future()
+                _ASKED[_key(nameservers, domain, rdtype)] = future
+                questions.append((domain, rdtype, future))
+    threading.Thread(target=_run, args=(resolver, questions, deadline), name="mailprobe-early-dns",
+                     daemon=True).start()
+
+
+def take(nameservers: Nameservers, name: str, rdtype: str) -> Future[Outcome] | None:
+    """The early question NAME / RDTYPE through NAMESERVERS, if one was asked (once: a later check asks anew)."""
+    with _LOCK:
+        return _ASKED.pop(_key(nameservers, name, rdtype), None)
+
+
+def _plain(domain: str) -> bool:
+    labels = domain.split(".")
+    return domain.isascii() and len(domain) <= 253 and len(labels) >= 2 and all(
+        0 < len(label) <= 63 and label.replace("-", "").isalnum() for label in labels
+    )
+
+
+def _run(resolver: dns.asyncresolver.Resolver, questions: list[tuple[str, str, Future[Outcome]]],
+         deadline: Deadline) -> None:
+    try:
+        asyncio.run(_ask_all(resolver, questions, deadline))
+    finally:
+        for *_, future in questions:  # whatever went wrong, nobody waits for an answer that will not come
+            _settle(future, Outcome(time.monotonic(), error=dns.exception.Timeout()))  # type: ignore[no-untyped-call]
+
+
+async def _ask_all(resolver: dns.asyncresolver.Resolver, questions: list[tuple[str, str, Future[Outcome]]],
+                   deadline: Deadline) -> None:
+    lifetime = deadline.bound(deadline.timeouts.dns_question)
+    if lifetime <= 0.0:
+        return
+    share_timeout(resolver, lifetime, deadline.timeouts.dns_per_server_floor)
+
+    async def one(name: str, rdtype: str, future: Future[Outcome]) -> None:
+        started = time.monotonic()
+        try:
+            answer = await resolver.resolve(dns.name.from_text(name), rdtype, lifetime=lifetime, search=False,
+                                            raise_on_no_answer=True)
+        except Exception as exc:  # classified by the resolver that takes it
+            _settle(future, Outcome(started, error=exc))
+        else:
+            _settle(future, Outcome(started, answer=answer))
+
+    await asyncio.gather(*(one(name, rdtype, future) for name, rdtype, future in questions))
+
+
+def _settle(future: Future[Outcome], outcome: Outcome) -> None:
+    """Hand OUTCOME over, unless nobody waits for it any more (the check stopped waiting and cancelled it)."""
+    with contextlib.suppress(InvalidStateError):
+        if not future.done():
+            future.set_result(outcome)

@@ -1,0 +1,108 @@
+"""The first questions asked while the check loads (net/early.py), and the providers' hosts asked while a slow
+MX is awaited (the dns.prefetch step): their answers are taken by the check's one resolver, never asked twice,
+and read exactly as if the resolver had asked."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+
+from mailprobe.evidence import Failure
+from mailprobe.net import early
+from mailprobe.net.deadline import Deadline
+from mailprobe.net.resolver import Resolver
+from mailprobe.net.tls import TlsSettings
+from mailprobe.plan import Step, Why
+from mailprobe.probes.base import ProbeContext
+from mailprobe.probes.dns import probe_prefetch
+from tests.lab.dnsserver import LabDnsServer, Zone
+
+ZONE: Zone = {
+    "early.example": {"MX": ["10 mx.early.example."], "TXT": ['"v=spf1 -all"']},
+    "slow.example": {"MX": ["10 imap.exmail.qq.com."]},
+    "imap.exmail.qq.com": {"A": ["127.0.0.2"], "AAAA": ["::1"]},
+    "smtp.exmail.qq.com": {"A": ["127.0.0.3"]},
+}
+HOSTS = ("imap.exmail.qq.com", "smtp.exmail.qq.com")
+
+
+@pytest.fixture
+async def lab() -> AsyncIterator[LabDnsServer]:
+    async with LabDnsServer(ZONE) as server:
+        yield server
+
+
+def asked(server: LabDnsServer, name: str, rdtype: str) -> int:
+    return sum(1 for q in server.queries if q.name == name and q.rdtype == rdtype)
+
+
+async def settled(domain: str, server: LabDnsServer) -> None:
+    for _ in range(200):
+        if asked(server, domain, "MX") and asked(server, domain, "TXT"):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the early questions never reached the server")
+
+
+async def test_an_early_answer_is_the_resolvers_and_is_not_asked_again(lab: LabDnsServer) -> None:
+    early.ask(["someone@Early.Example."], lab.nameservers, Deadline(6.0))
+    await settled("early.example", lab)
+    resolver = Resolver(Deadline(6.0), lab.nameservers)
+    mx, txt = await asyncio.gather(resolver.query("early.example", "MX"), resolver.query("early.example", "TXT"))
+    assert mx.ok and mx.records == ["10 mx.early.example."]
+    assert txt.ok and txt.records == ['"v=spf1 -all"']
+    assert asked(lab, "early.example", "MX") == 1 and asked(lab, "early.example", "TXT") == 1
+    # Taken once: a later check of the same domain asks for itself.
+    again = await Resolver(Deadline(6.0), lab.nameservers).query("early.example", "MX")
+    assert again.ok and asked(lab, "early.example", "MX") == 2
+
+
+async def test_an_early_failure_reads_as_the_resolvers_own(lab: LabDnsServer) -> None:
+    early.ask(["someone@missing.example"], lab.nameservers, Deadline(6.0))
+    await settled("missing.example", lab)
+    answer = await Resolver(Deadline(6.0), lab.nameservers).query("missing.example", "MX")
+    assert answer.failure == Failure.NXDOMAIN
+    assert asked(lab, "missing.example", "MX") == 1
+
+
+async def test_an_early_answer_through_other_nameservers_is_not_taken(lab: LabDnsServer) -> None:
+    async with LabDnsServer(ZONE) as other:
+        early.ask(["someone@early.example"], other.nameservers, Deadline(6.0))
+        await settled("early.example", other)
+        answer = await Resolver(Deadline(6.0), lab.nameservers).query("early.example", "MX")
+    assert answer.ok and asked(lab, "early.example", "MX") == 1  # asked of its own nameserver after all
+
+
+@pytest.mark.parametrize("address", ["a@bücher.example", "no-at-sign", "a@bad_label.example", "x@localhost"])
+def test_only_plain_domains_are_asked_early(address: str) -> None:
+    early.ask([address], [("127.0.0.1", 9)], Deadline(1.0))
+    domain = address.rpartition("@")[2].lower()
+    assert early.take([("127.0.0.1", 9)], domain, "MX") is None
+
+
+def prefetch_step(domain: str) -> Step:
+    return Step("dns.prefetch", Why.PREFETCH, name=domain, hosts=HOSTS, keep=False, grace=0.0)
+
+
+async def test_a_slow_mx_has_the_providers_hosts_asked_meanwhile(lab: LabDnsServer) -> None:
+    lab.set_faults("slow.example", delay=0.5)
+    resolver = Resolver(Deadline(6.0), lab.nameservers)
+    ctx = ProbeContext(deadline=resolver.deadline, tls=TlsSettings(), resolver=resolver)
+    started = time.monotonic()
+    assert await probe_prefetch(prefetch_step("slow.example"), ctx) == []
+    assert time.monotonic() - started < 0.45  # the hosts answered; the MX is still on its way
+    for host in HOSTS:
+        assert asked(lab, host, "A") == 1 and asked(lab, host, "AAAA") == 1
+    # The provider's own lookups then take those answers: nothing is asked twice.
+    imap_a = await resolver.query("imap.exmail.qq.com", "A")
+    assert imap_a.records == ["127.0.0.2"] and asked(lab, "imap.exmail.qq.com", "A") == 1
+
+
+async def test_a_quick_mx_has_nothing_more_asked(lab: LabDnsServer) -> None:
+    resolver = Resolver(Deadline(6.0), lab.nameservers)
+    ctx = ProbeContext(deadline=resolver.deadline, tls=TlsSettings(), resolver=resolver)
+    assert await probe_prefetch(prefetch_step("early.example"), ctx) == []
+    assert [q.name for q in lab.queries] == ["early.example"]
