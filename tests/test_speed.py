@@ -84,3 +84,15 @@ def test_a_healthy_check_never_loads_cryptography(tmp_path: Path) -> None:
     certificates = [c for c in report["checks"] if ((c.get("data") or {}).get("tls") or {}).get("certificate")]
     assert certificates, "the healthy world's servers showed certificates"
     assert done.stderr.strip().splitlines()[-1] == "False"
+
+
+def test_help_imports_none_of_the_heavy_packages() -> None:
+    code = ("import atexit, sys\n"
+            "heavy = ('pydantic', 'httpx', 'dns', 'cryptography', 'jinja2')\n"
+            "atexit.register(lambda: print(' '.join(m for m in heavy if m in sys.modules), file=sys.stderr))\n"
+            "from mailprobe.cli import main\n"
+            "sys.argv = ['mailprobe', '--help']\n"
+            "main()\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "check" in done.stdout
+    assert done.stderr.strip().splitlines()[-1:] in ([], [""])

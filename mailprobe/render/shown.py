@@ -8,30 +8,34 @@ escape and never obeyed. Renderers add their own colours afterwards.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mailprobe.safetext import shown
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 T = TypeVar("T")
 
 
 def shown_deep(value: T) -> T:
     """VALUE with every string in it (model fields, list items, mapping keys and values) made safe."""
-    return _walk(value)  # type: ignore[no-any-return]
+    # Imported here: the table of formats costs `--help` nothing (there is no report to show then).
+    from pydantic import BaseModel as model
+
+    return _walk(value, model)  # type: ignore[no-any-return]
 
 
-def _walk(value: Any) -> Any:
+def _walk(value: Any, model: type[BaseModel]) -> Any:
     if isinstance(value, str):
         return shown(value)
-    if isinstance(value, BaseModel):
+    if isinstance(value, model):
         fields = type(value).model_fields
-        return value.model_copy(update={name: _walk(getattr(value, name)) for name in fields})
+        return value.model_copy(update={name: _walk(getattr(value, name), model) for name in fields})
     if isinstance(value, list):
-        return [_walk(item) for item in value]
+        return [_walk(item, model) for item in value]
     if isinstance(value, tuple):
-        return tuple(_walk(item) for item in value)
+        return tuple(_walk(item, model) for item in value)
     if isinstance(value, dict):
-        return {_walk(key): _walk(item) for key, item in value.items()}
+        return {_walk(key, model): _walk(item, model) for key, item in value.items()}
     return value
