@@ -448,7 +448,8 @@ def _password(from_stdin: bool) -> Secret:
 
 
 def _validate(options: CheckOptions) -> None:
-    """Everything a user can get wrong about the options is found before the first packet leaves."""
+    """Everything a user can get wrong about the options is found before the first connection (only the
+    domain's first DNS questions may have been asked of the resolver by then: net/early.py)."""
     from mailprobe.net.tls import TlsSettings
 
     profiles = options.load_profiles()

@@ -161,7 +161,7 @@ class Planner:
         if self.options.prefetch and self.forced is None:  # a forced provider's hosts are asked at once
             # Whichever provider the MX names, its servers' addresses are then there and connections start at
             # once. Never waited for: the check's own lookups take these answers (the resolver shares them).
-            steps.append(Step("dns.prefetch", Why.PREFETCH, name=domain, hosts=tuple(self.prefetch_hosts()),
+            steps.append(Step("dns.prefetch", Why.PREFETCH, name=domain, hosts=tuple(self.profiles.fixed_hosts()),
                               keep=False, grace=0.0))
         steps += self._baseline(list(DEFAULT_BASELINE_PORTS), exclude=self.forced.id if self.forced else None)
         if self.forced is not None:
@@ -175,10 +175,6 @@ class Planner:
         for profile in self.profiles.all():
             hosts += profile.well_known_hosts()[: 2 if profile.baseline else 1]
         return list(dict.fromkeys(hosts))[:SANITY_HOSTS]
-
-    def prefetch_hosts(self) -> list[str]:
-        """Every provider's own fixed host names, the ones its probes dial."""
-        return list(dict.fromkeys(host for profile in self.profiles.all() for host in profile.well_known_hosts()))
 
     # -- what answers call for ---------------------------------------------------------------------
 

@@ -202,6 +202,10 @@ class ProfileSet:
             raise UsageError(f"unknown provider '{profile_id}' (known: {known})")
         return profile
 
+    def fixed_hosts(self) -> list[str]:
+        """Every provider's own fixed host names, the ones its probes dial (looked up while a slow MX comes)."""
+        return list(dict.fromkeys(host for profile in self.all() for host in profile.well_known_hosts()))
+
     def recognise(self, mx_hosts: Iterable[str]) -> Profile | None:
         """The profile whose MX patterns match the most preferred exchanger that any profile matches."""
         for host in mx_hosts:

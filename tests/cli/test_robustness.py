@@ -159,7 +159,7 @@ def test_locked_history_is_said_and_every_address_still_checked(world: World, tm
 
 def test_a_broken_profile_refuses_the_run_before_any_check_and_writes_nothing(world: World, tmp_path: Path) -> None:
     # The decision (README): a profile configures every check, so a broken one is not skipped (the built-in
-    # would silently diagnose with other hosts); the run is refused before the first packet, naming the file.
+    # would silently diagnose with other hosts); the run is refused before the first connection, naming the file.
     folder = tmp_path / "providers"
     folder.mkdir()
     (folder / "good.toml").write_text((world.providers_dir / "qq.toml").read_text(encoding="utf-8"), encoding="utf-8")
