@@ -111,3 +111,21 @@ def test_the_quick_exit_still_runs_exit_handlers_and_delivers_all_output() -> No
     assert done.returncode == 0
     assert json.loads(done.stdout)["title"]  # every byte of a large output arrived
     assert done.stderr.strip().splitlines()[-1] == "handler ran"
+
+
+def _collector_after(*args: str) -> str:
+    code = ("import atexit, gc, sys\n"
+            "atexit.register(lambda: print('collector', gc.isenabled(), file=sys.stderr))\n"
+            "from mailprobe.cli import main\n"
+            "sys.argv = ['mailprobe', *sys.argv[1:]]\n"
+            "main()\n")
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60)
+    return done.stderr.strip().splitlines()[-1]
+
+
+def test_a_short_command_runs_without_the_cyclic_collector_a_batch_with_it() -> None:
+    """Start-up builds a large heap the collector would walk again and again; a run that lasts collects."""
+    assert _collector_after("--help") == "collector False"
+    quick = ("--nameserver", "127.0.0.1:9", "--timeout", "1", "--no-baseline", "--format", "json")
+    assert _collector_after("check", "a@one.invalid", *quick) == "collector False"
+    assert _collector_after("check", "a@one.invalid", "b@two.invalid", *quick) == "collector True"
