@@ -223,11 +223,11 @@ def _monitored_run(
 def _open_history(option: str | None, changes_only: bool, said: Callable[[str], None]) -> History | None:
     """The history, or None; one that cannot be opened (corrupt, locked past the busy timeout, unwritable) is
     said on stderr and the run goes on without it: a broken history never stops the checks."""
-    from mailprobe.history import History, history_path
-    from mailprobe.login.guard import GuardError
-
     if option is None and not changes_only:
         return None
+    from mailprobe.errors import GuardError
+    from mailprobe.history import History, history_path
+
     try:
         return History(history_path(option))
     except GuardError as exc:
@@ -243,8 +243,8 @@ def _open_history(option: str | None, changes_only: bool, said: Callable[[str], 
 @plain_format_option
 def history(address: str, history: str | None, days: float, fmt: str) -> int:
     """Past results of ADDRESS: timeline, state changes, share of time healthy, last good run vs now."""
+    from mailprobe.errors import GuardError
     from mailprobe.history import History, history_path, render_json, render_text, timeline
-    from mailprobe.login.guard import GuardError
 
     try:
         with History(history_path(history)) as store:
@@ -376,8 +376,8 @@ def check(
         _validate(options)
     except UsageError as exc:
         _fail(str(exc))
+    from mailprobe.errors import GuardError
     from mailprobe.limits import checks_at_once
-    from mailprobe.login.guard import GuardError
 
     try:
         return _monitored_run(addresses, input_file, lines, options, fmt, checks_at_once(concurrency), verbose,

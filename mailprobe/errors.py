@@ -19,3 +19,8 @@ class UsageError(Exception):
 
     def __init__(self, message: str) -> None:
         super().__init__(one_line(message))
+
+
+class GuardError(Exception):
+    """The state database cannot be used (corrupt, locked, unwritable, too new); the message is one line.
+    (Defined here, not beside the guard, so that catching it does not load SQLite.)"""

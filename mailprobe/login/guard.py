@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
+from mailprobe.errors import GuardError as GuardError  # re-exported: where callers have always found it
+
 Outcome = Literal["ok", "refused", "error"]
 OUTCOMES: tuple[str, ...] = ("ok", "refused", "error")
 DEFAULT_WINDOW_S = 15 * 60
@@ -58,10 +60,6 @@ def _v2_check_history(db: sqlite3.Connection) -> None:
 
 
 MIGRATIONS: list[Migration] = [_v1_login_attempts, _v2_check_history]
-
-
-class GuardError(Exception):
-    """The state database cannot be used (corrupt, locked, unwritable, too new); the message is one line."""
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import ssl
 import time
@@ -86,10 +85,12 @@ async def fetch(
 async def http_context(tls: TlsSettings, deadline: Deadline, cap: float, *, verify: bool = True) -> ssl.SSLContext:
     """The HTTP-only context of TLS (see `TlsSettings.http_context`); raises TimeoutError past the bound.
 
-    Waited for in a worker thread: the trust store may still be loading in the background (net/trust.py),
-    and the event loop must not stall on it while other probes run.
+    Awaited: the trust store may still be loading in the background (net/trust.py), and the event loop must
+    not stall on it while other probes run.
     """
-    context: ssl.SSLContext = await deadline.run(asyncio.to_thread(tls.http_context, verify), cap)
+    if not verify:
+        return tls.http_context(verify=False)
+    context: ssl.SSLContext = await deadline.run(tls.http_context_ready(), cap)
     return context
 
 

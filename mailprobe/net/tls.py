@@ -64,6 +64,11 @@ class TlsSettings:
         """
         return trust(self.ca_file).http_context() if verify else _new_unverified()
 
+    async def http_context_ready(self) -> ssl.SSLContext:
+        """The verifying HTTP context, awaited while the trust store loads (no thread just to wait for it)."""
+        # Shielded: a caller giving up must not cancel the one load every other caller shares.
+        return await asyncio.shield(asyncio.wrap_future(trust(self.ca_file).http_future()))
+
     def legacy_context(self) -> ssl.SSLContext:
         """Accepts TLS 1.0 / 1.1, to learn whether a server speaks only what browsers have dropped."""
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)

@@ -39,6 +39,10 @@ class Trust:
     def http_context(self) -> ssl.SSLContext:
         return self._http.result()
 
+    def http_future(self) -> Future[ssl.SSLContext]:
+        """The HTTP context as it loads (to be awaited with asyncio.wrap_future, shielded)."""
+        return self._http
+
     def _load(self) -> None:
         try:
             ca_data = self._ca_data()

@@ -10,6 +10,7 @@ session with no address to dial, or a step the deadline cut off (the plan says w
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -38,6 +39,8 @@ class WarmUp:
         self.probes_ready = threading.Event()  # imported, or no longer being imported here
         self.enough = threading.Event()
         self.thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
 
     def start(self, *first: Callable[[], object]) -> None:
         if self.thread is None:
@@ -51,16 +54,33 @@ class WarmUp:
                     return
                 step()
         finally:
-            self.probes_ready.set()
+            with self._lock:
+                self.probes_ready.set()
+                waiters, self._waiters = self._waiters, []
+            for loop, waiter in waiters:  # woken in their own loops (no worker thread just to wait)
+                with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits any more
+                    loop.call_soon_threadsafe(_wake, waiter)
 
     async def wait_probes(self) -> None:
-        if self.thread is not None and not self.probes_ready.is_set():
-            await asyncio.get_running_loop().run_in_executor(None, self.probes_ready.wait)
+        if self.thread is None or self.probes_ready.is_set():
+            return
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        with self._lock:
+            if self.probes_ready.is_set():
+                return
+            self._waiters.append((loop, waiter))
+        await waiter
 
     async def stop(self) -> None:
         """No more background imports: wait for the one in hand (never import it twice at once)."""
         self.enough.set()
         await self.wait_probes()
+
+
+def _wake(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 def _import_http() -> None:
