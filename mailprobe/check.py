@@ -113,9 +113,9 @@ def _context(target: Target, options: CheckOptions) -> ProbeContext:
     pace = Pace()
     login = options.login
     credentials = LoginCredentials(login.user, login.password) if login is not None else None
+    resolver = Resolver(deadline, options.nameservers, pace, ask_again=options.prefetch)
     return ProbeContext(
-        deadline=deadline, tls=tls, resolver=Resolver(deadline, options.nameservers, pace), target=target,
-        credentials=credentials, pace=pace,
+        deadline=deadline, tls=tls, resolver=resolver, target=target, credentials=credentials, pace=pace,
     )
 
 

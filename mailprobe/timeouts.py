@@ -23,6 +23,9 @@ class Timeouts:
     connect_rtt_factor: float = 4.0  # … and at most this many times the slowest answer the run has seen
     candidate_grace: float = 1.0  # guesses still unanswered this long after the required checks: not offered
     authoritative: float = 3.0  # one question asked straight of an authoritative server
+    # A DNS question with no answer after this (or a few times the slowest answer seen) is asked again beside
+    # the first: a lost datagram then costs this, not dnspython's whole per-server timeout (3 s at 10 s).
+    dns_ask_again_floor: float = 0.5
     # An MX slower than this to come: the resolver is likely as slow for the provider's hosts, so they are
     # asked meanwhile (a local or cached answer comes in a few milliseconds, and then nothing more is asked).
     prefetch_after: float = 0.02

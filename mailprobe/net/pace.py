@@ -21,6 +21,12 @@ class Pace:
         if ms is not None and ms >= 0.0:
             self.slowest_ms = ms if self.slowest_ms is None else max(self.slowest_ms, ms)
 
+    def dns_ask_again(self, timeouts: Timeouts) -> float:
+        """Seconds after which an unanswered DNS question is asked again (the first one stays open)."""
+        if self.slowest_ms is None:
+            return timeouts.dns_ask_again_floor
+        return max(timeouts.dns_ask_again_floor, timeouts.connect_rtt_factor * self.slowest_ms / 1000.0)
+
     def connect_bound(self, timeouts: Timeouts) -> float:
         """Seconds a TCP connect may wait for its handshake."""
         if self.slowest_ms is None:

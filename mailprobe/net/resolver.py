@@ -59,9 +59,14 @@ class Resolver:
     """dnspython's async resolver, bounded by the run's deadline, with in-flight questions shared."""
 
     def __init__(
-        self, deadline: Deadline, nameservers: list[tuple[str, int]] | None = None, pace: Pace | None = None
+        self, deadline: Deadline, nameservers: list[tuple[str, int]] | None = None, pace: Pace | None = None,
+        *, ask_again: bool = False,
     ) -> None:
         self.deadline = deadline
+        # A question unanswered after a few round trips is asked again beside the first, the first kept open
+        # (a slow resolver still answers it): one check someone waits for. Not a batch's, whose checks keep to
+        # a socket budget each.
+        self.ask_again = ask_again
         self.pace = pace if pace is not None else Pace()
         self.config_error: str | None = None
         self._pending: dict[tuple[str, str], asyncio.Task[Answer]] = {}
@@ -103,12 +108,14 @@ class Resolver:
             return answer
         try:
             if early is not None:  # asked while the check was loading (net/early.py): its answer, as if asked now
-                started, result = await self._early(early)
+                first = asyncio.ensure_future(self._early(early))
             else:
-                early_module.share_timeout(self._resolver, lifetime, self.deadline.timeouts.dns_per_server_floor)
-                result = await self._resolver.resolve(
-                    dns.name.from_text(name), rdtype, lifetime=lifetime, search=False, raise_on_no_answer=True
-                )
+                first = asyncio.ensure_future(self._ask(name, rdtype, lifetime))
+            try:
+                result = await self._answered(first, name, rdtype)
+            finally:
+                if early is not None and early.done():
+                    started = early.result().started  # the question was first asked then
             answer.rrset = result.rrset
             answer.nameserver = _nameserver_text(result.nameserver, result.port)
             answer.records = [rdata.to_text() for rdata in result.rrset] if result.rrset else []
@@ -133,7 +140,26 @@ class Resolver:
             self.pace.saw(answer.duration_ms)  # an answer, even "no such name", is a round trip that worked
         return answer
 
-    async def _early(self, asked: Future[early_module.Outcome]) -> tuple[float, dns.resolver.Answer]:
+    async def _ask(self, name: str, rdtype: str, lifetime: float) -> dns.resolver.Answer:
+        early_module.share_timeout(self._resolver, lifetime, self.deadline.timeouts.dns_per_server_floor)
+        return await self._resolver.resolve(
+            dns.name.from_text(name), rdtype, lifetime=lifetime, search=False, raise_on_no_answer=True
+        )
+
+    async def _answered(
+        self, first: asyncio.Future[dns.resolver.Answer], name: str, rdtype: str
+    ) -> dns.resolver.Answer:
+        """FIRST's answer; with `ask_again`, a question still unanswered after a few round trips (a lost
+        datagram) is asked again beside it, and whichever answers first is taken."""
+        if not self.ask_again:
+            return await first
+        done, _ = await asyncio.wait({first}, timeout=self.pace.dns_ask_again(self.deadline.timeouts))
+        lifetime = self.query_bound()
+        if done or lifetime <= 0.0:
+            return await first
+        return await _first_answer([first, asyncio.ensure_future(self._ask(name, rdtype, lifetime))])
+
+    async def _early(self, asked: Future[early_module.Outcome]) -> dns.resolver.Answer:
         """The early question's answer, or its exception raised here; waited for within the question's bound."""
         try:
             # Shielded: giving up on it must not cancel the thread's future under its feet.
@@ -143,7 +169,7 @@ class Resolver:
         if outcome.error is not None:
             raise outcome.error
         assert outcome.answer is not None
-        return outcome.started, outcome.answer
+        return outcome.answer
 
     async def _cname_loop(self, answer: Answer) -> None:
         """A name whose CNAME chain loops fails as SERVFAIL (resolvers and dnspython alike), which would read as
@@ -162,6 +188,28 @@ class Resolver:
                 answer.nameserver = step.nameserver
                 return
             chain.append(target)
+
+
+async def _first_answer(attempts: list[asyncio.Future[dns.resolver.Answer]]) -> dns.resolver.Answer:
+    """The first attempt to end in anything but a time-out (an answer, or a definite no); the last time-out
+    if none does. The others are cancelled."""
+    pending: set[asyncio.Future[dns.resolver.Answer]] = set(attempts)
+    timed_out: BaseException | None = None
+    try:
+        while pending:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for attempt in done:
+                error = attempt.exception()
+                if error is None:
+                    return attempt.result()
+                if not isinstance(error, dns.exception.Timeout):
+                    raise error
+                timed_out = error
+        assert timed_out is not None
+        raise timed_out
+    finally:
+        for attempt in pending:
+            attempt.cancel()
 
 
 def _failure_of(exc: BaseException) -> Failure:

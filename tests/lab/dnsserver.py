@@ -6,8 +6,9 @@ import asyncio
 import ipaddress
 import struct
 import threading
+import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from types import TracebackType
 from typing import Literal, Self, cast
 
@@ -44,6 +45,7 @@ class Faults:
     nxdomain_everything: bool = False  # a captive portal or a broken local resolver
     delay: float = 0.0  # seconds before answering (or before dropping)
     truncate: bool = False  # UDP answers come back empty with TC set; TCP answers are whole
+    lose_first: int = 0  # the first N UDP questions of each name and type are lost (a lossy link)
 
     def merged(self, other: Faults) -> Faults:
         return Faults(
@@ -53,6 +55,7 @@ class Faults:
             nxdomain_everything=self.nxdomain_everything or other.nxdomain_everything,
             delay=max(self.delay, other.delay),
             truncate=self.truncate or other.truncate,
+            lose_first=max(self.lose_first, other.lose_first),
         )
 
 
@@ -67,6 +70,7 @@ class Query:
     name: str  # lower-case, no trailing dot
     rdtype: str
     transport: Transport
+    at: float = field(default_factory=time.monotonic, compare=False)  # when it arrived
 
 
 def compile_zone(zone: Zone, ttl: int = DEFAULT_TTL) -> _Compiled:
@@ -120,6 +124,7 @@ class LabDnsServer:
         self._zone: _Compiled = compile_zone(zone or {}, ttl)
         self._faults: dict[dns.name.Name | None, Faults] = {}
         self._queries: list[Query] = []
+        self._lost: dict[tuple[str, str], int] = {}  # lose_first: how many of each question were lost so far
         self._udp: asyncio.DatagramTransport | None = None
         self._tcp: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -213,6 +218,15 @@ class LabDnsServer:
             faults = self._faults.get(None, NO_FAULTS).merged(self._faults.get(qname, NO_FAULTS))
             return self._zone, faults
 
+    def _lose(self, qname: dns.name.Name, rdtype: dns.rdatatype.RdataType, first: int) -> bool:
+        key = (_text(qname), dns.rdatatype.to_text(rdtype))
+        with self._lock:
+            lost = self._lost.get(key, 0)
+            if lost >= first:
+                return False
+            self._lost[key] = lost + 1
+            return True
+
     # --- answering -------------------------------------------------------------------------------
 
     async def respond(self, wire: bytes, transport: Transport) -> bytes | None:
@@ -225,6 +239,8 @@ class LabDnsServer:
             return None
         question = request.question[0]
         zone, faults = self._snapshot(question.name, question.rdtype, transport)
+        if faults.lose_first and transport == "udp" and self._lose(question.name, question.rdtype, faults.lose_first):
+            return None
         if faults.delay > 0:
             await asyncio.sleep(faults.delay)
         if faults.drop:

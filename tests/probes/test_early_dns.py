@@ -106,3 +106,30 @@ async def test_a_quick_mx_has_nothing_more_asked(lab: LabDnsServer) -> None:
     ctx = ProbeContext(deadline=resolver.deadline, tls=TlsSettings(), resolver=resolver)
     assert await probe_prefetch(prefetch_step("early.example"), ctx) == []
     assert [q.name for q in lab.queries] == ["early.example"]
+
+
+async def test_a_lost_question_is_asked_again_after_a_few_round_trips(lab: LabDnsServer) -> None:
+    """A lost datagram costs a few round trips (at least Timeouts.dns_ask_again_floor), not dnspython's whole
+    per-server timeout (3 s at the default --timeout): the question is asked again beside the first."""
+    lab.set_faults("early.example", lose_first=1)
+    answer = await Resolver(Deadline(10.0), lab.nameservers, ask_again=True).query("early.example", "MX")
+    assert answer.ok and answer.records == ["10 mx.early.example."]
+    first, second = [q.at for q in lab.queries if q.name == "early.example"]
+    assert second - first < 1.5  # asked again at 0.5 s; the per-server timeout would be 3 s
+
+
+async def test_a_slow_answer_to_the_first_question_is_still_taken(lab: LabDnsServer) -> None:
+    """The first question stays open: a resolver slower than the ask-again bound is still answered (never
+    turned into a time-out by asking anew)."""
+    lab.set_faults("early.example", delay=1.2)  # past the ask-again bound, within dnspython's 3 s per server
+    answer = await Resolver(Deadline(10.0), lab.nameservers, ask_again=True).query("early.example", "MX")
+    assert answer.ok and answer.records == ["10 mx.early.example."]
+    assert len([q for q in lab.queries if q.name == "early.example"]) == 2  # asked again, the first kept open
+
+
+async def test_a_batch_resolver_does_not_ask_again(lab: LabDnsServer) -> None:
+    lab.set_faults("early.example", lose_first=1)
+    answer = await Resolver(Deadline(3.0), lab.nameservers).query("early.example", "MX")
+    assert answer.ok
+    first, second = [q.at for q in lab.queries if q.name == "early.example"]
+    assert second - first >= 0.9  # dnspython's own retry, after its per-server timeout (1 s at --timeout 3)
