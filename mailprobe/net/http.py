@@ -59,7 +59,8 @@ async def fetch(
 
     CONNECT_CAP bounds the TCP handshake alone (a run's pace-derived bound), CAP the whole exchange.
 
-    TLS_CONTEXT must be one for HTTP alone (`TlsSettings.http_context`): httpcore writes ALPN into it.
+    TLS_CONTEXT must be one for HTTP alone (`TlsSettings.verified_http_context` or `unverified_http_context`):
+    httpcore writes ALPN into it.
     """
     trace, exchange = _Trace(), Exchange()
     bound = deadline.bound(cap)
@@ -82,15 +83,12 @@ async def fetch(
     return exchange
 
 
-async def http_context(tls: TlsSettings, deadline: Deadline, cap: float, *, verify: bool = True) -> ssl.SSLContext:
-    """The HTTP-only context of TLS (see `TlsSettings.http_context`); raises TimeoutError past the bound.
-
-    Awaited: the trust store may still be loading in the background (net/trust.py), and the event loop must
-    not stall on it while other probes run.
+async def http_context(tls: TlsSettings, deadline: Deadline, cap: float) -> ssl.SSLContext:
+    """The verifying HTTP-only context of TLS (`TlsSettings.verified_http_context`); raises TimeoutError past
+    the bound. Awaited: the trust store may still be loading in the background (net/trust.py), and the event
+    loop must not stall on it while other probes run.
     """
-    if not verify:
-        return tls.http_context(verify=False)
-    context: ssl.SSLContext = await deadline.run(tls.http_context_ready(), cap)
+    context: ssl.SSLContext = await deadline.run(tls.verified_http_context(), cap)
     return context
 
 

@@ -15,7 +15,7 @@ from functools import cached_property
 from mailprobe.evidence import CertificateFacts, Failure, TlsFacts, VerifyError
 from mailprobe.net.connect import ProbeError, bounded, describe
 from mailprobe.net.deadline import Deadline
-from mailprobe.net.trust import trust
+from mailprobe.net.trust import Trust, trust
 
 # OpenSSL X509_V_ERR_* codes → our vocabulary.
 _VERIFY_CODES: dict[int, VerifyError] = {
@@ -45,7 +45,11 @@ class TlsSettings:
 
     def verified_context(self) -> ssl.SSLContext:
         """The verifying context of the mail protocols (no ALPN)."""
-        return trust(self.ca_file).mail_context()
+        return self._trust.mail_context()
+
+    @cached_property
+    def _trust(self) -> Trust:
+        return trust(self.ca_file)  # once per settings: a lookup (and a stat of --ca-file) per handshake is waste
 
     def unverified_context(self) -> ssl.SSLContext:
         """For collecting certificate facts after a verification failure; never for judging."""
@@ -55,19 +59,19 @@ class TlsSettings:
     def _unverified(self) -> ssl.SSLContext:
         return _new_unverified()
 
-    def http_context(self, verify: bool = True) -> ssl.SSLContext:
-        """A context for HTTP alone, verifying (with --ca-file) or not.
+    async def verified_http_context(self) -> ssl.SSLContext:
+        """The verifying context for HTTP alone (with --ca-file), awaited while the trust store loads.
 
-        httpcore writes ALPN ("http/1.1", always the same) into the context it is handed: the verifying one is
-        shared by every HTTP exchange of the process, and is never the mail protocols' (whose servers must not
-        be offered HTTP). An unverified one is built afresh (it loads no trust store).
+        httpcore writes ALPN ("http/1.1", always the same) into the context it is handed: this one is shared by
+        every HTTP exchange of the process, and is never the mail protocols' (whose servers must not be offered
+        HTTP).
         """
-        return trust(self.ca_file).http_context() if verify else _new_unverified()
-
-    async def http_context_ready(self) -> ssl.SSLContext:
-        """The verifying HTTP context, awaited while the trust store loads (no thread just to wait for it)."""
         # Shielded: a caller giving up must not cancel the one load every other caller shares.
-        return await asyncio.shield(asyncio.wrap_future(trust(self.ca_file).http_future()))
+        return await asyncio.shield(asyncio.wrap_future(self._trust.http_future()))
+
+    def unverified_http_context(self) -> ssl.SSLContext:
+        """A context for HTTP alone that verifies nothing, built afresh (it loads no trust store)."""
+        return _new_unverified()
 
     def legacy_context(self) -> ssl.SSLContext:
         """Accepts TLS 1.0 / 1.1, to learn whether a server speaks only what browsers have dropped."""

@@ -36,9 +36,6 @@ class Trust:
         """Raises UsageError when --ca-file is no CA bundle."""
         return self._mail.result()
 
-    def http_context(self) -> ssl.SSLContext:
-        return self._http.result()
-
     def http_future(self) -> Future[ssl.SSLContext]:
         """The HTTP context as it loads (to be awaited with asyncio.wrap_future, shielded)."""
         return self._http

@@ -151,7 +151,7 @@ class _Visitor:
             if self.visit.redirects:
                 return exchange  # never a retry without verification to where a redirect led
             # What a user clicking through the warning would get: is webmail itself answering?
-            self.fallbacks[host] = self.ctx.tls.http_context(verify=False)
+            self.fallbacks[host] = self.ctx.tls.unverified_http_context()
             retry = await self._fetch(self.url, address, self.fallbacks[host], cap, PAGE_LIMIT)
             reason, message = verify_failure_facts(error.detail)
             facts = retry.tls or TlsFacts()
