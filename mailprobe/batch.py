@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from mailprobe import runloop
 from mailprobe.report import EXIT_CODES, ProviderInfo, Report, ToolInfo
 from mailprobe.version import __version__
 
@@ -273,7 +274,7 @@ class Batch:
 
 def run_batch(batch: Batch, todo: Iterable[Entry]) -> Outcome:
     try:
-        outcome = asyncio.run(batch.run(todo))
+        outcome = runloop.run(batch.run(todo))
     except BaseException:
         batch.sink.abort()
         raise

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from mailprobe import runloop
 from mailprobe.address import Target, parse_address
 from mailprobe.engine import Engine, ObservationHook
 from mailprobe.evidence import DnsLookup, Evidence, Observation
@@ -189,12 +190,12 @@ async def run_check(address: str, options: CheckOptions | None = None) -> Report
 
 
 def run_check_sync(address: str, options: CheckOptions | None = None) -> Report:
-    return asyncio.run(run_check(address, options))
+    return runloop.run(run_check(address, options))
 
 
 def discover_sync(address: str, options: CheckOptions) -> Evidence:
     """What the domain of ADDRESS publishes, found as a check finds it (the same plan, resolver and deadline)."""
-    return asyncio.run(gather_evidence(address, options, discover_only=True))
+    return runloop.run(gather_evidence(address, options, discover_only=True))
 
 
 async def lookup_mx(address: str, options: CheckOptions) -> tuple[Target, DnsLookup]:

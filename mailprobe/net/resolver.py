@@ -7,6 +7,7 @@ import errno
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import dns.asyncquery
 import dns.asyncresolver
@@ -92,7 +93,7 @@ class Resolver:
         key = (name.lower().rstrip("."), rdtype.upper())
         task = self._pending.get(key)
         if task is None:
-            task = asyncio.ensure_future(self._query(*key, early=early_module.take(self._given, *key)))
+            task = _quiet(asyncio.ensure_future(self._query(*key, early=early_module.take(self._given, *key))))
             self._pending[key] = task
         return await asyncio.shield(task)
 
@@ -108,9 +109,9 @@ class Resolver:
             return answer
         try:
             if early is not None:  # asked while the check was loading (net/early.py): its answer, as if asked now
-                first = asyncio.ensure_future(self._early(early))
+                first = _quiet(asyncio.ensure_future(self._early(early)))
             else:
-                first = asyncio.ensure_future(self._ask(name, rdtype, lifetime))
+                first = _quiet(asyncio.ensure_future(self._ask(name, rdtype, lifetime)))
             try:
                 result = await self._answered(first, name, rdtype)
             finally:
@@ -153,11 +154,15 @@ class Resolver:
         datagram) is asked again beside it, and whichever answers first is taken."""
         if not self.ask_again:
             return await first
-        done, _ = await asyncio.wait({first}, timeout=self.pace.dns_ask_again(self.deadline.timeouts))
+        try:
+            done, _ = await asyncio.wait({first}, timeout=self.pace.dns_ask_again(self.deadline.timeouts))
+        except asyncio.CancelledError:
+            first.cancel()  # asyncio.wait never cancels what it waits for
+            raise
         lifetime = self.query_bound()
         if done or lifetime <= 0.0:
             return await first
-        return await _first_answer([first, asyncio.ensure_future(self._ask(name, rdtype, lifetime))])
+        return await _first_answer([first, _quiet(asyncio.ensure_future(self._ask(name, rdtype, lifetime)))])
 
     async def _early(self, asked: Future[early_module.Outcome]) -> dns.resolver.Answer:
         """The early question's answer, or its exception raised here; waited for within the question's bound."""
@@ -210,6 +215,21 @@ async def _first_answer(attempts: list[asyncio.Future[dns.resolver.Answer]]) -> 
     finally:
         for attempt in pending:
             attempt.cancel()
+
+
+_T = TypeVar("_T")
+
+
+def _quiet(task: asyncio.Task[_T]) -> asyncio.Task[_T]:
+    """TASK, its outcome marked as seen: a question whose asker was cut off may still end in an exception
+    (dnspython can finish an answer it already had after being cancelled); nobody needs to hear of it."""
+    task.add_done_callback(_seen)
+    return task
+
+
+def _seen(task: asyncio.Task[_T]) -> None:
+    if not task.cancelled():
+        task.exception()
 
 
 def _failure_of(exc: BaseException) -> Failure:

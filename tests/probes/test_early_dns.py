@@ -35,6 +35,12 @@ async def lab() -> AsyncIterator[LabDnsServer]:
         yield server
 
 
+def asks() -> list[asyncio.Task[object]]:
+    """The resolver's questions on the wire (its ask tasks) still running."""
+    return [t for t in asyncio.all_tasks() if getattr(t.get_coro(), "__qualname__", "") == "Resolver._ask"
+            and not t.done()]
+
+
 def asked(server: LabDnsServer, name: str, rdtype: str) -> int:
     return sum(1 for q in server.queries if q.name == name and q.rdtype == rdtype)
 
@@ -133,3 +139,18 @@ async def test_a_batch_resolver_does_not_ask_again(lab: LabDnsServer) -> None:
     assert answer.ok
     first, second = [q.at for q in lab.queries if q.name == "early.example"]
     assert second - first >= 0.9  # dnspython's own retry, after its per-server timeout (1 s at --timeout 3)
+
+
+async def test_a_question_cut_off_while_waiting_to_ask_again_leaves_no_ask_behind(lab: LabDnsServer) -> None:
+    """The prefetch step is cut off at the end of a run with its questions in flight: cancelling a question
+    cancels its own asks too (asyncio.wait never cancels what it waits for), so none is left to end, unheard,
+    in an exception when the loop closes."""
+    lab.set_faults("early.example", delay=2.0)
+    resolver = Resolver(Deadline(10.0), lab.nameservers, ask_again=True)
+    question = asyncio.ensure_future(resolver.query("early.example", "MX"))
+    await asyncio.sleep(0.1)  # inside the wait before asking again
+    assert len(asks()) == 1, asks()  # the first, inside the wait before asking again
+    for shared in resolver._pending.values():
+        shared.cancel()  # as asyncio.run's shutdown, or the run's settling, cancels it
+    await asyncio.sleep(0.05)
+    assert asks() == [] and question.cancelled()
