@@ -23,10 +23,10 @@ async def _then_settle(main: Coroutine[Any, Any, T]) -> T:
     try:
         return await main
     finally:
-        await settle_leftovers(Timeouts().cancel_grace)
+        await _settle_leftovers(Timeouts().cancel_grace)
 
 
-async def settle_leftovers(grace: float) -> None:
+async def _settle_leftovers(grace: float) -> None:
     leftovers = asyncio.all_tasks() - {asyncio.current_task()}
     for task in leftovers:
         task.cancel()
