@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -101,13 +102,26 @@ class _Interrupted(Exception):
     """Ctrl-C (SIGINT): caught before click turns it into Abort and a blank line."""
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (cron's `timeout`, systemd, `kill`): unwound exactly as Ctrl-C is, so an `--output` file is left
+    as it was (no temporary file beside it) and the history holds whole reports only. A KeyboardInterrupt
+    because asyncio lets only it and SystemExit out of a task or a callback."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it: "stopped by the user", not "bad input" (3)
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 
-def _interrupted() -> NoReturn:
+def _interrupted(exc: BaseException | None = None) -> NoReturn:
+    while exc is not None and not isinstance(exc, _Terminated):
+        exc = exc.__cause__ or exc.__context__
     with contextlib.suppress(OSError):
-        click.echo("mailprobe: interrupted", err=True)
-    sys.exit(EXIT_INTERRUPTED)
+        click.echo("mailprobe: terminated" if exc is not None else "mailprobe: interrupted", err=True)
+    sys.exit(EXIT_TERMINATED if exc is not None else EXIT_INTERRUPTED)
 
 
 def _output_closed() -> NoReturn:
@@ -637,6 +651,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point: every user error is one line on stderr and exit 3, never click's usual 2."""
     from mailprobe.errors import UsageError
 
+    with contextlib.suppress(ValueError):  # not the main thread (embedded): no handler of ours
+        signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         code = cli.main(args=argv, prog_name="mailprobe", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:
@@ -649,11 +665,11 @@ def main(argv: list[str] | None = None) -> NoReturn:
         _fail(exc.format_message().replace("\n", " "))
     except UsageError as exc:
         _fail(str(exc))
-    except (_Interrupted, KeyboardInterrupt):
-        _interrupted()
+    except (_Interrupted, KeyboardInterrupt) as exc:
+        _interrupted(exc)
     except click.exceptions.Abort as exc:  # a prompt ended by Ctrl-C (interrupted) or Ctrl-D (no answer)
         if isinstance(exc.__context__, KeyboardInterrupt):
-            _interrupted()
+            _interrupted(exc.__context__)
         _fail("interrupted")
     except (_OutputClosed, BrokenPipeError):
         _output_closed()

@@ -235,6 +235,35 @@ def test_ctrl_c_ends_a_batch_at_once_with_130_and_a_consistent_history(slow_worl
     assert later.code == 2, later.stderr
 
 
+
+def test_sigterm_ends_a_batch_with_143_and_leaves_no_temporary_output(slow_world: World, tmp_path: Path) -> None:
+    """cron's `timeout`, systemd and `kill` send SIGTERM: the run unwinds as it does for Ctrl-C, so the
+    `--output` file's temporary sibling is removed and nothing half-written is left in its folder."""
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mailprobe", "check", *(f"user{n}@{SLOW}" for n in range(4)), "--format", "json",
+         "--output", str(out / "report.json"), "--timeout", "20", *slow_world.cli_args()],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env(), cwd=REPO,
+    )
+    try:
+        waited = time.monotonic()
+        while not list(out.iterdir()) and time.monotonic() - waited < 20:  # the output is being written
+            time.sleep(0.05)
+        time.sleep(0.5)  # and the checks are waiting on the tarpits
+        assert proc.poll() is None, "the batch ended before it could be terminated"
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 143, err
+    _no_traceback(err)
+    assert err.splitlines() == ["mailprobe: terminated"]
+    assert list(out.iterdir()) == []
+
+
 # -- the socket bound ---------------------------------------------------------------------------------------
 
 
