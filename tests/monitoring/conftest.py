@@ -56,20 +56,9 @@ def exporter(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         f"providers_dir = {str(world.providers_dir)!r}\n"
         "timeout = 5\n", encoding="utf-8")
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "mailprobe", "serve", "--listen", f"127.0.0.1:{port}",
-                             "--config", str(config)], env=cli_env(), cwd=REPO)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                httpx.get(base + "/", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    with serving([sys.executable, "-m", "mailprobe", "serve", "--listen", f"127.0.0.1:{port}",
+                  "--config", str(config)], port) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 @contextmanager
