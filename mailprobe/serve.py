@@ -3,6 +3,12 @@
 `/metrics` tells the exporter's own counters, and `/` is a form for people (`webform.py`): type an address,
 watch the probes finish, read the report page.
 
+Its trust model (SECURITY.md): it answers only the names it serves (`Host` is the listen address or an
+`--allow-host` name, else 421: a web page that rebinds its own name to 127.0.0.1 reaches nothing); the URL
+names the target, the operator's `--config` everything else — where it connects (`nameserver`, `baseline`,
+`provider`) only where a module lists the parameter in `url_params`, and never a file or the authoritative
+servers; the form is posted only with a token from this process's own page.
+
 Starlette on uvicorn (the optional extra `mailprobe[serve]`). The deadline follows Prometheus's
 `X-Prometheus-Scrape-Timeout-Seconds` minus a margin; probes at once are bounded by a semaphore; a bad target
 or option is HTTP 400 with the reason; a `password` (or any login) parameter is refused: the exporter never
@@ -13,6 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
+import math
+import re
 import time
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -28,16 +37,23 @@ if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
     from mailprobe.check import CheckOptions
+    from mailprobe.webform import FormTokens
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 DEFAULT_TIMEOUT_S = 10.0
 SCRAPE_MARGIN_S = 0.5  # what Prometheus needs to receive the answer after the check ends
 MAX_TIMEOUT_S = 120.0
+MAX_CERT_DAYS = 3650.0
 # Query parameters a probe takes; anything else is a 400 (a typo should not silently change the check).
 PROBE_PARAMS = frozenset({"target", "module", "timeout", "nameserver", "provider", "baseline", "no_baseline",
                           "cert_warn_days", "cert_crit_days"})
+# The ones that choose where the exporter connects: refused unless the module lists them in `url_params`.
+STEERING_PARAMS = ("nameserver", "baseline", "provider")
+# Never from a URL, whatever the config: they name a local file or the servers the resolver is compared with.
+CONFIG_ONLY_PARAMS = ("authoritative", "ca_file", "providers_dir")
 _SECRET_PARAMS = ("password", "passwd", "pass", "secret", "token", "login")
 INSTALL_HINT = "mailprobe serve needs the 'serve' extra: pip install 'mailprobe[serve]'"
+_LOG = logging.getLogger("mailprobe.serve")
 
 
 @dataclass(frozen=True)
@@ -53,30 +69,112 @@ class Module:
     providers_dir: str | None = None
     cert_warn_days: float = 14.0
     cert_crit_days: float = 3.0
+    url_params: tuple[str, ...] = ()  # of STEERING_PARAMS: what a /probe URL may set for this module
+
+
+@dataclass(frozen=True)
+class Config:
+    """What `--config` says: the modules (`default` always exists) and the names the server answers to."""
+
+    modules: dict[str, Module]
+    allow_hosts: tuple[str, ...] = ()
 
 
 def load_modules(path: str | None) -> dict[str, Module]:
     """The config file's modules; `default` always exists."""
+    return load_config(path).modules
+
+
+def load_config(path: str | None) -> Config:
+    """The config file, every value checked now (a wrong type or range is a UsageError naming the key, before
+    the server listens — never a 500 on every request later)."""
     from mailprobe.localinput import read_text
 
     modules = {"default": Module()}
     if path is None:
-        return modules
+        return Config(modules)
     try:
         data = tomllib.loads(read_text(path, what="--config", max_bytes=1024 * 1024))
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"--config {path}: not valid TOML ({exc})") from None
-    for name, values in (data.get("modules") or {}).items():
+    unknown = set(data) - {"modules", "allow_hosts"}
+    if unknown:
+        raise UsageError(f"--config {path}: unknown keys {', '.join(sorted(unknown))} (known: modules, allow_hosts)")
+    tables = data.get("modules", {})
+    if not isinstance(tables, dict):
+        raise UsageError(f"--config {path}: modules must be a table ([modules.NAME])")
+    for name, values in tables.items():
+        where = f"--config {path}: [modules.{name}]"
         if not isinstance(values, dict):
-            raise UsageError(f"--config {path}: [modules.{name}] must be a table")
-        unknown = set(values) - set(Module.__dataclass_fields__)
-        if unknown:
-            raise UsageError(f"--config {path}: [modules.{name}] has unknown keys {', '.join(sorted(unknown))}")
-        for key in ("nameservers", "baseline"):
-            if key in values:
-                values[key] = tuple(values[key])
-        modules[name] = Module(**values)
-    return modules
+            raise UsageError(f"{where} must be a table")
+        modules[name] = Module(**module_values(where, values))
+    hosts = data.get("allow_hosts", [])
+    if not isinstance(hosts, list) or not all(isinstance(h, str) for h in hosts):
+        raise UsageError(f"--config {path}: allow_hosts must be a list of host names")
+    for host in hosts:
+        parse_allowed_host(host, f"--config {path}: allow_hosts")
+    return Config(modules, tuple(hosts))
+
+
+def module_values(where: str, values: dict[str, Any]) -> dict[str, Any]:
+    """A module's values (from the config file, the command line or a URL), each checked for its type and
+    range; UsageError names the key and says what it must be."""
+    from mailprobe.net.nameservers import parse_nameserver
+
+    unknown = set(values) - set(Module.__dataclass_fields__)
+    if unknown:
+        raise UsageError(f"{where} has unknown keys {', '.join(sorted(unknown))}")
+    checked: dict[str, Any] = {}
+    for key, value in values.items():
+        if key == "timeout":
+            checked[key] = _number(where, key, value, 0.0, MAX_TIMEOUT_S, "seconds, more than 0 and at most")
+        elif key in ("cert_warn_days", "cert_crit_days"):
+            checked[key] = _number(where, key, value, 0.0, MAX_CERT_DAYS, "days, from 0 to")
+        elif key == "nameservers":
+            checked[key] = _strings(where, key, value, "IP[:PORT]")
+            for server in checked[key]:
+                parse_nameserver(server, f"{where} nameservers")
+        elif key == "baseline":
+            checked[key] = _strings(where, key, value, "HOST:PORT")
+            for hostport in checked[key]:
+                _hostport(hostport)
+        elif key == "url_params":
+            checked[key] = _strings(where, key, value, "parameter name")
+            for name in checked[key]:
+                if name not in STEERING_PARAMS:
+                    raise UsageError(f"{where} url_params: {name!r} is not one of {', '.join(STEERING_PARAMS)}")
+        elif key == "no_baseline":
+            if not isinstance(value, bool):
+                raise UsageError(f"{where} no_baseline must be true or false (got {_shown_value(value)})")
+            checked[key] = value
+        else:  # provider, ca_file, providers_dir
+            if not isinstance(value, str) or not value:
+                raise UsageError(f"{where} {key} must be a string (got {_shown_value(value)})")
+            checked[key] = value
+    return checked
+
+
+def _number(where: str, key: str, value: object, low: float, high: float, unit: str) -> float:
+    """A finite number in range (more than `low` for a timeout, at least `low` for days); NaN and infinity,
+    which TOML and float() both accept, are refused like any other non-number."""
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if ok and key == "timeout":
+        ok = low < float(value) <= high  # type: ignore[arg-type]
+    elif ok:
+        ok = low <= float(value) <= high  # type: ignore[arg-type]
+    if not ok:
+        raise UsageError(f"{where} {key} must be a number of {unit} {high:g} (got {_shown_value(value)})")
+    return float(value)  # type: ignore[arg-type]
+
+
+def _strings(where: str, key: str, value: object, what: str) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
+        raise UsageError(f"{where} {key} must be a list of {what} strings (got {_shown_value(value)})")
+    return tuple(value)
+
+
+def _shown_value(value: object) -> str:
+    return repr(value)[:60]
 
 
 @dataclass
@@ -84,10 +182,14 @@ class Exporter:
     modules: dict[str, Module]
     max_concurrent: int = 8
     loopback: bool = False  # listening on loopback only: the form may offer the login step (a password)
+    hosts: HostNames | None = None  # the Host headers answered; None: IP addresses and localhost only
     registry: CollectorRegistry = field(default_factory=lambda: CollectorRegistry(auto_describe=True))
 
     def __post_init__(self) -> None:
+        from mailprobe.webform import FormTokens
+
         self.gate = asyncio.Semaphore(self.max_concurrent)
+        self.tokens: FormTokens = FormTokens()
         self.probes = Counter("mailprobe_exporter_probes", "Probes answered, by result", ["result"],
                               registry=self.registry)
         self.bad_requests = Counter("mailprobe_exporter_bad_requests", "Probe requests refused with 400",
@@ -97,6 +199,23 @@ class Exporter:
                                   registry=self.registry)
         self._profiles: dict[str | None, Any] = {}
         self._tls: dict[str | None, Any] = {}  # one TLS configuration per CA file for the exporter's life
+
+    def prepare(self) -> None:
+        """Load what every module names — its profiles (and its provider among them), its CA file — now, so
+        that a bad one stops the start with one line instead of failing every request."""
+        from mailprobe.net.tls import TlsSettings
+        from mailprobe.profiles import load_profiles
+
+        for name, module in self.modules.items():
+            try:
+                profiles = self._profiles.get(module.providers_dir)
+                if profiles is None:
+                    profiles = self._profiles[module.providers_dir] = load_profiles(module.providers_dir)
+                if module.provider is not None:
+                    profiles.require(module.provider)
+                TlsSettings(ca_file=module.ca_file).validate()
+            except UsageError as exc:
+                raise UsageError(f"module {name!r}: {exc}") from None
 
     def options(self, params: dict[str, list[str]], scrape_timeout: str | None) -> tuple[str, CheckOptions]:
         """The target and check options of one /probe request; UsageError is the 400's reason."""
@@ -108,6 +227,8 @@ class Exporter:
         for name in params:
             if any(secret in name.lower() for secret in _SECRET_PARAMS):
                 raise UsageError(f"parameter {name!r} refused: the exporter never takes credentials from a URL")
+            if name in CONFIG_ONLY_PARAMS:
+                raise UsageError(f"parameter {name!r} refused: it comes from the exporter's --config, never from a URL")
         unknown = sorted(set(params) - PROBE_PARAMS)
         if unknown:
             raise UsageError(f"unknown parameter(s): {', '.join(unknown[:5])}")
@@ -119,13 +240,21 @@ class Exporter:
         module = self.modules.get(module_name)
         if module is None:
             raise UsageError(f"unknown module {module_name!r}")
+        for name in STEERING_PARAMS:
+            if name in params and name not in module.url_params:
+                raise UsageError(
+                    f"parameter {name!r} refused: the URL names the target, the exporter's --config where it "
+                    f"connects (module {module_name!r} may allow it with url_params = [\"{name}\"])")
         module = _overrides(module, params)
         timeout = module.timeout
         if scrape_timeout:
             try:
-                timeout = min(timeout, float(scrape_timeout) - SCRAPE_MARGIN_S)
+                scrape = float(scrape_timeout)
             except ValueError:
-                raise UsageError("X-Prometheus-Scrape-Timeout-Seconds is not a number") from None
+                scrape = math.nan
+            if not math.isfinite(scrape):
+                raise UsageError("X-Prometheus-Scrape-Timeout-Seconds is not a number")
+            timeout = min(timeout, scrape - SCRAPE_MARGIN_S)
         if not 0 < timeout <= MAX_TIMEOUT_S:
             raise UsageError(f"timeout must be more than 0 and at most {MAX_TIMEOUT_S:g} s")
         profiles = self._profiles.get(module.providers_dir)
@@ -184,31 +313,40 @@ class Exporter:
 
     async def form(self, request: Request) -> Response:
         """GET /: the form, in the language asked for (`?lang=`, else Accept-Language)."""
-        from starlette.responses import HTMLResponse
-
-        from mailprobe.render.formpage import form_page
-        from mailprobe.webform import LIMITS, form_lang
+        from mailprobe.webform import form_lang
 
         lang = form_lang(request.query_params.get("lang"), request.headers.get("accept-language", ""))
-        return HTMLResponse(form_page(lang, loopback=self.loopback, limits=LIMITS))
+        return self._form_response(lang)
+
+    def _form_response(self, lang: Any, status: int = 200, address: str = "", error: str | None = None) -> Response:
+        """The form page with a fresh token and a fresh nonce (its CSP header names it)."""
+        from starlette.responses import HTMLResponse
+
+        from mailprobe.render.formpage import form_csp, form_page, new_nonce
+        from mailprobe.webform import LIMITS
+
+        nonce = new_nonce()
+        page = form_page(lang, loopback=self.loopback, limits=LIMITS, token=self.tokens.issue(), nonce=nonce,
+                         address=address, error=error)
+        return HTMLResponse(page, status_code=status,
+                            headers={"Content-Security-Policy": form_csp(nonce), "Cache-Control": "no-store"})
 
     async def check(self, request: Request) -> Response:
         """POST /check: a bad form is a 400 page saying why; a good one streams the check's page."""
-        from starlette.responses import HTMLResponse, StreamingResponse
+        from starlette.responses import StreamingResponse
 
-        from mailprobe.render.formpage import PAGE_CSP, form_page
+        from mailprobe.render.formpage import new_nonce, page_csp
         from mailprobe.webform import LIMITS, FormError, check_options, read_form, stream_check
 
         try:
-            form = await read_form(request, self.loopback)
+            form = await read_form(request, self.loopback, self.tokens)
             target, options = check_options(self, form)
         except FormError as exc:
             self.bad_requests.inc()
-            page = form_page(exc.lang, loopback=self.loopback, limits=LIMITS, address=exc.address[:LIMITS["address"]],
-                             error=exc.words())
-            return HTMLResponse(page, status_code=400)
-        return StreamingResponse(stream_check(self, target, options), media_type="text/html; charset=utf-8",
-                                 headers={"Content-Security-Policy": PAGE_CSP, "Cache-Control": "no-store",
+            return self._form_response(exc.lang, 400, exc.address[:LIMITS["address"]], exc.words())
+        nonce = new_nonce()
+        return StreamingResponse(stream_check(self, target, options, nonce), media_type="text/html; charset=utf-8",
+                                 headers={"Content-Security-Policy": page_csp(nonce), "Cache-Control": "no-store",
                                           "X-Accel-Buffering": "no"})
 
     def app(self) -> ASGIApp:
@@ -219,18 +357,122 @@ class Exporter:
             Route("/", self.form, methods=["GET"]), Route("/check", self.check, methods=["POST"]),
             Route("/probe", self.probe), Route("/metrics", self.metrics),
         ])
-        return SecurityHeaders(routes)
+        return SecurityHeaders(HostGuard(routes, self.hosts or HostNames(None, None)))
+
+
+@dataclass(frozen=True)
+class HostNames:
+    """The `Host` headers the server answers (against DNS rebinding: a page whose own name now resolves to
+    127.0.0.1 sends that name): the listen address with its port, `localhost` on a loopback listener, any IP
+    address on a wildcard one (0.0.0.0, ::), and the operator's `--allow-host` names (NAME: any port;
+    NAME:PORT: that port only). `listen` None: an app run on its own, as a wildcard listener on any port."""
+
+    listen: str | None
+    port: int | None  # None or 0: any
+    allowed: tuple[tuple[str, int | None], ...] = ()
+
+    def allows(self, header: str) -> bool:
+        parsed = split_host(header)
+        if parsed is None:
+            return False
+        host, port = parsed
+        if any(host == name and pinned in (None, port) for name, pinned in self.allowed):
+            return True
+        if self.port and port != self.port and not (port is None and self.port == 80):
+            return False
+        listen = (self.listen or "").lower().strip("[]")
+        wildcard = listen in ("", "0.0.0.0", "::")
+        if host == "localhost":
+            return wildcard or is_loopback(listen)
+        address = _ip(host)
+        if address is None:
+            return host == listen.rstrip(".")  # listening on a name: that name
+        if wildcard:
+            return True
+        if listen == "localhost":
+            return address.is_loopback
+        return address == _ip(listen)
+
+
+def split_host(header: str) -> tuple[str, int | None] | None:
+    """`name`, `name:port`, `1.2.3.4:port`, `[::1]:port` → (host lower-cased, port); None when malformed."""
+    text = header.strip().lower()
+    port: int | None = None
+    if text.startswith("["):
+        host, sep, rest = text[1:].partition("]")
+        if not sep or (rest and not rest.startswith(":")):
+            return None
+        port_text = rest[1:] if rest else None
+    else:
+        host, sep, port_text_or_empty = text.partition(":")
+        port_text = port_text_or_empty if sep else None
+    if port_text is not None:
+        if not re.fullmatch(r"[0-9]{1,5}", port_text) or not 0 < int(port_text) < 65536:
+            return None
+        port = int(port_text)
+    host = host.rstrip(".")
+    if not host or not re.fullmatch(r"[a-z0-9._:-]+", host) or (":" in host and _ip(host) is None):
+        return None
+    return host, port
+
+
+def parse_allowed_host(text: str, option: str = "--allow-host") -> tuple[str, int | None]:
+    """An `--allow-host` value (NAME or NAME:PORT, an IP address, [IPv6]:PORT); UsageError when it is none."""
+    from mailprobe.safetext import quoted_input
+
+    parsed = split_host(text)
+    if parsed is None or text != text.strip():
+        raise UsageError(f"{option} {quoted_input(text)} is not a host name or NAME:PORT")
+    return parsed
+
+
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+class HostGuard:
+    """Every request whose `Host` is not one the server answers (`HostNames`) gets 421 and one log line, before
+    any route sees it: no form, no probe, no metrics for a name the operator did not choose."""
+
+    def __init__(self, app: ASGIApp, names: HostNames) -> None:
+        self.app, self.names = app, names
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        hosts = [value for name, value in scope.get("headers", []) if name == b"host"]
+        header = hosts[0].decode("latin-1") if len(hosts) == 1 else None
+        if header is not None and self.names.allows(header):
+            await self.app(scope, receive, send)
+            return
+        from mailprobe.safetext import shown
+
+        client = scope.get("client") or ("?", 0)
+        said = "no Host" if header is None else f"Host {shown(header, 200)!r}"
+        _LOG.warning("refused %s %s from %s: %s is not a name this server answers (--allow-host NAME adds one)",
+                     scope.get("method", "?"), shown(scope.get("path", ""), 200), client[0], said)
+        body = (f"misdirected request: {said} is not a name this server answers; the operator may add it with "
+                "--allow-host\n").encode()
+        await send({"type": "http.response.start", "status": 421,
+                    "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
 
 
 class SecurityHeaders:
-    """Every answer (the form, its 400s, the streamed page, the 404s and 405s, the metrics) says: load
-    nothing from anywhere, post forms only here, never be framed, never be sniffed as another type."""
+    """Every answer (the form, its 400s, the streamed page, the 404s, 405s and 421s, the metrics) says: load
+    nothing from anywhere, post forms only here, never be framed, never be sniffed as another type. (The pages
+    set their own CSP, naming the nonce of their <style> and <script>.)"""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        from mailprobe.render.formpage import FORM_CSP
+        from mailprobe.render.formpage import BARE_CSP
 
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -240,7 +482,7 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 names = {name.lower() for name, _ in headers}
-                extra = {b"content-security-policy": FORM_CSP.encode(), b"x-content-type-options": b"nosniff",
+                extra = {b"content-security-policy": BARE_CSP.encode(), b"x-content-type-options": b"nosniff",
                          b"referrer-policy": b"no-referrer", b"x-frame-options": b"DENY"}
                 headers += [(name, value) for name, value in extra.items() if name not in names]
                 message = {**message, "headers": headers}
@@ -261,13 +503,19 @@ def _one(params: dict[str, list[str]], name: str) -> str | None:
 def _overrides(module: Module, params: dict[str, list[str]]) -> Module:
     """The module's options, with the ones the URL names replacing them."""
     changes: dict[str, Any] = {}
-    try:
-        for name in ("timeout", "cert_warn_days", "cert_crit_days"):
-            value = _one(params, name)
-            if value is not None:
-                changes[name] = float(value)
-    except ValueError:
-        raise UsageError("timeout and cert_*_days must be numbers") from None
+    for name in ("timeout", "cert_warn_days", "cert_crit_days"):
+        value = _one(params, name)
+        if value is None:
+            continue
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number):  # float() takes "nan", "inf" and "1e999"
+            raise UsageError(f"timeout and cert_*_days must be numbers: {name} is {value[:40]!r}")
+        changes[name] = number
+    days: dict[str, Any] = {name: changes[name] for name in ("cert_warn_days", "cert_crit_days") if name in changes}
+    module_values("parameter", days)  # in range, as the config's
     if "nameserver" in params:
         changes["nameservers"] = tuple(params["nameserver"])
     if "baseline" in params:
@@ -305,16 +553,35 @@ def is_loopback(host: str) -> bool:
         return False  # a host name other than localhost may resolve to anything
 
 
-def serve(listen: str, config: str | None, max_concurrent: int, defaults: dict[str, Any] | None = None) -> None:
-    """`defaults`: the command line's own options (nameservers, ca_file, …), over the `default` module's."""
+def serve(listen: str, config: str | None, max_concurrent: int, defaults: dict[str, Any] | None = None,
+          allow_hosts: tuple[str, ...] = ()) -> None:
+    """`defaults`: the command line's own options (nameservers, ca_file, …), over the `default` module's.
+    Everything is checked before the server listens: a bad value is a UsageError (one line, exit 3)."""
     try:
         import starlette  # noqa: F401
         import uvicorn
     except ImportError:
         raise UsageError(INSTALL_HINT) from None
     host, port = parse_listen(listen)
-    modules = load_modules(config)
+    settings = load_config(config)
+    modules = settings.modules
     if defaults:
-        modules["default"] = replace(modules["default"], **defaults)
-    exporter = Exporter(modules, max_concurrent=max_concurrent, loopback=is_loopback(host))
+        modules["default"] = replace(modules["default"], **module_values("the command line:", defaults))
+    allowed = tuple(parse_allowed_host(name) for name in allow_hosts)
+    allowed += tuple(parse_allowed_host(name, f"--config {config}: allow_hosts") for name in settings.allow_hosts)
+    exporter = Exporter(modules, max_concurrent=max_concurrent, loopback=is_loopback(host),
+                        hosts=HostNames(host, port, allowed))
+    exporter.prepare()
+    _log_to_stderr()
     uvicorn.run(exporter.app(), host=host, port=port, log_level="warning", access_log=False)
+
+
+def _log_to_stderr() -> None:
+    """The server's own lines (a refused Host, a form check that failed): one line each on stderr."""
+    logger = logging.getLogger("mailprobe.serve")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("mailprobe serve: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False

@@ -3,17 +3,23 @@ password for the login step); POST `/check` answers with a streamed page — its
 probe as it finishes, then the report in the chosen language (switchable to the other two), then its foot.
 
 Everything the form sends is checked before the answer starts: a bad field is a 400 page that says what is
-wrong, never a 500. The password is a `Secret` from the moment it is read; it is never logged, echoed or
-put in a URL, and a listener that is not on loopback refuses it outright. The check uses the server's own
+wrong, never a 500. A post must come from this server's own form: the browser's Origin / Sec-Fetch-Site say
+so, and the form carries a token (`FormTokens`) that only this process can make. The password is a `Secret`
+from the moment it is read; it is never logged, echoed or put in a URL, and a listener that is not on
+loopback refuses it outright. The check uses the server's own
 options (the `default` module: nameservers, CA file, timeout) and waits for a slot like a scrape does.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
+import re
+import secrets
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
@@ -29,8 +35,9 @@ if TYPE_CHECKING:
     from mailprobe.evidence import Observation
     from mailprobe.serve import Exporter
 
-LIMITS = {"address": 320, "lang": 16, "login": 8, "password": 1024}
+LIMITS = {"address": 320, "lang": 16, "login": 8, "password": 1024, "token": 128}
 BODY_LIMIT = 8 * 1024
+TOKEN_TTL_S = 2 * 3600  # a form left open this long is loaded again
 FORM_TYPE = "application/x-www-form-urlencoded"
 _MARK = {"pass": "✓", "warn": "!", "fail": "✗", "error": "?", "skip": "–"}
 _LOG = logging.getLogger("mailprobe.serve")
@@ -56,6 +63,34 @@ class FormInput:
     password: Secret | None  # only when the login was opted in, on a loopback listener
 
 
+class FormTokens:
+    """The form's per-page token (against cross-site posts): the time it was issued, a random part and an
+    HMAC-SHA256 of both under a key this process made at start and never shows. Good for `ttl_s` seconds on
+    this process only: a restart forgets every token (the person loads the form again)."""
+
+    def __init__(self, ttl_s: float = TOKEN_TTL_S, clock: Callable[[], float] = time.monotonic) -> None:
+        self._key = secrets.token_bytes(32)
+        self.ttl_s = ttl_s
+        self._clock = clock
+
+    def issue(self) -> str:
+        issued = str(int(self._clock()))
+        salt = secrets.token_urlsafe(12)
+        return f"{issued}.{salt}.{self._mac(issued, salt)}"
+
+    def valid(self, token: str) -> bool:
+        match = re.fullmatch(r"([0-9]{1,15})\.([A-Za-z0-9_-]{16})\.([0-9a-f]{64})", token)
+        if match is None:
+            return False
+        issued, salt, mac = match.groups()
+        if not hmac.compare_digest(mac, self._mac(issued, salt)):
+            return False
+        return 0 <= self._clock() - int(issued) <= self.ttl_s
+
+    def _mac(self, issued: str, salt: str) -> str:
+        return hmac.new(self._key, f"{issued}.{salt}".encode("ascii"), hashlib.sha256).hexdigest()
+
+
 def form_lang(value: str | None, accept: str = "") -> Lang:
     """`?lang=` when it names one of ours, else the first of Accept-Language we speak, else English."""
     for code in LANGS:
@@ -70,8 +105,9 @@ def form_lang(value: str | None, accept: str = "") -> Lang:
     return "en"
 
 
-async def read_form(request: Request, loopback: bool) -> FormInput:
-    """The form's fields, checked; FormError says what is wrong. Nothing is taken from the URL."""
+async def read_form(request: Request, loopback: bool, tokens: FormTokens) -> FormInput:
+    """The form's fields, checked; FormError says what is wrong. Nothing is taken from the URL, and nothing
+    is used unless the post carries a token this process issued (`tokens`)."""
     lang = form_lang(None, request.headers.get("accept-language", ""))
     if request.url.query:
         raise FormError("query", lang)
@@ -104,6 +140,8 @@ async def read_form(request: Request, loopback: bool) -> FormInput:
         if len(value) > LIMITS[name]:
             raise FormError("too_long", lang, field=name, limit=LIMITS[name])
     address = fields.get("address", "").strip()
+    if not tokens.valid(fields.pop("token", "")):
+        raise FormError("token", lang, address=address)
     password_text = fields.pop("password", "")
     if password_text and not loopback:
         raise FormError("password_remote", lang, address=address)
@@ -167,8 +205,9 @@ def progress_line(observation: Observation, lang: Lang) -> str:
                 summarize(observation, lang))
 
 
-async def stream_check(exporter: Exporter, target: str, options: CheckOptions) -> AsyncIterator[str]:
-    """The answer to the form: head, progress lines, report (three languages), foot."""
+async def stream_check(exporter: Exporter, target: str, options: CheckOptions, nonce: str) -> AsyncIterator[str]:
+    """The answer to the form: head, progress lines, report (three languages), foot. Its <style> and <script>
+    elements carry `nonce`, the one the answer's CSP header names."""
     from mailprobe.check import run_check
     from mailprobe.locales.messages import format_ms
     from mailprobe.locales.page import page_t
@@ -179,14 +218,14 @@ async def stream_check(exporter: Exporter, target: str, options: CheckOptions) -
 
     lang = options.lang
     started = time.monotonic()
-    yield page_head(lang, LANGS, title=page_t("page.title", lang, address=shown(target, 300)))
+    yield page_head(lang, LANGS, title=page_t("page.title", lang, address=shown(target, 300)), nonce=nonce)
     yield progress_open(lang, page_t("form.progress", lang, address=shown(target, 300)),
-                        page_t("form.progress_note", lang))
+                        page_t("form.progress_note", lang), nonce=nonce)
     problem = page_t("form.problem", lang)
 
     def finish(error: str) -> str:
         return (progress_close(problem=problem, error=page_t("form.failed", lang, reason=error))
-                + again(lang, page_t("form.again", lang)) + page_foot(lang, [lang]))
+                + again(lang, page_t("form.again", lang)) + page_foot(lang, [lang], nonce=nonce))
 
     try:
         await asyncio.wait_for(exporter.gate.acquire(), timeout=options.timeout)
@@ -235,6 +274,6 @@ async def stream_check(exporter: Exporter, target: str, options: CheckOptions) -
     every = translations([report], options.profiles)
     duration = format_ms((time.monotonic() - started) * 1000.0, lang)
     yield progress_close(done=page_t("form.progress_done", lang, duration=duration))
-    yield page_body(languages(every[lang], lang, every), lang)
+    yield page_body(languages(every[lang], lang, every), lang, nonce=nonce)
     yield again(lang, page_t("form.again", lang))
-    yield page_foot(lang, LANGS)
+    yield page_foot(lang, LANGS, nonce=nonce)

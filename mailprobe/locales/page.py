@@ -79,6 +79,10 @@ _EN = {
     "form.err.repeated_field": "The field “{field}” was sent more than once.",
     "form.err.content_type": "The form must be sent as application/x-www-form-urlencoded.",
     "form.err.cross_site": "A form sent from another site is refused.",
+    "form.err.token": (
+        "This form has expired or did not come from this server's own page. Load the form again and send it from"
+        " there."
+    ),
     "form.err.query": "The check takes its fields only from the form's body, never from the URL.",
     "form.err.lang": "Unknown report language: choose one of the list.",
     "form.err.busy": "Too many checks are running at once. Try again in a minute.",
@@ -148,6 +152,7 @@ _HANS = {
     "form.err.repeated_field": "字段“{field}”重复提交。",
     "form.err.content_type": "表单必须以 application/x-www-form-urlencoded 提交。",
     "form.err.cross_site": "拒绝来自其他网站的表单。",
+    "form.err.token": "此表单已过期，或并非来自本服务器自己的页面。请重新打开表单，再从那里提交。",
     "form.err.query": "检查只从表单正文读取字段，从不读取网址中的参数。",
     "form.err.lang": "未知的报告语言：请从列表中选择。",
     "form.err.busy": "同时运行的检查太多，请一分钟后再试。",
@@ -217,6 +222,7 @@ _HANT = {
     "form.err.repeated_field": "欄位「{field}」重複送出。",
     "form.err.content_type": "表單必須以 application/x-www-form-urlencoded 送出。",
     "form.err.cross_site": "拒絕來自其他網站的表單。",
+    "form.err.token": "此表單已過期，或並非來自本伺服器自己的頁面。請重新開啟表單，再從那裡送出。",
     "form.err.query": "檢查只從表單本文讀取欄位，從不讀取網址中的參數。",
     "form.err.lang": "未知的報告語言：請從清單中選擇。",
     "form.err.busy": "同時執行的檢查太多，請一分鐘後再試。",

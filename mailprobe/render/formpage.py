@@ -11,22 +11,37 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from mailprobe.lang import LANGS, Lang
-from mailprobe.render.html import _template
+from mailprobe.render.html import _template, served_csp
 
-# The form's answers and pages load nothing and run nothing; the form posts only to this server.
-FORM_META_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'"
-# As a header too, with what a <meta> cannot say (frame-ancestors).
-FORM_CSP = FORM_META_CSP + "; frame-ancestors 'none'"
-# The streamed report page carries the report's own small inline script (the language switch).
-PAGE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; form-action 'self'; "
-            "base-uri 'none'; frame-ancestors 'none'")
+# Every answer of `serve` that is not a page (metrics, probes, 404s, 421s): it runs and loads nothing at all.
+BARE_CSP = "default-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+
+def form_csp(nonce: str) -> str:
+    """The form page's CSP (its header also says frame-ancestors, which a <meta> cannot): its one <style>
+    carries `nonce`; it has no script; the form posts only to this server."""
+    return served_csp(nonce, script=False) + "; frame-ancestors 'none'"
+
+
+def page_csp(nonce: str) -> str:
+    """The header CSP of the streamed report page: its <style> and <script> elements carry `nonce`."""
+    return served_csp(nonce) + "; frame-ancestors 'none'"
+
+
+def new_nonce() -> str:
+    """A fresh nonce for one answer: 128 random bits."""
+    import secrets
+
+    return secrets.token_urlsafe(16)
 
 
 def form_page(
-    lang: Lang, *, loopback: bool, limits: Mapping[str, int], address: str = "", error: str | None = None
+    lang: Lang, *, loopback: bool, limits: Mapping[str, int], token: str, nonce: str, address: str = "",
+    error: str | None = None,
 ) -> str:
     """The form in `lang`: address, report language and — only on a loopback listener — the login opt-in
-    with its password field. `error` (already in words) is shown above it; `address` refills the field."""
+    with its password field. `error` (already in words) is shown above it; `address` refills the field.
+    `token` goes back with the post (`webform.FormTokens`); `nonce` is the one `form_csp` names."""
     from mailprobe.locales.page import LANG_NAMES, page_t
 
     keys = ("title", "intro", "address", "address_hint", "login_legend", "login", "password", "login_note",
@@ -35,13 +50,14 @@ def form_page(
     words.update(skip=page_t("page.skip", lang), language=page_t("page.language", lang),
                  report_language=page_t("form.language", lang))
     return _template("form.html.j2").render(
-        lang=lang, csp=FORM_META_CSP, w=words, langs=[(code, LANG_NAMES[code]) for code in LANGS],
-        loopback=loopback, limits=limits, address=address, error=error,
+        lang=lang, csp=served_csp(nonce, script=False), nonce=nonce, token=token, w=words,
+        langs=[(code, LANG_NAMES[code]) for code in LANGS], loopback=loopback, limits=limits, address=address,
+        error=error,
     )
 
 
-def progress_open(lang: Lang, heading: str, note: str) -> str:
-    return _template("progress_open.html.j2").render(lang=lang, heading=heading, note=note)
+def progress_open(lang: Lang, heading: str, note: str, *, nonce: str) -> str:
+    return _template("progress_open.html.j2").render(lang=lang, heading=heading, note=note, nonce=nonce)
 
 
 def progress_line(status: str, mark: str, status_word: str, label: str, summary: str) -> str:

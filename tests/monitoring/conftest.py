@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import IO, Any
 
 import httpx
 import pytest
@@ -62,9 +62,11 @@ def exporter(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 
 @contextmanager
-def serving(command: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[str]:
-    """A `mailprobe serve` (or any ASGI server) started by `command`, on 127.0.0.1:`port`, until the end."""
-    proc = subprocess.Popen(command, env=env or cli_env(), cwd=REPO)
+def serving(command: list[str], port: int, env: dict[str, str] | None = None,
+            stderr: IO[str] | None = None) -> Iterator[str]:
+    """A `mailprobe serve` (or any ASGI server) started by `command`, on 127.0.0.1:`port`, until the end;
+    its standard error goes to `stderr` when given (the server's own log lines)."""
+    proc = subprocess.Popen(command, env=env or cli_env(), cwd=REPO, stderr=stderr)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(150):

@@ -60,8 +60,24 @@ def _external(html: str) -> list[str]:
     return re.findall(r"""(?:src|href|action)\s*=\s*["']?\s*(?:[a-z]+:)?//""", html, re.IGNORECASE)
 
 
+def token(base: str) -> str:
+    """The token of a form page just loaded (a post must carry one that this server issued)."""
+    found = re.search(r'<input type="hidden" name="token" value="([^"]+)">', httpx.get(base + "/", timeout=5).text)
+    assert found is not None
+    return found.group(1)
+
+
 def _post(base: str, data: dict[str, str], **kwargs: object) -> httpx.Response:
-    return httpx.post(base + "/check", data=data, timeout=20, **kwargs)  # type: ignore[arg-type]
+    return httpx.post(base + "/check", data={**data, "token": token(base)}, timeout=20,
+                      **kwargs)  # type: ignore[arg-type]
+
+
+def nonce_of(csp: str) -> str:
+    """The one nonce a CSP names for style (and script): no 'unsafe-inline' beside it."""
+    assert "unsafe-inline" not in csp
+    nonces = set(re.findall(r"'nonce-([A-Za-z0-9_-]{16,})'", csp))
+    assert len(nonces) == 1, csp
+    return nonces.pop()
 
 
 def test_form_on_loopback_offers_the_login(server: str) -> None:
@@ -84,11 +100,12 @@ def test_form_speaks_the_language_asked_for(server: str) -> None:
 def test_check_streams_head_progress_then_report(server: str) -> None:
     chunks: list[tuple[float, str]] = []
     started = time.monotonic()
-    with httpx.stream("POST", server + "/check", data={"address": USER, "lang": "zh-Hans"}, timeout=20) as answer:
+    data = {"address": USER, "lang": "zh-Hans", "token": token(server)}
+    with httpx.stream("POST", server + "/check", data=data, timeout=20) as answer:
         assert answer.status_code == 200
         assert answer.headers["content-type"].startswith("text/html")
         _strict(answer)
-        assert "script-src 'unsafe-inline'" in answer.headers["content-security-policy"]
+        nonce = nonce_of(answer.headers["content-security-policy"])
         for chunk in answer.iter_text():
             chunks.append((time.monotonic() - started, chunk))
     page = "".join(chunk for _, chunk in chunks)
@@ -102,6 +119,14 @@ def test_check_streams_head_progress_then_report(server: str) -> None:
         assert f'data-lang-part="{lang}"' in page
     assert page.rstrip().endswith("</html>")
     assert _external(page) == []
+    # Every <style> and <script> carries the header's nonce (the meta CSP names the same one); none else runs.
+    assert f"script-src 'nonce-{nonce}'" in answer.headers["content-security-policy"]
+    tags = re.findall(r"<(style|script)\b([^>]*)>", page)
+    assert {name for name, _ in tags} == {"style", "script"}
+    assert all(attributes == f' nonce="{nonce}"' for _, attributes in tags), tags
+    assert nonce_of(re.findall(r'http-equiv="Content-Security-Policy" content="([^"]*)"', page)[0]
+                    .replace("&#39;", "'")) == nonce
+    assert not re.search(r"\sstyle\s*=", page)
 
 
 @pytest.mark.parametrize(("data", "says"), [
@@ -124,7 +149,8 @@ def test_bad_input_is_a_400_page_saying_why(server: str, data: dict[str, str], s
 
 
 def test_a_password_never_comes_from_a_url(server: str) -> None:
-    answer = httpx.post(server + "/check", params={"password": PASSWORD}, data={"address": USER}, timeout=10)
+    data = {"address": USER, "token": token(server)}
+    answer = httpx.post(server + "/check", params={"password": PASSWORD}, data=data, timeout=10)
     assert answer.status_code == 400
     assert "never from the URL" in answer.text
     assert PASSWORD not in answer.text
@@ -144,6 +170,8 @@ def test_a_bad_address_with_a_password_never_echoes_it(server: str) -> None:
     ({"data": {"address": "a" * 9000}}, "too long"),
 ])
 def test_odd_requests_are_400_too(server: str, kwargs: dict[str, object], says: str) -> None:
+    if "data" in kwargs:
+        kwargs = {**kwargs, "data": {**kwargs["data"], "token": token(server)}}  # type: ignore[dict-item]
     answer = httpx.post(server + "/check", timeout=10, **kwargs)  # type: ignore[arg-type]
     assert answer.status_code == 400
     assert says in answer.text

@@ -3,6 +3,8 @@ CLI's `--format html` / `--output` for `explain` (tests/browser/ opens the same 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -13,7 +15,6 @@ from mailprobe.compose import relocalize
 from mailprobe.page import render_page, translations
 from mailprobe.profiles import load_profiles
 from mailprobe.render import FORMATS, RenderOptions
-from mailprobe.render.html import CSP
 from mailprobe.report import report_id
 from tests.cli.conftest import run_mailprobe
 from tests.render.pages import FAILING, HOSTILE_REPLY, sample_report
@@ -24,13 +25,42 @@ def page() -> str:
     return render_page([sample_report(50)], "en")
 
 
+def inline_hash(text: str) -> str:
+    """The CSP source a browser matches an inline element's text against."""
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
+
+
+def _csp(page: str) -> str:
+    found = re.findall(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', page)
+    assert len(found) == 1
+    return found[0].replace("&#39;", "'")
+
+
 def test_the_page_loads_nothing_from_anywhere(page: str) -> None:
-    escaped = CSP.replace("'", "&#39;")
-    assert f'<meta http-equiv="Content-Security-Policy" content="{escaped}">' in page
-    assert "default-src 'none'" in CSP
+    assert "default-src 'none'" in _csp(page)
     assert not re.search(r"""\b(src|href|action)\s*=\s*["']?(https?:|//|data:)""", page, re.IGNORECASE)
     assert "<link" not in page and "@import" not in page and "url(" not in page
-    assert page.count("<script>") == 1 and page.count("<style>") == 1
+    # The stylesheet, the waterfall's geometry (body) and the language switch: nothing else is inline.
+    assert page.count("<script>") == 1 and page.count("<style>") == 2
+
+
+def test_the_saved_page_allows_its_own_style_and_script_by_hash_and_nothing_inline(page: str) -> None:
+    """Issue 18 finding 21: no 'unsafe-inline' (a script slipped into the page would run); the CSP names the
+    SHA-256 of each of the page's own <style> and <script> texts, so exactly those run; and no style attribute
+    is left for an inline-style allowance (the waterfall is placed by classes)."""
+    csp = _csp(page)
+    assert "unsafe-inline" not in csp and "unsafe-hashes" not in csp and "nonce-" not in csp
+    directives = dict(part.strip().split(" ", 1) for part in csp.split(";"))
+    styles = re.findall(r"<style>(.*?)</style>", page, re.DOTALL)
+    scripts = re.findall(r"<script>(.*?)</script>", page, re.DOTALL)
+    assert sorted(directives["style-src"].split()) == sorted(inline_hash(text) for text in styles)
+    assert directives["script-src"].split() == [inline_hash(text) for text in scripts]
+    assert not re.search(r"\sstyle\s*=", page)
+    # Each bar is placed: its geometry classes are defined in the page's own stylesheet.
+    geometry = styles[1]
+    for classes in re.findall(r'class="bar ([^"]+)"', page):
+        for name in classes.split():
+            assert f".{name}{{" in geometry, name
 
 
 def test_a_hostile_server_reply_is_escaped_never_markup(page: str) -> None:
