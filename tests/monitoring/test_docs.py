@@ -16,7 +16,7 @@ import httpx
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from mailprobe.serve import load_modules
+from mailprobe.serve import load_config
 from tests.cli.conftest import REPO, Result, cli_env
 from tests.lab.world import World
 from tests.monitoring.conftest import OTHER_DOMAIN, USER
@@ -84,8 +84,10 @@ def test_systemd_service_and_timer(world: World, tmp_path: Path) -> None:
 def test_exporter_modules_file_loads(tmp_path: Path) -> None:
     [toml] = blocks("toml")
     (tmp_path / "mailprobe.toml").write_text(toml, encoding="utf-8")
-    modules = load_modules(str(tmp_path / "mailprobe.toml"))
+    config = load_config(str(tmp_path / "mailprobe.toml"))
+    modules = config.modules
     assert modules["internal_dns"].nameservers == ("10.0.0.53",) and modules["internal_dns"].cert_warn_days == 21
+    assert modules["compare"].url_params == ("baseline",) and config.allow_hosts == ("mailprobe.office.lan",)
 
 
 def _relabel(labels: dict[str, str], rules: list[dict[str, Any]]) -> dict[str, str]:
