@@ -125,6 +125,7 @@ class LabDnsServer:
         self._faults: dict[dns.name.Name | None, Faults] = {}
         self._queries: list[Query] = []
         self._lost: dict[tuple[str, str], int] = {}  # lose_first: how many of each question were lost so far
+        self._hijack_a: str | None = None  # every A question answered with this address (a portal's resolver)
         self._udp: asyncio.DatagramTransport | None = None
         self._tcp: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -197,6 +198,14 @@ class LabDnsServer:
         with self._lock:
             self._faults[None if name is None else _name(name)] = value
 
+    def hijack_a(self, address: str | None) -> None:
+        """Answer every A question, whatever the name, with ADDRESS, as a captive portal's resolver does;
+        other types still come from the zone. None: answer from the zone again."""
+        if address is not None and not ipaddress.ip_address(address).is_loopback:
+            raise ValueError(f"the lab sends names to loopback only, not {address}")
+        with self._lock:
+            self._hijack_a = address
+
     def clear_faults(self) -> None:
         with self._lock:
             self._faults.clear()
@@ -212,11 +221,11 @@ class LabDnsServer:
 
     def _snapshot(
         self, qname: dns.name.Name, rdtype: dns.rdatatype.RdataType, transport: Transport
-    ) -> tuple[_Compiled, Faults]:
+    ) -> tuple[_Compiled, Faults, str | None]:
         with self._lock:
             self._queries.append(Query(_text(qname), dns.rdatatype.to_text(rdtype), transport))
             faults = self._faults.get(None, NO_FAULTS).merged(self._faults.get(qname, NO_FAULTS))
-            return self._zone, faults
+            return self._zone, faults, self._hijack_a
 
     def _lose(self, qname: dns.name.Name, rdtype: dns.rdatatype.RdataType, first: int) -> bool:
         key = (_text(qname), dns.rdatatype.to_text(rdtype))
@@ -238,7 +247,7 @@ class LabDnsServer:
         if not request.question:
             return None
         question = request.question[0]
-        zone, faults = self._snapshot(question.name, question.rdtype, transport)
+        zone, faults, hijack_a = self._snapshot(question.name, question.rdtype, transport)
         if faults.lose_first and transport == "udp" and self._lose(question.name, question.rdtype, faults.lose_first):
             return None
         if faults.delay > 0:
@@ -254,6 +263,8 @@ class LabDnsServer:
             response.set_rcode(dns.rcode.SERVFAIL)
         elif faults.nxdomain_everything:
             response.set_rcode(dns.rcode.NXDOMAIN)
+        elif hijack_a is not None and question.rdtype == dns.rdatatype.A:
+            response.answer.append(dns.rrset.from_text(question.name, self.ttl, "IN", "A", hijack_a))
         else:
             _fill(response, zone, question.name, question.rdtype)
         if transport == "udp":

@@ -165,6 +165,22 @@ async def test_global_nxdomain_everything_like_a_captive_portal(lab: LabDnsServe
     assert [r.rcode() for r in responses] == [dns.rcode.NXDOMAIN, dns.rcode.NXDOMAIN]
 
 
+async def test_a_hijacking_resolver_sends_every_name_to_one_address(lab: LabDnsServer) -> None:
+    lab.hijack_a("127.0.0.99")
+
+    names = ("imap.exmail.qq.com", "mail.google.com", "no-such-name.example")
+    hijacked = [answer_texts(await ask(lab, name, "A")) for name in names]
+    mx = await ask(lab, "example.com", "MX")
+    lab.hijack_a(None)
+    again = await ask(lab, "imap.exmail.qq.com", "A")
+
+    assert all(len(texts) == 1 and texts[0].endswith(" A 127.0.0.99") for texts in hijacked), hijacked
+    assert answer_texts(mx)[0].endswith("MX 10 mxbiz1.qq.com.")  # other types still come from the zone
+    assert answer_texts(again)[0].endswith(" A 127.0.0.2")
+    with pytest.raises(ValueError):
+        lab.hijack_a("192.0.2.1")  # the lab sends names to loopback only
+
+
 @pytest.mark.parametrize("tcp", [False, True])
 async def test_drop_never_answers(lab: LabDnsServer, tcp: bool) -> None:
     lab.set_faults(drop=True)

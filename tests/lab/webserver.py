@@ -86,8 +86,10 @@ class WebServer:
         host: str = "127.0.0.1",
         port: int = 0,
         silent: bool = False,
+        default: Route | None = None,
     ) -> None:
         self.routes = {path: Route(body=r) if isinstance(r, str) else r for path, r in (routes or {}).items()}
+        self.default = default  # the answer to a path no route names (a captive portal's to all); None: 404
         self.tls = tls
         self.host = host
         self.port = port
@@ -213,7 +215,7 @@ class WebServer:
         name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
         path = path.split("?", 1)[0]
         found = self.routes.get(f"{name.lower()}{path}") or self.routes.get(path)
-        return found or Route(status=404, body="<html><body>not found</body></html>")
+        return found or self.default or Route(status=404, body="<html><body>not found</body></html>")
 
     def _response(self, route: Route, method: str) -> bytes:
         body = route.body.encode() if isinstance(route.body, str) else route.body

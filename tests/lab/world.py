@@ -20,7 +20,7 @@ from mailprobe.check import CheckOptions
 from tests.lab.certs import CertLab
 from tests.lab.dnsserver import LabDnsServer
 from tests.lab.mailserver import MailServer
-from tests.lab.webserver import Route, WebServer, login_page
+from tests.lab.webserver import Route, WebServer, login_page, redirect
 
 SERVICES = ("imap", "pop3", "smtp", "web")
 # The ports the built-in profiles name: binding them on loopback needs root (CAP_NET_BIND_SERVICE).
@@ -66,6 +66,11 @@ SANWU_CUSTOMER = "sanwu-trade.com"
 SANWU = Site("35com", "127.0.0.15", ("mx1.cn4e.com",), "mail.35.com", "/", f"imap.{SANWU_CUSTOMER}",
              f"pop.{SANWU_CUSTOMER}", f"smtp.{SANWU_CUSTOMER}", r"(^|\.)cn4e\.com$", profile=False)
 ALL_SITES = {**SITES, "indie": INDIE, "35com": SANWU}
+# A hotel-style network's captive portal: its resolver sends every name here; HTTPS answers every request with
+# a redirect to its sign-in page under a certificate for its own name; the mail ports are closed.
+PORTAL_IP = "127.0.0.99"
+PORTAL_HOST = "portal.hotel.example"
+PORTAL_LOGIN = f"http://{PORTAL_HOST}/login?continue=1"
 
 
 def _shared_port(ips: list[str]) -> int:
@@ -103,6 +108,7 @@ class World:
     servers: dict[str, MailServer | WebServer] = field(default_factory=dict)
     dns: LabDnsServer = field(default_factory=LabDnsServer)
     real_ports: bool = False  # True: the providers' real ports and the BUILT-IN profiles (no override)
+    captive_portal: bool = False  # True: every name resolves to PORTAL_IP, where only the portal answers
     _ports_lock: IO[str] | None = None
     _loop: asyncio.AbstractEventLoop | None = None
     _thread: threading.Thread | None = None
@@ -155,7 +161,7 @@ class World:
     def _enter(self) -> World:
         self.root.mkdir(parents=True, exist_ok=True)
         self.certs.write_ca_file(self.root)
-        ips = [site.ip for site in ALL_SITES.values()]
+        ips = [site.ip for site in ALL_SITES.values()] + ([PORTAL_IP] if self.captive_portal else [])
         if self.real_ports:
             self.ports = dict(REAL_PORTS)
         else:
@@ -202,6 +208,12 @@ class World:
                 server = self._web_server(site) if service == "web" else self._mail_server(site, service)
                 await server.start()
                 self.servers[name] = server
+        if self.captive_portal:
+            self.dns.hijack_a(PORTAL_IP)
+            portal = WebServer(tls=self.certs.server_context(PORTAL_HOST), host=PORTAL_IP, port=self.ports["web"],
+                               default=redirect(PORTAL_LOGIN))
+            await portal.start()
+            self.servers["portal.web"] = portal
 
     async def _stop(self) -> None:
         for server in self.servers.values():

@@ -20,6 +20,7 @@ from mailprobe.diagnosis.rules.dns import (
 )
 from mailprobe.diagnosis.rules.domain import mx_dangling, mx_elsewhere, mx_missing
 from mailprobe.diagnosis.rules.login import login_refused
+from mailprobe.diagnosis.rules.portal import network_hijacked
 from mailprobe.diagnosis.rules.reachability import (
     guessed_services_down,
     nothing_answers,
@@ -35,6 +36,7 @@ RULES: tuple[Rule, ...] = (
     resolver_disagrees,
     resolver_hijacked,
     resolver_redirects_host,
+    network_hijacked,
     provider_hosts_unresolvable,
     dns_too_slow,
     mx_missing,
@@ -61,6 +63,7 @@ __all__ = [
     "mx_dangling",
     "mx_elsewhere",
     "mx_missing",
+    "network_hijacked",
     "nothing_answers",
     "provider_hosts_unresolvable",
     "resolver_disagrees",

@@ -11,9 +11,13 @@ from mailprobe.diagnosis.facts import (
     answered,
 )
 from mailprobe.diagnosis.finding import Finding, Severity
+from mailprobe.diagnosis.rules.portal import captive_portal
 from mailprobe.evidence import Expect, WebVisit
 
 EXPIRING_DAYS = 14.0  # the default of --cert-warn-days (Evidence.cert_warn_days)
+# A certificate served by the network's captive portal (or a hijacked name) in place of the server's: the
+# portal is the cause (rules/portal.py), the certificate only how it showed.
+PORTAL_CONFIDENCE = 0.4
 
 
 # Issuers that mark a certificate as made by a local interceptor (antivirus mail shields, proxies).
@@ -47,6 +51,9 @@ def certificate_problems(facts: Facts) -> list[Finding]:
     confidence = 0.9 if variant != "other" else 0.7
     if _clock_explains(facts, first) or (variant == "not_yet_valid" and _clock_suspect(facts)):
         confidence = 0.5  # clock_off names the likelier cause: our clock, not their certificate
+    portal = captive_portal(facts)
+    if portal is not None and all(portal.explains(o) for o in failing):
+        confidence = min(confidence, PORTAL_CONFIDENCE)  # the portal answered, not the provider's server
     return [Finding(cause=Cause.TLS_CERTIFICATE_PROBLEM, severity="critical", confidence=confidence,
                     evidence=[o.id for o in failing], variant=variant, params=params)]
 
