@@ -612,14 +612,14 @@ def settings(
     try:
         found = client_settings(
             address, provider=provider, providers_dir=providers_dir,
-            nameservers=[parse_nameserver(ns) for ns in nameservers] or None, timeout=timeout,
+            nameservers=[parse_nameserver(ns) for ns in nameservers] or None, timeout=timeout, lang=_lang(lang),
         )
     except UsageError as exc:
         _fail(str(exc))
     click.echo(render_settings(found, _lang(lang), fmt))
     if found.profile is not None or found.matched_by == "published":
         return 0
-    return EXIT_UNKNOWN if found.lookup_failed else 1
+    return EXIT_UNKNOWN if found.lookup_failed or found.dns_problem is not None else 1
 
 
 @cli.command()

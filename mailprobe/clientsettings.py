@@ -1,6 +1,7 @@
 """Client settings for an address (article 4.2): its provider's hosts, ports, TLS and login name form — or,
 for a domain no profile knows, what the domain itself publishes (RFC 6186 SRV, autoconfig), found through the
-one orchestration a check uses (`check.discover_sync`), before any guess."""
+one orchestration a check uses (`check.discover_sync`), before any guess. Where the resolver fails (offline,
+denying every name), the words are `check`'s own: the diagnosis' DNS rule judges the same evidence."""
 
 from __future__ import annotations
 
@@ -9,11 +10,21 @@ from dataclasses import dataclass, field
 
 from mailprobe.address import Target, parse_address
 from mailprobe.check import CheckOptions, discover_sync
-from mailprobe.evidence import DnsLookup, Endpoint, Expect, Failure, Status
+from mailprobe.evidence import DnsLookup, Endpoint, Evidence, Expect, Failure, Status
+from mailprobe.lang import Lang
 from mailprobe.profiles import Profile, ServerSpec, load_profiles
 
 # A provider's own section of the article (5.1 NetEase, 5.2 QQ, 5.3 Aliyun), read from its remedies.
 _PROVIDER_SECTION = re.compile(r"^5\.\d$")
+
+
+@dataclass(frozen=True)
+class DnsProblem:
+    """What `check` says of this resolver: its cause, the verdict's variant, and the verdict in words."""
+
+    cause: str
+    variant: str
+    verdict: str
 
 
 @dataclass
@@ -24,6 +35,7 @@ class ClientSettings:
     mx: DnsLookup | None = None
     servers: list[ServerSpec] = field(default_factory=list)
     guessed: bool = False  # the servers are guesses (imap. / smtp. + domain): nothing was published
+    dns_problem: DnsProblem | None = None  # the resolver fails (or denies every name): check's judgement
 
     @property
     def lookup_failed(self) -> bool:
@@ -55,6 +67,7 @@ def client_settings(
     providers_dir: str | None = None,
     nameservers: list[tuple[str, int]] | None = None,
     timeout: float = 5.0,
+    lang: Lang = "en",
 ) -> ClientSettings:
     target = parse_address(address)
     profiles = load_profiles(providers_dir)
@@ -67,11 +80,29 @@ def client_settings(
     recognised = evidence.plan.profile
     if recognised is not None:
         return ClientSettings(target, recognised, "mx", mx=mx, servers=_servers(recognised, target))
+    problem = dns_problem(evidence, lang)
+    if problem is not None:
+        return ClientSettings(target, None, "none", mx=mx, dns_problem=problem)
     published = [e for e in evidence.plan.endpoints if e.protocol != "web" and e.expect != Expect.CANDIDATE]
     if published:
         return ClientSettings(target, None, "published", mx=mx, servers=_from_endpoints(published))
     guesses = [e for e in evidence.plan.endpoints if e.protocol != "web" and not e.label]
     return ClientSettings(target, None, "none", mx=mx, servers=_from_endpoints(guesses), guessed=bool(guesses))
+
+
+def dns_problem(evidence: Evidence, lang: Lang) -> DnsProblem | None:
+    """The resolver's failure as a check judges it (the diagnosis' own rule), worded in LANG; None when the
+    resolver works (a domain it denies while it knows the providers' names does not exist)."""
+    from mailprobe.diagnosis import catalogue  # only when the provider was not recognised
+    from mailprobe.diagnosis.facts import Facts
+    from mailprobe.diagnosis.rules.dns import resolver_failing
+
+    findings = resolver_failing(Facts(evidence))
+    if not findings:
+        return None
+    finding = findings[0]
+    words = catalogue.verdict(finding.cause, finding.variant, lang, **finding.params)
+    return DnsProblem(cause=finding.cause.value, variant=finding.variant, verdict=words)
 
 
 def _servers(profile: Profile, target: Target) -> list[ServerSpec]:

@@ -114,7 +114,8 @@ class PlanOptions:
     baseline: list[tuple[str, int]] | None = None  # --baseline HOST:PORT, replaces the default
     no_baseline: bool = False
     authoritative: list[tuple[str, int]] | None = None
-    # `mailprobe settings`: learn what the domain publishes (MX, SRV, autoconfig), dial no mail server.
+    # `mailprobe settings`: learn what the domain publishes (MX, SRV, autoconfig), dial no mail server; a
+    # domain the resolver denies is told from an offline resolver by the sanity check, as a check tells it.
     discover_only: bool = False
     login_protocols: tuple[str, ...] = ()  # --login: the protocols to log in over (the guard allowed them)
     # Ask every provider's hosts while a slow MX comes: for one check someone waits for. Never in a batch or
@@ -221,6 +222,10 @@ class Planner:
             self.plan = Plan(recognised, "mx")
             return self._provider(profile_endpoints(recognised, self.target))
         if mx.status == Status.ERROR or (mx.error and mx.error.kind == Failure.NXDOMAIN) or mx.null_mx:
+            if self.options.discover_only and mx.error is not None and mx.error.kind == Failure.NXDOMAIN:
+                # `settings` asks no sanity check up front: a domain that "does not exist" is told from an
+                # offline network by the providers' well-known names, as a check tells them.
+                return [Step("dns.sanity", Why.SANITY, hosts=tuple(self.sanity_hosts()))]
             return []  # nothing to guess at: the domain's DNS is missing or failing
         # Does the mail exchanger exist at all (a dangling MX)? And is it an alias of a provider's MX host
         # (`mx.example CNAME mxbiz1.qq.com`)? The generic plan waits for these answers.

@@ -54,6 +54,9 @@ MESSAGES: dict[str, str] = {
     "settings.password_note_generic":
         "Password: the mailbox password, or a client password (authorization code) where the provider "
         "requires one.",
+    "settings.dns_problem":
+        "The settings of {domain} cannot be looked up until the DNS works: run this again on a working network, "
+        "or name the provider with --provider.",
     "settings.no_domain":
         "{domain} does not exist (the DNS says NXDOMAIN): check the spelling of the address.",
     "settings.published_title": "Client settings for {address}, as {domain} publishes them (SRV / autoconfig):",

@@ -51,6 +51,8 @@ MESSAGES: dict[str, str] = {
     "settings.password_note":
         "密码：填写邮箱密码；如服务商要求，则填写客户端专用密码（授权码）（原文第 {section} 节）。",
     "settings.password_note_generic": "密码：填写邮箱密码；如服务商要求，则填写客户端专用密码（授权码）。",
+    "settings.dns_problem":
+        "在 DNS 恢复正常之前无法查询 {domain} 的设置：请在网络正常时重新运行，或用 --provider 指定服务商。",
     "settings.no_domain": "{domain} 不存在（DNS 返回 NXDOMAIN）：请检查地址是否拼写正确。",
     "settings.published_title": "{address} 的客户端设置（{domain} 通过 SRV / autoconfig 公布）：",
     "settings.guessed_title":

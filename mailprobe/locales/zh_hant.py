@@ -51,6 +51,8 @@ MESSAGES: dict[str, str] = {
     "settings.password_note":
         "密碼：填寫信箱密碼；若服務商要求，則填寫用戶端專用密碼（授權碼）（原文第 {section} 節）。",
     "settings.password_note_generic": "密碼：填寫郵箱密碼；如服務商要求，則填寫用戶端專用密碼（授權碼）。",
+    "settings.dns_problem":
+        "在 DNS 恢復正常之前無法查詢 {domain} 的設定：請在網路正常時重新執行，或用 --provider 指定服務商。",
     "settings.no_domain": "{domain} 不存在（DNS 回應 NXDOMAIN）：請檢查地址是否拼寫正確。",
     "settings.published_title": "{address} 的用戶端設定（{domain} 透過 SRV / autoconfig 公布）：",
     "settings.guessed_title":

@@ -22,6 +22,8 @@ def render_settings(found: ClientSettings, lang: Lang, fmt: str) -> str:
 
 
 def _text(found: ClientSettings, lang: Lang) -> str:
+    if found.profile is None and found.dns_problem is not None:
+        return "\n".join([found.dns_problem.verdict, t("settings.dns_problem", lang, domain=found.target.domain)])
     if found.profile is None and found.lookup_failed and found.mx is not None and found.mx.error is not None:
         failure = t(f"failure.{found.mx.error.kind.value}", lang)
         return t("settings.mx_failed", lang, domain=found.target.domain, failure=failure)
@@ -63,6 +65,8 @@ def _as_dict(found: ClientSettings) -> dict[str, object]:
         "matched_by": found.matched_by,
         "mx_error": found.mx.error.kind.value if found.mx and found.mx.error and (
             found.lookup_failed or found.domain_missing) else None,
+        "dns_problem": {"cause": found.dns_problem.cause, "variant": found.dns_problem.variant,
+                        "summary": found.dns_problem.verdict} if found.dns_problem is not None else None,
         "section": found.section,
         "guessed": found.guessed,
         "login_name": found.login_name,
