@@ -33,7 +33,8 @@ def mailprobe(*args: str, timeout: float = 30.0) -> subprocess.CompletedProcess[
 
 
 def check(world: World, *args: str) -> dict[str, Any]:
-    done = mailprobe("check", ADDRESS, "--format", "json", "--timeout", "4", *args, *world.cli_args())
+    # A generous deadline: these worlds answer (or refuse) at once, and a loaded machine must not cut them.
+    done = mailprobe("check", ADDRESS, "--format", "json", "--timeout", "8", *args, *world.cli_args())
     report: dict[str, Any] = json.loads(done.stdout)
     assert done.returncode == EXIT[report["status"]], (done.returncode, report["status"])
     return report
