@@ -1,5 +1,17 @@
-"""`python -m mailprobe`."""
+"""`python -m mailprobe` and the `mailprobe` command: the signal handlers first, then everything else."""
 
-from mailprobe.cli import main
+from mailprobe import stopping
 
-main()
+
+def main() -> None:
+    stopping.install()  # before any other import: SIGTERM / SIGHUP while loading unwind as Ctrl-C does
+    try:
+        from mailprobe.cli import main as run_command
+
+        run_command()
+    except KeyboardInterrupt as exc:  # a signal before the command's own handling was in place
+        stopping.stop(exc)
+
+
+if __name__ == "__main__":
+    main()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import signal
 import sys
 import time
 from collections.abc import Callable
@@ -17,6 +16,7 @@ gc.disable()
 
 import click  # noqa: E402 - after the collector is off: click is the first heavy import
 
+from mailprobe import stopping  # noqa: E402
 from mailprobe.render import FORMATS  # noqa: E402
 from mailprobe.render.options import RenderOptions  # noqa: E402
 
@@ -102,26 +102,9 @@ class _Interrupted(Exception):
     """Ctrl-C (SIGINT): caught before click turns it into Abort and a blank line."""
 
 
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM (cron's `timeout`, systemd, `kill`): unwound exactly as Ctrl-C is, so an `--output` file is left
-    as it was (no temporary file beside it) and the history holds whole reports only. A KeyboardInterrupt
-    because asyncio lets only it and SystemExit out of a task or a callback."""
-
-
-def _on_sigterm(signum: int, frame: object) -> None:
-    raise _Terminated
-
-
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it: "stopped by the user", not "bad input" (3)
-EXIT_TERMINATED = 143  # 128 + SIGTERM
-
-
 def _interrupted(exc: BaseException | None = None) -> NoReturn:
-    while exc is not None and not isinstance(exc, _Terminated):
-        exc = exc.__cause__ or exc.__context__
-    with contextlib.suppress(OSError):
-        click.echo("mailprobe: terminated" if exc is not None else "mailprobe: interrupted", err=True)
-    sys.exit(EXIT_TERMINATED if exc is not None else EXIT_INTERRUPTED)
+    """Ctrl-C, SIGTERM or SIGHUP (mailprobe/stopping.py): one line, the shell's exit code."""
+    stopping.stop(exc)
 
 
 def _output_closed() -> NoReturn:
@@ -661,8 +644,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point: every user error is one line on stderr and exit 3, never click's usual 2."""
     from mailprobe.errors import UsageError
 
-    with contextlib.suppress(ValueError):  # not the main thread (embedded): no handler of ours
-        signal.signal(signal.SIGTERM, _on_sigterm)
+    stopping.install()  # already, through mailprobe/__main__.py; here too for a caller of main()
     try:
         code = cli.main(args=argv, prog_name="mailprobe", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:
