@@ -6,7 +6,7 @@ import asyncio
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from mailprobe import runloop
@@ -40,7 +40,9 @@ class CheckOptions:
     no_baseline: bool = False
     authoritative: list[tuple[str, int]] | None = None
     lang: Lang = "en"
-    # When the user's clock started: the CLI passes its own start so --timeout bounds the whole command.
+    # When the user's clock started (a time.monotonic() reading): the CLI passes the process's start (less the
+    # time it waited for a password) so --timeout bounds the whole command. None: when the check starts. The
+    # report's duration_ms and every check's started_ms count from it.
     started: float | None = None
     profiles: ProfileSet | None = field(default=None, repr=False)
     cert_warn_days: float = 14.0
@@ -94,7 +96,7 @@ class StepCache:
         if task is None:
             self.runs += 1
             # Its own task: the check that started it may be cut off without cancelling it for the others.
-            task = asyncio.ensure_future(run_step(step, ctx))
+            task = asyncio.ensure_future(_run_from(step, ctx, time.monotonic()))
             self._tasks[key] = task
             while len(self._tasks) > self.limit:
                 self._tasks.popitem(last=False)
@@ -106,11 +108,20 @@ class StepCache:
         return [observation.model_copy() for observation in observations]
 
 
-def _context(target: Target, options: CheckOptions) -> ProbeContext:
-    """The run's one deadline (with its time budget), TLS settings, resolver and, with --login, credentials."""
+async def _run_from(step: Step, ctx: ProbeContext, began: float) -> list[Observation]:
+    """The step's observations, each knowing when the probe began (a check that shares it later places it so)."""
+    observations = await run_step(step, ctx)
+    for observation in observations:
+        observation.began_at(began)
+    return observations
+
+
+def _context(target: Target, options: CheckOptions, started: float | None = None) -> ProbeContext:
+    """The run's one deadline (with its time budget), TLS settings, resolver and, with --login, credentials.
+    `started`: the deadline's origin (default: options.started, or now)."""
     tls = options.share.tls(options.ca_file) if options.share is not None else TlsSettings(ca_file=options.ca_file)
     tls.validate()
-    deadline = Deadline(options.timeout, options.started, options.timeouts())
+    deadline = Deadline(options.timeout, options.started if started is None else started, options.timeouts())
     pace = Pace()
     login = options.login
     credentials = LoginCredentials(login.user, login.password) if login is not None else None
@@ -120,14 +131,17 @@ def _context(target: Target, options: CheckOptions) -> ProbeContext:
     )
 
 
-async def gather_evidence(address: str, options: CheckOptions, *, discover_only: bool = False) -> Evidence:
+async def gather_evidence(
+    address: str, options: CheckOptions, *, discover_only: bool = False, started: float | None = None,
+) -> Evidence:
     """Run the plan for ADDRESS and return what was seen. Raises UsageError for bad input only.
-    `discover_only`: only what the domain publishes (MX, SRV, autoconfig) — for `mailprobe settings`."""
+    `discover_only`: only what the domain publishes (MX, SRV, autoconfig) — for `mailprobe settings`.
+    `started`: the deadline's origin (default: options.started, or now)."""
     target = parse_address(address)
     profiles = options.load_profiles()
     if options.provider is not None:
         profiles.require(options.provider)
-    ctx = _context(target, options)
+    ctx = _context(target, options, started)
     # The guard is asked once, before any login can be planned: a refusal plans none at all. The login code is
     # imported only when a login was asked for.
     login_run = None
@@ -177,9 +191,11 @@ def _import_diagnosis() -> None:
 async def run_check(address: str, options: CheckOptions | None = None) -> Report:
     """Check one mailbox address. Raises UsageError for bad input; network trouble is evidence, never raised."""
     options = options or CheckOptions()
-    started_at = datetime.now(UTC)
-    started = time.monotonic()
-    evidence = await gather_evidence(address, options)
+    # One clock for the report: the deadline's origin. The report starts there (started_at), every check's
+    # started_ms is an offset from it, and duration_ms runs from it to the report.
+    started = time.monotonic() if options.started is None else options.started
+    started_at = datetime.now(UTC) - timedelta(seconds=max(0.0, time.monotonic() - started))
+    evidence = await gather_evidence(address, options, started=started)
     await warmed_up()  # never import what the background thread is importing at the same time
     from mailprobe.compose import compose
     from mailprobe.diagnosis.diagnose import diagnose

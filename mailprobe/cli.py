@@ -30,8 +30,14 @@ if TYPE_CHECKING:
     from mailprobe.report import Report
     from mailprobe.secret import Secret
 
-# Taken when the command starts, before the heavy imports: --timeout is the user's wall-clock promise.
+# Taken when this module loads, before the heavy imports: where the operating system does not say when the
+# process started (`_command_started`), --timeout counts from here.
 STARTED = time.monotonic()
+# A process that started longer ago than this before loading the CLI is a program calling main(), not the
+# command the user started: its --timeout counts from STARTED.
+MAX_START_UP_S = 60.0
+# The longest --password-stdin line read (a password is far shorter; a stream with no line ending is refused).
+MAX_PASSWORD_BYTES = 4096
 EXIT_UNKNOWN = 3
 LANG_CHOICES = ("en", "zh-Hans", "zh-Hant")
 MAX_TIMEOUT_S = 300.0
@@ -167,7 +173,7 @@ def monitoring_options(f: F) -> F:
 
 def _monitored_run(
     addresses: tuple[str, ...], input_file: str | None, lines: list[str | BadLine], options: CheckOptions, fmt: str,
-    concurrency: int, verbose: bool, monitoring: dict[str, Any],
+    concurrency: int, verbose: bool, monitoring: dict[str, Any], started: float,
 ) -> int:
     from mailprobe.batch import HUMAN_FORMATS, AtomicFile, Batch, Sink, entries, progress_bar, run_batch
     from mailprobe.localinput import PATH_SHOWN
@@ -183,7 +189,7 @@ def _monitored_run(
     if len(todo) > 1:
         _collect_again()
     if len(todo) == 1:
-        options.started = STARTED  # one address: --timeout bounds the whole command; several: each check
+        options.started = started  # one address: --timeout bounds the whole command; several: each check
         options.prefetch = True
         if todo[0].error is not None and input_file is None:
             _fail(todo[0].error)
@@ -336,8 +342,12 @@ def check(
     from mailprobe.net.trust import preload
 
     preload(ca_file)  # on another core while the check's modules are imported
-    if 0 < timeout <= MAX_TIMEOUT_S:
-        _ask_early(addresses, nameservers, timeout)
+    # --timeout counts from the process's start; the time spent waiting for a password (typed at the prompt,
+    # or --password-stdin's line) is left out, and the first DNS questions are asked after it.
+    started = _command_started()
+    waits = login and _password_waits(password_stdin)
+    if 0 < timeout <= MAX_TIMEOUT_S and not waits:
+        _ask_early(addresses, nameservers, timeout, started)
     from mailprobe.check import CheckOptions
     from mailprobe.errors import UsageError
     from mailprobe.net.nameservers import parse_nameserver
@@ -346,7 +356,7 @@ def check(
         _fail(f"--timeout must be more than 0 and at most {MAX_TIMEOUT_S:g} seconds")
     try:
         # Reading standard input is start-up, and --timeout covers start-up too.
-        left = max(0.0, timeout - (time.monotonic() - STARTED))
+        left = max(0.0, timeout - (time.monotonic() - started))
         lines = _read_lines(input_file, left) if input_file else []
     except UsageError as exc:
         _fail(str(exc))
@@ -359,12 +369,16 @@ def check(
         if given > 1:
             _fail("--login takes one address: one password belongs to one mailbox")
         try:
-            login_options = _login_options(
-                password_stdin, login_protocols, login_user, force_login, login_interval, state, provider,
-                providers_dir,
-            )
+            protocols = _login_protocols(login_protocols)
+            asked = time.monotonic()
+            password = _password(password_stdin, timeout)
+            if waits:
+                started += time.monotonic() - asked  # the human's time (or the pipe's), not the check's
+            login_options = _login_options(password, protocols, login_user, force_login, login_interval, state)
         except UsageError as exc:
             _fail(str(exc))
+        if waits and 0 < timeout <= MAX_TIMEOUT_S:
+            _ask_early(addresses, nameservers, timeout, started)
     elif password_stdin or login_protocols or login_user or force_login:
         _fail("--password-stdin, --login-protocols, --login-user and --force-login need --login")
     try:
@@ -388,12 +402,24 @@ def check(
 
     try:
         return _monitored_run(addresses, input_file, lines, options, fmt, checks_at_once(concurrency), verbose,
-                              monitoring)
+                              monitoring, started)
     except GuardError as exc:
         _fail(str(exc))
 
 
-def _ask_early(addresses: tuple[str, ...], nameservers: tuple[str, ...], timeout: float) -> None:
+def _command_started() -> float:
+    """The moment --timeout counts from: the process's start as the operating system recorded it, so that the
+    interpreter's own start-up and the imports are inside the deadline too; where that is unknown, or too long
+    ago to be this command's (a program calling main()), the moment this module loaded."""
+    from mailprobe.net.deadline import process_started
+
+    started = process_started()
+    if started is None or not 0.0 <= STARTED - started <= MAX_START_UP_S:
+        return STARTED
+    return started
+
+
+def _ask_early(addresses: tuple[str, ...], nameservers: tuple[str, ...], timeout: float, started: float) -> None:
     """The domains' first questions, asked while the check loads (net/early.py); bad input is left to the
     check, which says what is wrong with it."""
     from mailprobe.errors import UsageError
@@ -405,21 +431,20 @@ def _ask_early(addresses: tuple[str, ...], nameservers: tuple[str, ...], timeout
         servers = [parse_nameserver(ns) for ns in nameservers] or None
     except UsageError:
         return
-    early.ask(addresses, servers, Deadline(timeout, STARTED))
+    early.ask(addresses, servers, Deadline(timeout, started))
 
 
 def _login_options(
-    password_stdin: bool, protocols_text: str | None, user: str | None, force: bool, interval: float,
-    state: str | None, provider: str | None, providers_dir: str | None,
+    password: Secret, protocols: tuple[str, ...], user: str | None, force: bool, interval: float, state: str | None,
 ) -> LoginOptions:
-    """--login's settings; the password from MAILPROBE_PASSWORD, --password-stdin or a hidden prompt, never argv."""
+    """--login's settings, with the password already read (`_password`)."""
     from pathlib import Path
 
     from mailprobe.login.run import LoginOptions
 
     return LoginOptions(
-        password=_password(password_stdin), user=user or None, protocols=_login_protocols(protocols_text),
-        force=force, interval_s=interval, state=Path(state) if state else None,
+        password=password, user=user or None, protocols=protocols, force=force, interval_s=interval,
+        state=Path(state) if state else None,
     )
 
 
@@ -438,17 +463,31 @@ def _login_protocols(text: str | None) -> tuple[str, ...]:
     return tuple(p for p in LOGIN_ORDER if p in chosen)
 
 
-def _password(from_stdin: bool) -> Secret:
-    """The password as a Secret; whatever goes wrong, the message never quotes it."""
+def _password_waits(from_stdin: bool) -> bool:
+    """Whether `_password` will wait for someone: --password-stdin's line, or a prompt on a terminal."""
+    import os
+
+    if from_stdin:
+        return True
+    return not os.environ.get("MAILPROBE_PASSWORD") and sys.stdin is not None and sys.stdin.isatty()
+
+
+def _password(from_stdin: bool, timeout: float) -> Secret:
+    """The password as a Secret, from MAILPROBE_PASSWORD, --password-stdin (waited for at most `timeout`
+    seconds) or a hidden prompt, never argv; whatever goes wrong, the message never quotes it."""
     import os
 
     from mailprobe.errors import UsageError
+    from mailprobe.localinput import read_stdin_line
     from mailprobe.secret import Secret
 
     if from_stdin:
-        line = sys.stdin.readline()
-        password = line[:-1] if line.endswith("\n") else line
-        password = password[:-1] if password.endswith("\r") else password
+        line = read_stdin_line("--password-stdin", max_bytes=MAX_PASSWORD_BYTES, timeout_s=timeout)
+        encoding = getattr(sys.stdin, "encoding", None) or "utf-8"
+        try:
+            password = line.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            raise UsageError(f"--password-stdin: the password is not {encoding} text") from None
         if not password:
             raise UsageError("--password-stdin: standard input held no password")
         return Secret(password)

@@ -31,6 +31,7 @@ class Engine:
         self.on_observation = on_observation  # told of each kept observation as its step ends (serve's progress)
         self.observations: list[Observation] = []
         self._tasks: dict[asyncio.Task[None], Step] = {}
+        self._began: dict[asyncio.Task[None], float] = {}  # when each step started (time.monotonic())
         self.loop_lag_ms = 0.0  # the longest the event loop was late to wake up during the run
 
     async def run(self) -> list[Observation]:
@@ -52,13 +53,17 @@ class Engine:
             self.loop_lag_ms = max(self.loop_lag_ms, round(late_ms, 1))
 
     def _start(self, step: Step) -> None:
-        self._tasks[asyncio.ensure_future(self._run(step))] = step
+        task = asyncio.ensure_future(self._run(step))
+        self._tasks[task] = step
+        self._began[task] = time.monotonic()
 
     async def _run(self, step: Step) -> None:
-        started_ms = round((time.monotonic() - self.ctx.deadline.started) * 1000.0, 1)
+        began = time.monotonic()
         observations = await self.runner(step, self.ctx)
         for observation in observations:
-            observation.started_ms = started_ms
+            # What began before this step (an answer asked early, or first by another step) is placed where it
+            # began.
+            self._place(observation, began if observation.began is None else min(began, observation.began))
         if step.keep:
             self.observations.extend(observations)
             if self.on_observation is not None:
@@ -67,15 +72,21 @@ class Engine:
         for following in self.planner.after(step, observations):
             self._start(following)
 
+    def _place(self, observation: Observation, began: float) -> None:
+        """Its start as an offset from the report's one origin (the deadline's), never before it."""
+        observation.started_ms = round(max(0.0, began - self.ctx.deadline.started) * 1000.0, 1)
+
     async def _finish(self) -> None:
         """Wait for every step; anything still running at the deadline is cut off and recorded as such."""
+        # Probes bound themselves; the grace covers recording what they saw when their bound ran out. It ends at
+        # one moment, however many steps end (and start others) within it.
+        deadline = self.ctx.deadline
+        cut_at = deadline.at - deadline.timeouts.reserve + deadline.timeouts.record_grace
         while True:
             pending = [t for t, step in self._tasks.items() if not t.done() and step.grace is None]
             if not pending:
                 break
-            # Probes bound themselves; the grace covers recording what they saw when their bound ran out.
-            bound = self.ctx.deadline.remaining() + self.ctx.timeouts.record_grace
-            done, _ = await asyncio.wait(pending, timeout=bound)
+            done, _ = await asyncio.wait(pending, timeout=max(0.0, cut_at - time.monotonic()))
             if not done:
                 break
         auxiliary = {t: step.grace for t, step in self._tasks.items() if not t.done() and step.grace is not None}
@@ -94,7 +105,11 @@ class Engine:
             task.cancel()
             step = cut_off(self._tasks[task])
             if step is not None:
-                self.observations.extend(await run_step(step, self.ctx))
+                cut = await run_step(step, self.ctx)
+                for observation in cut:  # it ran from its start until now
+                    self._place(observation, self._began[task])
+                    observation.duration_ms = round((time.monotonic() - self._began[task]) * 1000.0, 2)
+                self.observations.extend(cut)
         if late:
             # A task may swallow one cancellation inside a close(); never wait on it for long.
             await asyncio.wait(late, timeout=self.ctx.timeouts.cancel_grace)

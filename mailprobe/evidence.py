@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from mailprobe.protocols import MailProtocol, Service
 from mailprobe.protocols import TlsMode as TlsMode  # re-exported: part of the evidence vocabulary
@@ -150,10 +150,22 @@ class Observation(Facts):
     status: Status
     started_ms: float = 0.0
     duration_ms: float = 0.0
+    # When the work it reports began (a time.monotonic() reading), where that was before the step that returned
+    # it: a DNS question asked early (net/early.py) or first by another step, a probe shared by several checks.
+    # Never serialised; the engine turns it into started_ms, so that started_ms + duration_ms is when it ended.
+    _began: float | None = PrivateAttr(default=None)
 
     @property
     def ip(self) -> str | None:
         return self.address
+
+    @property
+    def began(self) -> float | None:
+        return self._began
+
+    def began_at(self, moment: float) -> None:
+        """Its work began at MOMENT (time.monotonic()), the earliest of what it is told."""
+        self._began = moment if self._began is None else min(self._began, moment)
 
 
 BASE_FIELDS = frozenset({"id", "kind", "target", "address", "status", "started_ms", "duration_ms"})

@@ -161,6 +161,56 @@ def _read_stdin(where: str, max_bytes: int, timeout_s: float | None) -> bytes:
     raise _too_large(where, max_bytes)
 
 
+def read_stdin_line(what: str, *, max_bytes: int, timeout_s: float) -> bytes:
+    """The first line of standard input, without its line ending, waited for at most `timeout_s` seconds.
+
+    Raises UsageError, one line starting with `what`, when no whole line (or end of input) comes in time, or
+    the line holds more than `max_bytes`. The message never quotes what was read (it may be a password).
+    Whatever follows the line may be read too and is dropped: nothing else reads standard input then.
+    """
+    try:
+        fd = sys.stdin.fileno()
+    except (AttributeError, OSError, ValueError):  # closed, absent, or a test's in-memory stream
+        return _stream_line(what, max_bytes)
+    deadline = time.monotonic() + timeout_s
+    data = bytearray()
+    while b"\n" not in data:
+        if len(data) > max_bytes:
+            raise UsageError(f"{what}: the first line of standard input is longer than {_human(max_bytes)}")
+        try:
+            ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"{what}: standard input cannot be read ({exc})") from None
+        if not ready:
+            raise UsageError(f"{what}: no line arrived on standard input within the --timeout ({timeout_s:g} s)")
+        try:
+            chunk = os.read(fd, _CHUNK)
+        except BlockingIOError:
+            continue
+        except OSError as exc:
+            raise UsageError(f"{what}: standard input cannot be read ({exc.strerror or exc})") from None
+        if not chunk:
+            break
+        data += chunk
+    line = bytes(data).split(b"\n", 1)[0]
+    if len(line) > max_bytes:
+        raise UsageError(f"{what}: the first line of standard input is longer than {_human(max_bytes)}")
+    return line.removesuffix(b"\r")
+
+
+def _stream_line(what: str, max_bytes: int) -> bytes:
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        raise UsageError(f"{what}: standard input cannot be read (there is none)")
+    try:
+        line = bytes(stream.readline(max_bytes + 1))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{what}: standard input cannot be read ({exc})") from None
+    if len(line.rstrip(b"\n")) > max_bytes:
+        raise UsageError(f"{what}: the first line of standard input is longer than {_human(max_bytes)}")
+    return line.removesuffix(b"\n").removesuffix(b"\r")
+
+
 def _read_stream(where: str, max_bytes: int) -> bytes:
     """Standard input without a file descriptor (closed, or a test's in-memory stream): no time limit."""
     stream = getattr(sys.stdin, "buffer", None)

@@ -55,7 +55,7 @@ class _Check(_Model):
     target: str
     address: str | None = None  # the IP dialled
     status: CheckStatus
-    started_ms: float = 0.0  # offset of its start from the beginning of the check
+    started_ms: float = 0.0  # offset of its start from the report's origin (started_at), as duration_ms is
     duration_ms: float = 0.0
     summary: str = ""
 
@@ -155,6 +155,8 @@ class Report(_Model):
     address: str
     domain: str
     domain_ascii: str
+    # The origin of the report's one clock: when its deadline started counting (the command's start, less any
+    # time spent waiting for a password). duration_ms runs from it to the report; every started_ms counts from it.
     started_at: datetime
     duration_ms: float
     status: OverallStatus

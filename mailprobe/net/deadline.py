@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Awaitable
 from typing import TypeVar
@@ -10,6 +11,27 @@ from typing import TypeVar
 from mailprobe.timeouts import Timeouts
 
 T = TypeVar("T")
+# The field of /proc/<pid>/stat after the command name that holds the process's start, in clock ticks since
+# boot (field 22 of proc(5), the 20th after the name's closing parenthesis).
+_STARTTIME_FIELD = 19
+
+
+def process_started() -> float | None:
+    """When this process started, as the operating system recorded it, on the time.monotonic() clock; None
+    where it is not known (no /proc). Linux records it in clock ticks (10 ms) since boot, rounded down: the
+    reading is never later than the real start."""
+    try:
+        with open("/proc/self/stat", "rb") as stat:
+            fields = stat.read().rpartition(b")")[2].split()
+        ticks = int(fields[_STARTTIME_FIELD])
+        per_second = os.sysconf("SC_CLK_TCK")
+        since_boot = time.clock_gettime(time.CLOCK_BOOTTIME)
+        now = time.monotonic()
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+    if per_second <= 0:
+        return None
+    return now - max(0.0, since_boot - ticks / per_second)
 
 
 class Deadline:

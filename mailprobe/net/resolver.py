@@ -40,6 +40,7 @@ class Answer:
     detail: str = ""
     nameserver: str | None = None
     duration_ms: float = 0.0
+    started: float | None = None  # when the question was first asked (time.monotonic()); duration_ms counts from it
     records: list[str] = field(default_factory=list)
     canonical: str | None = None  # where the CNAME chain of the answer ended, if the name was an alias
 
@@ -136,6 +137,7 @@ class Resolver:
             answer.failure, answer.detail = _failure_of(exc), _short(exc)
         if answer.failure == Failure.SERVFAIL and rdtype != "CNAME":
             await self._cname_loop(answer)
+        answer.started = started
         answer.duration_ms = (time.monotonic() - started) * 1000.0
         if answer.failure in (None, Failure.NXDOMAIN, Failure.NO_ANSWER):
             self.pace.saw(answer.duration_ms)  # an answer, even "no such name", is a round trip that worked
@@ -276,6 +278,7 @@ async def query_server(deadline: Deadline, name: str, rdtype: str, server: str, 
         answer.failure, answer.detail = Failure.DNS_TIMEOUT, "no answer in time"
     except (dns.exception.DNSException, OSError, ValueError) as exc:
         answer.failure, answer.detail = _failure_of(exc), _short(exc)
+    answer.started = started
     answer.duration_ms = (time.monotonic() - started) * 1000.0
     return answer
 

@@ -367,7 +367,7 @@ def _lookup(
     nameserver: str | None = None,
 ) -> DnsLookup:
     """One answer as evidence: PASS answered, `absent` for NXDOMAIN / no answer, ERROR for could-not-ask."""
-    return DnsLookup(
+    lookup = DnsLookup(
         id=check,
         target=answer.name,
         name=answer.name,
@@ -382,6 +382,9 @@ def _lookup(
         canonical=answer.canonical,
         error=_error(answer),
     )
+    if answer.started is not None:
+        lookup.began_at(answer.started)  # perhaps asked before this step: early, or by another step first
+    return lookup
 
 
 def _status(failure: Failure | None, absent: Status) -> Status:
