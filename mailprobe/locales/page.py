@@ -24,7 +24,8 @@ _EN = {
     "page.evidence_link": "See the check",
     "page.server_reply": "Server reply",
     "page.waterfall": "Every probe on one time axis",
-    "page.waterfall_note": "One bar per probe, in the order they started, from 0 to {total}.",
+    "page.waterfall_note": "One bar per probe, in the order they started, from {start} to {end}, counted from "
+                           "the start of the check (as its deadline is).",
     "page.failed_at": "failed at: {stage}",
     "page.segment": "{stage} {ms}",
     "page.not_tested": "Not tested ({count})",
@@ -101,7 +102,8 @@ _HANS = {
     "page.evidence_link": "查看这项检查",
     "page.server_reply": "服务器回复",
     "page.waterfall": "所有探测的时间轴",
-    "page.waterfall_note": "每项探测一条，按开始顺序排列，时间从 0 到 {total}。",
+    "page.waterfall_note": "每项探测一条，按开始顺序排列，时间从 {start} 到 {end}，"
+                           "自检查开始时起算（与截止时间相同）。",
     "page.failed_at": "失败于：{stage}",
     "page.segment": "{stage} {ms}",
     "page.not_tested": "未测试（{count}）",
@@ -171,7 +173,8 @@ _HANT = {
     "page.evidence_link": "查看這項檢查",
     "page.server_reply": "伺服器回覆",
     "page.waterfall": "所有探測的時間軸",
-    "page.waterfall_note": "每項探測一條，依開始順序排列，時間從 0 到 {total}。",
+    "page.waterfall_note": "每項探測一條，依開始順序排列，時間從 {start} 到 {end}，"
+                           "自檢查開始時起算（與截止時間相同）。",
     "page.failed_at": "失敗於：{stage}",
     "page.segment": "{stage} {ms}",
     "page.not_tested": "未測試（{count}）",

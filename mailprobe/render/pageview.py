@@ -192,10 +192,10 @@ def _report_view(report: Report, lang: Lang, anchor: str, many: bool) -> ReportV
     anchors = {check.id: f"{anchor}c{number}" for number, check in enumerate(report.checks, 1)}
     culprits = set(report.diagnosis[0].evidence) if report.diagnosis else set()
     ran = [c for c in report.checks if c.status != "skip"]
-    total = max((c.started_ms + c.duration_ms for c in ran), default=0.0) or 1.0
+    axis = _axis(report, ran)
     order = sorted(range(len(ran)), key=lambda i: (ran[i].started_ms, i))
-    rows = [_row(ran[i], lang, anchors[ran[i].id], total, ran[i].id in culprits) for i in order]
-    untested = [_row(c, lang, anchors[c.id], total, False) for c in report.checks if c.status == "skip"]
+    rows = [_row(ran[i], lang, anchors[ran[i].id], axis, ran[i].id in culprits) for i in order]
+    untested = [_row(c, lang, anchors[c.id], axis, False) for c in report.checks if c.status == "skip"]
     by_id = {c.id: c for c in report.checks}
     matched = page_t(f"provider.matched_by.{report.provider.matched_by}", lang)
     domain = report.domain if report.domain == report.domain_ascii else f"{report.domain} ({report.domain_ascii})"
@@ -217,8 +217,9 @@ def _report_view(report: Report, lang: Lang, anchor: str, many: bool) -> ReportV
         ],
         cards=[_card(i, entry, by_id, anchors, lang, anchor) for i, entry in enumerate(report.diagnosis, 1)],
         rows=rows,
-        ticks=_ticks(total, lang),
-        waterfall_note=page_t("page.waterfall_note", lang, total=format_ms(total, lang)),
+        ticks=_ticks(axis, lang),
+        waterfall_note=page_t("page.waterfall_note", lang, start=format_ms(axis[0], lang),
+                              end=format_ms(axis[1], lang)),
         untested=untested,
         settings=settings,
         login_name=shown(report.address, 300),
@@ -279,9 +280,18 @@ def _replies(check: CheckResult) -> list[str]:
     return replies
 
 
-def _row(check: CheckResult, lang: Lang, anchor: str, total: float, culprit: bool) -> Row:
-    left = min(100.0, check.started_ms / total * 100)
-    width = max(0.4, min(100.0 - left, check.duration_ms / total * 100))
+def _axis(report: Report, ran: list[CheckResult]) -> tuple[float, float]:
+    """The waterfall's time axis, in ms on the report's one clock: from where the first probe started to the
+    report (its duration), or to the last probe's end should one end later."""
+    start = min((c.started_ms for c in ran), default=0.0)
+    end = max([report.duration_ms, *(c.started_ms + c.duration_ms for c in ran)])
+    return start, end if end > start else start + 1.0
+
+
+def _row(check: CheckResult, lang: Lang, anchor: str, axis: tuple[float, float], culprit: bool) -> Row:
+    start, end = axis
+    left = max(0.0, min(100.0, (check.started_ms - start) / (end - start) * 100))
+    width = max(0.4, min(100.0 - left, check.duration_ms / (end - start) * 100))
     error = check.data.error
     failed_at = None
     if check.status in ("fail", "error") and error is not None:
@@ -339,15 +349,19 @@ def _segments(check: CheckResult, lang: Lang) -> list[Segment]:
     return out
 
 
-def _ticks(total: float, lang: Lang) -> list[tuple[str, str]]:
-    """Four or five round marks along the axis."""
-    raw = total / 4
+def _ticks(axis: tuple[float, float], lang: Lang) -> list[tuple[str, str]]:
+    """The axis's start, then four or five round marks along it."""
+    start, end = axis
+    span = end - start
+    raw = span / 4
     magnitude = 10 ** (len(str(int(raw))) - 1) if raw >= 1 else 1
     step = next((m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw), 10 * magnitude)
-    ticks = []
-    value = 0.0
-    while value <= total + 1e-9:
-        ticks.append((place(round(value / total * 100, 2)), format_ms(value, lang)))
+    ticks = [(place(0.0), format_ms(start, lang))]
+    value = (start // step + 1) * step
+    if value - start < step / 2:  # too close to the first mark to read
+        value += step
+    while value <= end + 1e-9:
+        ticks.append((place(round((value - start) / span * 100, 2)), format_ms(value, lang)))
         value += step
     return ticks
 
