@@ -89,8 +89,8 @@ def ask(addresses: Iterable[str], nameservers: Nameservers, deadline: Deadline) 
         if _plain(domain) and domain not in domains:
             domains.append(domain)
     resolver, error = dnspython_resolver(nameservers)
-    if not domains or error is not None:
-        return
+    if not domains or error is not None or deadline.bound(deadline.timeouts.dns_question) <= 0.0:
+        return  # (the deadline passed during start-up: the check says so itself, as it asks nothing)
     questions: list[tuple[str, str, Future[Outcome]]] = []
     with _LOCK:
         for domain in domains[:MAX_DOMAINS]:
