@@ -30,3 +30,10 @@ def test_the_page_templates_ship_in_the_wheel() -> None:
     assert "templates/*.j2" in package_data["mailprobe.render"]
     templates = {path.name for path in (ROOT / "mailprobe" / "render" / "templates").glob("*.j2")}
     assert {"head.html.j2", "body.html.j2", "report.html.j2", "foot.html.j2"} <= templates
+
+
+def test_the_command_starts_where_the_signal_handlers_are_installed_first() -> None:
+    """`mailprobe` and `python -m mailprobe` share one entry point, which installs the SIGTERM / SIGHUP handlers
+    before it imports the CLI (tests/scenarios/test_clock.py sends a signal during start-up)."""
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["mailprobe"] == "mailprobe.__main__:main"
