@@ -18,7 +18,7 @@ from mailprobe.errors import UsageError
 from mailprobe.evidence import Expect, TlsMode
 from mailprobe.lang import Lang
 from mailprobe.localinput import deeper_than, read_text
-from mailprobe.patterns import compile_safe, search_bounded
+from mailprobe.patterns import PROFILE_BUDGET, compile_safe, search_bounded, search_cost, total_cost
 
 PROVIDERS_DIR_ENV = "MAILPROBE_PROVIDERS_DIR"
 MAX_PROFILE_BYTES = 1024 * 1024  # the largest built-in profile is some 6 KiB
@@ -68,19 +68,24 @@ class ServerSpec(BaseModel):
 
 
 class ReplyPattern(BaseModel):
-    """A server reply the provider is known to give, and the cause it means (for the login probe)."""
+    """A server reply the provider is known to give, and the cause it means (for the login probe).
+
+    `unless` guards it: a reply that also matches `unless` does not mean this cause (Tencent lists "login
+    frequency limited" among five causes in one reply; alone, those words mean a rate limit)."""
 
     model_config = ConfigDict(extra="forbid")
 
     pattern: str
     cause: Cause
+    unless: str | None = None
     protocols: list[Literal["imap", "pop3", "smtp", "web"]] = Field(default_factory=list)  # empty: any
     source: str = ""
 
-    @field_validator("pattern")
+    @field_validator("pattern", "unless")
     @classmethod
-    def _compiles(cls, value: str) -> str:
-        compile_safe(value, "pattern")  # an UnsafePattern is a ValueError: pydantic names the field
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            compile_safe(value, "pattern")  # an UnsafePattern is a ValueError: pydantic names the field
         return value
 
     @cached_property
@@ -88,8 +93,20 @@ class ReplyPattern(BaseModel):
         """Compiled once; match it with `mailprobe.patterns.search_bounded`, never on an unbounded text."""
         return compile_safe(self.pattern, "pattern")
 
+    @cached_property
+    def unless_regex(self) -> re.Pattern[str] | None:
+        return compile_safe(self.unless, "unless") if self.unless is not None else None
+
+    @property
+    def cost(self) -> int:
+        """The steps matching one reply against this pattern (and its guard) may take at worst."""
+        guard = [search_cost(self.unless)] if self.unless is not None else []
+        return total_cost([search_cost(self.pattern), *guard])
+
     def matches(self, reply: str) -> bool:
-        return search_bounded(self.regex, reply) is not None
+        if search_bounded(self.regex, reply) is None:
+            return False
+        return self.unless_regex is None or search_bounded(self.unless_regex, reply) is None
 
 
 class Remedy(BaseModel):
@@ -145,6 +162,21 @@ class Profile(BaseModel):
     def _has_something(self) -> Profile:
         if not self.servers and not self.webmail:
             raise ValueError("a profile needs at least one server or webmail URL")
+        return self
+
+    @model_validator(mode="after")
+    def _patterns_together(self) -> Profile:
+        # Each pattern is within its budget; an MX host, or a reply, is matched against all of them.
+        for field, costs in (
+            ("mx_patterns", [search_cost(p, re.IGNORECASE) for p in self.mx_patterns]),
+            ("replies", [reply.cost for reply in self.replies]),
+        ):
+            cost = total_cost(costs)
+            if cost > PROFILE_BUDGET:
+                raise ValueError(
+                    f"the {field} together may take some {cost:,} steps on one text (at most "
+                    f"{PROFILE_BUDGET:,}): use fewer patterns, or simpler ones"
+                )
         return self
 
     @cached_property

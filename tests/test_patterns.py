@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mailprobe.errors import UsageError
-from mailprobe.patterns import MAX_TEXT, UnsafePattern, compile_safe, search_bounded
+from mailprobe.patterns import MAX_TEXT, SEARCH_BUDGET, UnsafePattern, compile_safe, search_bounded, search_cost
 
 PROVIDERS = Path(__file__).resolve().parents[1] / "providers"
 # Texts that make a backtracking matcher try every way of splitting them.
@@ -50,6 +50,14 @@ def test_every_builtin_pattern_passes(source: str, pattern: str, flags: int) -> 
         pytest.param(r"a*a*a*b", "too many repeats", id="three-stars"),
         pytest.param(r".*.*.*x", "too many repeats", id="three-dot-stars"),
         pytest.param(r"(a|aa){40}", "too many repeats", id="alternatives-repeated-40-times"),
+        # Cheap for one attempt, but a search tries again at each of 1,024 start positions (issue 18, 8).
+        pytest.param(r"(?:[a.]{1,2}){1,16}#", "too many repeats", id="bounded-group-at-every-start"),
+        pytest.param(r"(?:a|.){16}#", "too many repeats", id="alternatives-16-times-at-every-start"),
+        pytest.param(r".*a.*b", "too many repeats", id="two-dot-stars-at-every-start"),
+        pytest.param(r".*login.*failed", "too many repeats", id="leading-dot-star"),
+        pytest.param(r"(?:a)*(?:a)*?!", "too many repeats", id="two-stars-then-a-stop"),
+        pytest.param(r"[a.]*[a.]*#", "too many repeats", id="two-class-stars-then-a-stop"),
+        pytest.param(r"(?m)^(?:a|.){16}#", "too many repeats", id="multiline-caret-starts-on-every-line"),
         pytest.param(r"(a)\1", "backreferences", id="backreference"),
         pytest.param(r"(?P<x>a)(?P=x)", "backreferences", id="named-backreference"),
         pytest.param(r"(a)?(?(1)b|c)", "backreferences", id="conditional"),
@@ -70,11 +78,28 @@ def test_a_dangerous_pattern_is_refused_with_its_reason(pattern: str, reason: st
 
 @pytest.mark.parametrize(
     "pattern",
-    [r"(a|b)+", r".*a.*b", r"(\.[a-z]{3})+", r"\d+\.\d+", r"x{0,1000}y", r"(ab|cd)*e", r"(?:a{3})+",
-     r"(?:a{1,3}){2}c", r"^[a-z0-9.-]+$", r"(^|\.)mxbiz[0-9]+\.qq\.com\.?$", r"(?i)login.*(failed|denied)"],
+    [r"(a|b)+", r"a.*b", r"(\.[a-z]{3})+", r"\d+\.\d+", r"x{0,1000}y", r"(ab|cd)*e", r"(?:a{3})+",
+     r"(?:a{1,3}){2}c", r"^[a-z0-9.-]+$", r"(^|\.)mxbiz[0-9]+\.qq\.com\.?$", r"(?i)login.*(failed|denied)",
+     r"(?i)login.*(failed|denied|refused)", r"login.*failed", r"^.*a.*b", r"\A(?:a|.){16}#",
+     r"(?i)login.*password is incorrect, please retry", r"mx[0-9]+\.example\.com"],
 )
 def test_a_harmless_pattern_passes(pattern: str) -> None:
     assert compile_safe(pattern, "pattern").pattern == pattern
+
+
+def test_a_search_costs_an_attempt_at_every_start_unless_anchored() -> None:
+    attempt = search_cost(r"\A(?:a|.){12}#")
+    assert search_cost(r"(?:a|.){12}#") > SEARCH_BUDGET > 100 * attempt
+    assert search_cost(r"^(?:a|.){12}#") == attempt  # `^` without MULTILINE: the text's start only
+    assert search_cost(r"(?m)^(?:a|.){12}#") > SEARCH_BUDGET  # every line's start
+    assert search_cost(r"(?:^x|^y)(?:a|.){12}#") < SEARCH_BUDGET  # every alternative anchored
+    assert search_cost(r"(?:^x|y)(?:a|.){12}#") > SEARCH_BUDGET
+
+
+def test_a_repeat_that_what_follows_ends_counts_one_way() -> None:
+    assert search_cost(r"[0-9]+\.[0-9]+") < search_cost(r"[0-9]+[0-9.][0-9]+")
+    assert search_cost(r"\d+\.x") < search_cost(r"\d+1x")
+    assert search_cost(r"(?i)[a-z]+#x") < search_cost(r"(?i)[a-z]+Zx")  # Z is z when case is ignored
 
 
 def test_search_bounded_looks_only_at_the_first_characters() -> None:

@@ -199,6 +199,32 @@ def test_a_port_that_is_not_a_short_ascii_number_is_bad_input(run: Run, option: 
 # -- saved reports that are not JSON a report could be --------------------------------------------------
 
 
+def test_a_pattern_cheap_once_but_slow_over_a_whole_search_is_refused_at_load(run: Run, tmp_path: Path) -> None:
+    # Issue 18, finding 8: one attempt of this pattern is within the budget, but a search tries it at each
+    # of 1,024 start positions; five of them made `check --timeout 5` take 19 s against a hostile reply.
+    slow = "".join(
+        f'\n[[replies]]\npattern = "(?:[a.]{{1,2}}){{1,16}}#{n}"\ncause = "account_locked"\n' for n in range(5)
+    )
+    folder = _profile_dir(tmp_path, "[[remedies]]", slow + "\n[[remedies]]")
+    line = quick(run, "check", "a@b.example", "--providers-dir", str(folder), "--nameserver", "127.0.0.1:1",
+                 "--timeout", "2")
+    assert str(folder / "evil.toml") in line
+    assert "field 'replies.5.pattern'" in line  # the first of the five (qq.toml has five replies before them)
+    assert "too many repeats" in line and "search over 1,024 characters" in line
+
+
+def test_patterns_each_within_budget_but_too_slow_together_are_refused_at_load(run: Run, tmp_path: Path) -> None:
+    # Each search of (?:a|.){10}# passes; a reply is matched against every one of the profile's patterns.
+    many = "".join(
+        f'\n[[replies]]\npattern = "(?:a|.){{10}}#{n}"\ncause = "account_locked"\n' for n in range(12)
+    )
+    folder = _profile_dir(tmp_path, "[[remedies]]", many + "\n[[remedies]]")
+    line = quick(run, "check", "a@b.example", "--providers-dir", str(folder), "--nameserver", "127.0.0.1:1",
+                 "--timeout", "2")
+    assert str(folder / "evil.toml") in line
+    assert "the replies together may take" in line
+
+
 @pytest.mark.parametrize(
     ("content", "hint"),
     [
