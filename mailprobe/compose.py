@@ -12,6 +12,7 @@ from mailprobe.lang import Lang
 from mailprobe.profiles import Profile, ProfileSet
 from mailprobe.report import (
     SCHEMA_VERSION,
+    AlsoPossible,
     CheckResult,
     DiagnosisEntry,
     PreventionTip,
@@ -68,7 +69,7 @@ def check_result(observation: Observation, lang: Lang) -> CheckResult:
 def diagnosis_entry(
     finding: Finding, profile: Profile | None, lang: Lang, profiles: ProfileSet | None = None
 ) -> DiagnosisEntry:
-    from mailprobe.diagnosis.catalogue import entry, verdict
+    from mailprobe.diagnosis.catalogue import entry
 
     cause = entry(finding.cause)
     params = _text_params(finding.params, profile, lang, profiles)
@@ -78,13 +79,38 @@ def diagnosis_entry(
         severity=finding.severity,
         confidence=round(finding.confidence, 2),
         title=cause.title.get(lang),
-        summary=verdict(finding.cause, finding.variant, lang, **params),
+        summary=_summary(finding.cause, finding.variant, lang, params),
         explanation=cause.explanation.get(lang),
         evidence=finding.evidence,
         remedies=remedies(finding.cause, profile, lang),
         variant=finding.variant,
         params=finding.params,
+        also_possible=[also_possible(a.cause, a.confidence, lang) for a in finding.also_possible],
     )
+
+
+def also_possible(cause: Cause, confidence: float, lang: Lang) -> AlsoPossible:
+    """A weaker reading of the finding's evidence: its name, and how to tell it from the finding's cause."""
+    from mailprobe.diagnosis.catalogue import entry, tell_apart
+
+    tell = tell_apart(cause, lang)
+    tells = [RemedyEntry(id=tell[0], section=tell[1], text=tell[2])] if tell is not None else []
+    title = entry(cause).title.get(lang)
+    return AlsoPossible(cause=cause, confidence=round(confidence, 2), title=title, remedies=tells)
+
+
+def _summary(cause: Cause, variant: str, lang: Lang, params: dict[str, object]) -> str:
+    """The verdict sentence; a password typing mistake seen locally is added whatever the cause (the
+    wrong-password verdicts that are about that mistake already say it)."""
+    from mailprobe.diagnosis.catalogue import verdict
+    from mailprobe.locales.messages import t, template
+
+    said = verdict(cause, variant, lang, **params)
+    hygiene = params.get("hygiene")
+    note = f"hygiene.note.{hygiene}"
+    if isinstance(hygiene, str) and not variant.startswith("hygiene_") and template(note, lang) is not None:
+        said = f"{said}{t('hygiene.note_sep', lang)}{t(note, lang)}"
+    return said
 
 
 def prevention(lang: Lang) -> list[PreventionTip]:
@@ -175,7 +201,7 @@ def _relocalize_check(check: CheckResult, lang: Lang) -> CheckResult:
 def _relocalize_entry(
     entry_: DiagnosisEntry, profile: Profile | None, lang: Lang, profiles: ProfileSet
 ) -> DiagnosisEntry:
-    from mailprobe.diagnosis.catalogue import entry, verdict
+    from mailprobe.diagnosis.catalogue import entry
 
     cause = entry_.cause
     if not isinstance(cause, Cause):
@@ -183,9 +209,13 @@ def _relocalize_entry(
     params = _text_params(entry_.params, profile, lang, profiles)
     return entry_.model_copy(update={
         "title": entry(cause).title.get(lang),
-        "summary": verdict(cause, entry_.variant, lang, **params),
+        "summary": _summary(cause, entry_.variant, lang, params),
         "explanation": entry(cause).explanation.get(lang),
         "remedies": [_relocalize_remedy(r, cause, profile, lang) for r in entry_.remedies],
+        "also_possible": [
+            also_possible(a.cause, a.confidence, lang) if isinstance(a.cause, Cause) else a
+            for a in entry_.also_possible
+        ],
     })
 
 

@@ -330,6 +330,9 @@ class LoginFacts(Facts):
     login_name_form: Literal["address", "local_part", "other"] | None = None
     replies: list[str] = Field(default_factory=list)  # the deciding reply, credentials masked
     candidates: list[LoginCandidate] = Field(default_factory=list)  # most likely first; empty: not recognised
+    # The refusal said nothing a code, pattern or known text explains: `candidates` are what any refusal of
+    # the credentials may mean (a wrong password first), not what the words said.
+    bare_refusal: bool = False
     hygiene: list[str] = Field(default_factory=list)  # ids of password typing mistakes found locally
     worked_before: bool | None = None  # True: a login succeeded in an earlier run; False: never; None: unknown
     guard_until: datetime | None = None  # a guard refusal: when the next login is allowed

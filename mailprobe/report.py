@@ -127,6 +127,16 @@ CauseId = Annotated[
 ]
 
 
+class AlsoPossible(_Model):
+    """A weaker reading of the same evidence (the same refusal), folded into the entry instead of standing as
+    a cause of its own; `remedies` say how to tell it from the entry's cause (catalogue `tell`)."""
+
+    cause: CauseId
+    confidence: float
+    title: str = ""  # the cause's name, in the report's language
+    remedies: list[RemedyEntry] = Field(default_factory=list)
+
+
 class DiagnosisEntry(_Model):
     cause: CauseId
     section: str
@@ -139,6 +149,7 @@ class DiagnosisEntry(_Model):
     remedies: list[RemedyEntry] = Field(default_factory=list)
     variant: str = "default"
     params: dict[str, str | int | float] = Field(default_factory=dict)
+    also_possible: list[AlsoPossible] = Field(default_factory=list)  # most likely first; older reports: none
 
 
 class PreventionTip(_Model):
@@ -199,7 +210,10 @@ def report_id(report: Report) -> str:
         include={"address", "started_at", "duration_ms", "status", "checks", "diagnosis"},
         exclude={
             "checks": {"__all__": {"summary"}},
-            "diagnosis": {"__all__": {"title", "summary", "explanation", "remedies"}},
+            "diagnosis": {"__all__": {
+                "title": True, "summary": True, "explanation": True, "remedies": True,
+                "also_possible": {"__all__": {"title", "remedies"}},
+            }},
         },
     )
     canonical = json.dumps(facts, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -245,8 +245,10 @@ def _login(login: LoginAttempt, lang: Lang) -> str:
     protocol = login.protocol.upper()
     mechanism = login.mechanism or "-"
     reply = quote(_IMAP_TAG.sub("", login.replies[-1])) if login.replies else ""
-    code = next((c.code for c in login.candidates if c.code), None)
+    # The cause that decided the check (the diagnosis's finding for it), and the code only if it is what
+    # supports that cause: a code that backs a weaker reading is not credited with the text's verdict.
     top = login.candidates[0].cause if login.candidates else None
+    code = login.candidates[0].code if login.candidates else None
     if login.guard_until is not None:
         window = format_span(login.guard_window_s or 0.0, lang)
         until = login.guard_until.strftime("%Y-%m-%d %H:%M UTC")
@@ -256,9 +258,13 @@ def _login(login: LoginAttempt, lang: Lang) -> str:
         return t(key, lang, protocol=protocol, mechanism=mechanism)
     if login.outcome in ("refused", "mailbox_refused"):
         text = t(f"summary.login.{login.outcome}", lang, protocol=protocol, mechanism=mechanism, reply=reply)
-        # The standard code the reply carried and the cause id it ranks first: ids, in every language.
+        # The standard code behind the deciding cause, and that cause's id: ids, in every language.
         said = " → ".join(part for part in (code, top) if part)
-        return f"{text} ({said})" if said else text
+        text = f"{text} ({said})" if said else text
+        mistyped = f"summary.login.hygiene.{login.hygiene[0]}" if login.hygiene else None
+        if login.outcome == "refused" and mistyped and template(mistyped, lang) is not None:
+            text = _join([text, t(mistyped, lang)], lang)
+        return text
     reason = failure_phrase(login.error, lang) if login.error is not None else _status_only(login.status, lang)
     key = "summary.login.error" if login.outcome == "error" else "summary.login.not_attempted"
     return t(key, lang, protocol=protocol, reason=reason)

@@ -111,6 +111,7 @@ class CauseEntry(BaseModel):
     explanation: Text
     verdict: Mapping[str, Template]  # variant → sentence; "default" takes no params
     remedies: tuple[CatalogueRemedy, ...]
+    tell: CatalogueRemedy | None = None  # how to tell it from the first cause, when shown as "also possible"
 
     @field_validator("section")
     @classmethod
@@ -136,6 +137,19 @@ class CauseEntry(BaseModel):
         if not 2 <= len(value) <= 4:
             raise ValueError(f"a cause has 2 to 4 remedies, not {len(value)}")
         return _distinct_ids(value)
+
+    @field_validator("tell")
+    @classmethod
+    def _tell(cls, value: CatalogueRemedy | None) -> CatalogueRemedy | None:
+        if value is not None:
+            _cited(value.section, "345")
+        return value
+
+    @model_validator(mode="after")
+    def _tell_is_its_own(self) -> CauseEntry:
+        if self.tell is not None and self.tell.id in self.remedy_ids:
+            raise ValueError(f"tell id '{self.tell.id}' is also a remedy's id")
+        return self
 
     @property
     def remedy_ids(self) -> tuple[str, ...]:
@@ -230,6 +244,13 @@ def remedy_text(cause: Cause, remedy_id: str, lang: Lang) -> str:
 def remedies(cause: Cause, lang: Lang) -> list[tuple[str, str, str]]:
     """The cause's remedies in order, as (remedy id, article section, text in `lang`)."""
     return [(r.id, r.section, r.text.get(lang)) for r in CATALOGUE[cause].remedies]
+
+
+def tell_apart(cause: Cause, lang: Lang) -> tuple[str, str, str] | None:
+    """How to tell CAUSE from the cause reported first, as (id, article section, text in `lang`); None if the
+    catalogue has no such advice for it."""
+    tell = CATALOGUE[cause].tell
+    return (tell.id, tell.section, tell.text.get(lang)) if tell is not None else None
 
 
 def prevention_tips(lang: Lang) -> list[tuple[str, str, str]]:

@@ -10,6 +10,13 @@ Severity = Literal["critical", "warning"]
 Param = str | int | float
 
 
+class Alternative(BaseModel):
+    """Another cause the same evidence may mean, less likely than the finding's own (a weaker reading)."""
+
+    cause: Cause
+    confidence: float = Field(ge=0.0, le=1.0)
+
+
 class Finding(BaseModel):
     cause: Cause
     severity: Severity
@@ -17,3 +24,4 @@ class Finding(BaseModel):
     evidence: list[str] = Field(default_factory=list)  # check ids
     variant: str = "default"  # which verdict sentence fits: "port_blocked", "nothing_answers", ...
     params: dict[str, Param] = Field(default_factory=dict)
+    also_possible: list[Alternative] = Field(default_factory=list)  # most likely first; never a finding too

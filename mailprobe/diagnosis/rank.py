@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mailprobe.causes import Cause
-from mailprobe.diagnosis.finding import Finding
+from mailprobe.diagnosis.finding import Alternative, Finding
 
 _CAUSE_ORDER = {cause: index for index, cause in enumerate(Cause)}
 
@@ -19,8 +19,24 @@ def rank(findings: list[Finding]) -> list[Finding]:
         other = kept if better is finding else finding
         combined = better.model_copy(deep=True)
         combined.evidence = list(dict.fromkeys([*better.evidence, *other.evidence]))
+        combined.also_possible = [*better.also_possible, *other.also_possible]
         merged[finding.cause] = combined
+    for finding in merged.values():
+        finding.also_possible = _alternatives(finding, merged)
     return sorted(merged.values(), key=_key)
+
+
+def _alternatives(finding: Finding, findings: dict[Cause, Finding]) -> list[Alternative]:
+    """Each weaker reading once, at the highest confidence any evidence gave it; none that is a finding of
+    its own (it is shown there, with its own evidence)."""
+    best: dict[Cause, Alternative] = {}
+    for alternative in finding.also_possible:
+        if alternative.cause in findings or alternative.cause == finding.cause:
+            continue
+        held = best.get(alternative.cause)
+        if held is None or alternative.confidence > held.confidence:
+            best[alternative.cause] = alternative.model_copy()
+    return sorted(best.values(), key=lambda a: (-a.confidence, _CAUSE_ORDER[a.cause]))
 
 
 def _key(finding: Finding) -> tuple[int, float, int]:

@@ -17,6 +17,7 @@ MESSAGES: dict[str, str] = {
     "heading.confidence": "Confidence",
     "heading.prevention": "Next time",
     "heading.also_possible": "Also possible",
+    "also_possible.item": "{cause} — {title} ({likely}): {tell}",
     "source.section": "article §{section}",
     "confidence.percent": "{percent}% likely",
     # -- overall status, check status, severity
@@ -128,6 +129,30 @@ MESSAGES: dict[str, str] = {
         " the lockout guard allows the next login at {until} (--force-login overrides)"
     ),
     "summary.login.error": "{protocol} login broke off: {reason}",
+    "summary.login.hygiene.fullwidth": "password as typed: full-width characters",
+    "summary.login.hygiene.ideographic_space": "password as typed: a full-width space",
+    "summary.login.hygiene.surrounding_whitespace": "password as typed: a space or line break at its start or end",
+    "summary.login.hygiene.caps_lock": "password as typed: looks like Caps Lock",
+    "summary.login.hygiene.non_printing": "password as typed: invisible characters",
+    # a password typing mistake, said beside any refused login's verdict (not only a wrong password's)
+    "hygiene.note_sep": " ",
+    "hygiene.note.fullwidth": (
+        "Also, the password as typed holds full-width characters, which an input "
+        "method in full-width mode produces: retype it in half-width mode."
+    ),
+    "hygiene.note.ideographic_space": (
+        "Also, the password as typed holds an ideographic (full-width) space "
+        "from a Chinese input method: retype it in half-width mode."
+    ),
+    "hygiene.note.surrounding_whitespace": (
+        "Also, the password as typed starts or ends with a space or line break, as a copy "
+        "and paste often brings along (an authorization code too): enter it without."
+    ),
+    "hygiene.note.caps_lock": "Also, the password as typed looks as if Caps Lock was on: switch it off and retype.",
+    "hygiene.note.non_printing": (
+        "Also, the password as typed holds invisible characters (control "
+        "or zero-width), usually from a copy and paste: type it by hand."
+    ),
     "summary.prefix": "{label}: {text}",
     "summary.join": ", ",
     "summary.list_sep": ", ",

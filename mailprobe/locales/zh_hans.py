@@ -17,6 +17,7 @@ MESSAGES: dict[str, str] = {
     "heading.confidence": "可能性",
     "heading.prevention": "预防建议",
     "heading.also_possible": "其他可能原因",
+    "also_possible.item": "{cause} — {title}（{likely}）：{tell}",
     "source.section": "原文第 {section} 节",
     "confidence.percent": "可能性 {percent}%",
     # -- 总体状态、检查状态、严重程度
@@ -123,6 +124,27 @@ MESSAGES: dict[str, str] = {
         "{until} 之后再登录（可用 --force-login 强制）"
     ),
     "summary.login.error": "{protocol} 登录中断：{reason}",
+    "summary.login.hygiene.fullwidth": "输入的密码：含全角字符",
+    "summary.login.hygiene.ideographic_space": "输入的密码：含全角空格",
+    "summary.login.hygiene.surrounding_whitespace": "输入的密码：开头或结尾有空格或换行",
+    "summary.login.hygiene.caps_lock": "输入的密码：疑似开启了大写锁定",
+    "summary.login.hygiene.non_printing": "输入的密码：含不可见字符",
+    # a password typing mistake, said beside any refused login's verdict (not only a wrong password's)
+    "hygiene.note_sep": "",
+    "hygiene.note.fullwidth": (
+        "另外，输入的密码中含有全角字符，这通常是输入法处于全角模式造成的："
+        "请切换到半角后重新输入。"
+    ),
+    "hygiene.note.ideographic_space": "另外，输入的密码中含有中文输入法的全角空格：请切换到半角后重新输入。",
+    "hygiene.note.surrounding_whitespace": (
+        "另外，输入的密码开头或结尾带有空格或换行，这常是复制粘贴带进来的（授权码也一样）："
+        "请去掉后再输入。"
+    ),
+    "hygiene.note.caps_lock": "另外，输入的密码看起来像是在大写锁定（Caps Lock）开启时输入的：请关闭后重新输入。",
+    "hygiene.note.non_printing": (
+        "另外，输入的密码中含有看不见的字符（控制字符或零宽字符），"
+        "通常来自复制粘贴：请手动输入。"
+    ),
     "summary.prefix": "{label}：{text}",
     "summary.join": "，",
     "summary.list_sep": "、",

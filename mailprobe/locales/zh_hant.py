@@ -17,6 +17,7 @@ MESSAGES: dict[str, str] = {
     "heading.confidence": "可能性",
     "heading.prevention": "預防建議",
     "heading.also_possible": "其他可能原因",
+    "also_possible.item": "{cause} — {title}（{likely}）：{tell}",
     "source.section": "原文第 {section} 節",
     "confidence.percent": "可能性 {percent}%",
     # -- 整體狀態、檢查狀態、嚴重程度
@@ -123,6 +124,27 @@ MESSAGES: dict[str, str] = {
         "{until} 之後再登入（可用 --force-login 強制）"
     ),
     "summary.login.error": "{protocol} 登入中斷：{reason}",
+    "summary.login.hygiene.fullwidth": "輸入的密碼：含全形字元",
+    "summary.login.hygiene.ideographic_space": "輸入的密碼：含全形空格",
+    "summary.login.hygiene.surrounding_whitespace": "輸入的密碼：開頭或結尾有空格或換行",
+    "summary.login.hygiene.caps_lock": "輸入的密碼：疑似開啟了大寫鎖定",
+    "summary.login.hygiene.non_printing": "輸入的密碼：含不可見字元",
+    # a password typing mistake, said beside any refused login's verdict (not only a wrong password's)
+    "hygiene.note_sep": "",
+    "hygiene.note.fullwidth": (
+        "另外，輸入的密碼中含有全形字元，這通常是輸入法處於全形模式造成的："
+        "請切換到半形後重新輸入。"
+    ),
+    "hygiene.note.ideographic_space": "另外，輸入的密碼中含有中文輸入法的全形空格：請切換到半形後重新輸入。",
+    "hygiene.note.surrounding_whitespace": (
+        "另外，輸入的密碼開頭或結尾帶有空格或換行，這常是複製貼上帶進來的（授權碼也一樣）："
+        "請去掉後再輸入。"
+    ),
+    "hygiene.note.caps_lock": "另外，輸入的密碼看起來像是在大寫鎖定（Caps Lock）開啟時輸入的：請關閉後重新輸入。",
+    "hygiene.note.non_printing": (
+        "另外，輸入的密碼中含有看不見的字元（控制字元或零寬字元），"
+        "通常來自複製貼上：請手動輸入。"
+    ),
     "summary.prefix": "{label}：{text}",
     "summary.join": "，",
     "summary.list_sep": "、",

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal, Protocol
 
+from mailprobe.causes import Cause
 from mailprobe.login.knowledge import (
+    BARE_REFUSAL,
     GENERIC_TEXTS,
     IMAP_CODES,
     OUTAGE,
@@ -32,6 +34,7 @@ LINE_LIMIT = 512
 # A provider profile's pattern is curated knowledge, but carries no confidence of its own.
 PATTERN_CONFIDENCE = 0.6
 _BASIS_RANK: dict[str, int] = {"code": 0, "pattern": 1, "text": 2}
+_CAUSE_ORDER: dict[str, int] = {cause.value: index for index, cause in enumerate(Cause)}
 
 _BRACKET_CODE = re.compile(r"\[([A-Za-z][A-Za-z0-9/-]*)[ \]]")
 _SMTP_CODES = re.compile(r"^([245]\d\d)(?:[ -]([245]\.\d{1,3}\.\d{1,3})(?=[\s.,;:]|$))?", re.MULTILINE)
@@ -48,6 +51,9 @@ class Candidate:
 
 
 class ReplyLike(Protocol):
+    """A profile's known reply (mailprobe.profiles.ReplyPattern); an `unless` attribute, if it has one, is
+    the pattern of replies it does not apply to."""
+
     @property
     def pattern(self) -> str: ...
 
@@ -109,6 +115,14 @@ def classify(
     return _ranked(found)
 
 
+def bare_refusal() -> list[Candidate]:
+    """What a refusal of the credentials means when nothing in it says why (`NO Login failed.`, `-ERR Login
+    failed.`, `535 Incorrect authentication data`): the server rejected them, most often for a wrong password,
+    sometimes for a locked or inactive account. Never the provider's outage: the server answered, and said no.
+    Only for an answer to the authentication itself, never for a mailbox that would not open after it."""
+    return _weighted(BARE_REFUSAL, "text", None)
+
+
 def _codes(text: str, protocol: ProtocolName | None) -> list[Candidate]:
     found: list[Candidate] = []
     if protocol in (None, "imap", "pop3"):
@@ -141,8 +155,13 @@ def _patterns(text: str, protocol: ProtocolName | None, profiles: Iterable[Profi
             if protocol is not None and known.protocols and protocol not in known.protocols:
                 continue
             regex = _compiled(known.pattern)
-            if regex is not None and regex.search(text):
-                found.append(Candidate(str(known.cause), PATTERN_CONFIDENCE, "pattern"))
+            if regex is None or not regex.search(text):
+                continue
+            unless = getattr(known, "unless", None)
+            guard = _compiled(unless) if isinstance(unless, str) else None
+            if guard is not None and guard.search(text):
+                continue  # the same words inside a reply that means something else (its guard says which)
+            found.append(Candidate(str(known.cause), PATTERN_CONFIDENCE, "pattern"))
     return found
 
 
@@ -175,4 +194,7 @@ def _ranked(found: list[Candidate]) -> list[Candidate]:
         merged[candidate.cause] = Candidate(
             candidate.cause, max(candidate.confidence, held.confidence), stronger.basis, stronger.code
         )
-    return sorted(merged.values(), key=lambda c: (-c.confidence, _BASIS_RANK[c.basis]))
+    # Ties go to the stronger basis, then to the causes' order (the diagnosis ranks ties the same way).
+    return sorted(
+        merged.values(), key=lambda c: (-c.confidence, _BASIS_RANK[c.basis], _CAUSE_ORDER.get(c.cause, len(Cause)))
+    )

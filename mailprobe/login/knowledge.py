@@ -22,6 +22,12 @@ RESTRICTED = LOGIN_RESTRICTED
 
 Weights = tuple[tuple[str, float], ...]
 
+# A refusal of the credentials that no code, profile pattern or known text explains (`NO Login failed.`,
+# `-ERR Login failed.`, Exim's `535 Incorrect authentication data`): the server answered and rejected them.
+# A wrong password (or login name) is the usual reason; a locked or inactive account is refused in the same
+# words by many servers. Modest confidence: the words say that, not why.
+BARE_REFUSAL: Weights = ((PASSWORD, 0.5), (LOCKED, 0.3), (NOT_ACTIVATED, 0.25))
+
 # RFC 5530 IMAP response codes. ALERT carries no meaning of its own: its text is read like any other.
 IMAP_CODES: dict[str, Weights] = {
     "AUTHENTICATIONFAILED": ((PASSWORD, 0.9),),
@@ -154,8 +160,9 @@ PROVIDER_TEXTS: tuple[TextRule, ...] = (
         ((PASSWORD, 0.5), (AUTH_CODE, 0.45)),
         "163/126: hongrunhui/node_12306#1",
     ),
-    # The login worked; the server wants a client that sends IMAP ID, which mailprobe does.
-    _rule(r"Unsafe Login", (), "Coremail: offlineimap#696; himalaya#651"),
+    # The login worked, then the mailbox was refused. Coremail says so to clients that send no IMAP ID;
+    # mailprobe sends one first, so what remains is NetEase's security policy refusing this client.
+    _rule(r"Unsafe Login", ((RESTRICTED, 0.7),), "Coremail: offlineimap#696; himalaya#651"),
     # Alibaba Mail
     _rule(
         r"Authentication failure\[0\]",

@@ -14,7 +14,7 @@ from mailprobe.evidence import (
     Observation,
     Status,
 )
-from mailprobe.login.classify import classify
+from mailprobe.login.classify import bare_refusal, classify
 from mailprobe.login.dialogues import LOGIN_DIALOGUES
 from mailprobe.login.hygiene import check_password
 from mailprobe.login.result import LoginOutcome, LoginResult
@@ -93,6 +93,9 @@ def _fill(attempt: LoginAttempt, result: LoginResult, name: str, credentials: Lo
     if result.outcome in (LoginOutcome.REFUSED, LoginOutcome.MAILBOX_REFUSED):
         profiles = [step.profile] if step.profile is not None else []
         found = classify(result.replies, result.protocol, profiles)
+        if not found and result.outcome is LoginOutcome.REFUSED:
+            # The credentials were refused in words nothing explains: still a refusal of the credentials.
+            found, attempt.bare_refusal = bare_refusal(), True
         attempt.candidates = [
             LoginCandidate(cause=c.cause, confidence=c.confidence, basis=c.basis, code=c.code) for c in found
         ]

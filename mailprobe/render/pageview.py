@@ -74,6 +74,14 @@ class EvidenceItem:
 
 
 @dataclass
+class AlsoItem:
+    cause: str
+    title: str
+    likely: str
+    tells: list[tuple[str, str]]  # how to tell it apart: (text, cited section)
+
+
+@dataclass
 class Card:
     index: int
     anchor: str
@@ -85,6 +93,7 @@ class Card:
     explanation: str
     evidence: list[EvidenceItem]
     remedies: list[tuple[str, str]]
+    also_possible: list[AlsoItem] = field(default_factory=list)
 
 
 @dataclass
@@ -182,7 +191,7 @@ _WORDS = (
     "page.port", "page.encryption", "page.seen", "page.summary", "heading.prevention", "heading.remedies",
     "heading.evidence", "heading.address", "heading.status", "heading.verdict", "settings.login_name",
     "settings.password_note", "settings.keep_note", "service.web", "stage.connect", "stage.tls", "stage.greeting",
-    "stage.http", "page.colon",
+    "stage.http", "page.colon", "heading.also_possible",
 )
 
 
@@ -260,6 +269,14 @@ def _card(
         summary=shown(entry.summary), explanation=shown(entry.explanation),
         evidence=evidence,
         remedies=[(shown(r.text), page_t("source.section", lang, section=r.section)) for r in entry.remedies],
+        also_possible=[
+            AlsoItem(
+                cause=shown(str(other.cause), 60), title=shown(other.title or str(other.cause), 200),
+                likely=page_t("confidence.percent", lang, percent=round(other.confidence * 100)),
+                tells=[(shown(r.text), page_t("source.section", lang, section=r.section)) for r in other.remedies],
+            )
+            for other in entry.also_possible
+        ],
     )
 
 

@@ -103,6 +103,14 @@ def _cause(
         for number, remedy in enumerate(entry.remedies, 1):
             label = t("source.section", lang, section=remedy.section)
             lines += _wrap(f"{remedy.text} ({label})", "      ", first=f"   {number}) ")
+    if entry.also_possible:
+        lines.append(f"   {t('heading.also_possible', lang)}:")
+        for other in entry.also_possible:
+            likely = t("confidence.percent", lang, percent=round(other.confidence * 100))
+            tell = " ".join(f"{r.text} ({t('source.section', lang, section=r.section)})" for r in other.remedies)
+            item = t("also_possible.item", lang, cause=other.cause, title=other.title or other.cause, likely=likely,
+                     tell=tell)
+            lines += _wrap(item if tell else item.rstrip(":： "), "     ", first="   - ")
     return lines
 
 

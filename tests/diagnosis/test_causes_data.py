@@ -121,3 +121,17 @@ def test_the_causes_the_spec_added_are_critical_and_not_a_wrong_password(cause: 
     assert 2 <= len(item.remedies) <= 4
     assert verdict(cause, "default", "en") == item.verdict["default"].en
     assert "password" in item.explanation.en.lower()  # says the password is not what is wrong
+
+
+def test_every_cause_a_login_reply_may_mean_says_how_to_tell_it_apart() -> None:
+    # Shown under "also possible" beside a refused login's first cause (issue 16, items 5 and 7).
+    from mailprobe.login import knowledge
+
+    tables = [*knowledge.IMAP_CODES.values(), *knowledge.POP3_CODES.values(), *knowledge.SMTP_ENHANCED.values(),
+              *knowledge.SMTP_BASIC.values(), knowledge.BARE_REFUSAL,
+              *(rule.weights for rule in (*knowledge.PROVIDER_TEXTS, *knowledge.GENERIC_TEXTS))]
+    for cause in {Cause(name) for weights in tables for name, _ in weights}:
+        tell = CATALOGUE[cause].tell
+        assert tell is not None, cause
+        assert tell.id not in CATALOGUE[cause].remedy_ids
+        assert all(tell.text.get(lang).strip() for lang in ("en", "zh-Hans", "zh-Hant"))

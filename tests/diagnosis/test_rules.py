@@ -8,7 +8,7 @@ from mailprobe.address import parse_address
 from mailprobe.causes import Cause
 from mailprobe.diagnosis.diagnose import diagnose
 from mailprobe.diagnosis.facts import Facts
-from mailprobe.diagnosis.finding import Finding
+from mailprobe.diagnosis.finding import Alternative, Finding
 from mailprobe.diagnosis.rank import rank
 from mailprobe.diagnosis.rules import mx_dangling, mx_missing, resolver_failing, service_failures
 from mailprobe.evidence import (
@@ -209,3 +209,18 @@ def test_mx_naming_exchangers_that_do_not_exist_is_not_configured() -> None:
     )))
 
     assert (finding.cause, finding.variant) == (Cause.MX_NOT_CONFIGURED, "mx_dangling")
+
+
+def test_weaker_readings_merge_across_findings_and_never_repeat_a_cause_found_on_its_own() -> None:
+    locked, code = Cause.ACCOUNT_LOCKED, Cause.CLIENT_AUTH_CODE_REQUIRED
+    imap = Finding(cause=Cause.PASSWORD_INCORRECT, severity="critical", confidence=0.5, evidence=["login.imap"],
+                   also_possible=[Alternative(cause=locked, confidence=0.3), Alternative(cause=code, confidence=0.4)])
+    smtp = Finding(cause=Cause.PASSWORD_INCORRECT, severity="critical", confidence=0.9, evidence=["login.smtp"],
+                   also_possible=[Alternative(cause=locked, confidence=0.45)])
+    pop3 = Finding(cause=code, severity="critical", confidence=0.6, evidence=["login.pop3"])
+
+    ranked = rank([imap, pop3, smtp])
+
+    assert [f.cause for f in ranked] == [Cause.PASSWORD_INCORRECT, code]
+    assert ranked[0].evidence == ["login.smtp", "login.imap"]
+    assert ranked[0].also_possible == [Alternative(cause=locked, confidence=0.45)]

@@ -9,7 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mailprobe.login.classify import TEXT_LIMIT, Candidate, ProtocolName, classify, decode_reply, reply_text
+from mailprobe.login.classify import (
+    TEXT_LIMIT,
+    Candidate,
+    ProtocolName,
+    bare_refusal,
+    classify,
+    decode_reply,
+    reply_text,
+)
 from mailprobe.profiles import ProfileSet, load_profiles
 
 Reply = str | bytes | list[str]
@@ -107,9 +115,9 @@ PROVIDER_REPLIES: list[tuple[ProtocolName, Reply, list[str]]] = [
     ("imap", "a2 NO ERR.REQ.VERIFYCODE", ["account_locked"]),
     ("imap", "a2 NO ACCOUNT.NEED2FA", ["client_auth_code_required"]),
     ("smtp", "535 email format login fail", ["password_incorrect"]),
-    # The login worked; only the client's missing ID was refused.
-    ("imap", "a3 NO SELECT Unsafe Login. Please contact kefu@188.com for help", []),
-    ("imap", "a3 NO EXAMINE Unsafe Login. Please contact kefu@188.com for help", []),
+    # The login worked, then the mailbox was refused although mailprobe sent ID: NetEase's security policy.
+    ("imap", "a3 NO SELECT Unsafe Login. Please contact kefu@188.com for help", ["login_restricted"]),
+    ("imap", "a3 NO EXAMINE Unsafe Login. Please contact kefu@188.com for help", ["login_restricted"]),
     ("imap", "a2 NO LOGIN Login error or password error", ["password_incorrect", "client_auth_code_required"]),
     ("smtp", "550 User has no permission", ["protocol_disabled"]),
     ("smtp", "535 Error: authentication failed", ["password_incorrect", "client_auth_code_required"]),
@@ -176,8 +184,26 @@ def test_tencent_five_causes_in_one_reply_are_all_candidates_none_certain() -> N
     ["a2 NO Authentication failed", "a2 NO LOGIN failure", "535 Authentication failed", "535 Error",
      "-ERR Authentication failed", "a2 NO Login failed.", "a2 BAD Invalid command", ""],
 )
-def test_a_bare_refusal_is_never_guessed_to_be_a_wrong_password(reply: str) -> None:
+def test_a_bare_refusal_is_not_read_as_anything_its_words_say(reply: str) -> None:
     assert classify(reply) == []
+
+
+def test_a_bare_refusal_means_the_credentials_were_rejected_a_wrong_password_first() -> None:
+    # What the login probe records for a refused login that classify() cannot explain (issue 16, case 4).
+    readings = [(c.cause, c.confidence) for c in bare_refusal()]
+    assert [cause for cause, _ in readings] == ["password_incorrect", "account_locked", "account_not_activated"]
+    assert readings[0][1] <= 0.5  # modest: the words do not say why
+    assert "server_outage" not in [cause for cause, _ in readings]
+
+
+@pytest.mark.parametrize(
+    ("protocol", "reply"),
+    [("imap", "a2 NO [UNAVAILABLE] Try later"), ("pop3", "-ERR [SYS/TEMP] Try later"), ("smtp", "421 Go away"),
+     ("smtp", "454 4.7.0 Temporary authentication failure"), ("imap", "a2 NO ERR.LOGIN.SYSTEMBUSY"),
+     ("imap", "a2 NO System is busy, try again later")],
+)
+def test_explicitly_temporary_answers_stay_the_servers_trouble(protocol: ProtocolName, reply: str) -> None:
+    assert classify(reply, protocol)[0].cause == "server_outage"
 
 
 def test_only_the_protocols_codes_are_read() -> None:
@@ -204,6 +230,27 @@ def test_profile_patterns_add_their_cause(profiles: ProfileSet) -> None:
     qq = profiles.require("qq")
     candidates = classify("530 Error: A secure connection is requiered(such as ssl).", "smtp", [qq])
     assert candidates == [Candidate("protocol_disabled", 0.6, "pattern")]
+
+
+def test_tencents_five_causes_reply_with_the_qq_profile_puts_the_wrong_password_first(profiles: ProfileSet) -> None:
+    # The qq profile's "login frequency limited" is guarded as knowledge.py guards it (issue 16, 7).
+    reply = "a2 NO Login fail. Account is abnormal, service is not open, password is incorrect, login frequency " \
+        "limited, or system is busy."
+    candidates = classify(reply, "imap", [profiles.require("qq")])
+    assert candidates[0].cause == "password_incorrect"
+    locked = next(c for c in candidates if c.cause == "account_locked")
+    assert locked.basis == "text" and locked.confidence < candidates[0].confidence
+    assert classify("535 login frequency limited", "smtp", [profiles.require("qq")])[0].cause == "account_locked"
+
+
+def test_no_builtin_profile_reorders_what_the_knowledge_says_of_a_known_reply(profiles: ProfileSet) -> None:
+    # One reading of each provider's reply, whichever profile is recognised: a profile pattern may agree with
+    # the built-in knowledge or add a cause, never push another cause above the one it ranks first.
+    for protocol, reply, expected in PROVIDER_REPLIES:
+        for profile in profiles.all():
+            found = classify(reply, protocol, [profile])
+            if expected:
+                assert found[0].cause == expected[0], (profile.id, reply, [(c.cause, c.basis) for c in found])
 
 
 def test_profile_pattern_and_builtin_knowledge_rank_together(profiles: ProfileSet) -> None:

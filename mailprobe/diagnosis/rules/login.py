@@ -1,9 +1,12 @@
 """The login step (`--login`): what the server's refusal means, as the classifier ranked it, quoted.
 
-A recognised refusal names its causes in the classifier's order, each with its confidence. A refusal that
-nothing recognises is quoted under `server_outage` / `refused_unknown` at low confidence: the server is the
-one that refused and only it (or its administrator) can say why. It is never guessed to be a wrong password,
-which would send the user retyping into a lockout.
+One refusal is one finding: the likeliest cause the classifier read, with the weaker readings of the same
+words folded in as "also possible" (each with how to tell it apart), never as causes of their own. A bare
+refusal (`NO Login failed.`, no code, no known words) is the server rejecting the credentials: a wrong
+password at modest confidence (variant `bare`), a locked or inactive account also possible; never the
+provider's outage, which only an explicitly temporary answer names. A login whose credentials went out and
+that then broke off without an answer is quoted under `server_outage` / `refused_unknown` at low confidence.
+A password typing mistake found locally is carried on every refusal's finding (`hygiene`), whatever its cause.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import re
 
 from mailprobe.causes import Cause
 from mailprobe.diagnosis.facts import Facts
-from mailprobe.diagnosis.finding import Finding
+from mailprobe.diagnosis.finding import Alternative, Finding
 from mailprobe.evidence import LoginAttempt, Role
 
 UNKNOWN_REFUSAL_CONFIDENCE = 0.3
@@ -46,25 +49,28 @@ def _attempt_findings(attempt: LoginAttempt) -> list[Finding]:
 
 
 def _recognised(attempt: LoginAttempt, variant: str | None = None) -> list[Finding]:
-    """One finding per cause the reply supports, in the classifier's order and with its confidence."""
-    findings = []
-    for candidate in attempt.candidates:
-        cause = _CAUSES.get(candidate.cause)
-        if cause is None:
-            continue
-        wording = variant or (_password_variant(attempt) if cause is Cause.PASSWORD_INCORRECT else "login")
-        findings.append(_finding(attempt, cause, candidate.confidence, wording, candidate.code))
-    return findings
+    """The classifier's first cause as the finding, the others as its weaker readings; none if it read none."""
+    known = [(cause, candidate) for candidate in attempt.candidates if (cause := _CAUSES.get(candidate.cause))]
+    if not known:
+        return []
+    (cause, first), others = known[0], known[1:]
+    wording = variant or (_password_variant(attempt) if cause is Cause.PASSWORD_INCORRECT else "login")
+    finding = _finding(attempt, cause, first.confidence, wording, first.code)
+    finding.also_possible = [
+        Alternative(cause=other, confidence=min(max(candidate.confidence, 0.0), 1.0)) for other, candidate in others
+    ]
+    return [finding]
 
 
 def _password_variant(attempt: LoginAttempt) -> str:
     """What the wrong-password verdict should add: a typing mistake seen locally first (the likeliest
-    explanation), else that the same login worked before (the password changed)."""
+    explanation), else that the same login worked before (the password changed), else that the server gave
+    no reason at all."""
     if attempt.hygiene:
         return f"hygiene_{attempt.hygiene[0]}"
     if attempt.worked_before:
         return "worked_before"
-    return "login"
+    return "bare" if attempt.bare_refusal else "login"
 
 
 def _finding(
@@ -75,6 +81,8 @@ def _finding(
         params["code"] = code
     if attempt.worked_before is not None:
         params["worked_before"] = "yes" if attempt.worked_before else "no"
+    if attempt.hygiene and attempt.outcome != "mailbox_refused":  # the password was taken: nothing mistyped
+        params["hygiene"] = attempt.hygiene[0]
     return Finding(
         cause=cause, severity="critical", confidence=min(max(confidence, 0.0), 1.0),
         evidence=[attempt.id], variant=variant, params=params,
