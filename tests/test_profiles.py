@@ -441,7 +441,7 @@ def test_wheel_ships_the_provider_profiles(tmp_path: Path) -> None:
     assert "mailprobe/providers/__init__.py" in names
     assert "mailprobe/py.typed" in names
     assert "mailprobe/diagnosis/causes.toml" in names  # the causes' words
-    assert "mailprobe = mailprobe.cli:main" in scripts
+    assert "mailprobe = mailprobe.__main__:main" in scripts
     assert not any(n.startswith("tests/") for n in names)
 
 
