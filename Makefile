@@ -11,15 +11,19 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# setuptools tells, as a warning, that an editable install maps the package through an import hook (our
+# providers/ is shipped as mailprobe.providers): nothing to act on, so it is not shown. Real warnings still are.
+QUIET_EDITABLE := PYTHONWARNINGS="ignore:Editable installation:UserWarning"
+
 # An editable install has no bytecode of its own, and with PYTHONDONTWRITEBYTECODE set Python would compile
 # every module again on each run (some 50 ms of start-up): compile once here; a changed file is recompiled.
 $(VENV)/.installed: $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e .
+	$(QUIET_EDITABLE) $(BIN)/python -m pip install --quiet -e .
 	$(BIN)/python -m compileall -q mailprobe providers >/dev/null
 	touch $@
 
 $(VENV)/.installed-dev: $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(QUIET_EDITABLE) $(BIN)/python -m pip install --quiet -e '.[dev]'
 	$(BIN)/python -m compileall -q mailprobe providers >/dev/null
 	touch $@ $(VENV)/.installed
 
