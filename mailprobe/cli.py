@@ -72,12 +72,29 @@ def plain_format_option(f: F) -> F:
 MAX_INPUT_BYTES = 16 * 1024 * 1024  # some 500,000 addresses
 
 
+# Set by main() when the command line asks for --format nagios: Nagios shows only a plugin's standard output, so
+# bad input then also gets a status line there ("(No output returned from plugin)" otherwise).
+_NAGIOS: list[bool] = [False]
+
+
 def _fail(message: str) -> NoReturn:
     from mailprobe.errors import one_line
 
+    if _NAGIOS[0]:
+        from mailprobe.render.nagios import unknown_line
+
+        with contextlib.suppress(OSError):
+            click.echo(unknown_line(message))
     with contextlib.suppress(OSError):  # stderr closed too: the exit code is all that is left
         click.echo(f"mailprobe: {one_line(message)}", err=True)
     sys.exit(EXIT_UNKNOWN)
+
+
+def _asks_for_nagios(args: list[str]) -> bool:
+    """--format nagios (or --format=nagios) anywhere on the line: known before click has parsed a word of it."""
+    from itertools import pairwise
+
+    return "--format=nagios" in args or ("--format", "nagios") in pairwise(args)
 
 
 class _OutputClosed(Exception):
@@ -248,9 +265,15 @@ def history(address: str, history: str | None, days: float, fmt: str) -> int:
     """Past results of ADDRESS: timeline, state changes, share of time healthy, last good run vs now."""
     from mailprobe.errors import GuardError
     from mailprobe.history import History, history_path, render_json, render_text, timeline
+    from mailprobe.localinput import PATH_SHOWN
+    from mailprobe.safetext import quoted_input
 
+    path = history_path(history)
+    if not path.is_file():  # a misspelt path is said, never created: this command only reads
+        _fail(f"no history at {quoted_input(str(path), PATH_SHOWN)} (no such file; `mailprobe check --history DB` "
+              "or --changes-only writes one)")
     try:
-        with History(history_path(history)) as store:
+        with History(path) as store:
             line = timeline(store, address, days)
     except GuardError as exc:
         _fail(str(exc))
@@ -684,6 +707,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     from mailprobe.errors import UsageError
 
     stopping.install()  # already, through mailprobe/__main__.py; here too for a caller of main()
+    _NAGIOS[0] = _asks_for_nagios(sys.argv[1:] if argv is None else list(argv))
     try:
         code = cli.main(args=argv, prog_name="mailprobe", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:

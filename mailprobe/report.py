@@ -2,6 +2,7 @@
 offsets, each cause with its words in the chosen language, the prevention advice — its overall status and
 the exit code monitoring reads from it."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -182,9 +183,22 @@ class Report(_Model):
     def exit_code(self) -> int:
         return EXIT_CODES[self.status]
 
+    @property
+    def checked(self) -> bool:
+        """False for a line that was not an address: a batch carries it as `unknown`, with no domain."""
+        return bool(self.domain)
 
-def worst_exit_code(reports: list[Report]) -> int:
-    return max((report.exit_code for report in reports), default=3)
+
+def overall_status(reports: Sequence[Report]) -> OverallStatus:
+    """A run's status, for its exit code and Nagios's status word alike: the worst of the addresses checked. A
+    line that was not an address is named and carried as `unknown` but never raises it (a typo in a list of
+    mailboxes must not hide a critical one behind UNKNOWN); a run that checked nothing is `unknown`."""
+    statuses = [report.status for report in reports if report.checked]
+    return max(statuses, key=EXIT_CODES.__getitem__, default="unknown")
+
+
+def worst_exit_code(reports: Sequence[Report]) -> int:
+    return EXIT_CODES[overall_status(reports)]
 
 
 def json_schema() -> dict[str, Any]:

@@ -21,28 +21,43 @@ if TYPE_CHECKING:
 
 _STATUS_WORDS = {"ok": "OK", "warning": "WARNING", "critical": "CRITICAL", "unknown": "UNKNOWN"}
 _ORDER = ("ok", "warning", "critical", "unknown")
-_WORST = {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}
 MAX_DETAIL_LINES = 50
+_NOT_CHECKED = "not checked (not an address)"
 
 
 def render(reports: Sequence[Report], options: RenderOptions) -> str:
+    from mailprobe.report import overall_status
+
     if not reports:
         return "MAILPROBE UNKNOWN - no address checked"
-    worst = max((r.status for r in reports), key=lambda s: _WORST[s])
+    # The word is the exit code's: the worst of the addresses checked (report.overall_status).
+    worst = overall_status(reports)
+    checked = [r for r in reports if r.checked]
     if len(reports) == 1:
         report = reports[0]
         head = f"{_clean(report.address)}: {_verdict(report)}"
-        perf = _perfdata(report, prefix="")
+        perf = _perfdata(report, prefix="") if report.checked else ""
     else:
-        counts = {s: sum(1 for r in reports if r.status == s) for s in _ORDER}
-        head = f"{len(reports)} mailboxes: " + ", ".join(f"{counts[s]} {s}" for s in _ORDER if counts[s])
-        perf = " ".join(p for r in reports for p in _perfdata(r, prefix=f"{_clean(r.address)} ").split(" ") if p)
+        counts = {s: sum(1 for r in checked if r.status == s) for s in _ORDER}
+        head = f"{len(checked)} mailbox{'' if len(checked) == 1 else 'es'}: " + ", ".join(
+            f"{counts[s]} {s}" for s in _ORDER if counts[s])
+        if len(checked) < len(reports):
+            head = head.rstrip(": ") + f"; {len(reports) - len(checked)} {_NOT_CHECKED}"
+        perf = " ".join(p for r in checked for p in _perfdata(r, prefix=f"{_clean(r.address)} ").split(" ") if p)
     lines = [f"MAILPROBE {_STATUS_WORDS[worst]} - {head}" + (f" | {perf}" if perf else "")]
     lines += _details(reports)[:MAX_DETAIL_LINES]
     return "\n".join(lines)
 
 
+def unknown_line(message: str) -> str:
+    """The status line of a run refused as bad input: Nagios shows only what a plugin prints on stdout."""
+    text = re.sub(r"\s+", " ", "".join(ch if ch.isprintable() else " " for ch in message)).strip()
+    return f"MAILPROBE UNKNOWN - {text.replace('|', '/')}"
+
+
 def _verdict(report: Report) -> str:
+    if not report.checked:
+        return _NOT_CHECKED
     if report.diagnosis:
         return _clean(report.diagnosis[0].summary)
     return {"ok": "mailbox reachable, no problem found", "unknown": "could not be checked"}.get(
@@ -91,7 +106,8 @@ def _details(reports: Sequence[Report]) -> list[str]:
     for report in reports:
         who = f"{_clean(report.address)}: " if len(reports) > 1 else ""
         if len(reports) > 1:
-            lines.append(f"{who}{_STATUS_WORDS[report.status]} - {_verdict(report)}")
+            lines.append(f"{who}{_STATUS_WORDS[report.status]} - {_verdict(report)}" if report.checked
+                         else f"{who}{_NOT_CHECKED}")
         for entry in report.diagnosis:
             lines.append(f"{who}[{entry.severity}] {entry.cause} (section {entry.section}): {_clean(entry.summary)}")
         for check in report.checks:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.cli.conftest import run_mailprobe
 from tests.lab.world import World
 from tests.monitoring.conftest import NULL_MX, USER, mailprobe_check
 
@@ -80,6 +82,49 @@ def test_nagios_dns_failure_is_critical_never_unknown(world: World) -> None:
     state, _, _, details = parse_nagios(result.stdout)
     assert state == "CRITICAL"
     assert any("mx_not_configured" in line for line in details)
+
+
+def test_nagios_word_matches_the_exit_code_when_a_line_is_not_an_address(world: World) -> None:
+    """A batch's status is the worst of the addresses checked, word and exit code alike: a line that is not an
+    address is counted apart and never turns the others' state into UNKNOWN (nor an exit 0 into UNKNOWN)."""
+    healthy = mailprobe_check(world, USER, "bad@@x", "--format", "nagios")
+    state, head, _, details = parse_nagios(healthy.stdout)
+    assert (healthy.code, state) == (0, "OK"), healthy.stdout
+    assert head == "1 mailbox: 1 ok; 1 not checked (not an address)"
+    assert "bad@@x: not checked (not an address)" in details
+    assert "bad@@x" in healthy.stderr  # and named on stderr, as for every format
+
+    broken = mailprobe_check(world, USER, f"a@{NULL_MX}", "bad@@x", "--format", "nagios")
+    assert (broken.code, parse_nagios(broken.stdout)[0]) == (2, "CRITICAL")
+
+    nothing = mailprobe_check(world, "bad@@x", "worse@@x", "--format", "nagios")
+    state, head, perf, _ = parse_nagios(nothing.stdout)
+    assert (nothing.code, state, perf) == (3, "UNKNOWN", [])
+    assert head == "0 mailboxes; 2 not checked (not an address)"
+
+
+@pytest.mark.parametrize("args", [
+    ("check", "bad@@x", "--format", "nagios"),
+    ("check", "--format=nagios", "bad@@x"),
+    ("check", USER, "--format", "nagios", "--timeout", "-1"),
+    ("check", USER, "--format", "nagios", "--no-such-option"),
+    ("check", USER, "--format", "nagios", "--input", "/nonexistent/mailboxes.txt"),
+])
+def test_nagios_bad_input_is_one_unknown_line_on_stdout(args: tuple[str, ...]) -> None:
+    """Nagios shows a plugin's standard output only ("(No output returned from plugin)" otherwise): bad input is
+    one UNKNOWN status line there, exit 3, and still the one line on stderr."""
+    result = run_mailprobe(*args)
+    assert result.code == 3 and "Traceback" not in result.stderr
+    [status] = result.stdout.splitlines()
+    [said] = result.stderr.splitlines()
+    assert status == "MAILPROBE UNKNOWN - " + said.removeprefix("mailprobe: ")
+    assert parse_nagios(result.stdout)[0] == "UNKNOWN"
+
+
+def test_other_formats_keep_standard_output_empty_on_bad_input() -> None:
+    for fmt in ("text", "json", "prometheus"):
+        result = run_mailprobe("check", "bad@@x", "--format", fmt)
+        assert (result.code, result.stdout) == (3, "")
 
 
 def test_certificate_thresholds_turn_expiry_into_warning_and_critical(world: World) -> None:
