@@ -246,9 +246,14 @@ class Batch:
             # Workers pull the next entry as they free up: never more tasks than --concurrency.
             for entry in source:
                 if entry.error is not None:
-                    self.on_error(entry.error)
-                    if self.machine and not self.changes_only:
-                        emit(entry.position, unknown_report(entry, self.options.lang), checked=False)
+                    # Kept in the history as `unknown` like any result, so that --changes-only says a line that
+                    # stays bad once (a change), not on every run: cron would mail the same line each time.
+                    stand_in = unknown_report(entry, self.options.lang)
+                    changed = await remember(stand_in) if self.history is not None else True
+                    if changed or not self.changes_only:
+                        self.on_error(entry.error)
+                        if self.machine:
+                            emit(entry.position, stand_in, checked=False)
                     self.on_done()
                     continue
                 report = await run_check(entry.address, self.options)
