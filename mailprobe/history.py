@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mailprobe.login.guard import LoginGuard, _errors, _transaction
-from mailprobe.report import Report
+from mailprobe.report import CheckResult, Report
 
 HISTORY_ENV = "MAILPROBE_HISTORY"
 
@@ -125,10 +125,10 @@ class Timeline:
             "healthy_share": self.healthy_share,
             "current": brief(current) if current else None,
             "failing_since": self.failing_since.isoformat() if self.failing_since else None,
-            "last_good": None if self.last_good is None else {
-                **brief(self.last_good), "checks": _evidence(self.last_good.report(), failing=False)},
+            "last_good": None if self.last_good is None or current is None else {
+                **brief(self.last_good), "checks": _counterparts(self.last_good.report(), current.report())},
             "current_failure": None if current is None or current.status == "ok" else {
-                **brief(current), "checks": _evidence(current.report(), failing=True)},
+                **brief(current), "checks": _evidence(current.report())},
         }
 
 
@@ -160,10 +160,40 @@ def timeline(history: History, address: str, days: float, now: datetime | None =
     return result
 
 
-def _evidence(report: Report, failing: bool) -> list[dict[str, str]]:
-    wanted = ("fail", "error", "warn") if failing else ("pass",)
-    return [{"id": c.id, "status": c.status, "target": c.target, "address": c.address or "", "summary": c.summary}
-            for c in report.checks if c.status in wanted][:20]
+_FAILING = ("fail", "error", "warn")
+
+
+def _row(check: CheckResult) -> dict[str, str]:
+    return {"id": check.id, "status": check.status, "target": check.target, "address": check.address or "",
+            "summary": check.summary}
+
+
+def _failing(report: Report) -> list[CheckResult]:
+    """What fails now: the checks the causes name as their evidence (a null MX answers, and is the fault), then
+    every failing or warning check."""
+    by_id = {c.id: c for c in report.checks}
+    named = [by_id[i] for entry in report.diagnosis for i in entry.evidence if i in by_id]
+    found = {c.id: c for c in [*named, *(c for c in report.checks if c.status in _FAILING)]}
+    return list(found.values())[:20]
+
+
+def _evidence(report: Report) -> list[dict[str, str]]:
+    return [_row(c) for c in _failing(report)]
+
+
+def _counterparts(good: Report, now: Report) -> list[dict[str, str]]:
+    """The last good run's checks that correspond to what fails now, in the same order: the same check, else
+    the same kind of probe of the same target (its address may have changed)."""
+    by_id = {c.id: c for c in good.checks}
+    by_target: dict[tuple[str, str], CheckResult] = {}
+    for check in good.checks:
+        by_target.setdefault((str(check.kind), check.target), check)
+    found: dict[str, CheckResult] = {}
+    for failure in _failing(now):
+        match = by_id.get(failure.id) or by_target.get((str(failure.kind), failure.target))
+        if match is not None:
+            found.setdefault(match.id, match)
+    return [_row(c) for c in found.values()]
 
 
 def render_text(line: Timeline) -> str:
@@ -184,15 +214,21 @@ def render_text(line: Timeline) -> str:
         out.append("")
         if line.last_good is not None and line.failing_since is not None:
             out.append(f"worked at {when(line.last_good.at)}, fails since {when(line.failing_since)}")
-            out += ["", f"last good run ({when(line.last_good.at)}):"]
-            out += [f"  {e['status']:<5} {e['id']} {e['target']} {e['address']}"
-                    for e in _evidence(line.last_good.report(), failing=False)]
+            then = _counterparts(line.last_good.report(), current.report())
+            out += ["", f"last good run ({when(line.last_good.at)}), the same checks:"]
+            out += [_line(e) for e in then]
+            if not then:
+                out.append("  (none of them ran then)")
         else:
             out.append(f"never seen healthy in the period; failing since {when(line.failing_since or current.at)}")
         out += ["", f"now ({when(current.at)}):"]
-        out += [f"  {e['status']:<5} {e['id']} {e['target']} {e['address']}: {e['summary']}"
-                for e in _evidence(current.report(), failing=True)]
+        out += [_line(e) for e in _evidence(current.report())]
     return "\n".join(out)
+
+
+def _line(row: dict[str, str]) -> str:
+    where = " ".join(part for part in (row["target"], row["address"]) if part)
+    return f"  {row['status']:<5} {row['id']} {where}: {row['summary']}"
 
 
 def render_json(line: Timeline) -> str:
