@@ -32,14 +32,15 @@ def test_changes_only_across_three_runs(world: World, tmp_path: Path) -> None:
     db = tmp_path / "h.db"
     args = ("--input", str(listing), "--format", "jsonl", "--history", str(db), "--changes-only")
 
-    first = mailprobe_check(world, *args)  # a first run is a change for every mailbox
+    first = mailprobe_check(world, *args)  # a first run is a change for every mailbox, and for the bad line
     assert first.code == 0, first.stderr
-    assert sorted(r["address"] for r in _lines(first.stdout)) == sorted([USER, SECOND, other])
+    records = {r["address"]: r for r in _lines(first.stdout)}
+    assert sorted(records) == sorted([USER, SECOND, other, "not-an-address"])
+    assert records["not-an-address"]["status"] == "unknown"  # its record, once
     assert "line 4" in first.stderr and "not-an-address" in first.stderr  # the bad line, named
 
-    second = mailprobe_check(world, *args)  # nothing changed: silent, exit 0
-    assert (second.code, second.stdout) == (0, "")
-    assert "line 4" in second.stderr
+    second = mailprobe_check(world, *args)  # nothing changed, the bad line included: silent, exit 0
+    assert (second.code, second.stdout, second.stderr) == (0, "", "")
 
     world.dns.set_records(OTHER_DOMAIN, "MX", ["0 ."])  # the other domain stops taking mail
     try:
@@ -59,9 +60,32 @@ def test_changes_only_across_three_runs(world: World, tmp_path: Path) -> None:
     shown = run_mailprobe("history", other, "--history", str(db))
     assert shown.code == 2
     assert "worked at" in shown.stdout and "fails since" in shown.stdout
+    # What fails now (the null MX its cause names) beside the same check in the last good run, with summaries.
+    then = shown.stdout[shown.stdout.index("last good run"):shown.stdout.index("now (")]
+    assert [row.split()[:2] for row in then.splitlines()[1:] if row.strip()] == [["pass", f"dns.mx/{OTHER_DOMAIN}"]]
+    assert "MX: 5 mxbiz1.qq.com, 10 mxbiz2.qq.com" in then
+    assert "null MX" in shown.stdout[shown.stdout.index("now ("):]
     as_json = json.loads(run_mailprobe("history", other, "--history", str(db), "--format", "json").stdout)
     assert as_json["current"]["cause"] == "mx_not_configured"
-    assert as_json["last_good"]["checks"] and as_json["current_failure"]["status"] == "critical"
+    assert as_json["current_failure"]["status"] == "critical"
+    assert [c["id"] for c in as_json["current_failure"]["checks"]] == [f"dns.mx/{OTHER_DOMAIN}"]
+    assert [(c["id"], c["status"]) for c in as_json["last_good"]["checks"]] == [(f"dns.mx/{OTHER_DOMAIN}", "pass")]
+    assert as_json["last_good"]["checks"][0]["summary"].startswith("MX: ")
+
+
+def test_history_reads_and_never_creates_the_file(tmp_path: Path) -> None:
+    """A misspelt --history (or no history stored yet) is one line and exit 3: nothing is created."""
+    typo = tmp_path / "typo.db"
+    result = run_mailprobe("history", USER, "--history", str(typo))
+    assert (result.code, result.stdout) == (3, "")
+    [line] = result.stderr.splitlines()
+    assert str(typo) in line and "no such file" in line
+    assert not typo.exists() and list(tmp_path.iterdir()) == []
+
+    state = tmp_path / "state"  # the default: the state file in $XDG_STATE_HOME, not there yet
+    result = run_mailprobe("history", USER, env={"XDG_STATE_HOME": str(state)}, unset=("MAILPROBE_HISTORY",))
+    assert (result.code, result.stdout, len(result.stderr.splitlines())) == (3, "", 1)
+    assert not state.exists()
 
 
 def test_history_lives_in_the_guard_state_file(tmp_path: Path) -> None:
