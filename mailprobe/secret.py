@@ -1,5 +1,6 @@
 """The password of `--login`, held so that no print, log, repr, pickle or JSON can carry it by accident,
-and `redact()`, which masks it (and the login name, and their SASL / base64 forms) in text shown to anyone.
+and `redact()` / `Redactor`, which mask it (and the login name) in every form a server may echo it, in text
+shown to anyone and in the raw bytes of a reply before they are decoded.
 
 A `Secret` is not a str: concatenation, `"".join`, `json.dumps` and `%d` fail instead of leaking, and every
 way of turning it into text (`str`, `repr`, `format`, f-strings, `%s`, logging, exception messages) gives
@@ -11,10 +12,12 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import html
 import json
 import re
 from collections.abc import Iterable
-from typing import Any, ClassVar, NoReturn
+from typing import Any, AnyStr, ClassVar, NoReturn
+from urllib.parse import quote, quote_plus
 
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
@@ -27,7 +30,15 @@ CREDENTIAL_MASK = "[credential]"
 # A login part this short ("li", "wu") is masked only as a whole word, or every "li" in "login" would go.
 _SHORT_NAME = 3
 _BASE64_TOKEN = re.compile(r"[A-Za-z0-9+/]{4,}={0,2}")
+_BASE64_BYTES = re.compile(rb"[A-Za-z0-9+/]{4,}={0,2}")
 _WORD = r"[^\W_]"
+# How a server may misread the UTF-8 bytes of a password (Chinese servers: GB18030 / GBK; others: Latin-1 or
+# its Windows superset), and the charsets it may re-encode the password itself in.
+_MISREAD_AS = ("gb18030", "gbk", "latin-1", "cp1252")
+_REENCODED_AS = ("gb18030", "gbk", "latin-1", "cp1252")
+# A derived form (a misreading, an escape) shorter than this would mask ordinary text; the password itself is
+# masked whatever its length.
+_MIN_DERIVED = 4
 
 
 class Secret:
@@ -113,28 +124,130 @@ def _utf8(text: str) -> bytes:
 def redact(text: str, secrets: Iterable[str | Secret], login: str | None = None) -> str:
     """`text` (a server reply, a protocol transcript) with every credential in it masked.
 
-    Masked, case-insensitively: each secret ("[password]") and the login name and its local part
-    ("[login]"), also as IMAP quoted strings and JSON escapes; their base64 forms; any base64 token that
-    decodes to text holding one of them, such as the AUTH PLAIN blob (`\\0user\\0pass`,
-    `user\\0user\\0pass`) ("[credential]") or the AUTH LOGIN lines; and their base64 inside a longer
-    base64 run, at any of its three alignments ("[credential]").
+    Masked, case-insensitively: each secret ("[password]") in every form a server may echo it (`Redactor`)
+    and the login name and its local part ("[login]"), also as IMAP quoted strings and JSON escapes; any
+    base64 token that decodes to bytes holding one of them, such as the AUTH PLAIN blob (`\\0user\\0pass`,
+    `user\\0user\\0pass`) ("[credential]") or the AUTH LOGIN lines; and their base64 inside a longer base64
+    run, at any of its three alignments ("[credential]").
     """
-    passwords = [s.reveal() if isinstance(s, Secret) else s for s in secrets]
-    passwords = [p for p in passwords if p]
-    names = _login_names(login)
-    spans: list[tuple[int, int, str]] = []
-    for match in _BASE64_TOKEN.finditer(text):
-        label = _decoded_label(match.group(), passwords, names)
-        if label is not None:
-            spans.append((match.start(), match.end(), label))
-    for value in passwords + names:
-        for core in _base64_cores(value):
-            spans += [(m.start(), m.end(), CREDENTIAL_MASK) for m in re.finditer(re.escape(core), text)]
-    for value in passwords:
-        spans += _plain_spans(text, value, PASSWORD_MASK, whole_word=False)
-    for value in names:
-        spans += _plain_spans(text, value, LOGIN_MASK, whole_word=len(value) < _SHORT_NAME)
-    return _masked_text(text, spans)
+    return Redactor(secrets, login).text(text)
+
+
+def redact_bytes(raw: bytes, secrets: Iterable[str | Secret], login: str | None = None) -> bytes:
+    """`raw` (a server's line, before it is decoded for display) with every credential in it masked."""
+    return Redactor(secrets, login).bytes(raw)
+
+
+class Redactor:
+    """Every form in which a server may echo the credentials, worked out once, masked in text and in bytes.
+
+    A password goes out as UTF-8. A server may echo it as received, or after misreading those bytes as
+    GB18030 / GBK or Latin-1 / Windows-1252 (each misreading converts back to the exact password), re-encoded
+    in one of those charsets, percent-encoded, HTML-escaped, IMAP-quoted or JSON-escaped, or in base64 (alone,
+    inside an AUTH PLAIN blob, or inside a longer base64 run). `bytes()` masks a raw reply before it is
+    decoded, so that no decoding of it (UTF-8, the GBK fallback, Latin-1 for a bad reply) can turn a form
+    into one the text masking would not recognise. Its text form is "Redactor(***)"; it cannot be pickled.
+    """
+
+    __slots__ = ("_byte_forms", "_byte_patterns", "_cores", "_name_patterns", "_names", "_passwords",
+                 "_text_patterns")
+
+    def __init__(self, secrets: Iterable[str | Secret], login: str | None = None) -> None:
+        passwords = [s.reveal() if isinstance(s, Secret) else s for s in secrets]
+        self._passwords = [p for p in passwords if p]
+        self._names = _login_names(login)
+        text_forms: set[str] = set()
+        byte_forms: set[bytes] = set()
+        cores: set[str] = set()
+        for password in self._passwords:
+            misread = _misreadings(password)
+            raws = _encodings(password) | {_utf8(form) for form in misread}
+            escaped = _escapes(misread, raws)
+            for form in misread | escaped:
+                text_forms |= _written_forms(form)
+            byte_forms |= raws
+            for form in escaped:
+                byte_forms |= _encodings(form)
+            for raw in raws:
+                cores.update(_base64_cores(raw))
+        for name in self._names:
+            cores.update(_base64_cores(_utf8(name)))
+        self._byte_forms = sorted(byte_forms, key=len, reverse=True)
+        self._cores = sorted(cores)
+        flags = re.IGNORECASE
+        self._text_patterns = [re.compile(re.escape(form), flags) for form in sorted(text_forms)]
+        self._byte_patterns = [re.compile(re.escape(form), flags) for form in self._byte_forms]
+        self._name_patterns = [
+            (re.compile(_word(re.escape(form), len(name) < _SHORT_NAME), flags),
+             re.compile(_word_bytes(re.escape(_utf8(form)), len(name) < _SHORT_NAME), flags))
+            for name in self._names for form in sorted(_written_forms(name))
+        ]
+
+    def __repr__(self) -> str:
+        return "Redactor(***)"
+
+    def __reduce_ex__(self, protocol: Any) -> NoReturn:
+        raise TypeError("a Redactor cannot be pickled or serialised")
+
+    def text(self, text: str) -> str:
+        """`text` with every credential form masked."""
+        if not (self._passwords or self._names):
+            return text
+        spans: list[tuple[int, int, str]] = []
+        for match in _BASE64_TOKEN.finditer(text):
+            label = self._decoded_label(match.group())
+            if label is not None:
+                spans.append((match.start(), match.end(), label))
+        for core in self._cores:
+            spans += _literal_spans(text, core, CREDENTIAL_MASK)
+        for pattern in self._text_patterns:
+            spans += [(m.start(), m.end(), PASSWORD_MASK) for m in pattern.finditer(text)]
+        for pattern, _ in self._name_patterns:
+            spans += [(m.start(), m.end(), LOGIN_MASK) for m in pattern.finditer(text)]
+        return _masked_text(text, spans)
+
+    def bytes(self, raw: bytes) -> bytes:
+        """`raw` (a reply as it came off the wire) with every credential form masked, before any decoding."""
+        if not (self._passwords or self._names):
+            return raw
+        spans: list[tuple[int, int, str]] = []
+        for match in _BASE64_BYTES.finditer(raw):
+            label = self._decoded_label(match.group().decode("ascii"))
+            if label is not None:
+                spans.append((match.start(), match.end(), label))
+        for core in self._cores:
+            spans += _literal_spans(raw, core.encode("ascii"), CREDENTIAL_MASK)
+        for pattern in self._byte_patterns:
+            spans += [(m.start(), m.end(), PASSWORD_MASK) for m in pattern.finditer(raw)]
+        for _, byte_pattern in self._name_patterns:
+            spans += [(m.start(), m.end(), LOGIN_MASK) for m in byte_pattern.finditer(raw)]
+        return _masked_bytes(raw, spans)
+
+    def _decoded_label(self, token: str) -> str | None:
+        """The mask for a base64 token whose decoded bytes are, or hold, a credential; None otherwise."""
+        core = token.rstrip("=")
+        if len(core) % 4 == 1:
+            return None
+        try:
+            raw = base64.b64decode(core + "=" * (-len(core) % 4), validate=True)
+        except (binascii.Error, ValueError):
+            return None
+        folded_raw = raw.lower()
+        for form in self._byte_forms:
+            folded = form.lower()
+            if folded_raw == folded:
+                return PASSWORD_MASK
+            if folded in folded_raw:
+                return CREDENTIAL_MASK
+        decoded = raw.decode("utf-8", "replace").casefold()
+        for values, label in ((self._passwords, PASSWORD_MASK), (self._names, LOGIN_MASK)):
+            for value in values:
+                folded_value = value.casefold()
+                if decoded == folded_value:
+                    return label
+                if folded_value in decoded and (label == PASSWORD_MASK or len(value) >= _SHORT_NAME):
+                    return CREDENTIAL_MASK
+        return None
 
 
 def _login_names(login: str | None) -> list[str]:
@@ -147,47 +260,75 @@ def _login_names(login: str | None) -> list[str]:
     return names
 
 
-def _plain_spans(text: str, value: str, label: str, whole_word: bool) -> list[tuple[int, int, str]]:
-    spans = []
-    for form in _written_forms(value):
-        pattern = re.escape(form)
-        if whole_word:
-            pattern = f"(?<!{_WORD}){pattern}(?!{_WORD})"
-        spans += [(m.start(), m.end(), label) for m in re.finditer(pattern, text, re.IGNORECASE)]
-    return spans
+def _misreadings(value: str) -> set[str]:
+    """The value, and the text a server makes of its UTF-8 bytes when it reads them in another charset."""
+    raw = _utf8(value)
+    forms = {value}
+    for encoding in _MISREAD_AS:
+        for errors in ("replace", "ignore"):
+            form = raw.decode(encoding, errors)
+            if _distinctive(form):
+                forms.add(form)
+    return forms
+
+
+def _distinctive(form: str) -> bool:
+    """Long enough to mask without masking ordinary text: two letters of mojibake are, two of ASCII are not."""
+    return len(form) >= _MIN_DERIVED or (len(form) >= 2 and not form.isascii())
+
+
+def _encodings(value: str) -> set[bytes]:
+    """The value's bytes in each charset a server may re-encode it in (those that can carry it)."""
+    out = {_utf8(value)}
+    for encoding in _REENCODED_AS:
+        try:
+            out.add(value.encode(encoding))
+        except UnicodeEncodeError:
+            continue
+    return out
+
+
+def _escapes(texts: set[str], raws: set[bytes]) -> set[str]:
+    """Percent-encodings of the byte forms (as a URL or a form body carries them) and HTML escapes of the
+    text forms (named, decimal and hexadecimal character references)."""
+    out: set[str] = set()
+    for raw in raws:
+        out |= {quote(raw, safe=""), quote(raw), quote_plus(raw, safe="")}
+    for text in texts:
+        named = html.escape(text, quote=True)
+        out |= {named, html.escape(text, quote=False), named.replace("&#x27;", "&#39;")}
+        out.add("".join(c if ord(c) < 0x80 else f"&#{ord(c)};" for c in named))
+        out.add("".join(c if ord(c) < 0x80 else f"&#x{ord(c):x};" for c in named))
+        out.add("".join(f"&#{ord(c)};" for c in text))
+    return {form for form in out if _distinctive(form)}
 
 
 def _written_forms(value: str) -> set[str]:
     """The value as a protocol or a log may write it: as is, as an IMAP quoted string, JSON-escaped."""
     imap_quoted = value.replace("\\", "\\\\").replace('"', '\\"')
-    json_escaped = json.dumps(value)[1:-1]
-    return {value, imap_quoted, json_escaped}
+    return {value, imap_quoted, json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]}
 
 
-def _decoded_label(token: str, passwords: list[str], names: list[str]) -> str | None:
-    """The mask for a base64 token whose decoded text is, or holds, a credential; None otherwise."""
-    core = token.rstrip("=")
-    if len(core) % 4 == 1:
-        return None
-    try:
-        raw = base64.b64decode(core + "=" * (-len(core) % 4), validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    decoded = raw.decode("utf-8", "replace").casefold()
-    for values, label in ((passwords, PASSWORD_MASK), (names, LOGIN_MASK)):
-        for value in values:
-            folded = value.casefold()
-            if decoded == folded:
-                return label
-            if folded in decoded and (label == PASSWORD_MASK or len(value) >= _SHORT_NAME):
-                return CREDENTIAL_MASK
-    return None
+def _word(pattern: str, whole_word: bool) -> str:
+    return f"(?<!{_WORD}){pattern}(?!{_WORD})" if whole_word else pattern
 
 
-def _base64_cores(value: str) -> list[str]:
-    """The base64 characters that encode `value` alone wherever it sits in a longer base64 run: one for
-    each of the three byte alignments, without the characters it shares with its neighbours."""
-    raw = _utf8(value)
+def _word_bytes(pattern: bytes, whole_word: bool) -> bytes:
+    word = _WORD.encode("ascii")
+    return b"(?<!" + word + b")" + pattern + b"(?!" + word + b")" if whole_word else pattern
+
+
+def _literal_spans(text: AnyStr, literal: AnyStr, label: str) -> list[tuple[int, int, str]]:
+    spans, at = [], text.find(literal)
+    while at >= 0:
+        spans.append((at, at + len(literal), label))
+        at = text.find(literal, at + 1)
+    return spans
+
+
+def _base64_cores(raw: bytes) -> list[str]:
+    """The base64 characters that encode `raw` alone wherever it sits in a longer base64 run: one for each
+    of the three byte alignments, without the characters it shares with its neighbours."""
     cores = []
     for shift in range(3):
         encoded = base64.b64encode(b"\0" * shift + raw).decode("ascii")
@@ -198,9 +339,9 @@ def _base64_cores(value: str) -> list[str]:
     return cores
 
 
-def _masked_text(text: str, spans: list[tuple[int, int, str]]) -> str:
-    """`text` with the spans replaced by their masks. A span inside another keeps the outer mask; spans that
-    merely overlap merge, into "[credential]" when their masks differ."""
+def _merged(spans: list[tuple[int, int, str]]) -> list[list[Any]]:
+    """A span inside another keeps the outer mask; spans that merely overlap merge, into "[credential]"
+    when their masks differ."""
     merged: list[list[Any]] = []
     for start, end, label in sorted(spans, key=lambda span: (span[0], -span[1])):
         if merged and start < merged[-1][1]:
@@ -211,9 +352,23 @@ def _masked_text(text: str, spans: list[tuple[int, int, str]]) -> str:
                     last[2] = CREDENTIAL_MASK
         else:
             merged.append([start, end, label])
+    return merged
+
+
+def _masked_text(text: str, spans: list[tuple[int, int, str]]) -> str:
+    """`text` with the spans replaced by their masks."""
     pieces, position = [], 0
-    for start, end, label in merged:
+    for start, end, label in _merged(spans):
         pieces += [text[position:start], label]
         position = end
     pieces.append(text[position:])
     return "".join(pieces)
+
+
+def _masked_bytes(raw: bytes, spans: list[tuple[int, int, str]]) -> bytes:
+    pieces, position = [], 0
+    for start, end, label in _merged(spans):
+        pieces += [raw[position:start], label.encode("ascii")]
+        position = end
+    pieces.append(raw[position:])
+    return b"".join(pieces)

@@ -9,13 +9,16 @@ import json
 import logging
 import pickle
 import traceback
+from urllib.parse import quote
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from mailprobe.secret import CREDENTIAL_MASK, LOGIN_MASK, PASSWORD_MASK, Secret, redact
+from mailprobe.net.dialogue import decode
+from mailprobe.secret import CREDENTIAL_MASK, LOGIN_MASK, PASSWORD_MASK, Redactor, Secret, redact, redact_bytes
+from tests.lab.loginserver import ECHO_FORMS
 
 PASSWORD = "Tr0ub4dor&3-用户"
 LOGIN = "alice@example.com"
@@ -268,3 +271,68 @@ def test_any_password_is_masked_wherever_it_sits(password: str, before: str, aft
         out = redact(f"{before} {form} {after}", [password], "bob@example.com")
         assert form not in out
         assert password not in out
+
+
+# -- every encoding a server may echo it in (issue 18, finding 4) ------------------------------------------------
+
+WIDE = "Tr0ub4dor&3-密码-Ünï"
+_LINE_CHARSETS = ("utf-8", "gbk")
+
+
+def _leaks(password: str) -> list[str]:
+    """Texts that convert back to the exact password."""
+    raw = password.encode("utf-8")
+    return [
+        password, raw.decode("gb18030", "replace"), raw.decode("gbk", "replace"), raw.decode("latin-1"),
+        quote(raw, safe=""), b64(raw), b64(password.encode("gb18030")),
+        b64(raw.decode("gb18030", "replace").encode()), b64(raw.decode("latin-1").encode()),
+    ]
+
+
+def _shown(raw: bytes, password: str) -> str:
+    """A reply as mailprobe shows it: masked on its bytes, decoded as a login's dialogue decodes it, then
+    masked as text as the login probe does."""
+    return redact(decode(redact_bytes(raw, [password], LOGIN)), [password], LOGIN)
+
+
+@pytest.mark.parametrize("form", sorted(ECHO_FORMS))
+@pytest.mark.parametrize("charset", _LINE_CHARSETS)
+def test_each_echoed_form_of_a_wide_password_is_masked_before_decoding(form: str, charset: str) -> None:
+    line = "NO 密码错误 ".encode(charset) + ECHO_FORMS[form](WIDE.encode()) + " 请重试".encode(charset)
+    shown = _shown(line, WIDE)
+    assert "密码错误" in shown and "请重试" in shown  # the server's own words stay readable
+    for leak in _leaks(WIDE):
+        assert leak not in shown, (form, shown)
+    assert PASSWORD_MASK in shown or CREDENTIAL_MASK in shown
+
+
+def test_html_and_percent_escapes_and_the_misreadings_are_masked_as_text_too() -> None:
+    raw = WIDE.encode()
+    for form in ("gb18030", "latin-1", "percent", "percent-lower", "html", "base64-gb18030", "base64-latin-1"):
+        text = f"NO bad {ECHO_FORMS[form](raw).decode('utf-8')} here"
+        assert redact(text, [WIDE]).startswith("NO bad [") and redact(text, [WIDE]).endswith("] here"), form
+
+
+def test_a_redactor_has_no_text_form_and_cannot_be_pickled() -> None:
+    redactor = Redactor([Secret(WIDE)], LOGIN)
+    assert repr(redactor) == str(redactor) == "Redactor(***)"
+    with pytest.raises(TypeError):
+        pickle.dumps(redactor)
+
+
+@given(
+    password=st.text(
+        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\0\r\n"), min_size=4, max_size=16,
+    ),
+    form=st.sampled_from(sorted(ECHO_FORMS)),
+    charset=st.sampled_from(_LINE_CHARSETS),
+)
+def test_any_password_echoed_in_any_form_leaves_nothing_that_converts_back(
+    password: str, form: str, charset: str
+) -> None:
+    before, after = "NO 密码错误 ", " 请重试"
+    line = before.encode(charset) + ECHO_FORMS[form](password.encode()) + after.encode(charset)
+    shown = _shown(line, password)
+    for leak in _leaks(password):
+        assume(leak not in before + after + PASSWORD_MASK + CREDENTIAL_MASK + LOGIN_MASK)
+        assert leak not in shown, (form, shown)

@@ -100,6 +100,7 @@ async def run_login(
     caps = [" ".join(cap.upper().split()) for cap in capabilities]
     try:
         attempt.credentials = Credentials.of(username, password)
+        dialogue.scrub = attempt.credentials.scrub  # every reply from here on is masked before it is decoded
         outcome = await flow(attempt, caps)
     except (NotAttempted, UnsendableError) as exc:
         await _goodbye(dialogue, goodbye)

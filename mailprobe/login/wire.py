@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from mailprobe.secret import Redactor
+
 # RFC 7888: LITERAL- allows non-synchronising literals up to this size.
 LITERAL_MINUS_MAX = 4096
 # Shorter passwords are not masked in replies: replacing two or three common letters would garble the
@@ -43,6 +45,7 @@ class Credentials:
     username: bytes = field(repr=False)
     password: bytes = field(repr=False)
     _masked: tuple[str, ...] = field(default=(), repr=False)
+    _redactor: Redactor | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(cls, username: str, password: Revealable) -> Credentials:
@@ -57,7 +60,7 @@ class Credentials:
             raise UnsendableError("the password holds NUL, CR or LF, which no login command can carry")
         plain = _b64(b"\0" + user_bytes + b"\0" + password_bytes)
         masked = (plain, secret, _b64(password_bytes)) if len(secret) >= MASK_MIN_CHARS else (plain,)
-        return cls(user_bytes, password_bytes, masked)
+        return cls(user_bytes, password_bytes, masked, Redactor([secret], login=username))
 
     def __repr__(self) -> str:
         return "Credentials(***)"
@@ -98,6 +101,11 @@ class Credentials:
         for form in self._masked:
             text = text.replace(form, MASK)
         return text
+
+    def scrub(self, raw: bytes) -> bytes:
+        """A reply's raw bytes with every form of the credentials masked (`secret.Redactor`), before they are
+        decoded: a password echoed in a charset the reply is not decoded in cannot come back garbled."""
+        return self._redactor.bytes(raw) if self._redactor is not None else raw
 
 
 def _b64(data: bytes) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -24,6 +24,13 @@ QUOTE_BYTES = 64
 _BINARY = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _IMAP_BYE = re.compile(r"^\* BYE(?: |$)", re.IGNORECASE)
 _SMTP_LINE = re.compile(r"^(\d{3})(?:([ -])(.*))?$", re.DOTALL)
+# What the dialogues parse at the start of a line (an SMTP code, POP3 +OK / -ERR, an IMAP tag and status, an
+# untagged `*` and its first word, a continuation `+`), with the space after it: never masked, so that a
+# password that happens to be, say, a space cannot change how a reply reads.
+_PROTOCOL_HEAD = re.compile(
+    rb"^(?:\d{3}[ -]|(?:\+OK|-ERR)(?: |$)|\+(?: |$)|\* (?:\S+(?: |$))?|[A-Za-z0-9]+ (?:OK|NO|BAD)(?: |$))",
+    re.IGNORECASE,
+)
 
 
 def decode(raw: bytes) -> str:
@@ -54,6 +61,9 @@ class Dialogue:
     cap: float
     _pending: bytearray = field(default_factory=bytearray)
     _tag: int = 0
+    # Set by a login once it holds credentials: masks their echo in the raw bytes of every line (and of every
+    # bad reply quoted) before anything decodes them, so no charset can bring back a form of the password.
+    scrub: Callable[[bytes], bytes] | None = None
 
     def next_tag(self) -> str:
         self._tag += 1
@@ -88,22 +98,29 @@ class Dialogue:
             if end >= 0:
                 raw = bytes(self._pending[: end + 1])
                 del self._pending[: end + 1]
-                return decode(raw.rstrip(b"\r\n"))
+                return decode(self._scrubbed(raw.rstrip(b"\r\n")))
             self._check_partial(stage)
             chunk = await self.reader.read(LINE_LIMIT)
             if not chunk:
                 detail = "connection closed by the server"
                 if self._pending:
-                    detail += f" mid-line after: {quote(bytes(self._pending))}"
+                    detail += f" mid-line after: {quote(self._scrubbed(bytes(self._pending)))}"
                 raise ProbeError(Failure.CLOSED, stage, detail)
             self._pending += chunk
+
+    def _scrubbed(self, raw: bytes) -> bytes:
+        if self.scrub is None:
+            return raw
+        head = _PROTOCOL_HEAD.match(raw)
+        keep = head.end() if head is not None else 0
+        return raw[:keep] + self.scrub(raw[keep:])
 
     def _check_partial(self, stage: str) -> None:
         # Checked before the newline arrives, so a binary talker is named at once rather than timing out.
         if _BINARY.search(self._pending):
-            raise bad_reply(stage, "binary data instead of a text line", bytes(self._pending))
+            raise bad_reply(stage, "binary data instead of a text line", self._scrubbed(bytes(self._pending)))
         if len(self._pending) > LINE_LIMIT:
-            raise bad_reply(stage, f"line longer than {LINE_LIMIT} bytes", bytes(self._pending))
+            raise bad_reply(stage, f"line longer than {LINE_LIMIT} bytes", self._scrubbed(bytes(self._pending)))
 
     async def smtp_reply(self, stage: str) -> tuple[str, list[str]]:
         """An SMTP reply (RFC 5321 4.2): `250-…` lines up to `250 …`; returns (code, texts)."""

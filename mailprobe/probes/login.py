@@ -26,7 +26,7 @@ from mailprobe.probes.imap import IMAP
 from mailprobe.probes.mail import MailProtocol, run_session
 from mailprobe.probes.pop3 import POP3
 from mailprobe.probes.smtp import SMTP
-from mailprobe.secret import redact
+from mailprobe.secret import Redactor
 
 LoginNameForm = Literal["address", "local_part", "other"]
 SESSIONS: dict[str, MailProtocol] = {"imap": IMAP, "pop3": POP3, "smtp": SMTP}
@@ -77,8 +77,7 @@ async def probe(step: Step, ctx: ProbeContext) -> list[Observation]:
 
 
 def _fill(attempt: LoginAttempt, result: LoginResult, name: str, credentials: LoginCredentials, step: Step) -> None:
-    def masked(text: str) -> str:
-        return redact(text, [credentials.password], login=name)
+    masked = Redactor([credentials.password], login=name).text
 
     attempt.outcome = result.outcome.value
     attempt.status = _STATUS[result.outcome]

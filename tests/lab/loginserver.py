@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import html
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Literal
+from urllib.parse import quote
 
 from mailprobe.evidence import TlsMode
 from mailprobe.net.connect import close_quietly, open_tcp
@@ -36,6 +38,48 @@ _ONE_STEP = {"LOGIN", "USER/PASS"}
 AfterCredentials = Literal["answer", "close", "silence", "more"]
 
 _LITERAL = re.compile(rb"\{(\d+)(\+?)\}$")
+_ECHO = re.compile(r"\{password(?::([a-z0-9_-]+))?\}")
+
+
+def _b64(data: bytes) -> bytes:
+    return base64.b64encode(data)
+
+
+def _misread(raw: bytes, charset: str) -> bytes:
+    """What a server that reads the UTF-8 it received as CHARSET echoes back (in UTF-8): mojibake."""
+    return raw.decode(charset, "replace").encode("utf-8")
+
+
+def _html(raw: bytes) -> bytes:
+    escaped = html.escape(raw.decode("utf-8", "replace"))
+    return "".join(c if ord(c) < 0x80 else f"&#{ord(c)};" for c in escaped).encode("ascii")
+
+
+# How a server may echo the password it received: `{password:FORM}` in a scripted refusal. `{password}` sends
+# the bytes as received (UTF-8, as mailprobe sends them).
+ECHO_FORMS: dict[str, Callable[[bytes], bytes]] = {
+    "raw": lambda raw: raw,
+    "gb18030": lambda raw: _misread(raw, "gb18030"),  # read as GB18030, echoed as UTF-8
+    "latin-1": lambda raw: _misread(raw, "latin-1"),  # read as Latin-1, echoed as UTF-8
+    "as-gb18030": lambda raw: raw.decode("utf-8", "replace").encode("gb18030"),  # re-encoded in GB18030
+    "percent": lambda raw: quote(raw, safe="").encode("ascii"),
+    "percent-lower": lambda raw: quote(raw, safe="").lower().encode("ascii"),
+    "html": _html,
+    "base64": _b64,
+    "base64-gb18030": lambda raw: _b64(_misread(raw, "gb18030")),
+    "base64-latin-1": lambda raw: _b64(_misread(raw, "latin-1")),
+    "base64-as-gb18030": lambda raw: _b64(raw.decode("utf-8", "replace").encode("gb18030")),
+}
+
+
+def echoed(template: str, password: bytes, charset: str = "utf-8") -> bytes:
+    """TEMPLATE as bytes in CHARSET, each `{password[:FORM]}` replaced by that form of PASSWORD."""
+    out, position = b"", 0
+    for match in _ECHO.finditer(template):
+        out += template[position : match.start()].encode(charset)
+        out += ECHO_FORMS[match.group(1) or "raw"](password)
+        position = match.end()
+    return out + template[position:].encode(charset)
 _TOKEN = re.compile(rb'"((?:[^"\\]|\\.)*)"|([^\s()"]+)')
 
 
@@ -66,7 +110,7 @@ class _State:
     user: bytes = b""
 
 
-Answer = tuple[list[str], Then]
+Answer = tuple[list[str | bytes], Then]
 
 
 @dataclass
@@ -74,13 +118,16 @@ class LoginServer(MailServer):
     """A MailServer that authenticates: accepts `username` / `password`, or refuses with `refusal`.
 
     `refusal` replaces the answer to every authentication (IMAP: untagged lines start with "* ", the last
-    line goes without its tag or with "{tag}"); "{password}" in it echoes what was received. `replies`
-    (inherited) overrides other verbs, e.g. {"EXAMINE": "NO [NONEXISTENT] no INBOX"}, {"ID": "BAD what"}.
+    line goes without its tag or with "{tag}"); "{password}" in it echoes the bytes received, and
+    "{password:FORM}" one of `ECHO_FORMS` (misread as GB18030 or Latin-1, re-encoded, percent, HTML, base64);
+    the rest of the refusal is sent in `refusal_charset`. `replies` (inherited) overrides other verbs, e.g.
+    {"EXAMINE": "NO [NONEXISTENT] no INBOX"}, {"ID": "BAD what"}.
     """
 
     username: str = USERNAME
     password: str = PASSWORD
     refusal: str | list[str] | None = None
+    refusal_charset: str = "utf-8"  # e.g. "gbk": a Chinese server's own words, the echo as its form says
     require_id: bool = False  # Coremail: EXAMINE / SELECT without a prior ID answers "Unsafe Login"
     login_disabled: bool = False  # LOGINDISABLED (and no AUTH=) even after TLS
     drop_capabilities: list[str] = field(default_factory=list)
@@ -134,12 +181,12 @@ class LoginServer(MailServer):
 
     async def _credentials(
         self, conn: _Connection, state: _State, mechanism: str, user: bytes, password: bytes
-    ) -> list[str] | None:
+    ) -> list[bytes] | None:
         """Count the login; the lines that answer it, or None when the script says to give no answer."""
         self.logins.append(Login(mechanism, user, password, conn.tls))
         if self.after_credentials == "more" and mechanism not in _ONE_STEP:
             word = "cancelled" if await self._more(conn) == b"*" else "protocol error"
-            return [_CANCELLED[self.protocol].format(word=word)]
+            return [_CANCELLED[self.protocol].format(word=word).encode()]
         if self.after_credentials == "close":
             return None
         if self.after_credentials == "silence":
@@ -150,7 +197,7 @@ class LoginServer(MailServer):
             return []
         refusal = self.refusal if self.refusal is not None else DEFAULT_REFUSALS[self.protocol]
         lines = [refusal] if isinstance(refusal, str) else list(refusal)
-        return [line.replace("{password}", password.decode("utf-8", "replace")) for line in lines]
+        return [echoed(line, password, self.refusal_charset) for line in lines]
 
     async def _more(self, conn: _Connection) -> bytes:
         """Ask for more after the credentials, as a broken server would; returns the client's answer."""
@@ -209,9 +256,9 @@ class LoginServer(MailServer):
         if not lines:
             return [f"{tag} OK [CAPABILITY IMAP4rev1 ID] Logged in"], "continue"
         *untagged, last = lines
-        if last.upper().startswith("* BYE"):
-            return lines, "close"  # hanging up instead of answering
-        last = last.replace("{tag}", tag) if "{tag}" in last else f"{tag} {last}"
+        if last.upper().startswith(b"* BYE"):
+            return [*lines], "close"  # hanging up instead of answering
+        last = last.replace(b"{tag}", tag.encode()) if b"{tag}" in last else tag.encode() + b" " + last
         return [*untagged, last], "continue"
 
     def _imap_mailbox(self, state: _State, tag: str, verb: str) -> list[str]:
@@ -251,7 +298,7 @@ class LoginServer(MailServer):
         lines = await self._credentials(conn, state, f"AUTH {mechanism}", user, password)
         if lines is None:
             return [], "close"
-        return (lines or ["235 2.7.0 Authentication successful"]), "continue"
+        return [*lines] or ["235 2.7.0 Authentication successful"], "continue"
 
     # --- POP3 ----------------------------------------------------------------------------------------
 
@@ -282,7 +329,7 @@ class LoginServer(MailServer):
         lines = await self._credentials(conn, state, mechanism, user, password)
         if lines is None:
             return [], "close"
-        return (lines or ["+OK Logged in."]), "continue"
+        return [*lines] or ["+OK Logged in."], "continue"
 
 
 def _tokens(text: bytes) -> list[bytes]:

@@ -4,12 +4,14 @@ real host names: each cause named first from its reply, for each protocol; the s
 from __future__ import annotations
 
 import base64
+import html
 import json
 import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -515,3 +517,84 @@ def test_a_mailbox_the_server_says_does_not_exist_is_not_worded_as_a_refused_log
     first = report["diagnosis"][0]
     assert (first["cause"], first["variant"]) == ("account_not_activated", "mailbox_refused")
     assert "refused" not in first["summary"].lower()
+
+
+# -- a non-ASCII password echoed in every encoding (issue 18, finding 4) ---------------------------------------
+
+WIDE_PASSWORD = "Tr0ub4dor&3-密码-Ünï"  # CJK and Latin-1 letters, and an HTML special: every encoding differs
+
+
+def _recoverable(password: str) -> dict[str, str]:
+    """Each text from which the exact password can be got back, as a report could carry it."""
+    raw = password.encode("utf-8")
+    texts = {
+        "as typed": password,
+        "misread as GB18030": raw.decode("gb18030", "replace"),
+        "misread as GBK": raw.decode("gbk", "replace"),
+        "misread as Latin-1": raw.decode("latin-1"),
+        "percent": quote(raw, safe=""),
+        "html": "".join(c if ord(c) < 0x80 else f"&#{ord(c)};" for c in html.escape(password)),
+    }
+    for name, data in [("utf-8", raw), ("gb18030", password.encode("gb18030")),
+                       ("gb18030 misreading", texts["misread as GB18030"].encode()),
+                       ("latin-1 misreading", texts["misread as Latin-1"].encode())]:
+        texts[f"base64 of {name}"] = base64.b64encode(data).decode("ascii")
+    texts["auth plain"] = base64.b64encode(b"\0" + ADDRESS.encode() + b"\0" + raw).decode("ascii")
+    return texts
+
+
+# (IMAP, SMTP, POP3) refusals, each echoing the password one way; a Chinese server's words in GBK.
+_ECHOES = [
+    ("NO [AUTHENTICATIONFAILED] bad password {password}", "535 5.7.8 {password:gb18030} invalid",
+     "-ERR [AUTH] {password:latin-1} is wrong"),
+    ("NO 密码错误：{password}", "535 5.7.8 密码 {password:as-gb18030} 错误", "-ERR 密码错误 {password:raw}"),
+    ("NO [AUTHENTICATIONFAILED] /login?pw={password:percent}", "535 5.7.8 <b>{password:html}</b>",
+     "-ERR [AUTH] {password:percent-lower}"),
+    ("NO [AUTHENTICATIONFAILED] {password:base64} / {password:base64-gb18030}",
+     "535 5.7.8 {password:base64-latin-1}", "-ERR [AUTH] {password:base64-as-gb18030}"),
+]
+_CHARSETS = ["utf-8", "gbk", "utf-8", "utf-8"]
+
+
+@pytest.mark.parametrize("index", range(len(_ECHOES)), ids=["misread", "gbk-line", "escaped", "base64"])
+def test_a_wide_password_echoed_in_any_encoding_is_in_no_output_no_file_and_no_database(
+    index: int, world_root: Path, state: Path, tmp_path: Path
+) -> None:
+    imap_echo, smtp_echo, pop3_echo = _ECHOES[index]
+    charset = _CHARSETS[index]
+    echoes = {
+        "imap": {"refusal": imap_echo, "refusal_charset": charset},
+        "smtp": {"refusal": smtp_echo, "refusal_charset": charset},
+        "pop3": {"refusal": pop3_echo, "refusal_charset": charset},
+    }
+    output, history = tmp_path / "report.json", tmp_path / "history.db"
+    with login_world(world_root, echoes) as world:
+        text = check_login(world, state, "--login-protocols", "imap,smtp,pop3", "-v", password=WIDE_PASSWORD,
+                           fmt="text")
+        saved = check_login(world, state, "--login-protocols", "imap,smtp,pop3", "--force-login",
+                            "--output", str(output), "--history", str(history), password=WIDE_PASSWORD)
+        shown = run_mailprobe("history", ADDRESS, "--history", str(history))
+        heard = {protocol: server.everything() for protocol, server in servers(world).items()}
+
+    assert text.code == 2 and saved.code == 2, (text.stderr, saved.stderr)
+    report = json.loads(output.read_text(encoding="utf-8"))
+    # Each server received the password (else its echo proves nothing).
+    plain = base64.b64encode(b"\0" + ADDRESS.encode() + b"\0" + WIDE_PASSWORD.encode())
+    assert all(plain in received for received in heard.values()), "a login did not reach its server"
+    with sqlite3.connect(history) as db:
+        stored = [row[0] for row in db.execute("SELECT report FROM check_history")]
+    with sqlite3.connect(state) as db:
+        remembered = [str(row) for row in db.execute("SELECT * FROM login_attempts")]
+    places = {
+        "text": text.stdout + text.stderr,
+        "json": saved.stdout + saved.stderr,
+        "output file": json.dumps(report, ensure_ascii=False),
+        "history database": " ".join(json.dumps(json.loads(r), ensure_ascii=False) for r in stored),
+        "history command": shown.stdout + shown.stderr,
+        "state database": " ".join(remembered),
+    }
+    for place, content in places.items():
+        for form, leak in _recoverable(WIDE_PASSWORD).items():
+            assert leak not in content, f"the password {form} is in the {place}"
+    replies = [check["data"]["replies"][-1] for check in report["checks"] if check["kind"] == "login"]
+    assert len(replies) == 3 and all("[password]" in r or "[credential]" in r for r in replies), replies
