@@ -162,12 +162,19 @@ async def gather_evidence(
     engine = Engine(planner, ctx, options.share.run if options.share is not None else run_step,
                     options.on_observation)
     warm_up(_import_diagnosis)  # while the first questions are in flight
-    observations = await engine.run()
+    try:
+        observations = await engine.run()
+    except BaseException:
+        if login_run is not None:  # interrupted or cancelled: logins that never began give their claims back
+            from mailprobe.login import run as logins
+
+            logins.abandon(login_run, _begun(ctx))
+        raise
     if login_run is not None and options.login is not None:
         from mailprobe.login import run as logins
 
         observations += logins.refused_logins(login_run, options.login.protocols)
-        logins.settle(login_run, observations)
+        logins.settle(login_run, observations, _begun(ctx))
     return Evidence(
         target=target,
         plan=planner.plan,
@@ -180,6 +187,11 @@ async def gather_evidence(
         cert_warn_days=options.cert_warn_days,
         cert_crit_days=options.cert_crit_days,
     )
+
+
+def _begun(ctx: ProbeContext) -> frozenset[str]:
+    """The protocols whose login dialogue started in this run (the password may have gone out)."""
+    return ctx.credentials.begun if ctx.credentials is not None else frozenset()
 
 
 def _import_diagnosis() -> None:

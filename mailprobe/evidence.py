@@ -307,7 +307,7 @@ class LoginCandidate(BaseModel):
 
     cause: str
     confidence: float
-    basis: Literal["code", "pattern", "text"]
+    basis: Literal["code", "pattern", "text", "remembered"]  # remembered: the lockout guard's, from an earlier run
     code: str | None = None
 
 
@@ -337,6 +337,10 @@ class LoginFacts(Facts):
     worked_before: bool | None = None  # True: a login succeeded in an earlier run; False: never; None: unknown
     guard_until: datetime | None = None  # a guard refusal: when the next login is allowed
     guard_window_s: float | None = None  # … and the window it keeps between logins
+    # … when the login it remembers over this protocol was tried (outcome, replies and candidates then say how
+    # it ended), or with none remembered over this protocol, when the mailbox's last login was;
+    tried_at: datetime | None = None
+    tried_unfinished: bool = False  # … a login whose end was never recorded (under way, cut off, or killed)
 
 
 class LoginAttempt(Observation, LoginFacts):

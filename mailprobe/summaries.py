@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from mailprobe.evidence import (
     DnsLookup,
@@ -18,7 +19,7 @@ from mailprobe.evidence import (
     WebVisit,
 )
 from mailprobe.lang import Lang
-from mailprobe.locales.messages import format_span, t, template
+from mailprobe.locales.messages import format_span, guard_times, t, template
 from mailprobe.safetext import shown
 
 QUOTE_LIMIT = 80  # server words quoted in a summary: enough to recognise the reply, short enough for one line
@@ -250,9 +251,7 @@ def _login(login: LoginAttempt, lang: Lang) -> str:
     top = login.candidates[0].cause if login.candidates else None
     code = login.candidates[0].code if login.candidates else None
     if login.guard_until is not None:
-        window = format_span(login.guard_window_s or 0.0, lang)
-        until = login.guard_until.strftime("%Y-%m-%d %H:%M UTC")
-        return t("summary.login.guard", lang, protocol=protocol, window=window, until=until)
+        return _login_kept_back(login, protocol, reply, top, lang)
     if login.outcome == "ok":
         key = "summary.login.ok_smtp" if login.protocol == "smtp" else "summary.login.ok"
         return t(key, lang, protocol=protocol, mechanism=mechanism)
@@ -268,6 +267,23 @@ def _login(login: LoginAttempt, lang: Lang) -> str:
     reason = failure_phrase(login.error, lang) if login.error is not None else _status_only(login.status, lang)
     key = "summary.login.error" if login.outcome == "error" else "summary.login.not_attempted"
     return t(key, lang, protocol=protocol, reason=reason)
+
+
+def _login_kept_back(login: LoginAttempt, protocol: str, reply: str, top: str | None, lang: Lang) -> str:
+    """A login the lockout guard did not retry, and what it remembers of the last one: when it was tried,
+    how it ended, the cause it was given and the server's words — never that it "logged in" unless it did."""
+    assert login.guard_until is not None
+    # A report from before the guard remembered: its last login opened the window that ends at guard_until.
+    tried_at = login.tried_at or login.guard_until - timedelta(seconds=login.guard_window_s or 0.0)
+    tried, until = guard_times(tried_at, login.guard_until, lang)
+    if login.tried_unfinished:
+        key = "summary.login.guard.unfinished"
+    elif login.outcome in ("ok", "refused", "mailbox_refused", "error"):
+        key = f"summary.login.guard.{login.outcome}"
+    else:
+        key = "summary.login.guard"
+    cause = f" ({top})" if top else ""
+    return t(key, lang, protocol=protocol, tried=tried, until=until, reply=reply, cause=cause)
 
 
 # -- small helpers --------------------------------------------------------------------------------

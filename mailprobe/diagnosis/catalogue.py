@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
+from datetime import datetime
 from functools import cache
 from importlib import resources
 from types import MappingProxyType
@@ -14,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, mo
 
 from mailprobe.causes import Cause
 from mailprobe.lang import Lang
-from mailprobe.locales.messages import clock_phrase, fill, placeholders, service_name
+from mailprobe.locales.messages import clock_phrase, fill, guard_times, placeholders, service_name, t
 from mailprobe.profiles import LocalText
 
 Severity = Literal["critical", "warning"]
@@ -272,5 +273,23 @@ def verdict(cause: Cause | str, variant: str, lang: Lang, **params: object) -> s
         derived["service"] = service_name(service, lang)
     specific = sentences.get(variant)
     if specific is not None and placeholders(specific.get(lang)) <= derived.keys():
-        return fill(specific.get(lang), **derived)
-    return fill(sentences[DEFAULT_VARIANT].get(lang), **derived)
+        sentence = fill(specific.get(lang), **derived)
+    else:
+        sentence = fill(sentences[DEFAULT_VARIANT].get(lang), **derived)
+    return _remembered(sentence, derived, lang)
+
+
+def _remembered(sentence: str, params: dict[str, object], lang: Lang) -> str:
+    """A finding from the login the lockout guard remembers (`tried_at`, `guard_until`, `tried_outcome`):
+    its verdict, said as a login tried earlier and not retried, with when the next one is allowed."""
+    tried, until, outcome = params.get("tried_at"), params.get("guard_until"), params.get("tried_outcome")
+    if not (isinstance(tried, str) and isinstance(until, str) and isinstance(outcome, str)):
+        return sentence
+    try:
+        tried_at, until_at = datetime.fromisoformat(tried), datetime.fromisoformat(until)
+    except ValueError:
+        return sentence
+    wording = outcome if outcome in ("mailbox_refused", "error") else "refused"
+    shown_tried, shown_until = guard_times(tried_at, until_at, lang)
+    return t(f"verdict.remembered.{wording}", lang, service=params.get("service", ""), tried=shown_tried,
+             until=shown_until, verdict=sentence)

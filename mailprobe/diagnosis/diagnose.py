@@ -8,6 +8,7 @@ from mailprobe.diagnosis.facts import Facts
 from mailprobe.diagnosis.finding import Finding
 from mailprobe.diagnosis.rank import rank
 from mailprobe.diagnosis.rules import RULES
+from mailprobe.diagnosis.rules.login import login_unsettled
 from mailprobe.evidence import Evidence
 from mailprobe.report import OverallStatus
 
@@ -41,4 +42,6 @@ def overall_status(evidence: Evidence, findings: list[Finding]) -> OverallStatus
         return "critical"
     if findings:
         return "warning"
+    if login_unsettled(evidence):  # the guard's last login has no recorded end: never ok on it
+        return "unknown"
     return "unknown" if overloaded(evidence) or inconclusive(Facts(evidence)) else "ok"

@@ -87,6 +87,28 @@ MESSAGES: dict[str, str] = {
     "verdict.unconfirmed":
         "Nothing could be confirmed: no mail server of {domain} answered before mailprobe had to stop (cut off"
         " by the deadline, or not allowed to test it). Run it again with a longer --timeout.",
+    "verdict.remembered.refused": (
+        "A login was tried at {tried} over {service} and refused. {verdict} Not retried: the lockout guard (next"
+        " login after {until})."
+    ),
+    "verdict.remembered.mailbox_refused": (
+        "A login was tried at {tried} over {service}: accepted, but the mailbox did not open. {verdict} Not"
+        " retried: the lockout guard (next login after {until})."
+    ),
+    "verdict.remembered.error": (
+        "A login was tried at {tried} over {service} and broke off after the password was sent. {verdict} Not"
+        " retried: the lockout guard (next login after {until})."
+    ),
+    "verdict.guard_unfinished": (
+        "The login was not retried: the last one, begun at {tried}, has no recorded end (cut off, interrupted or"
+        " still under way), so whether it works is not known. The lockout guard allows the next login after"
+        " {until}."
+    ),
+    "hint.guard_cli": (
+        "The lockout guard keeps logins to one mailbox {window} apart, so that retries cannot lock the account;"
+        " --force-login overrides it (only when no phone or mail client keeps retrying meanwhile)."
+    ),
+    "time.utc": "{time} UTC",
     # -- what went wrong, one phrase per Failure
     "failure.nxdomain": "the name does not exist (NXDOMAIN)",
     "failure.no_answer": "no record of that type",
@@ -118,6 +140,16 @@ MESSAGES: dict[str, str] = {
     "stage.starttls": "STARTTLS",
     "stage.http": "HTTP request",
     "stage.login": "login",
+    "stage.session": "reaching the server for the login",
+    "stage.id": "ID (saying who the client is)",
+    "stage.auth": "authentication",
+    "stage.examine": "opening the mailbox (EXAMINE)",
+    "stage.stat": "opening the mailbox (STAT)",
+    "stage.logout": "logout",
+    "stage.guard": "the lockout guard",
+    "stage.deadline": "mailprobe's own deadline",
+    "stage.internal": "mailprobe itself",
+    "stage.engine": "mailprobe itself",
     # -- one-line check summaries
     "summary.login.ok": "{protocol} login accepted ({mechanism}), mailbox opened",
     "summary.login.ok_smtp": "{protocol} login accepted ({mechanism})",
@@ -125,8 +157,28 @@ MESSAGES: dict[str, str] = {
     "summary.login.refused": "{protocol} login refused ({mechanism}): «{reply}»",
     "summary.login.not_attempted": "{protocol} login not attempted: {reason}",
     "summary.login.guard": (
-        "{protocol} login not attempted: this mailbox logged in less than {window} ago;"
-        " the lockout guard allows the next login at {until} (--force-login overrides)"
+        "{protocol} login not retried: this mailbox's last login was tried at {tried};"
+        " the lockout guard allows the next one after {until}"
+    ),
+    "summary.login.guard.ok": (
+        "{protocol} login not retried: a login at {tried} was accepted; the lockout guard allows the next one"
+        " after {until}"
+    ),
+    "summary.login.guard.refused": (
+        "{protocol} login not retried: a login was tried at {tried} and refused: «{reply}»{cause};"
+        " the lockout guard allows the next one after {until}"
+    ),
+    "summary.login.guard.mailbox_refused": (
+        "{protocol} login not retried: a login at {tried} was accepted, but the mailbox did not open:"
+        " «{reply}»{cause}; the lockout guard allows the next one after {until}"
+    ),
+    "summary.login.guard.error": (
+        "{protocol} login not retried: a login was tried at {tried} and broke off after the password was sent:"
+        " «{reply}»{cause}; the lockout guard allows the next one after {until}"
+    ),
+    "summary.login.guard.unfinished": (
+        "{protocol} login not retried: a login begun at {tried} has no recorded end (cut off, interrupted or"
+        " still under way); the lockout guard allows the next one after {until}"
     ),
     "summary.login.error": "{protocol} login broke off: {reason}",
     "summary.login.hygiene.fullwidth": "password as typed: full-width characters",

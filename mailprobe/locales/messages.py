@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
@@ -93,6 +94,20 @@ def format_span(seconds: float, lang: Lang) -> str:
     if value < 2 * 86400:
         return t("unit.hours", lang, n=round(value / 3600))
     return t("unit.days", lang, n=round(value / 86400))
+
+
+def clock_time(moment: datetime, lang: Lang, with_date: bool = False) -> str:
+    """A moment as the reports write it, in UTC (a report is read where it was not made): "19:15 UTC", with
+    the date in front where the reader needs it."""
+    utc = moment.astimezone(UTC)
+    return t("time.utc", lang, time=utc.strftime("%Y-%m-%d %H:%M" if with_date else "%H:%M"))
+
+
+def guard_times(tried: datetime, until: datetime, lang: Lang) -> tuple[str, str]:
+    """When the lockout guard's last login was tried and when it allows the next, dated when they are not
+    both within today's clock (a window of half a day or more, or one that crosses midnight)."""
+    dated = until - tried >= timedelta(hours=12) or tried.astimezone(UTC).date() != until.astimezone(UTC).date()
+    return clock_time(tried, lang, dated), clock_time(until, lang, dated)
 
 
 def clock_phrase(offset_s: float, lang: Lang) -> str:

@@ -26,6 +26,10 @@ _EN = {
     "page.waterfall": "Every probe on one time axis",
     "page.waterfall_note": "One bar per probe, in the order they started, from {start} to {end}, counted from "
                            "the start of the check (as its deadline is).",
+    "page.guard": (
+        "not retried by the lockout guard (one login to a mailbox every {window}, so that retries cannot lock the"
+        " account): check again after {until}"
+    ),
     "page.failed_at": "failed at: {stage}",
     "page.segment": "{stage} {ms}",
     "page.not_tested": "Not tested ({count})",
@@ -56,8 +60,8 @@ _EN = {
     "form.password": "Password",
     "form.login_note": (
         "Offered only because this server listens on loopback: the password goes over this connection to the mail"
-        " servers and nowhere else. It is never stored, logged or shown. Each protocol is tried once; the lockout"
-        " guard refuses a second login within its interval."
+        " servers and nowhere else. It is never stored, logged or shown. Each protocol is tried once; within its"
+        " interval the lockout guard does not log in again, and the report shows how the last login ended."
     ),
     "form.submit": "Check",
     "form.exporter": "For Prometheus: /probe?target=ADDRESS and /metrics.",
@@ -104,6 +108,9 @@ _HANS = {
     "page.waterfall": "所有探测的时间轴",
     "page.waterfall_note": "每项探测一条，按开始顺序排列，时间从 {start} 到 {end}，"
                            "自检查开始时起算（与截止时间相同）。",
+    "page.guard": (
+        "防锁定保护未重试（同一邮箱每 {window} 只登录一次，以免反复尝试导致账号被锁定）：请在 {until} 之后再检查"
+    ),
     "page.failed_at": "失败于：{stage}",
     "page.segment": "{stage} {ms}",
     "page.not_tested": "未测试（{count}）",
@@ -131,7 +138,7 @@ _HANS = {
     "form.password": "密码",
     "form.login_note": (
         "仅因本服务只监听本机回环地址才提供此项：密码经此连接只发往邮件服务器，不会保存、记录或显示。每种协议只尝试"
-        "一次；防锁定保护会拒绝间隔期内的第二次登录。"
+        "一次；在间隔期内防锁定保护不会再次登录，报告会显示上一次登录的结果。"
     ),
     "form.submit": "检查",
     "form.exporter": "供 Prometheus 使用：/probe?target=地址 和 /metrics。",
@@ -175,6 +182,9 @@ _HANT = {
     "page.waterfall": "所有探測的時間軸",
     "page.waterfall_note": "每項探測一條，依開始順序排列，時間從 {start} 到 {end}，"
                            "自檢查開始時起算（與截止時間相同）。",
+    "page.guard": (
+        "防鎖定保護未重試（同一信箱每 {window} 只登入一次，以免反覆嘗試導致帳號遭鎖定）：請在 {until} 之後再檢查"
+    ),
     "page.failed_at": "失敗於：{stage}",
     "page.segment": "{stage} {ms}",
     "page.not_tested": "未測試（{count}）",
@@ -202,7 +212,7 @@ _HANT = {
     "form.password": "密碼",
     "form.login_note": (
         "僅因本服務只監聽本機迴路位址才提供此項：密碼經此連線只送往郵件伺服器，不會儲存、記錄或顯示。每種協定只嘗試"
-        "一次；防鎖定保護會拒絕間隔期內的第二次登入。"
+        "一次；在間隔期內防鎖定保護不會再次登入，報告會顯示上一次登入的結果。"
     ),
     "form.submit": "檢查",
     "form.exporter": "供 Prometheus 使用：/probe?target=地址 與 /metrics。",

@@ -82,6 +82,26 @@ MESSAGES: dict[str, str] = {
     "verdict.unconfirmed":
         "无法确认任何结果：在 mailprobe 停止之前，{domain} 没有任何邮件服务器作出回应（被时限截断，"
         "或不允许测试）。请用更长的 --timeout 再运行一次。",
+    "verdict.remembered.refused": (
+        "{tried} 曾尝试过一次 {service} 登录，被拒绝。{verdict} 未再重试：防锁定保护（{until} 之后才能再次登录）。"
+    ),
+    "verdict.remembered.mailbox_refused": (
+        "{tried} 曾尝试过一次 {service} 登录：登录成功，但邮箱无法打开。{verdict}"
+        " 未再重试：防锁定保护（{until} 之后才能再次登录）。"
+    ),
+    "verdict.remembered.error": (
+        "{tried} 曾尝试过一次 {service} 登录，发送密码后连接中断。{verdict}"
+        " 未再重试：防锁定保护（{until} 之后才能再次登录）。"
+    ),
+    "verdict.guard_unfinished": (
+        "未重试登录：上一次登录开始于 {tried}，没有记录结果（被截断、被中断或仍在进行），"
+        "因此无法确定登录是否正常。防锁定保护允许在 {until} 之后再登录。"
+    ),
+    "hint.guard_cli": (
+        "防锁定保护让同一邮箱的两次登录至少间隔 {window}，以免反复尝试导致账号被锁定；"
+        "--force-login 可以跳过它（仅在没有手机或邮件客户端同时在重试时使用）。"
+    ),
+    "time.utc": "UTC {time}",
     # -- 出了什么问题：每个 Failure 一个短语
     "failure.nxdomain": "域名不存在（NXDOMAIN）",
     "failure.no_answer": "没有该类型的记录",
@@ -113,6 +133,16 @@ MESSAGES: dict[str, str] = {
     "stage.starttls": "STARTTLS 升级",
     "stage.http": "HTTP 请求",
     "stage.login": "登录",
+    "stage.session": "连接服务器以便登录",
+    "stage.id": "ID（告知客户端身份）",
+    "stage.auth": "身份验证",
+    "stage.examine": "打开邮箱（EXAMINE）",
+    "stage.stat": "打开邮箱（STAT）",
+    "stage.logout": "退出登录",
+    "stage.guard": "防锁定保护",
+    "stage.deadline": "mailprobe 自身的时限",
+    "stage.internal": "mailprobe 自身",
+    "stage.engine": "mailprobe 自身",
     # -- 每项检查一行摘要
     "summary.login.ok": "{protocol} 登录成功（{mechanism}），邮箱已打开",
     "summary.login.ok_smtp": "{protocol} 登录成功（{mechanism}）",
@@ -120,8 +150,25 @@ MESSAGES: dict[str, str] = {
     "summary.login.refused": "{protocol} 登录被拒绝（{mechanism}）：«{reply}»",
     "summary.login.not_attempted": "{protocol} 未尝试登录：{reason}",
     "summary.login.guard": (
-        "{protocol} 未尝试登录：该邮箱在 {window} 内已登录过；防锁定保护允许在 "
-        "{until} 之后再登录（可用 --force-login 强制）"
+        "{protocol} 未重试登录：该邮箱上一次登录尝试于 {tried}；防锁定保护允许在 {until} 之后再登录"
+    ),
+    "summary.login.guard.ok": (
+        "{protocol} 未重试登录：{tried} 的登录已成功；防锁定保护允许在 {until} 之后再登录"
+    ),
+    "summary.login.guard.refused": (
+        "{protocol} 未重试登录：{tried} 曾尝试登录，被拒绝：«{reply}»{cause}；防锁定保护允许在 {until} 之后再登录"
+    ),
+    "summary.login.guard.mailbox_refused": (
+        "{protocol} 未重试登录：{tried} 的登录已成功，但邮箱无法打开：«{reply}»{cause}；"
+        "防锁定保护允许在 {until} 之后再登录"
+    ),
+    "summary.login.guard.error": (
+        "{protocol} 未重试登录：{tried} 曾尝试登录，发送密码后中断：«{reply}»{cause}；"
+        "防锁定保护允许在 {until} 之后再登录"
+    ),
+    "summary.login.guard.unfinished": (
+        "{protocol} 未重试登录：{tried} 开始的一次登录没有记录结果（被截断、被中断或仍在进行）；"
+        "防锁定保护允许在 {until} 之后再登录"
     ),
     "summary.login.error": "{protocol} 登录中断：{reason}",
     "summary.login.hygiene.fullwidth": "输入的密码：含全角字符",

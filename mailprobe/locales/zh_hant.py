@@ -82,6 +82,26 @@ MESSAGES: dict[str, str] = {
     "verdict.unconfirmed":
         "無法確認任何結果：在 mailprobe 停止之前，{domain} 沒有任何郵件伺服器回應（被時限截斷，"
         "或不允許測試）。請用更長的 --timeout 再執行一次。",
+    "verdict.remembered.refused": (
+        "{tried} 曾嘗試過一次 {service} 登入，遭到拒絕。{verdict} 未再重試：防鎖定保護（{until} 之後才能再次登入）。"
+    ),
+    "verdict.remembered.mailbox_refused": (
+        "{tried} 曾嘗試過一次 {service} 登入：登入成功，但信箱無法開啟。{verdict}"
+        " 未再重試：防鎖定保護（{until} 之後才能再次登入）。"
+    ),
+    "verdict.remembered.error": (
+        "{tried} 曾嘗試過一次 {service} 登入，送出密碼後連線中斷。{verdict}"
+        " 未再重試：防鎖定保護（{until} 之後才能再次登入）。"
+    ),
+    "verdict.guard_unfinished": (
+        "未重試登入：上一次登入開始於 {tried}，沒有記錄結果（被截斷、被中斷或仍在進行），"
+        "因此無法確定登入是否正常。防鎖定保護允許在 {until} 之後再登入。"
+    ),
+    "hint.guard_cli": (
+        "防鎖定保護讓同一信箱的兩次登入至少間隔 {window}，以免反覆嘗試導致帳號遭鎖定；"
+        "--force-login 可以略過它（僅在沒有手機或郵件用戶端同時在重試時使用）。"
+    ),
+    "time.utc": "UTC {time}",
     # -- 出了什麼問題：每個 Failure 一個短語
     "failure.nxdomain": "網域名稱不存在（NXDOMAIN）",
     "failure.no_answer": "沒有該類型的記錄",
@@ -113,6 +133,16 @@ MESSAGES: dict[str, str] = {
     "stage.starttls": "STARTTLS 升級",
     "stage.http": "HTTP 請求",
     "stage.login": "登入",
+    "stage.session": "連線到伺服器以便登入",
+    "stage.id": "ID（告知用戶端身分）",
+    "stage.auth": "身分驗證",
+    "stage.examine": "開啟信箱（EXAMINE）",
+    "stage.stat": "開啟信箱（STAT）",
+    "stage.logout": "登出",
+    "stage.guard": "防鎖定保護",
+    "stage.deadline": "mailprobe 自身的時限",
+    "stage.internal": "mailprobe 本身",
+    "stage.engine": "mailprobe 本身",
     # -- 每項檢查一行摘要
     "summary.login.ok": "{protocol} 登入成功（{mechanism}），信箱已開啟",
     "summary.login.ok_smtp": "{protocol} 登入成功（{mechanism}）",
@@ -120,8 +150,25 @@ MESSAGES: dict[str, str] = {
     "summary.login.refused": "{protocol} 登入遭拒（{mechanism}）：«{reply}»",
     "summary.login.not_attempted": "{protocol} 未嘗試登入：{reason}",
     "summary.login.guard": (
-        "{protocol} 未嘗試登入：此信箱在 {window} 內已登入過；防鎖定保護允許在 "
-        "{until} 之後再登入（可用 --force-login 強制）"
+        "{protocol} 未重試登入：此信箱上一次登入嘗試於 {tried}；防鎖定保護允許在 {until} 之後再登入"
+    ),
+    "summary.login.guard.ok": (
+        "{protocol} 未重試登入：{tried} 的登入已成功；防鎖定保護允許在 {until} 之後再登入"
+    ),
+    "summary.login.guard.refused": (
+        "{protocol} 未重試登入：{tried} 曾嘗試登入，遭到拒絕：«{reply}»{cause}；防鎖定保護允許在 {until} 之後再登入"
+    ),
+    "summary.login.guard.mailbox_refused": (
+        "{protocol} 未重試登入：{tried} 的登入已成功，但信箱無法開啟：«{reply}»{cause}；"
+        "防鎖定保護允許在 {until} 之後再登入"
+    ),
+    "summary.login.guard.error": (
+        "{protocol} 未重試登入：{tried} 曾嘗試登入，送出密碼後中斷：«{reply}»{cause}；"
+        "防鎖定保護允許在 {until} 之後再登入"
+    ),
+    "summary.login.guard.unfinished": (
+        "{protocol} 未重試登入：{tried} 開始的一次登入沒有記錄結果（被截斷、被中斷或仍在進行）；"
+        "防鎖定保護允許在 {until} 之後再登入"
     ),
     "summary.login.error": "{protocol} 登入中斷：{reason}",
     "summary.login.hygiene.fullwidth": "輸入的密碼：含全形字元",

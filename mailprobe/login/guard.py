@@ -1,8 +1,13 @@
-"""The lockout guard's state: login attempts per mailbox and protocol in SQLite, never a password."""
+"""The lockout guard's state: login attempts per mailbox, login name and protocol in SQLite, never a password.
+
+Within its window the guard refuses a second login and remembers the last one: when it was tried, how it
+ended, the cause it was given and the server's deciding words, redacted as the report carried them.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import re
 import sqlite3
@@ -17,9 +22,13 @@ from mailprobe.errors import GuardError as GuardError  # re-exported: where call
 
 Outcome = Literal["ok", "refused", "error"]
 OUTCOMES: tuple[str, ...] = ("ok", "refused", "error")
+# How a login ended, as its report said (the login's own outcome): stored beside the guard's coarser one.
+RESULTS: tuple[str, ...] = ("ok", "mailbox_refused", "refused", "error")
 DEFAULT_WINDOW_S = 15 * 60
 BUSY_TIMEOUT_MS = 5000
+WORDS_CHARS = 512  # the server's deciding words, as much as a login result keeps of one line
 _CAUSE_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_LEGACY_RESULTS = {"ok": "ok", "refused": "refused"}
 
 # Schema version N is reached by running the first N entries in order; the monitoring history will append
 # its own tables here, so one state file serves both.
@@ -59,21 +68,57 @@ def _v2_check_history(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX check_history_by_mailbox ON check_history (address, at)")
 
 
-MIGRATIONS: list[Migration] = [_v1_login_attempts, _v2_check_history]
+def _v3_login_memory(db: sqlite3.Connection) -> None:
+    # What the guard reports instead of a login it will not retry: the login name it was tried as (keyed on
+    # too, so that another address with the same name cannot log in again inside the window), how it ended
+    # (`result`: the login's own outcome), its cause's confidence and the server's words (already redacted).
+    for column in ("login TEXT", "result TEXT", "confidence REAL", "words TEXT"):
+        db.execute(f"ALTER TABLE login_attempts ADD COLUMN {column}")
+    db.execute("CREATE INDEX login_attempts_by_login ON login_attempts (login, protocol, at)")
+
+
+MIGRATIONS: list[Migration] = [_v1_login_attempts, _v2_check_history, _v3_login_memory]
+
+
+@dataclass(frozen=True)
+class LastLogin:
+    """The last login over one protocol within the window, as the guard stored it."""
+
+    protocol: str
+    at: datetime
+    outcome: str  # "started": its end was never recorded (still under way, cut off, or the run was killed)
+    result: str | None = None  # how it ended, as its report said: ok, mailbox_refused, refused, error
+    cause: str | None = None  # the cause it was given (the classifier's first), if any
+    confidence: float | None = None
+    words: str | None = None  # the server's deciding words, redacted as the report carried them
+
+    @property
+    def ended(self) -> bool:
+        return self.outcome != "started" and self.result is not None
 
 
 @dataclass(frozen=True)
 class Refusal:
-    """A login the guard will not allow yet: one for this mailbox was tried within the window."""
+    """A login the guard will not allow yet: one for this mailbox (or login name) was tried within the window.
+    `last` holds what the guard remembers of the last login over each protocol asked for."""
 
     address: str
     protocol: str
     last_at: datetime
     window_s: float
+    last: tuple[LastLogin, ...] = ()
 
     @property
     def until(self) -> datetime:
         return self.last_at + timedelta(seconds=self.window_s)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The guard's answer to a claim: a refusal, or the 'started' row written for each protocol."""
+
+    refusal: Refusal | None
+    rows: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -98,6 +143,11 @@ def default_state_path() -> Path:
 def _key(address: str) -> str:
     # Providers treat the whole address case-insensitively at login; one lockout budget per mailbox.
     return address.strip().lower()
+
+
+def _keys(address: str, login: str | None) -> list[str]:
+    """The names one lockout budget goes by: the mailbox's address and the login name it logs in as."""
+    return sorted({_key(address), _key(login or address)})
 
 
 def _epoch(moment: datetime) -> float:
@@ -152,40 +202,70 @@ class LoginGuard:
     # --- the API ---------------------------------------------------------------------------------------
 
     def check(
-        self, address: str, protocols: Iterable[str], window_s: float = DEFAULT_WINDOW_S, now: datetime | None = None
+        self, address: str, protocols: Iterable[str], window_s: float = DEFAULT_WINDOW_S, now: datetime | None = None,
+        *, login: str | None = None,
     ) -> Refusal | None:
-        """A Refusal when a login for ADDRESS over any of PROTOCOLS happened less than WINDOW_S ago."""
+        """A Refusal when a login for ADDRESS (or, with LOGIN, for that login name) over any of PROTOCOLS
+        happened less than WINDOW_S ago."""
         protocols = list(protocols)
         at = _epoch(now or datetime.now(UTC))
         with self._errors("read"):
-            return self._refusal(_key(address), protocols, window_s, at)
+            return self._refusal(_key(address), _keys(address, login), protocols, window_s, at)
 
     def claim(
-        self, address: str, protocols: Iterable[str], window_s: float = DEFAULT_WINDOW_S, now: datetime | None = None
+        self, address: str, protocols: Iterable[str], window_s: float = DEFAULT_WINDOW_S, now: datetime | None = None,
+        *, login: str | None = None,
     ) -> Refusal | None:
         """check() and, when allowed, mark the logins as started, in one transaction: two runs racing for
         the same mailbox cannot both pass."""
+        return self.claim_rows(address, protocols, window_s, now, login=login).refusal
+
+    def claim_rows(
+        self, address: str, protocols: Iterable[str], window_s: float = DEFAULT_WINDOW_S, now: datetime | None = None,
+        *, login: str | None = None,
+    ) -> Claim:
+        """claim(), also saying which 'started' row stands for each protocol (for `release`)."""
         protocols = list(protocols)
         at = _epoch(now or datetime.now(UTC))
-        key = _key(address)
+        keys = _keys(address, login)
+        rows: dict[str, int] = {}
         with self._errors("write"), self._transaction():
-            refusal = self._refusal(key, protocols, window_s, at)
+            refusal = self._refusal(_key(address), keys, protocols, window_s, at)
             if refusal is None:
                 for protocol in protocols:
-                    self._insert(key, protocol, at, "started", None)
-            return refusal
+                    rows[protocol] = self._insert(_key(address), protocol, at, "started", login=_key(login or address))
+            return Claim(refusal, rows)
+
+    def release(self, rows: Iterable[int]) -> None:
+        """Withdraw claims whose logins sent no credentials: their 'started' rows go, as if never made."""
+        ids = list(rows)
+        if not ids:
+            return
+        marks = ", ".join("?" for _ in ids)
+        with self._errors("write"), self._transaction():
+            self._db.execute(f"DELETE FROM login_attempts WHERE outcome = 'started' AND id IN ({marks})", ids)
 
     def record(
-        self, address: str, protocol: str, outcome: Outcome, cause: str | None = None, at: datetime | None = None
+        self, address: str, protocol: str, outcome: Outcome, cause: str | None = None, at: datetime | None = None,
+        *, login: str | None = None, result: str | None = None, confidence: float | None = None,
+        words: str | None = None,
     ) -> None:
-        """One login's end: ok, refused (with the cause id when one was found) or error."""
+        """One login's end: ok, refused (with the cause id when one was found) or error; with what the guard
+        reports within its window: the login's own outcome, its cause's confidence and the server's words
+        (redacted by the caller, as the report carried them; kept to one bounded line)."""
         if outcome not in OUTCOMES:
             raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}")
         if cause is not None and not _CAUSE_ID.match(cause):
             raise ValueError("cause must be a cause id")
+        if result is not None and result not in RESULTS:
+            raise ValueError(f"result must be one of {', '.join(RESULTS)}")
+        if confidence is not None and not (math.isfinite(confidence) and 0.0 <= confidence <= 1.0):
+            raise ValueError("confidence must be between 0 and 1")
         when = _epoch(at or datetime.now(UTC))
+        line = _one_line(words)[:WORDS_CHARS] if words else None
         with self._errors("write"), self._transaction():
-            self._insert(_key(address), protocol, when, outcome, cause)
+            self._insert(_key(address), protocol, when, outcome, cause, login=_key(login or address), result=result,
+                         confidence=confidence, words=line)
 
     def history(self, address: str, protocol: str) -> LoginHistory:
         key = _key(address)
@@ -209,14 +289,16 @@ class LoginGuard:
 
     # --- inside ----------------------------------------------------------------------------------------
 
-    def _refusal(self, key: str, protocols: list[str], window_s: float, at: float) -> Refusal | None:
+    def _refusal(
+        self, address: str, keys: list[str], protocols: list[str], window_s: float, at: float
+    ) -> Refusal | None:
         if not protocols:
             return None
-        marks = ", ".join("?" for _ in protocols)
+        names, marks = ", ".join("?" for _ in keys), ", ".join("?" for _ in protocols)
         row = self._db.execute(
-            f"SELECT protocol, at FROM login_attempts WHERE address = ? AND protocol IN ({marks})"
-            " ORDER BY at DESC, id DESC LIMIT 1",
-            (key, *protocols),
+            f"SELECT protocol, at FROM login_attempts WHERE (address IN ({names}) OR login IN ({names}))"
+            f" AND protocol IN ({marks}) ORDER BY at DESC, id DESC LIMIT 1",
+            (*keys, *keys, *protocols),
         ).fetchone()
         if row is None:
             return None
@@ -225,13 +307,39 @@ class LoginGuard:
             return None
         last_at = _moment(row[1])
         assert last_at is not None
-        return Refusal(address=key, protocol=row[0], last_at=last_at, window_s=window_s)
+        last = tuple(m for m in (self._last(keys, p, at - window_s) for p in protocols) if m is not None)
+        return Refusal(address=address, protocol=row[0], last_at=last_at, window_s=window_s, last=last)
 
-    def _insert(self, key: str, protocol: str, at: float, outcome: str, cause: str | None) -> None:
-        self._db.execute(
-            "INSERT INTO login_attempts (address, protocol, at, outcome, cause) VALUES (?, ?, ?, ?, ?)",
-            (key, protocol, at, outcome, cause),
+    def _last(self, keys: list[str], protocol: str, since: float) -> LastLogin | None:
+        """The newest row over PROTOCOL since SINCE: rows are written in the order things happen, so the id
+        orders them even when the clock was changed in between."""
+        names = ", ".join("?" for _ in keys)
+        row = self._db.execute(
+            "SELECT at, outcome, result, cause, confidence, words FROM login_attempts"
+            f" WHERE (address IN ({names}) OR login IN ({names})) AND protocol = ? AND at > ?"
+            " ORDER BY id DESC LIMIT 1",
+            (*keys, *keys, protocol, since),
+        ).fetchone()
+        if row is None:
+            return None
+        at = _moment(row[0])
+        assert at is not None
+        # A row from before the guard remembered how logins ended: its refusal or success says enough; its
+        # "error" may have been a login that never sent the password.
+        result = row[2] or _LEGACY_RESULTS.get(row[1])
+        return LastLogin(protocol=protocol, at=at, outcome=row[1], result=result, cause=row[3], confidence=row[4],
+                         words=row[5])
+
+    def _insert(
+        self, key: str, protocol: str, at: float, outcome: str, cause: str | None = None, *, login: str,
+        result: str | None = None, confidence: float | None = None, words: str | None = None,
+    ) -> int:
+        cursor = self._db.execute(
+            "INSERT INTO login_attempts (address, protocol, at, outcome, cause, login, result, confidence, words)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (key, protocol, at, outcome, cause, login, result, confidence, words),
         )
+        return int(cursor.lastrowid or 0)
 
     def _open(self, busy_timeout_ms: int) -> sqlite3.Connection:
         with self._errors("open"):

@@ -23,13 +23,24 @@ class LoginCredentials:
     """What `--login` logs in with: the login name (None: the profile's rule decides) and the password.
     Neither is ever printed, repr'd, pickled or serialised: this object has no text form but "***"."""
 
-    __slots__ = ("_login", "_password")
+    __slots__ = ("_begun", "_login", "_password")
 
     def __init__(self, login: str | None, password: Secret) -> None:
         if not isinstance(password, Secret):
             raise TypeError("the password must be a Secret")
         object.__setattr__(self, "_login", login)
         object.__setattr__(self, "_password", password)
+        object.__setattr__(self, "_begun", set())
+
+    def begin(self, protocol: str) -> None:
+        """A login dialogue over PROTOCOL is starting: from here the password may be on the wire, so the
+        lockout guard counts this login even if the run is cut off before it can say how it ended."""
+        begun: set[str] = object.__getattribute__(self, "_begun")
+        begun.add(protocol)
+
+    @property
+    def begun(self) -> frozenset[str]:
+        return frozenset(object.__getattribute__(self, "_begun"))
 
     @property
     def login(self) -> str | None:

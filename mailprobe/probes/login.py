@@ -63,6 +63,7 @@ async def probe(step: Step, ctx: ProbeContext) -> list[Observation]:
 
     async def log_in(dialogue: Dialogue, session: MailSession) -> None:
         dialogue_of = LOGIN_DIALOGUES[step.endpoint.protocol]  # type: ignore[union-attr,index]
+        credentials.begin(step.endpoint.protocol)  # type: ignore[union-attr]
         outcome.append(await dialogue_of(dialogue, session.capabilities, name, credentials.password, tls=True))
 
     session = await run_session(SESSIONS[step.endpoint.protocol], step.endpoint, step.ip, ctx, on_ready=log_in)

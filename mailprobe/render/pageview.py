@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mailprobe.lang import Lang
-from mailprobe.locales.messages import format_ms, service_name
+from mailprobe.locales.messages import format_ms, format_span, guard_times, service_name
 from mailprobe.locales.page import page_t
+from mailprobe.render.guard import unfinished_verdict
 from mailprobe.safetext import shown
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ class Row:
     segments: list[Segment] = field(default_factory=list)
     failed_at: str | None = None
     culprit: bool = False  # evidence of the first cause
+    kept_back: str | None = None  # a login the lockout guard did not retry: why, and when to check again
 
     @property
     def place(self) -> str:
@@ -243,7 +245,7 @@ def _verdict(report: Report, lang: Lang) -> str:
         return shown(report.diagnosis[0].summary)
     if report.status == "ok":
         return page_t("verdict.healthy", lang, provider=shown(report.provider.name, 120))
-    return page_t("verdict.inconclusive", lang)
+    return unfinished_verdict(report, lang) or page_t("verdict.inconclusive", lang)
 
 
 def _card(
@@ -292,6 +294,8 @@ def _replies(check: CheckResult) -> list[str]:
     if isinstance(greeting, str) and greeting:
         replies.append(shown(greeting, REPLY_LIMIT))
     error = check.data.error
+    if error is not None and error.stage == "guard":
+        return replies  # the lockout guard's own note, not the server's words
     if error is not None and error.detail and shown(error.detail, REPLY_LIMIT) not in replies:
         replies.append(shown(error.detail, REPLY_LIMIT))
     return replies
@@ -310,9 +314,11 @@ def _row(check: CheckResult, lang: Lang, anchor: str, axis: tuple[float, float],
     left = max(0.0, min(100.0, (check.started_ms - start) / (end - start) * 100))
     width = max(0.4, min(100.0 - left, check.duration_ms / (end - start) * 100))
     error = check.data.error
-    failed_at = None
-    if check.status in ("fail", "error") and error is not None:
-        failed_at = page_t("page.failed_at", lang, stage=page_t(f"stage.{error.stage}", lang))
+    failed_at = kept_back = None
+    if check.kind == "login" and getattr(check.data, "stage", None) == "guard":
+        kept_back = _kept_back_note(check, lang)  # not a step of this run that failed: one not retried
+    elif check.status in ("fail", "error") and error is not None:
+        failed_at = page_t("page.failed_at", lang, stage=_stage(error.stage, lang))
     if check.kind == "dns":
         label = f"DNS {shown(str(getattr(check.data, 'rdtype', '')), 12)} {_where(check)}"
     else:
@@ -323,8 +329,25 @@ def _row(check: CheckResult, lang: Lang, anchor: str, axis: tuple[float, float],
         summary=shown(check.summary), left=round(left, 2), width=round(width, 2),
         timing=f"{page_t('page.check_at', lang, ms=format_ms(check.started_ms, lang))} · "
                f"{format_ms(check.duration_ms, lang)}",
-        segments=_segments(check, lang), failed_at=failed_at, culprit=culprit,
+        segments=_segments(check, lang), failed_at=failed_at, culprit=culprit, kept_back=kept_back,
     )
+
+
+def _stage(stage: str, lang: Lang) -> str:
+    """A stage in words; one without words of its own (a newer mailprobe's) as itself, never as a key."""
+    key = f"stage.{stage}"
+    words = page_t(key, lang)
+    return words if words != key else shown(stage, 40)
+
+
+def _kept_back_note(check: CheckResult, lang: Lang) -> str:
+    """What the page says beside a login the lockout guard kept back: when to check again (the page has no
+    way round the guard, and needs none)."""
+    until = getattr(check.data, "guard_until", None)
+    tried = getattr(check.data, "tried_at", None)
+    window = format_span(getattr(check.data, "guard_window_s", None) or 0.0, lang)
+    shown_until = guard_times(tried or until, until, lang)[1] if until is not None else ""
+    return page_t("page.guard", lang, window=window, until=shown_until)
 
 
 def _segments(check: CheckResult, lang: Lang) -> list[Segment]:

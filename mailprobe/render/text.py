@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from mailprobe.lang import Lang
 from mailprobe.locales.messages import t
+from mailprobe.render.guard import command_line_hint, unfinished_verdict
 from mailprobe.render.options import RenderOptions
 from mailprobe.render.shown import shown_deep
 
@@ -40,6 +41,9 @@ def render_report(report: Report, color: bool = False, verbose: bool = False) ->
     for index, entry in enumerate(report.diagnosis, 1):
         lines += ["", *_cause(index, entry, by_id, lang, paint)]
     lines += ["", paint("bold", t("heading.checks", lang)), *_checks(report.checks, lang, paint, verbose)]
+    hint = command_line_hint(report, lang)
+    if hint:
+        lines += ["", *_wrap(hint, "  ", first="  ")]
     if report.diagnosis:
         lines += ["", paint("bold", t("heading.prevention", lang)), *_prevention(report, lang)]
     return "\n".join(lines)
@@ -74,7 +78,7 @@ def _verdict(report: Report, lang: Lang) -> str:
     if report.status == "ok":
         return t("verdict.healthy", lang, provider=report.provider.name)
     if report.status == "unknown":
-        return t("verdict.unconfirmed", lang, domain=report.domain)
+        return unfinished_verdict(report, lang) or t("verdict.unconfirmed", lang, domain=report.domain)
     return t("verdict.inconclusive", lang)
 
 

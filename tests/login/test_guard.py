@@ -96,14 +96,18 @@ def test_claim_marks_the_login_started_so_a_crashed_run_still_counts(db: Path) -
     assert history.last_attempt_at is None  # a started login is not an outcome
 
 
-def test_nothing_but_address_protocol_time_outcome_and_cause_is_stored(db: Path) -> None:
+def test_what_is_stored_is_the_login_its_end_its_cause_and_the_redacted_words_never_more(db: Path) -> None:
     with LoginGuard(db) as guard:
-        guard.record(ADDRESS, "imap", "refused", "password_incorrect", at=T0)
+        guard.record(ADDRESS, "imap", "refused", "password_incorrect", at=T0, login="Alice", result="refused",
+                     confidence=0.9, words="a3 NO [AUTHENTICATIONFAILED] bad password [password]\r\n  more")
     with sqlite3.connect(db) as raw:
         columns = [row[1] for row in raw.execute("PRAGMA table_info(login_attempts)")]
         tables = [row[0] for row in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        row = raw.execute("SELECT login, result, confidence, words FROM login_attempts").fetchone()
     assert tables == ["login_attempts", "check_history"]  # the monitoring history shares the file
-    assert columns == ["id", "address", "protocol", "at", "outcome", "cause"]
+    assert columns == ["id", "address", "protocol", "at", "outcome", "cause", "login", "result", "confidence",
+                       "words"]
+    assert row == ("alice", "refused", 0.9, "a3 NO [AUTHENTICATIONFAILED] bad password [password] more")
 
 
 def test_record_rejects_what_is_not_an_outcome_or_a_cause_id(db: Path) -> None:
@@ -219,3 +223,77 @@ def test_two_threads_opening_a_fresh_file_and_racing_to_claim_only_one_wins(db: 
         thread.join(30)
     assert errors == []
     assert sorted(result is None for result in results) == [False, True]
+
+
+# --- what the guard remembers, and who it keys on (issue 16 case 3, issue 18 finding 14) ------------------------
+
+
+def test_a_refusal_carries_the_last_login_of_each_protocol_as_it_ended(db: Path) -> None:
+    with LoginGuard(db) as guard:
+        assert guard.claim(ADDRESS, ["imap", "smtp"], now=T0) is None
+        guard.record(ADDRESS, "imap", "refused", "password_incorrect", at=T0 + timedelta(seconds=2),
+                     result="refused", confidence=0.9, words="a3 NO [AUTHENTICATIONFAILED] Authentication failed.")
+        guard.record(ADDRESS, "smtp", "ok", at=T0 + timedelta(seconds=3), result="ok")
+        refusal = guard.check(ADDRESS, ["imap", "smtp", "pop3"], now=T0 + timedelta(minutes=5))
+    assert refusal is not None and refusal.until == T0 + timedelta(seconds=3, minutes=15)
+    last = {m.protocol: m for m in refusal.last}
+    assert set(last) == {"imap", "smtp"}  # nothing over POP3 to remember
+    imap = last["imap"]
+    assert (imap.at, imap.outcome, imap.result, imap.cause, imap.confidence) == (
+        T0 + timedelta(seconds=2), "refused", "refused", "password_incorrect", 0.9)
+    assert imap.words == "a3 NO [AUTHENTICATIONFAILED] Authentication failed." and imap.ended
+    assert (last["smtp"].result, last["smtp"].cause, last["smtp"].ended) == ("ok", None, True)
+
+
+def test_a_login_with_no_recorded_end_is_remembered_as_unfinished(db: Path) -> None:
+    with LoginGuard(db) as guard:
+        guard.claim(ADDRESS, ["imap"], now=T0)
+        refusal = guard.check(ADDRESS, ["imap"], now=T0 + timedelta(minutes=1))
+    assert refusal is not None
+    (imap,) = refusal.last
+    assert (imap.outcome, imap.result, imap.ended) == ("started", None, False)
+
+
+def test_another_address_with_the_same_login_name_is_refused_within_the_window(db: Path) -> None:
+    later = T0 + timedelta(minutes=1)
+    with LoginGuard(db) as guard:
+        assert guard.claim(ADDRESS, ["imap"], now=T0, login="shared@example.com") is None
+        assert guard.claim("bob@example.com", ["imap"], now=later, login="Shared@Example.com") is not None
+        # the address a login name stands for counts too, whichever of the two a run names
+        assert guard.claim("shared@example.com", ["imap"], now=later) is not None
+        assert guard.claim("carol@example.com", ["imap"], now=later, login=ADDRESS) is not None
+        assert guard.claim("carol@example.com", ["imap"], now=later) is None  # its own name, another mailbox
+
+
+def test_release_gives_back_a_claim_and_only_a_claim(db: Path) -> None:
+    with LoginGuard(db) as guard:
+        claim = guard.claim_rows(ADDRESS, ["imap", "smtp"], now=T0)
+        assert claim.refusal is None and set(claim.rows) == {"imap", "smtp"}
+        guard.record(ADDRESS, "smtp", "refused", at=T0 + timedelta(seconds=1), result="refused")
+        guard.release(claim.rows.values())
+        refusal = guard.check(ADDRESS, ["imap", "smtp"], now=T0 + timedelta(minutes=1))
+        assert refusal is not None and [m.protocol for m in refusal.last] == ["smtp"]
+        assert guard.check(ADDRESS, ["imap"], now=T0 + timedelta(minutes=1)) is None
+
+
+def test_record_rejects_a_result_or_confidence_that_is_not_one(db: Path) -> None:
+    with LoginGuard(db) as guard:
+        with pytest.raises(ValueError):
+            guard.record(ADDRESS, "imap", "refused", result="maybe", at=T0)
+        with pytest.raises(ValueError):
+            guard.record(ADDRESS, "imap", "refused", confidence=float("nan"), at=T0)
+
+
+def test_a_state_file_of_the_previous_schema_is_migrated_and_its_rows_still_count(db: Path) -> None:
+    db.parent.mkdir(parents=True)
+    with sqlite3.connect(db) as raw:
+        for migration in MIGRATIONS[:2]:
+            migration(raw)
+        raw.execute("PRAGMA user_version = 2")
+        raw.execute("INSERT INTO login_attempts (address, protocol, at, outcome, cause) VALUES (?, ?, ?, ?, ?)",
+                    (ADDRESS, "imap", T0.timestamp(), "refused", "account_locked"))
+    with LoginGuard(db) as guard:
+        refusal = guard.check(ADDRESS, ["imap"], now=T0 + timedelta(minutes=1))
+    assert refusal is not None
+    (imap,) = refusal.last
+    assert (imap.outcome, imap.cause, imap.result, imap.ended) == ("refused", "account_locked", "refused", True)

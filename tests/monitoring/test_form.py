@@ -16,7 +16,7 @@ import pytest
 
 from tests.cli.conftest import cli_env
 from tests.lab.world import World
-from tests.monitoring.conftest import USER, free_port, serving
+from tests.monitoring.conftest import SECOND, USER, free_port, serving
 
 PASSWORD = "hunter2-Sekret"
 _REMOTE = (
@@ -194,6 +194,19 @@ def test_login_opt_in_on_loopback_keeps_the_password_secret(server: str, state: 
     assert again.status_code == 200
     assert "lockout guard" in again.text  # the second login within the interval was never sent
     assert PASSWORD not in again.text
+
+
+def test_a_login_the_guard_kept_back_is_shown_in_words_with_a_hint_for_a_web_page(server: str) -> None:
+    first = _post(server, {"address": SECOND, "lang": "en", "login": "on", "password": PASSWORD})
+    again = _post(server, {"address": SECOND, "lang": "en", "login": "on", "password": PASSWORD})
+    assert first.status_code == again.status_code == 200
+    page = again.text
+    assert "login.imap/guard" in page
+    assert re.search(r"\bstage\.[a-z]", page) is None  # words, never a message key ("failed at: stage.guard")
+    assert "--force-login" not in page  # the command line's override means nothing on a web page
+    assert "not retried by the lockout guard" in page and "check again after" in page
+    assert "logged in less than" not in page and "內已登入過" not in page and "内已登录过" not in page
+    assert PASSWORD not in page
 
 
 def test_remote_listener_has_no_password_field_and_refuses_one(remote: str) -> None:

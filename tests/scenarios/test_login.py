@@ -9,12 +9,14 @@ import json
 import re
 import sqlite3
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 
+from mailprobe.login.guard import LoginGuard
 from tests.cli.conftest import Result, run_mailprobe
 from tests.lab.loginserver import LoginServer
 from tests.lab.world import CUSTOMER, World
@@ -396,8 +398,10 @@ def test_a_second_login_within_the_window_is_refused_without_contacting_the_serv
     assert before == after == {"imap": 1, "smtp": 1, "pop3": 0}
     assert "lockout guard" in second.stdout and "--force-login" in second.stdout
     checks = logins(again)
-    assert {p: c["status"] for p, c in checks.items()} == {"imap": "error", "smtp": "error"}
-    assert again["status"] == "ok"  # the checks that ran decide the exit code
+    # The guard remembers the logins it keeps back: both succeeded, so the report may be ok.
+    assert {p: (c["status"], c["data"]["outcome"]) for p, c in checks.items()} == {
+        "imap": ("pass", "ok"), "smtp": ("pass", "ok")}
+    assert again["status"] == "ok"
     # Only the ordinary probes connected again (no login session): one per check run, per server.
     assert all(seen[p].connections - connections[p] <= 2 for p in ("imap", "smtp"))
 
@@ -598,3 +602,138 @@ def test_a_wide_password_echoed_in_any_encoding_is_in_no_output_no_file_and_no_d
             assert leak not in content, f"the password {form} is in the {place}"
     replies = [check["data"]["replies"][-1] for check in report["checks"] if check["kind"] == "login"]
     assert len(replies) == 3 and all("[password]" in r or "[credential]" in r for r in replies), replies
+
+
+# -- the guard remembers, and says so (issue 16, case 3) ---------------------------------------------------------
+
+LANGS = ("en", "zh-Hans", "zh-Hant")
+# How each language says that a login was tried and refused, and that the guard did not retry it.
+TRIED_AND_REFUSED = {
+    "en": ("A login was tried at", "refused", "Not retried: the lockout guard (next login after"),
+    "zh-Hans": ("曾尝试过一次", "被拒绝", "未再重试：防锁定保护（"),
+    "zh-Hant": ("曾嘗試過一次", "遭到拒絕", "未再重試：防鎖定保護（"),
+}
+# What the guard used to say after any login, refused or not.
+LOGGED_IN = {"en": "logged in less than", "zh-Hans": "内已登录过", "zh-Hant": "內已登入過"}
+
+
+def _clock(moment: str) -> str:
+    return datetime.fromisoformat(moment).astimezone(UTC).strftime("%H:%M")
+
+
+def _says(text: str, words: str) -> bool:
+    """WORDS in TEXT, wherever the text renderer wrapped its lines."""
+    return re.sub(r"\s+", "", words) in re.sub(r"\s+", "", text)
+
+
+def test_a_refused_login_is_remembered_within_the_window_and_the_report_stays_critical(
+    world_root: Path, state: Path
+) -> None:
+    wrong = "wrong-but-long"
+    with login_world(world_root) as world:
+        first = report_of(check_login(world, state, "--login-protocols", "imap", password=wrong))
+        second = check_login(world, state, "--login-protocols", "imap", password=wrong)
+        texts = {lang: check_login(world, state, "--login-protocols", "imap", "--lang", lang, password=wrong,
+                                   fmt="text") for lang in LANGS}
+        page = check_login(world, state, "--login-protocols", "imap", password=wrong, fmt="html")
+        imap = servers(world)["imap"]
+
+    assert len(imap.logins) == 1  # every later run was kept from logging in again
+    report = report_of(second)
+    assert second.code == 2 and report["status"] == "critical", report["status"]
+    was, top = first["diagnosis"][0], report["diagnosis"][0]
+    assert (top["cause"], top["confidence"]) == (was["cause"], was["confidence"]) == ("password_incorrect", 0.9)
+    kept = logins(report)["imap"]
+    assert kept["id"] == "login.imap/guard" and kept["id"] in top["evidence"]
+    assert (kept["status"], kept["data"]["outcome"], kept["data"]["stage"]) == ("fail", "refused", "guard")
+    assert kept["data"]["replies"] == logins(first)["imap"]["data"]["replies"][-1:]  # as stored, redacted
+    tried, until = kept["data"]["tried_at"], kept["data"]["guard_until"]
+    assert first["started_at"] <= tried <= report["started_at"]
+    assert f"A login was tried at {_clock(tried)} UTC over IMAP and refused." in top["summary"]
+    assert top["summary"].endswith(f"Not retried: the lockout guard (next login after {_clock(until)} UTC).")
+    assert "«NO [AUTHENTICATIONFAILED] Authentication failed.»" in top["summary"]
+    for lang, text in texts.items():
+        assert text.code == 2 and "[OK]" not in text.stdout, (lang, text.stdout)
+        assert all(_says(text.stdout, words) for words in TRIED_AND_REFUSED[lang]), (lang, text.stdout)
+        assert _clock(until) in text.stdout and not _says(text.stdout, LOGGED_IN[lang])
+    assert page.code == 2
+    for lang in LANGS:  # the page carries every language
+        assert all(_says(page.stdout, words) for words in TRIED_AND_REFUSED[lang]), lang
+        assert not _says(page.stdout, LOGGED_IN[lang])
+    assert "stage.guard" not in page.stdout and "--force-login" not in page.stdout
+    assert "not retried by the lockout guard" in page.stdout
+    # A saved report re-worded in another language keeps the guard's words.
+    saved = state.parent / "report.json"
+    saved.write_text(second.stdout, encoding="utf-8")
+    explained = run_mailprobe("explain", str(saved), "--lang", "zh-Hant")
+    assert explained.code == 2 and all(_says(explained.stdout, w) for w in TRIED_AND_REFUSED["zh-Hant"])
+
+
+def test_a_login_the_guard_remembers_as_unfinished_is_unknown_never_ok(world_root: Path, state: Path) -> None:
+    # A run killed while it logged in leaves its claim with no recorded end.
+    with LoginGuard(state) as guard:
+        assert guard.claim(ADDRESS, ["imap"]) is None
+    with login_world(world_root) as world:
+        result = check_login(world, state, "--login-protocols", "imap", fmt="text")
+        report = report_of(check_login(world, state, "--login-protocols", "imap"))
+        imap = servers(world)["imap"]
+
+    assert imap.logins == []
+    assert result.code == 3 and "[UNKNOWN]" in result.stdout, result.stdout
+    assert _says(result.stdout, "has no recorded end") and "logged in" not in result.stdout
+    assert report["status"] == "unknown" and report["diagnosis"] == []
+    kept = logins(report)["imap"]
+    assert (kept["status"], kept["data"]["tried_unfinished"]) == ("error", True)
+
+
+# -- a run that sent no credentials gives its claim back (issue 16, case 2) --------------------------------------
+
+
+def test_a_run_whose_deadline_ran_out_before_the_login_does_not_keep_the_next_one_from_logging_in(
+    tmp_path: Path, state: Path
+) -> None:
+    with login_world(tmp_path / "slow", {"imap": {"greeting_delay": 5.0}}) as slow:
+        cut = report_of(check_login(slow, state, "--login-protocols", "imap", "--timeout", "1.5"))
+        never = servers(slow)["imap"].logins
+    with login_world(tmp_path / "healthy") as healthy:
+        result = check_login(healthy, state, "--login-protocols", "imap")
+        imap = servers(healthy)["imap"]
+
+    assert never == [] and not any(c["data"]["credentials_sent"] for c in logins(cut).values())
+    assert result.code == 0, (result.stdout, result.stderr)
+    assert len(imap.logins) == 1  # the cut-off run's claim did not hold this one back
+    with sqlite3.connect(state) as db:
+        outcomes = [row[0] for row in db.execute("SELECT outcome FROM login_attempts ORDER BY id")]
+    assert outcomes == ["started", "ok"]  # the first run's claim is gone, as if it had never been made
+
+
+def test_a_server_that_offers_no_password_login_does_not_claim_the_window(world_root: Path, state: Path) -> None:
+    with login_world(world_root, {"imap": {"login_disabled": True}}) as world:
+        first = report_of(check_login(world, state, "--login-protocols", "imap"))
+        second = report_of(check_login(world, state, "--login-protocols", "imap"))
+
+    assert logins(first)["imap"]["data"]["outcome"] == "not_attempted"
+    again = logins(second)["imap"]
+    assert again["data"]["stage"] != "guard" and again["data"]["outcome"] == "not_attempted"
+
+
+# -- the guard is keyed on the login name too (issue 18, finding 14) ---------------------------------------------
+
+
+def test_another_address_with_the_same_login_user_is_not_logged_in_again_within_the_window(
+    world_root: Path, state: Path
+) -> None:
+    shared = f"shared.box@{CUSTOMER}"
+    with login_world(world_root) as world:
+        first = check_login(world, state, "--login-protocols", "imap", "--login-user", shared)
+        other = run_mailprobe(
+            "check", f"li.si@{CUSTOMER}", *world.cli_args(), "--login", "--login-protocols", "imap",
+            "--login-user", shared.upper(), "--state", str(state), "--format", "json", "--no-baseline",
+            env={"MAILPROBE_PASSWORD": PASSWORD},
+        )
+        imap = servers(world)["imap"]
+
+    assert first.code == 2  # the lab server knows no such login: refused
+    assert [login.username for login in imap.logins] == [shared.encode()]  # one login with that name, not two
+    kept = logins(report_of(other))["imap"]
+    assert kept["id"] == "login.imap/guard" and kept["data"]["outcome"] == "refused"

@@ -16,7 +16,7 @@ import re
 from mailprobe.causes import Cause
 from mailprobe.diagnosis.facts import Facts
 from mailprobe.diagnosis.finding import Alternative, Finding
-from mailprobe.evidence import LoginAttempt, Role
+from mailprobe.evidence import Evidence, LoginAttempt, Role
 
 UNKNOWN_REFUSAL_CONFIDENCE = 0.3
 MAILBOX_REFUSED_CONFIDENCE = 0.5
@@ -30,8 +30,27 @@ def login_refused(facts: Facts) -> list[Finding]:
     findings: list[Finding] = []
     for attempt in facts.evidence.of_type(LoginAttempt):
         if attempt.role == Role.PROVIDER:
-            findings += _attempt_findings(attempt)
+            found = _attempt_findings(attempt)
+            findings += [_remembered(f, attempt) for f in found] if attempt.stage == "guard" else found
     return findings
+
+
+def login_unsettled(evidence: Evidence) -> bool:
+    """The lockout guard kept a login back whose last attempt has no recorded end: whether the login works
+    is not known (the report is never `ok` on it)."""
+    return any(a.stage == "guard" and a.tried_unfinished for a in evidence.of_type(LoginAttempt))
+
+
+def _remembered(finding: Finding, attempt: LoginAttempt) -> Finding:
+    """A finding from the login the lockout guard remembers: the same cause, ranked as it was, worded as a
+    login tried earlier and not retried, with when the guard allows the next one."""
+    if attempt.tried_at is None or attempt.guard_until is None:
+        return finding
+    params = {
+        **finding.params, "tried_at": attempt.tried_at.isoformat(), "guard_until": attempt.guard_until.isoformat(),
+        "tried_outcome": attempt.outcome,
+    }
+    return finding.model_copy(update={"params": params})
 
 
 def _attempt_findings(attempt: LoginAttempt) -> list[Finding]:
