@@ -4,10 +4,15 @@ real host names: each cause named first from its reply, for each protocol; the s
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import json
 import re
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +22,7 @@ from urllib.parse import quote
 import pytest
 
 from mailprobe.login.guard import LoginGuard
-from tests.cli.conftest import Result, run_mailprobe
+from tests.cli.conftest import REPO, Result, cli_env, run_mailprobe
 from tests.lab.loginserver import LoginServer
 from tests.lab.world import CUSTOMER, World
 
@@ -737,3 +742,35 @@ def test_another_address_with_the_same_login_user_is_not_logged_in_again_within_
     assert [login.username for login in imap.logins] == [shared.encode()]  # one login with that name, not two
     kept = logins(report_of(other))["imap"]
     assert kept["id"] == "login.imap/guard" and kept["data"]["outcome"] == "refused"
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_run_stopped_before_its_login_began_gives_its_claim_back(
+    stop: signal.Signals, world_root: Path, state: Path
+) -> None:
+    with login_world(world_root, {"imap": {"greeting_delay": 20.0}}) as world:
+        command = [sys.executable, "-m", "mailprobe", "check", ADDRESS, *world.cli_args(), "--login",
+                   "--login-protocols", "imap", "--state", str(state), "--no-baseline", "--timeout", "15"]
+        with subprocess.Popen(command, env=cli_env({"MAILPROBE_PASSWORD": PASSWORD}), cwd=REPO,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as proc:
+            ends = time.monotonic() + 20
+            while not _outcomes(state) and time.monotonic() < ends and proc.poll() is None:
+                time.sleep(0.05)
+            assert _outcomes(state) == ["started"]  # claimed; the login waits for the server's greeting
+            proc.send_signal(stop)
+            _, stderr = proc.communicate(timeout=20)
+        imap = servers(world)["imap"]
+
+    assert proc.returncode in (130, 143), stderr
+    assert imap.logins == []
+    assert _outcomes(state) == []  # nothing was sent: the claim is gone
+
+
+def _outcomes(state: Path) -> list[str]:
+    if not state.exists():
+        return []
+    with contextlib.closing(sqlite3.connect(state)) as db:
+        try:
+            return [row[0] for row in db.execute("SELECT outcome FROM login_attempts ORDER BY id")]
+        except sqlite3.OperationalError:  # not migrated yet
+            return []
