@@ -144,37 +144,38 @@ async def gather_evidence(
     ctx = _context(target, options, started)
     # The guard is asked once, before any login can be planned: a refusal plans none at all. The login code is
     # imported only when a login was asked for.
-    login_run = None
-    if options.login is not None:
-        from mailprobe.login import run as logins
-
-        login_run = logins.claim(target.address, options.login)
-    planner = Planner(target, profiles, PlanOptions(
-        forced_provider=options.provider,
-        baseline=options.baseline,
-        no_baseline=options.no_baseline,
-        authoritative=options.authoritative,
-        discover_only=discover_only,
-        login_protocols=login_run.protocols if login_run is not None else (),
-        prefetch=options.prefetch,
-        timeouts=ctx.timeouts,
-    ))
-    engine = Engine(planner, ctx, options.share.run if options.share is not None else run_step,
-                    options.on_observation)
-    warm_up(_import_diagnosis)  # while the first questions are in flight
+    login_run, claimed_ms = None, 0.0
     try:
+        if options.login is not None:
+            from mailprobe.login import run as logins
+
+            login_run = logins.claim(target.address, options.login, begun=lambda: _begun(ctx))
+            claimed_ms = round(ctx.deadline.elapsed_ms(), 1)  # where a login the guard kept back sits on the clock
+        planner = Planner(target, profiles, PlanOptions(
+            forced_provider=options.provider,
+            baseline=options.baseline,
+            no_baseline=options.no_baseline,
+            authoritative=options.authoritative,
+            discover_only=discover_only,
+            login_protocols=login_run.protocols if login_run is not None else (),
+            prefetch=options.prefetch,
+            timeouts=ctx.timeouts,
+        ))
+        engine = Engine(planner, ctx, options.share.run if options.share is not None else run_step,
+                        options.on_observation)
+        warm_up(_import_diagnosis)  # while the first questions are in flight
         observations = await engine.run()
+        if login_run is not None and options.login is not None:
+            from mailprobe.login import run as logins
+
+            observations += logins.refused_logins(login_run, options.login.protocols, claimed_ms)
+            logins.settle(login_run, observations, _begun(ctx))
     except BaseException:
-        if login_run is not None:  # interrupted or cancelled: logins that never began give their claims back
+        if login_run is not None:  # stopped or cancelled: logins that never began give their claims back
             from mailprobe.login import run as logins
 
             logins.abandon(login_run, _begun(ctx))
         raise
-    if login_run is not None and options.login is not None:
-        from mailprobe.login import run as logins
-
-        observations += logins.refused_logins(login_run, options.login.protocols)
-        logins.settle(login_run, observations, _begun(ctx))
     return Evidence(
         target=target,
         plan=planner.plan,

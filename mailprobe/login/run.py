@@ -8,8 +8,9 @@ stored; a login that sent no credentials gives its claim back.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -52,8 +53,18 @@ class LoginRun:
     claimed: dict[str, int] = field(default_factory=dict)  # protocol → its 'started' row
 
 
-def claim(address: str, options: LoginOptions, now: datetime | None = None) -> LoginRun:
-    """Ask the guard once, before any login. Raises GuardError when the state file cannot be used."""
+# Claims neither settled nor abandoned yet, with how to learn which of their logins began: what the process
+# gives back as it exits should the run's own unwinding not reach `abandon` (a signal that cuts the event
+# loop's clean-up short).
+_UNSETTLED: dict[int, tuple[LoginRun, Callable[[], Collection[str]]]] = {}
+
+
+def claim(
+    address: str, options: LoginOptions, now: datetime | None = None,
+    begun: Callable[[], Collection[str]] = frozenset,
+) -> LoginRun:
+    """Ask the guard once, before any login. Raises GuardError when the state file cannot be used. BEGUN tells,
+    when asked, which protocols' logins have begun (see `settle`)."""
     with LoginGuard(options.state) as guard:
         histories = {protocol: guard.history(address, protocol) for protocol in options.protocols}
         # --force-login still marks the logins as started (a window of 0 refuses only a clock set back).
@@ -61,17 +72,24 @@ def claim(address: str, options: LoginOptions, now: datetime | None = None) -> L
         claimed = guard.claim_rows(address, options.protocols, window, now, login=options.user)
     refusal = None if options.force else claimed.refusal
     allowed = () if refusal is not None else options.protocols
-    return LoginRun(address, allowed, refusal, histories, options.state, options.user, claimed.rows)
+    run = LoginRun(address, allowed, refusal, histories, options.state, options.user, claimed.rows)
+    if run.claimed:
+        _UNSETTLED[id(run)] = (run, begun)
+    return run
 
 
-def refused_logins(run: LoginRun, requested: tuple[str, ...]) -> list[Observation]:
+def refused_logins(run: LoginRun, requested: tuple[str, ...], at_ms: float = 0.0) -> list[Observation]:
     """One login per requested protocol that the guard kept back, until when, and what it remembers of the
-    last one over that protocol (when, how it ended, its cause, the server's words): evidence for this run."""
+    last one over that protocol (when, how it ended, its cause, the server's words): evidence for this run,
+    placed at AT_MS on the report's clock (when the guard was asked)."""
     refusal = run.refusal
     if refusal is None:
         return []
     last = {remembered.protocol: remembered for remembered in refusal.last}
-    return [_kept_back(run.address, protocol, refusal, last.get(protocol)) for protocol in requested]
+    kept = [_kept_back(run.address, protocol, refusal, last.get(protocol)) for protocol in requested]
+    for attempt in kept:
+        attempt.started_ms = at_ms
+    return list(kept)
 
 
 def _kept_back(address: str, protocol: str, refusal: Refusal, remembered: LastLogin | None) -> LoginAttempt:
@@ -111,6 +129,7 @@ def settle(run: LoginRun, observations: list[Observation], begun: Collection[str
     }
     for attempt in attempts.values():
         attempt.worked_before = _worked_before(run.histories.get(attempt.protocol))
+    _UNSETTLED.pop(id(run), None)
     if not run.protocols:
         return
     release: list[int] = []
@@ -129,9 +148,18 @@ def settle(run: LoginRun, observations: list[Observation], begun: Collection[str
 def abandon(run: LoginRun, begun: Collection[str]) -> None:
     """The run ends early (interrupted, cancelled): give back the claims of logins that never began. A login
     under way keeps its 'started' row, which counts against the window with no recorded end."""
+    _UNSETTLED.pop(id(run), None)
     unused = [row for protocol, row in run.claimed.items() if protocol not in begun]
+    if not unused:
+        return
     with contextlib.suppress(GuardError), LoginGuard(run.state) as guard:
         guard.release(unused)
+
+
+@atexit.register
+def _give_back_at_exit() -> None:
+    for run, begun in list(_UNSETTLED.values()):
+        abandon(run, begun())
 
 
 def _record(guard: LoginGuard, run: LoginRun, attempt: LoginAttempt) -> None:
