@@ -7,12 +7,13 @@ ended, the cause it was given and the server's deciding words, redacted as the r
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import os
 import re
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -72,7 +73,8 @@ def _v3_login_memory(db: sqlite3.Connection) -> None:
     # What the guard reports instead of a login it will not retry: the login name it was tried as (keyed on
     # too, so that another address with the same name cannot log in again inside the window), how it ended
     # (`result`: the login's own outcome), its cause's confidence and the server's words (already redacted).
-    for column in ("login TEXT", "result TEXT", "confidence REAL", "words TEXT"):
+    # `readings`: the weaker readings of the same words (JSON), and whether the words said nothing at all.
+    for column in ("login TEXT", "result TEXT", "confidence REAL", "words TEXT", "readings TEXT"):
         db.execute(f"ALTER TABLE login_attempts ADD COLUMN {column}")
     db.execute("CREATE INDEX login_attempts_by_login ON login_attempts (login, protocol, at)")
 
@@ -91,6 +93,8 @@ class LastLogin:
     cause: str | None = None  # the cause it was given (the classifier's first), if any
     confidence: float | None = None
     words: str | None = None  # the server's deciding words, redacted as the report carried them
+    also: tuple[tuple[str, float], ...] = ()  # the weaker readings of the same words: cause id, confidence
+    bare: bool = False  # the words gave no reason at all (a bare refusal)
 
     @property
     def ended(self) -> bool:
@@ -148,6 +152,19 @@ def _key(address: str) -> str:
 def _keys(address: str, login: str | None) -> list[str]:
     """The names one lockout budget goes by: the mailbox's address and the login name it logs in as."""
     return sorted({_key(address), _key(login or address)})
+
+
+def _readings(stored: object) -> tuple[tuple[tuple[str, float], ...], bool]:
+    """The weaker readings and the bare flag as stored; nothing where the text is not what `record` wrote."""
+    try:
+        data = json.loads(stored) if isinstance(stored, str) else {}
+        also = tuple(
+            (str(cause), float(score)) for cause, score in data.get("also", [])
+            if _CAUSE_ID.match(str(cause)) and math.isfinite(float(score)) and 0.0 <= float(score) <= 1.0
+        )
+        return also, data.get("bare") is True
+    except (ValueError, TypeError, AttributeError):
+        return (), False
 
 
 def _epoch(moment: datetime) -> float:
@@ -248,24 +265,28 @@ class LoginGuard:
     def record(
         self, address: str, protocol: str, outcome: Outcome, cause: str | None = None, at: datetime | None = None,
         *, login: str | None = None, result: str | None = None, confidence: float | None = None,
-        words: str | None = None,
+        words: str | None = None, also: Sequence[tuple[str, float]] = (), bare: bool = False,
     ) -> None:
         """One login's end: ok, refused (with the cause id when one was found) or error; with what the guard
-        reports within its window: the login's own outcome, its cause's confidence and the server's words
-        (redacted by the caller, as the report carried them; kept to one bounded line)."""
+        reports within its window: the login's own outcome, its cause's confidence and weaker readings, and
+        the server's words (redacted by the caller, as the report carried them; kept to one bounded line)."""
         if outcome not in OUTCOMES:
             raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}")
         if cause is not None and not _CAUSE_ID.match(cause):
             raise ValueError("cause must be a cause id")
         if result is not None and result not in RESULTS:
             raise ValueError(f"result must be one of {', '.join(RESULTS)}")
-        if confidence is not None and not (math.isfinite(confidence) and 0.0 <= confidence <= 1.0):
-            raise ValueError("confidence must be between 0 and 1")
+        for score in (confidence, *(p for _, p in also)):
+            if score is not None and not (math.isfinite(score) and 0.0 <= score <= 1.0):
+                raise ValueError("confidence must be between 0 and 1")
+        if any(not _CAUSE_ID.match(reading) for reading, _ in also):
+            raise ValueError("cause must be a cause id")
         when = _epoch(at or datetime.now(UTC))
         line = _one_line(words)[:WORDS_CHARS] if words else None
+        readings = json.dumps({"also": [[c, p] for c, p in also], "bare": bare}) if also or bare else None
         with self._errors("write"), self._transaction():
             self._insert(_key(address), protocol, when, outcome, cause, login=_key(login or address), result=result,
-                         confidence=confidence, words=line)
+                         confidence=confidence, words=line, readings=readings)
 
     def history(self, address: str, protocol: str) -> LoginHistory:
         key = _key(address)
@@ -315,7 +336,7 @@ class LoginGuard:
         orders them even when the clock was changed in between."""
         names = ", ".join("?" for _ in keys)
         row = self._db.execute(
-            "SELECT at, outcome, result, cause, confidence, words FROM login_attempts"
+            "SELECT at, outcome, result, cause, confidence, words, readings FROM login_attempts"
             f" WHERE (address IN ({names}) OR login IN ({names})) AND protocol = ? AND at > ?"
             " ORDER BY id DESC LIMIT 1",
             (*keys, *keys, protocol, since),
@@ -327,17 +348,19 @@ class LoginGuard:
         # A row from before the guard remembered how logins ended: its refusal or success says enough; its
         # "error" may have been a login that never sent the password.
         result = row[2] or _LEGACY_RESULTS.get(row[1])
+        also, bare = _readings(row[6])
         return LastLogin(protocol=protocol, at=at, outcome=row[1], result=result, cause=row[3], confidence=row[4],
-                         words=row[5])
+                         words=row[5], also=also, bare=bare)
 
     def _insert(
         self, key: str, protocol: str, at: float, outcome: str, cause: str | None = None, *, login: str,
         result: str | None = None, confidence: float | None = None, words: str | None = None,
+        readings: str | None = None,
     ) -> int:
         cursor = self._db.execute(
-            "INSERT INTO login_attempts (address, protocol, at, outcome, cause, login, result, confidence, words)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (key, protocol, at, outcome, cause, login, result, confidence, words),
+            "INSERT INTO login_attempts (address, protocol, at, outcome, cause, login, result, confidence, words,"
+            " readings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (key, protocol, at, outcome, cause, login, result, confidence, words, readings),
         )
         return int(cursor.lastrowid or 0)
 

@@ -114,7 +114,9 @@ def _kept_back(address: str, protocol: str, refusal: Refusal, remembered: LastLo
     attempt.replies = [remembered.words] if remembered.words else []
     if remembered.cause is not None:
         confidence = remembered.confidence if remembered.confidence is not None else _REMEMBERED_CONFIDENCE
-        attempt.candidates = [LoginCandidate(cause=remembered.cause, confidence=confidence, basis="remembered")]
+        readings = [(remembered.cause, confidence), *remembered.also]
+        attempt.candidates = [LoginCandidate(cause=c, confidence=p, basis="remembered") for c, p in readings]
+        attempt.bare_refusal = remembered.bare
     return attempt
 
 
@@ -165,11 +167,13 @@ def _give_back_at_exit() -> None:
 def _record(guard: LoginGuard, run: LoginRun, attempt: LoginAttempt) -> None:
     outcome = _outcome(attempt)
     result = attempt.outcome if attempt.outcome in ("ok", "mailbox_refused", "refused", "error") else "error"
-    top = attempt.candidates[0] if attempt.candidates and result != "ok" else None
+    readings = attempt.candidates if result != "ok" else []
+    top = readings[0] if readings else None
     words = attempt.replies[-1] if attempt.replies else (attempt.error.detail if attempt.error else None)
     guard.record(
         run.address, attempt.protocol, outcome, top.cause if top is not None else None, login=run.login,
         result=result, confidence=top.confidence if top is not None else None, words=words,
+        also=[(c.cause, c.confidence) for c in readings[1:]], bare=attempt.bare_refusal,
     )
 
 

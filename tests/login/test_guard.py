@@ -106,7 +106,7 @@ def test_what_is_stored_is_the_login_its_end_its_cause_and_the_redacted_words_ne
         row = raw.execute("SELECT login, result, confidence, words FROM login_attempts").fetchone()
     assert tables == ["login_attempts", "check_history"]  # the monitoring history shares the file
     assert columns == ["id", "address", "protocol", "at", "outcome", "cause", "login", "result", "confidence",
-                       "words"]
+                       "words", "readings"]
     assert row == ("alice", "refused", 0.9, "a3 NO [AUTHENTICATIONFAILED] bad password [password] more")
 
 
@@ -297,3 +297,18 @@ def test_a_state_file_of_the_previous_schema_is_migrated_and_its_rows_still_coun
     assert refusal is not None
     (imap,) = refusal.last
     assert (imap.outcome, imap.cause, imap.result, imap.ended) == ("refused", "account_locked", "refused", True)
+
+
+def test_the_weaker_readings_and_a_bare_refusal_are_remembered_and_a_bad_stored_value_is_none(db: Path) -> None:
+    with LoginGuard(db) as guard:
+        guard.record(ADDRESS, "imap", "refused", "password_incorrect", at=T0, result="refused", confidence=0.6,
+                     also=[("account_locked", 0.3), ("account_not_activated", 0.2)], bare=True)
+        guard.record(ADDRESS, "smtp", "refused", "password_incorrect", at=T0, result="refused")
+        with pytest.raises(ValueError):
+            guard.record(ADDRESS, "pop3", "refused", at=T0, also=[("not a cause id", 0.3)])
+        guard._db.execute("UPDATE login_attempts SET readings = '{\"also\": 5}' WHERE protocol = 'smtp'")
+        refusal = guard.check(ADDRESS, ["imap", "smtp"], now=T0 + timedelta(minutes=1))
+    assert refusal is not None
+    last = {m.protocol: m for m in refusal.last}
+    assert last["imap"].also == (("account_locked", 0.3), ("account_not_activated", 0.2)) and last["imap"].bare
+    assert (last["smtp"].also, last["smtp"].bare) == ((), False)

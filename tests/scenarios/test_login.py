@@ -774,3 +774,19 @@ def _outcomes(state: Path) -> list[str]:
             return [row[0] for row in db.execute("SELECT outcome FROM login_attempts ORDER BY id")]
         except sqlite3.OperationalError:  # not migrated yet
             return []
+
+
+def test_a_bare_refusal_is_remembered_with_the_same_finding_and_its_alternatives(
+    world_root: Path, state: Path
+) -> None:
+    with login_world(world_root, {"imap": {"refusal": "NO Login failed."}}) as world:
+        first = report_of(check_login(world, state, "--login-protocols", "imap"))
+        second = report_of(check_login(world, state, "--login-protocols", "imap"))
+
+    def reading(report: dict[str, Any]) -> tuple[Any, ...]:
+        top = report["diagnosis"][0]
+        return top["cause"], top["variant"], top["confidence"], top.get("also_possible")
+
+    assert reading(second) == reading(first), (reading(first), reading(second))
+    assert reading(first)[:2] == ("password_incorrect", "bare")
+    assert second["status"] == "critical" and "Not retried: the lockout guard" in second["diagnosis"][0]["summary"]
