@@ -7,17 +7,14 @@ The CLI parses options and calls `run_batch`; this module strings the checks tog
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from mailprobe import runloop
+from mailprobe.output import Sink
 from mailprobe.report import EXIT_CODES, ProviderInfo, Report, ToolInfo
 from mailprobe.version import __version__
 
@@ -119,52 +116,6 @@ def unknown_report(entry: Entry, lang: str) -> Report:
         domain="", domain_ascii="", started_at=datetime.now(UTC), duration_ms=0.0, status="unknown",
         provider=ProviderInfo(id="none", name="", matched_by="generic"), lang=lang,
     )
-
-
-# -- where the output goes ---------------------------------------------------------------------------------
-
-
-class Sink:
-    """Standard output."""
-
-    def write(self, text: str) -> None:
-        import click
-
-        click.echo(text)
-
-    def commit(self) -> None:
-        sys.stdout.flush()
-
-    def abort(self) -> None:
-        pass
-
-
-class AtomicFile(Sink):
-    """--output FILE: written to a temporary file in the same directory, then renamed over FILE, so a reader
-    (node_exporter's textfile collector, a monitoring agent) never sees half a file."""
-
-    def __init__(self, path: str) -> None:
-        self.path = Path(path)
-        directory = self.path.parent
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=directory)
-        self._tmp = Path(tmp)
-        self._file: IO[str] = os.fdopen(fd, "w", encoding="utf-8")
-
-    def write(self, text: str) -> None:
-        self._file.write(text + "\n")
-
-    def commit(self) -> None:
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
-        os.chmod(self._tmp, 0o644)
-        os.replace(self._tmp, self.path)
-
-    def abort(self) -> None:
-        with contextlib.suppress(OSError):
-            self._file.close()
-        with contextlib.suppress(OSError):
-            self._tmp.unlink()
 
 
 # -- the run ---------------------------------------------------------------------------------------------

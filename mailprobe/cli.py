@@ -192,13 +192,15 @@ def _monitored_run(
     addresses: tuple[str, ...], input_file: str | None, lines: list[str | BadLine], options: CheckOptions, fmt: str,
     concurrency: int, verbose: bool, monitoring: dict[str, Any], started: float,
 ) -> int:
-    from mailprobe.batch import HUMAN_FORMATS, AtomicFile, Batch, Sink, entries, progress_bar, run_batch
+    from mailprobe.batch import HUMAN_FORMATS, Batch, entries, progress_bar, run_batch
+    from mailprobe.errors import UsageError
     from mailprobe.localinput import PATH_SHOWN
+    from mailprobe.output import is_stdout, open_output
     from mailprobe.safetext import quoted_input
 
     options.cert_warn_days, options.cert_crit_days = monitoring["cert_warn_days"], monitoring["cert_crit_days"]
-    if monitoring["output"] == "-":
-        monitoring["output"] = None  # "-": standard output
+    if is_stdout(monitoring["output"]):
+        monitoring["output"] = None  # "-" or /dev/stdout: standard output
     label = "'-'" if input_file == "-" else quoted_input(input_file or "", PATH_SHOWN)
     todo = list(entries(addresses, label, lines))
     if not todo:
@@ -216,12 +218,16 @@ def _monitored_run(
         with contextlib.suppress(OSError):
             click.echo(f"mailprobe: {one_line(message)}", err=True)
 
-    history = _open_history(monitoring["history"], monitoring["changes_only"], said)
     try:
-        sink: Sink = AtomicFile(monitoring["output"]) if monitoring["output"] else Sink()
-    except OSError as exc:
-        _fail(f"--output {quoted_input(monitoring['output'], PATH_SHOWN)}: {exc.strerror or exc}")
-    bar = progress_bar(len(todo))
+        sink = open_output(monitoring["output"])  # refused before anything is done: a device, a link, a directory
+    except UsageError as exc:
+        _fail(str(exc))
+    try:
+        history = _open_history(monitoring["history"], monitoring["changes_only"], said)
+        bar = progress_bar(len(todo))
+    except BaseException:
+        sink.abort()
+        raise
 
     batch = Batch(
         options=options, fmt=FORMATS[fmt], sink=sink, concurrency=concurrency, history=history,
@@ -557,29 +563,15 @@ def _print(
 
 
 def _write_output(path: str, text: str) -> None:
-    """Write `text` to `path` atomically: a temporary file beside it, then a rename, so that a reader (a help
-    desk's browser, a monitoring scrape) never sees half a page."""
-    import os
-    import tempfile
+    """Write `text` to `path` whole (mailprobe/output.py): a temporary file beside it, then a rename, so that a
+    reader (a help desk's browser, a monitoring scrape) never sees half a page; never over a device or a link."""
+    from mailprobe.errors import UsageError
+    from mailprobe.output import write_whole
 
-    from mailprobe.localinput import PATH_SHOWN
-    from mailprobe.safetext import quoted_input
-
-    target = os.path.abspath(path)
-    folder = os.path.dirname(target)
     try:
-        handle, temporary = tempfile.mkstemp(prefix=".mailprobe-", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        _fail(f"--output {quoted_input(path, PATH_SHOWN)}: cannot write there ({exc.strerror or exc})")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text if text.endswith("\n") else text + "\n")
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        _fail(f"--output {quoted_input(path, PATH_SHOWN)}: cannot write there ({exc.strerror or exc})")
+        write_whole(path, text)
+    except UsageError as exc:
+        _fail(str(exc))
 
 
 def _read_lines(path: str, timeout_s: float) -> list[str | BadLine]:
@@ -630,7 +622,9 @@ def explain(
         _fail(str(exc))
     chosen = _lang(lang)
     reports = [relocalize(report, chosen, profiles) for report in reports]
-    _print(reports, fmt, verbose, output=None if output == "-" else output, profiles=profiles)
+    from mailprobe.output import is_stdout
+
+    _print(reports, fmt, verbose, output=None if is_stdout(output) else output, profiles=profiles)
     return worst_exit_code(reports)
 
 
