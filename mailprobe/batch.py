@@ -1,5 +1,9 @@
 """Many addresses in one run: bad lines named and carried as `unknown`, a bounded pool of workers, work shared
-between addresses, streaming output with flat memory, history and --changes-only, atomic --output files.
+between addresses, streaming output with flat memory, history and --changes-only. (--output: mailprobe/output.py.)
+
+Output keeps no report in the machine formats: jsonl prints each as it ends; json, prometheus and nagios are fed
+to their format's `Collector`, which keeps only what it will print. The human formats (text, html) keep the
+reports and print them together at the end.
 
 The CLI parses options and calls `run_batch`; this module strings the checks together for a batch.
 """
@@ -160,7 +164,8 @@ class Batch:
         outcome = Outcome()
         share = StepCache()
         self.options.share = share
-        kept: list[tuple[int, Report]] = []  # only for formats that print once at the end
+        kept: list[tuple[int, Report]] = []  # only for the human formats, printed once at the end
+        collector = self.fmt.collect(self.render_options) if self.fmt.collect is not None else None
         source = iter(todo)
 
         def emit(position: int, report: Report, checked: bool = True) -> None:
@@ -170,8 +175,16 @@ class Batch:
             outcome.printed += 1
             if self.fmt.streaming:
                 self.sink.write(self.fmt.render([report], self.render_options))
+            elif collector is not None:
+                for piece in collector.add(position, report):
+                    self.sink.write(piece)
             else:
                 kept.append((position, report))
+
+        def unprinted(position: int) -> None:
+            if collector is not None:
+                for piece in collector.skip(position):
+                    self.sink.write(piece)
 
         writing = asyncio.Lock()  # one history write at a time, in a thread: the loop never waits on SQLite
 
@@ -203,8 +216,10 @@ class Batch:
                     changed = await remember(stand_in) if self.history is not None else True
                     if changed or not self.changes_only:
                         self.on_error(entry.error)
-                        if self.machine:
-                            emit(entry.position, stand_in, checked=False)
+                    if self.machine and (changed or not self.changes_only):
+                        emit(entry.position, stand_in, checked=False)
+                    else:
+                        unprinted(entry.position)
                     self.on_done()
                     continue
                 report = await run_check(entry.address, self.options)
@@ -212,6 +227,9 @@ class Batch:
                 changed = await remember(report) if self.history is not None else True
                 if changed or not self.changes_only:
                     emit(entry.position, report)
+                else:
+                    unprinted(entry.position)
+                del report  # nothing of it stays behind while the next check runs
                 self.on_done()
 
         workers = [asyncio.ensure_future(worker()) for _ in range(self.concurrency)]
@@ -220,6 +238,9 @@ class Batch:
         finally:
             for task in workers:
                 task.cancel()
+        if collector is not None and outcome.printed:
+            for piece in collector.finish():
+                self.sink.write(piece)
         if kept and not self.fmt.streaming:
             kept.sort(key=lambda item: item[0])
             reports = [report for _, report in kept]

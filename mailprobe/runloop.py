@@ -14,7 +14,7 @@ from mailprobe.timeouts import Timeouts
 
 T = TypeVar("T")
 
-# Signals the command line turns into an exception that ends the run (cli._Terminated, output.HungUp).
+# Signals the command line turns into an exception that ends the run (stopping.Terminated, stopping.HungUp).
 _DEFERRED = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
@@ -24,9 +24,9 @@ def run(main: Coroutine[Any, Any, T]) -> T:
     same, print that exception with a traceback on stderr. Here such tasks are cancelled, given the engine's
     grace to unwind, and their outcomes taken quietly: they belong to a run whose report is already made.
 
-    A signal whose handler is a Python function that raises (the CLI's SIGTERM, SIGHUP while an --output file
-    is open) is held while the loop runs: raised at any point of the loop's own code, the exception would
-    leave the loop half-run, tasks never awaited and a traceback for each. Instead the run is cancelled, as
+    A signal whose handler is a Python function that raises (mailprobe/stopping.py's SIGTERM and SIGHUP) is
+    held while the loop runs: raised at any point of the loop's own code, the exception would leave the loop
+    half-run, tasks never awaited and a traceback for each. Instead the run is cancelled, as
     asyncio cancels it for Ctrl-C, settles as above, and the handler is called once the loop has closed."""
     held = _Held()
     held.install()
