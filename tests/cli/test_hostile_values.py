@@ -106,6 +106,9 @@ def test_prometheus_label_values_are_escaped_and_shown(run: Run, hostile_report:
 
 
 def test_history_shows_its_address_argument(run: Run, tmp_path: Path) -> None:
+    from mailprobe.history import History
+
+    History(tmp_path / "history.db").close()  # a history, with no run of this address
     address = "li\x1b]0;pwned\x07\u202eevil\u202c@b.example"
     for fmt in ("text", "json"):
         result = run("history", address, "--history", str(tmp_path / "history.db"), "--format", fmt)
