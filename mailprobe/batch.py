@@ -1,5 +1,9 @@
 """Many addresses in one run: bad lines named and carried as `unknown`, a bounded pool of workers, work shared
-between addresses, streaming output with flat memory, history and --changes-only, atomic --output files.
+between addresses, streaming output with flat memory, history and --changes-only. (--output: mailprobe/output.py.)
+
+Output keeps no report in the machine formats: jsonl prints each as it ends; json, prometheus and nagios are fed
+to their format's `Collector`, which keeps only what it will print. The human formats (text, html) keep the
+reports and print them together at the end.
 
 The CLI parses options and calls `run_batch`; this module strings the checks together for a batch.
 """
@@ -7,17 +11,14 @@ The CLI parses options and calls `run_batch`; this module strings the checks tog
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from mailprobe import runloop
+from mailprobe.output import Sink
 from mailprobe.report import EXIT_CODES, ProviderInfo, Report, ToolInfo
 from mailprobe.version import __version__
 
@@ -121,52 +122,6 @@ def unknown_report(entry: Entry, lang: str) -> Report:
     )
 
 
-# -- where the output goes ---------------------------------------------------------------------------------
-
-
-class Sink:
-    """Standard output."""
-
-    def write(self, text: str) -> None:
-        import click
-
-        click.echo(text)
-
-    def commit(self) -> None:
-        sys.stdout.flush()
-
-    def abort(self) -> None:
-        pass
-
-
-class AtomicFile(Sink):
-    """--output FILE: written to a temporary file in the same directory, then renamed over FILE, so a reader
-    (node_exporter's textfile collector, a monitoring agent) never sees half a file."""
-
-    def __init__(self, path: str) -> None:
-        self.path = Path(path)
-        directory = self.path.parent
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=directory)
-        self._tmp = Path(tmp)
-        self._file: IO[str] = os.fdopen(fd, "w", encoding="utf-8")
-
-    def write(self, text: str) -> None:
-        self._file.write(text + "\n")
-
-    def commit(self) -> None:
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
-        os.chmod(self._tmp, 0o644)
-        os.replace(self._tmp, self.path)
-
-    def abort(self) -> None:
-        with contextlib.suppress(OSError):
-            self._file.close()
-        with contextlib.suppress(OSError):
-            self._tmp.unlink()
-
-
 # -- the run ---------------------------------------------------------------------------------------------
 
 
@@ -209,7 +164,8 @@ class Batch:
         outcome = Outcome()
         share = StepCache()
         self.options.share = share
-        kept: list[tuple[int, Report]] = []  # only for formats that print once at the end
+        kept: list[tuple[int, Report]] = []  # only for the human formats, printed once at the end
+        collector = self.fmt.collect(self.render_options) if self.fmt.collect is not None else None
         source = iter(todo)
 
         def emit(position: int, report: Report, checked: bool = True) -> None:
@@ -219,8 +175,16 @@ class Batch:
             outcome.printed += 1
             if self.fmt.streaming:
                 self.sink.write(self.fmt.render([report], self.render_options))
+            elif collector is not None:
+                for piece in collector.add(position, report):
+                    self.sink.write(piece)
             else:
                 kept.append((position, report))
+
+        def unprinted(position: int) -> None:
+            if collector is not None:
+                for piece in collector.skip(position):
+                    self.sink.write(piece)
 
         writing = asyncio.Lock()  # one history write at a time, in a thread: the loop never waits on SQLite
 
@@ -252,8 +216,10 @@ class Batch:
                     changed = await remember(stand_in) if self.history is not None else True
                     if changed or not self.changes_only:
                         self.on_error(entry.error)
-                        if self.machine:
-                            emit(entry.position, stand_in, checked=False)
+                    if self.machine and (changed or not self.changes_only):
+                        emit(entry.position, stand_in, checked=False)
+                    else:
+                        unprinted(entry.position)
                     self.on_done()
                     continue
                 report = await run_check(entry.address, self.options)
@@ -261,6 +227,9 @@ class Batch:
                 changed = await remember(report) if self.history is not None else True
                 if changed or not self.changes_only:
                     emit(entry.position, report)
+                else:
+                    unprinted(entry.position)
+                del report  # nothing of it stays behind while the next check runs
                 self.on_done()
 
         workers = [asyncio.ensure_future(worker()) for _ in range(self.concurrency)]
@@ -269,6 +238,9 @@ class Batch:
         finally:
             for task in workers:
                 task.cancel()
+        if collector is not None and outcome.printed:
+            for piece in collector.finish():
+                self.sink.write(piece)
         if kept and not self.fmt.streaming:
             kept.sort(key=lambda item: item[0])
             reports = [report for _, report in kept]

@@ -61,6 +61,19 @@ output_option = click.option(
 )
 
 
+class Number(click.FloatRange):
+    """A number of days or seconds: a FloatRange that also refuses NaN, which passes every comparison click
+    makes (`nan < 0` and `nan > 3650` are both false), and the infinities."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        import math
+
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        return number
+
+
 def report_format_option(f: F) -> F:
     """--format for commands that print reports: the formats of the renderer table."""
     return click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="text", show_default=True)(f)
@@ -174,9 +187,9 @@ def monitoring_options(f: F) -> F:
     for option in reversed((
         click.option("--output", "output", type=click.Path(dir_okay=False, allow_dash=True), metavar="FILE",
                      help="Write to FILE atomically (temporary file + rename) instead of standard output."),
-        click.option("--cert-warn-days", type=click.FloatRange(0, 3650), default=14.0, show_default=True,
+        click.option("--cert-warn-days", type=Number(0, 3650), default=14.0, show_default=True,
                      help="A certificate with fewer days left is a warning."),
-        click.option("--cert-crit-days", type=click.FloatRange(0, 3650), default=3.0, show_default=True,
+        click.option("--cert-crit-days", type=Number(0, 3650), default=3.0, show_default=True,
                      help="A certificate with fewer days left is critical."),
         click.option("--history", "history", metavar="DB", envvar="MAILPROBE_HISTORY",
                      help="Store every report in this SQLite file (env MAILPROBE_HISTORY; default with "
@@ -192,13 +205,15 @@ def _monitored_run(
     addresses: tuple[str, ...], input_file: str | None, lines: list[str | BadLine], options: CheckOptions, fmt: str,
     concurrency: int, verbose: bool, monitoring: dict[str, Any], started: float,
 ) -> int:
-    from mailprobe.batch import HUMAN_FORMATS, AtomicFile, Batch, Sink, entries, progress_bar, run_batch
+    from mailprobe.batch import HUMAN_FORMATS, Batch, entries, progress_bar, run_batch
+    from mailprobe.errors import UsageError
     from mailprobe.localinput import PATH_SHOWN
+    from mailprobe.output import is_stdout, open_output
     from mailprobe.safetext import quoted_input
 
     options.cert_warn_days, options.cert_crit_days = monitoring["cert_warn_days"], monitoring["cert_crit_days"]
-    if monitoring["output"] == "-":
-        monitoring["output"] = None  # "-": standard output
+    if is_stdout(monitoring["output"]):
+        monitoring["output"] = None  # "-" or /dev/stdout: standard output
     label = "'-'" if input_file == "-" else quoted_input(input_file or "", PATH_SHOWN)
     todo = list(entries(addresses, label, lines))
     if not todo:
@@ -216,12 +231,16 @@ def _monitored_run(
         with contextlib.suppress(OSError):
             click.echo(f"mailprobe: {one_line(message)}", err=True)
 
-    history = _open_history(monitoring["history"], monitoring["changes_only"], said)
     try:
-        sink: Sink = AtomicFile(monitoring["output"]) if monitoring["output"] else Sink()
-    except OSError as exc:
-        _fail(f"--output {quoted_input(monitoring['output'], PATH_SHOWN)}: {exc.strerror or exc}")
-    bar = progress_bar(len(todo))
+        sink = open_output(monitoring["output"])  # refused before anything is done: a device, a link, a directory
+    except UsageError as exc:
+        _fail(str(exc))
+    try:
+        history = _open_history(monitoring["history"], monitoring["changes_only"], said)
+        bar = progress_bar(len(todo))
+    except BaseException:
+        sink.abort()
+        raise
 
     batch = Batch(
         options=options, fmt=FORMATS[fmt], sink=sink, concurrency=concurrency, history=history,
@@ -259,7 +278,7 @@ def _open_history(option: str | None, changes_only: bool, said: Callable[[str], 
 @cli.command()
 @click.argument("address")
 @click.option("--history", "history", metavar="DB", envvar="MAILPROBE_HISTORY", help="The history file.")
-@click.option("--days", type=click.FloatRange(0.001, 3660), default=7.0, show_default=True, help="The period.")
+@click.option("--days", type=Number(0.001, 3660), default=7.0, show_default=True, help="The period.")
 @plain_format_option
 def history(address: str, history: str | None, days: float, fmt: str) -> int:
     """Past results of ADDRESS: timeline, state changes, share of time healthy, last good run vs now."""
@@ -348,7 +367,7 @@ def serve(listen: str, config: str | None, max_concurrent: int, timeout: float |
               help="Protocols to log in over, in this order: IMAP, SMTP, POP3 (default: imap,smtp).")
 @click.option("--login-user", default=None, help="Login name (default: the provider's rule, usually the address).")
 @click.option("--force-login", is_flag=True, help="Log in even if the lockout guard's window has not passed.")
-@click.option("--login-interval", type=click.FloatRange(min=0.0, max=7 * 86400.0), default=900.0,
+@click.option("--login-interval", type=Number(min=0.0, max=7 * 86400.0), default=900.0,
               show_default=True, metavar="SECONDS", help="The lockout guard's window between logins.")
 @click.option("--state", "state", type=click.Path(dir_okay=False), envvar="MAILPROBE_STATE", default=None,
               metavar="DB", help="The lockout guard's state file (default: $XDG_STATE_HOME/mailprobe/state.db).")
@@ -557,29 +576,15 @@ def _print(
 
 
 def _write_output(path: str, text: str) -> None:
-    """Write `text` to `path` atomically: a temporary file beside it, then a rename, so that a reader (a help
-    desk's browser, a monitoring scrape) never sees half a page."""
-    import os
-    import tempfile
+    """Write `text` to `path` whole (mailprobe/output.py): a temporary file beside it, then a rename, so that a
+    reader (a help desk's browser, a monitoring scrape) never sees half a page; never over a device or a link."""
+    from mailprobe.errors import UsageError
+    from mailprobe.output import write_whole
 
-    from mailprobe.localinput import PATH_SHOWN
-    from mailprobe.safetext import quoted_input
-
-    target = os.path.abspath(path)
-    folder = os.path.dirname(target)
     try:
-        handle, temporary = tempfile.mkstemp(prefix=".mailprobe-", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        _fail(f"--output {quoted_input(path, PATH_SHOWN)}: cannot write there ({exc.strerror or exc})")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text if text.endswith("\n") else text + "\n")
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        _fail(f"--output {quoted_input(path, PATH_SHOWN)}: cannot write there ({exc.strerror or exc})")
+        write_whole(path, text)
+    except UsageError as exc:
+        _fail(str(exc))
 
 
 def _read_lines(path: str, timeout_s: float) -> list[str | BadLine]:
@@ -602,7 +607,31 @@ def _hostport(text: str) -> tuple[str, int]:
     # ASCII digits, at most five: str.isdigit() also takes '²' and '١', and int() of 5,000 digits raises.
     if not sep or not host or not re.fullmatch(r"[0-9]{1,5}", port) or not 0 < int(port) < 65536:
         raise UsageError(f"--baseline {quoted_input(text)} is not HOST:PORT")
+    if not _host_name(host):
+        raise UsageError(f"--baseline {quoted_input(text)}: {quoted_input(host)} is neither a host name nor an IP "
+                         "address")
     return host.lower(), int(port)
+
+
+def _host_name(host: str) -> bool:
+    """An IP address, or a name DNS can ask about: IDNA labels of letters, digits and hyphens (never a
+    control character, a space or a bidi override)."""
+    import ipaddress
+    import re
+
+    import idna
+
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    try:
+        name = idna.encode(host.rstrip("."), uts46=True, transitional=False).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        return False
+    labels = name.split(".")
+    return len(name) <= 253 and all(re.fullmatch(r"(?!-)[a-zA-Z0-9-]{1,63}(?<!-)", label) for label in labels)
 
 
 @cli.command()
@@ -630,7 +659,9 @@ def explain(
         _fail(str(exc))
     chosen = _lang(lang)
     reports = [relocalize(report, chosen, profiles) for report in reports]
-    _print(reports, fmt, verbose, output=None if output == "-" else output, profiles=profiles)
+    from mailprobe.output import is_stdout
+
+    _print(reports, fmt, verbose, output=None if is_stdout(output) else output, profiles=profiles)
     return worst_exit_code(reports)
 
 

@@ -197,11 +197,19 @@ def _counterparts(good: Report, now: Report) -> list[dict[str, str]]:
 
 
 def render_text(line: Timeline) -> str:
+    """The timeline in words, each line shown (mailprobe/safetext.py): the address is the user's argument, and
+    the stored reports come from a file anyone may have written."""
+    from mailprobe.safetext import shown
+
+    return "\n".join(shown(text) for text in _text_lines(line))
+
+
+def _text_lines(line: Timeline) -> list[str]:
     def when(moment: datetime) -> str:
         return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
     if not line.runs:
-        return f"{line.address}: no run in the last {line.period_days:g} days"
+        return [f"{line.address}: no run in the last {line.period_days:g} days"]
     out = [f"{line.address}: {len(line.runs)} runs in the last {line.period_days:g} days"]
     if line.healthy_share is not None:
         out.append(f"healthy {line.healthy_share * 100:.1f}% of the time")
@@ -223,7 +231,7 @@ def render_text(line: Timeline) -> str:
             out.append(f"never seen healthy in the period; failing since {when(line.failing_since or current.at)}")
         out += ["", f"now ({when(current.at)}):"]
         out += [_line(e) for e in _evidence(current.report())]
-    return "\n".join(out)
+    return out
 
 
 def _line(row: dict[str, str]) -> str:
@@ -232,4 +240,6 @@ def _line(row: dict[str, str]) -> str:
 
 
 def render_json(line: Timeline) -> str:
-    return json.dumps(line.as_json(), indent=2, ensure_ascii=False)
+    from mailprobe.safetext import json_shown
+
+    return json_shown(json.dumps(line.as_json(), indent=2, ensure_ascii=False))

@@ -9,6 +9,7 @@ visible escape such as `\\x1b` or `\\u202e`.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 ELLIPSIS = "…"
@@ -79,3 +80,30 @@ def _escape_length(safe: str, start: int) -> int:
 def quoted_input(text: str, limit: int = 80) -> str:
     """User input echoed in an error message: sanitised, bounded and in quotes, like `'user@exa…'`."""
     return f"'{shown(text, limit=limit)}'"
+
+
+# Characters JSON text may hold raw and that need no look: ASCII's printable ones and the line ends of an
+# indented document, the CJK ideographs and punctuation and the full-width forms (Chinese reports are mostly
+# these). Any other is looked at one by one.
+_LOOKED_AT = re.compile(r"[^\n\x20-\x7e\u3001-\u303f\u4e00-\u9fff\uff01-\uff5e]")
+
+
+def json_shown(text: str) -> str:
+    """JSON TEXT (as `json.dumps(..., ensure_ascii=False)` or pydantic write it) with every character
+    `shown()` would escape written as its JSON escape (`\\u202e`, `\\u009b`): the same data once parsed,
+    nothing for a terminal to obey when the file is printed. JSON escapes only C0 controls itself, and such
+    characters can stand only inside its strings, so this changes no structure."""
+    if text.isascii() and "\x7f" not in text:
+        return text
+    return _LOOKED_AT.sub(_json_escape, text)
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    ch = match[0]
+    if ch == "\n" or not is_hidden(ch):
+        return ch
+    code = ord(ch)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
+import os
+import signal
+from collections.abc import Iterator
 
 import pytest
 
@@ -46,3 +50,57 @@ def test_the_run_result_and_its_own_exception_come_through() -> None:
 
     with pytest.raises(ValueError, match="bad input"):
         runloop.run(failing())
+
+
+# -- a signal that stops the run --------------------------------------------------------------------------
+
+
+class _Stop(KeyboardInterrupt):
+    """What the CLI's SIGTERM handler raises (cli._Terminated)."""
+
+
+def _raise_stop(signum: int, frame: object) -> None:
+    raise _Stop
+
+
+@pytest.fixture
+def sigterm_raises() -> Iterator[None]:
+    previous = signal.signal(signal.SIGTERM, _raise_stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+async def _signalled_while_busy() -> None:
+    """A run with tasks in flight (they end in an exception when cut off) that receives SIGTERM while the loop
+    runs its own code (a callback), as a batch does when the signal lands between its tasks' steps."""
+    in_flight = [asyncio.ensure_future(_stubborn()) for _ in range(5)]
+    await asyncio.sleep(0)
+    assert not any(task.done() for task in in_flight)
+    asyncio.get_running_loop().call_soon(os.kill, os.getpid(), signal.SIGTERM)
+    await asyncio.sleep(10)
+
+
+def test_a_signal_during_the_run_unwinds_it_quietly_then_raises(
+    sigterm_raises: None, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Raised inside a task, the handler's exception used to leave that task's exception never retrieved and
+    the tasks it cut off ending in theirs: a traceback for each on stderr. Now the run is cancelled, settles,
+    and the exception comes after the loop has closed."""
+    with caplog.at_level(logging.DEBUG, logger="asyncio"), pytest.raises(_Stop):
+        runloop.run(_signalled_while_busy())
+    gc.collect()  # "Task exception was never retrieved" is said when the task is collected
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert capfd.readouterr().err == ""
+    assert signal.getsignal(signal.SIGTERM) is _raise_stop  # the CLI's handler is back
+
+
+def test_a_signal_the_cli_does_not_handle_is_left_to_its_default(caplog: pytest.LogCaptureFixture) -> None:
+    """Held only when a Python handler is there: with SIG_DFL or SIG_IGN, the run leaves the signal alone."""
+    previous = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        assert runloop.run(_main()) == 7
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -7,10 +7,11 @@ so the table costs `--help` nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from mailprobe.render import html, json, jsonl, nagios, prometheus, text
-from mailprobe.render.options import Renderer, RenderOptions
+from mailprobe.render.options import Collector, Renderer, RenderOptions
 
 
 @dataclass(frozen=True)
@@ -18,15 +19,18 @@ class Format:
     render: Renderer
     streaming: bool = False  # printed one report at a time, as each check finishes
     translated: bool = False  # wants the reports in every language (RenderOptions.translations)
+    # Fed one report at a time and printed at the end, keeping only what it prints (a batch in this format
+    # keeps no report); `render` gives the same output.
+    collect: Callable[[RenderOptions], Collector] | None = None
 
 
 FORMATS: dict[str, Format] = {
     "text": Format(text.render),
-    "json": Format(json.render),
+    "json": Format(json.render, collect=json.Collector),
     "jsonl": Format(jsonl.render, streaming=True),
-    "prometheus": Format(prometheus.render),
-    "nagios": Format(nagios.render),
+    "prometheus": Format(prometheus.render, collect=prometheus.Collector),
+    "nagios": Format(nagios.render, collect=nagios.Collector),
     "html": Format(html.render, translated=True),
 }
 
-__all__ = ["FORMATS", "Format", "RenderOptions", "Renderer"]
+__all__ = ["FORMATS", "Collector", "Format", "RenderOptions", "Renderer"]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from mailprobe.lang import Lang
@@ -21,3 +21,22 @@ class RenderOptions:
 
 
 Renderer = Callable[["Sequence[Report]", RenderOptions], str]
+
+
+class Collector(Protocol):
+    """A format that needs more than one report before it can print (Prometheus groups each metric's samples;
+    Nagios's first line sums up every mailbox; a JSON array is in input order), fed one report at a time: it
+    keeps what it will print of each, never the report, so that a batch's memory does not grow with its
+    reports. `position` is the address's place in the input: the output is in that order, whatever order the
+    checks end in. Each method returns the pieces ready to print, each without its final newline (the sink
+    adds it)."""
+
+    def add(self, position: int, report: Report) -> list[str]: ...
+
+    def skip(self, position: int) -> list[str]:
+        """POSITION prints nothing (a bad line in a human format, unchanged with --changes-only)."""
+        ...
+
+    def finish(self) -> Iterator[str]:
+        """The rest of the output, once every report is in."""
+        ...

@@ -169,15 +169,19 @@ def geometry_css(parts: Sequence[Part]) -> str:
 
 
 def part(lang: Lang, reports: Sequence[Report], shown_first: bool) -> Part:
+    from mailprobe.render.shown import shown_deep
     from mailprobe.report import report_id
 
     many = len(reports) > 1
-    views = [_report_view(report, lang, f"{lang}-r{index}-", many) for index, report in enumerate(reports, 1)]
+    # Every string of the reports shown first (a saved report may hold escapes in any field: a section, a
+    # stage); the report id stays the one of the report as it is.
+    views = [_report_view(shown_deep(report), lang, f"{lang}-r{index}-", many, report_id(report))
+             for index, report in enumerate(reports, 1)]
     words = {key.removeprefix("page.").replace(".", "_"): page_t(key, lang) for key in _WORDS}
     summary = [
         {"anchor": view.anchor, "address": view.address, "status": view.status, "status_word": view.status_word,
-         "mark": view.status_mark, "verdict": view.verdict, "report_id": report_id(report)}
-        for view, report in zip(views, reports, strict=True)
+         "mark": view.status_mark, "verdict": view.verdict, "report_id": view.report_id}
+        for view in views
     ] if many else []
     if many:
         words["summary_caption"] = page_t("page.summary_caption", lang, count=len(reports))
@@ -197,9 +201,7 @@ _WORDS = (
 )
 
 
-def _report_view(report: Report, lang: Lang, anchor: str, many: bool) -> ReportView:
-    from mailprobe.report import report_id
-
+def _report_view(report: Report, lang: Lang, anchor: str, many: bool, rid: str) -> ReportView:
     anchors = {check.id: f"{anchor}c{number}" for number, check in enumerate(report.checks, 1)}
     culprits = set(report.diagnosis[0].evidence) if report.diagnosis else set()
     ran = [c for c in report.checks if c.status != "skip"]
@@ -219,7 +221,7 @@ def _report_view(report: Report, lang: Lang, anchor: str, many: bool) -> ReportV
         status_word=page_t(f"status.{report.status}", lang),
         status_mark=_STATUS_MARK.get(report.status, "?"),
         verdict=_verdict(report, lang),
-        report_id=report_id(report),
+        report_id=rid,
         facts=[
             (page_t("heading.domain", lang), shown(domain, 300)),
             (page_t("heading.provider", lang), f"{shown(report.provider.name, 120)} ({matched})"),

@@ -7,12 +7,12 @@ import json
 from mailprobe.lang import Lang
 from mailprobe.locales.messages import t
 from mailprobe.profiles import Profile
-from mailprobe.safetext import shown
+from mailprobe.safetext import json_shown, shown
 
 
 def render_profiles(profiles: list[Profile], lang: Lang, fmt: str) -> str:
     if fmt == "json":
-        return json.dumps([_summary(p, lang) for p in profiles], indent=2, ensure_ascii=False)
+        return json_shown(json.dumps([_summary(p, lang) for p in profiles], indent=2, ensure_ascii=False))
     width = max(len(p.id) for p in profiles)
     lines = [f"{p.id:<{width}}  {p.name(lang)}  ({', '.join(p.mx_patterns) or '-'})" for p in profiles]
     return "\n".join(shown(line) for line in lines)
@@ -20,7 +20,7 @@ def render_profiles(profiles: list[Profile], lang: Lang, fmt: str) -> str:
 
 def render_profile(profile: Profile, lang: Lang, fmt: str) -> str:
     if fmt == "json":
-        return json.dumps(profile.model_dump(mode="json", by_alias=True), indent=2, ensure_ascii=False)
+        return json_shown(json.dumps(profile.model_dump(mode="json", by_alias=True), indent=2, ensure_ascii=False))
     lines = [f"{profile.id}: {profile.name(lang)}"]
     lines.append(f"  MX: {', '.join(profile.mx_patterns) or '-'}")
     for url in profile.webmail:

@@ -8,7 +8,7 @@ from mailprobe.clientsettings import ClientSettings
 from mailprobe.lang import Lang
 from mailprobe.locales.messages import t
 from mailprobe.profiles import ServerSpec
-from mailprobe.safetext import shown
+from mailprobe.safetext import json_shown, shown
 
 _TLS_PORT_WORDS = {
     "implicit": "settings.tls.implicit", "starttls": "settings.tls.starttls", "plain": "settings.tls.plain",
@@ -17,7 +17,7 @@ _TLS_PORT_WORDS = {
 
 def render_settings(found: ClientSettings, lang: Lang, fmt: str) -> str:
     if fmt == "json":
-        return json.dumps(_as_dict(found), indent=2, ensure_ascii=False)
+        return json_shown(json.dumps(_as_dict(found), indent=2, ensure_ascii=False))
     return "\n".join(shown(line) for line in _text(found, lang).splitlines())
 
 
