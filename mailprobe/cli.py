@@ -54,7 +54,11 @@ providers_dir_option = click.option(
 nameserver_option = click.option(
     "--nameserver", "nameservers", multiple=True, metavar="IP[:PORT]", help="DNS resolver to use."
 )
-verbose_option = click.option("-v", "--verbose", is_flag=True, help="Show every check, also the passing ones.")
+verbose_option = click.option(
+    "-v", "--verbose", is_flag=True,
+    help="Text: list every check (passing and not tested too) and the advice for next time; without it, the "
+         "passing checks are only counted.",
+)
 output_option = click.option(
     "--output", type=click.Path(dir_okay=False, allow_dash=True), metavar="FILE",
     help="Write the output to FILE (replaced whole, never half-written) instead of standard output.",
@@ -635,25 +639,33 @@ def _host_name(host: str) -> bool:
 
 
 @cli.command()
-@click.argument("report_file", metavar="REPORT.json")
+@click.argument("report_file", metavar="[REPORT.json]", required=False)
+@click.option("--id", "report_id", metavar="ABCD-EFGH",
+              help="Instead of a file: the report with this id (as the report shows it), from the history.")
+@click.option("--history", "history", metavar="DB", envvar="MAILPROBE_HISTORY",
+              help="The history --id reads (env MAILPROBE_HISTORY; default: the state file in $XDG_STATE_HOME/"
+                   "mailprobe).")
 @lang_option
 @report_format_option
 @providers_dir_option
 @verbose_option
 @output_option
 def explain(
-    report_file: str, lang: str | None, fmt: str, providers_dir: str | None, verbose: bool,
-    output: str | None = None,
+    report_file: str | None, report_id: str | None, history: str | None, lang: str | None, fmt: str,
+    providers_dir: str | None, verbose: bool, output: str | None = None,
 ) -> int:
-    """Re-render a saved JSON report (from `check --format json`) in your language."""
+    """Re-render a saved JSON report (from `check --format json`), or the stored report with this --id (from
+    `check --history` / --changes-only), in your language and any format."""
     from mailprobe.compose import relocalize
     from mailprobe.errors import UsageError
     from mailprobe.profiles import load_profiles
     from mailprobe.report import worst_exit_code
     from mailprobe.savedreport import load_reports
 
+    if (report_file is None) == (report_id is None):
+        _fail("explain takes a REPORT.json or --id ABCD-EFGH (one of them)")
     try:
-        reports = load_reports(report_file)
+        reports = load_reports(report_file) if report_file is not None else [_stored_report(report_id or "", history)]
         profiles = load_profiles(providers_dir)
     except UsageError as exc:
         _fail(str(exc))
@@ -663,6 +675,31 @@ def explain(
 
     _print(reports, fmt, verbose, output=None if is_stdout(output) else output, profiles=profiles)
     return worst_exit_code(reports)
+
+
+def _stored_report(text: str, history: str | None) -> Report:
+    """The report whose id is TEXT, from the history (which is only read: a missing file is said, never made)."""
+    from mailprobe.errors import GuardError, UsageError
+    from mailprobe.history import History, history_path
+    from mailprobe.localinput import PATH_SHOWN
+    from mailprobe.report import parse_report_id
+    from mailprobe.safetext import quoted_input
+
+    wanted = parse_report_id(text)
+    if wanted is None:
+        raise UsageError(f"--id {quoted_input(text, 40)} is not a report id (8 letters and digits, as ABCD-EFGH)")
+    path = history_path(history)
+    if not path.is_file():
+        raise UsageError(f"--id {wanted}: no history at {quoted_input(str(path), PATH_SHOWN)} (reports are kept by "
+                         "`check --history DB` or --changes-only)")
+    try:
+        with History(path) as store:
+            found = store.find(wanted)
+    except GuardError as exc:
+        raise UsageError(str(exc)) from None
+    if found is None:
+        raise UsageError(f"--id {wanted}: no such report in {quoted_input(str(path), PATH_SHOWN)}")
+    return found.report()
 
 
 @cli.command()

@@ -1,5 +1,6 @@
 """The vocabulary probes speak: typed observations of what happened on the network, never what it means."""
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -341,6 +342,25 @@ class LoginFacts(Facts):
     # it ended), or with none remembered over this protocol, when the mailbox's last login was;
     tried_at: datetime | None = None
     tried_unfinished: bool = False  # … a login whose end was never recorded (under way, cut off, or killed)
+
+    def deciding_reply(self) -> str:
+        """The server's deciding words as one line. An SMTP multi-line reply (`534-5.7.9 Application-specific
+        password required…` then `534 5.7.9 https://…`) is kept whole, its code said once: its first line is
+        often the one that tells. Otherwise the last line (IMAP's tagged answer after its untagged lines)."""
+        lines = [line for line in self.replies if line.strip()]
+        if not lines:
+            return ""
+        starts = [_SMTP_REPLY.match(line) for line in lines]
+        matched = [m for m in starts if m is not None]
+        if len(lines) > 1 and len(matched) == len(lines) and len({m.group(1) for m in matched}) == 1:
+            status = matched[0].group(3)
+            said = " ".join(line[m.end():].strip() for line, m in zip(lines, matched, strict=True))
+            return " ".join(part for part in (matched[0].group(1), status, said) if part)
+        return lines[-1]
+
+
+# One line of an SMTP reply: its code, "-" (more lines follow) or " " (the last), an enhanced status code.
+_SMTP_REPLY = re.compile(r"^([2-5][0-9]{2})([ -]|$)(?:([245]\.[0-9]{1,3}\.[0-9]{1,3})(?:\s+|$))?")
 
 
 class LoginAttempt(Observation, LoginFacts):

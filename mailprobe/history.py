@@ -40,6 +40,14 @@ class Run:
     def report(self) -> Report:
         return Report.model_validate_json(self.report_json)
 
+    @property
+    def report_id(self) -> str | None:
+        """The stored report's id (`mailprobe explain --id` shows that report again)."""
+        import re
+
+        found = re.search(r'"report_id":"([A-Z2-7]{4}-[A-Z2-7]{4})"', self.report_json)
+        return found.group(1) if found else _stored_id(self.report_json)
+
 
 def _key(address: str) -> str:
     return address.strip().lower()
@@ -89,6 +97,19 @@ class History:
             ).fetchall()
         return [Run(datetime.fromtimestamp(r[0], UTC), r[1], r[2], r[3], r[4]) for r in rows]
 
+    def find(self, report_id: str) -> Run | None:
+        """The stored report with this id (`ABCD-EFGH`, as `report.parse_report_id` writes it), the latest if
+        several: `mailprobe explain --id`. Reports stored before they carried their id are read and their id
+        computed, as when they were shown."""
+        query = "SELECT at, status, cause, section, report FROM check_history WHERE {} ORDER BY at DESC, id DESC"
+        with _errors(self.path, "read"):
+            row = self._db.execute(query.format("json_extract(report, '$.report_id') = ?") + " LIMIT 1",
+                                   (report_id,)).fetchone()
+            if row is None:
+                older = self._db.execute(query.format("json_extract(report, '$.report_id') IS NULL"))
+                row = next((r for r in older if _stored_id(r[4]) == report_id), None)
+        return None if row is None else Run(datetime.fromtimestamp(row[0], UTC), row[1], row[2], row[3], row[4])
+
     def last_good_before(self, address: str, before: datetime) -> Run | None:
         with _errors(self.path, "read"):
             row = self._db.execute(
@@ -97,6 +118,16 @@ class History:
                 (_key(address), before.timestamp()),
             ).fetchone()
         return None if row is None else Run(datetime.fromtimestamp(row[0], UTC), row[1], row[2], row[3], row[4])
+
+
+def _stored_id(report_json: str) -> str | None:
+    """The id of a report stored before reports carried it (None when the row is not a report we can read)."""
+    from pydantic import ValidationError
+
+    try:
+        return Report.model_validate_json(report_json).report_id
+    except ValidationError:
+        return None
 
 
 # -- `mailprobe history ADDRESS` ----------------------------------------------------------------------------
@@ -114,7 +145,8 @@ class Timeline:
 
     def as_json(self) -> dict[str, Any]:
         def brief(run: Run) -> dict[str, Any]:
-            return {"at": run.at.isoformat(), "status": run.status, "cause": run.cause, "section": run.section}
+            return {"at": run.at.isoformat(), "status": run.status, "cause": run.cause, "section": run.section,
+                    "report_id": run.report_id}
 
         current = self.runs[-1] if self.runs else None
         return {
@@ -216,7 +248,8 @@ def _text_lines(line: Timeline) -> list[str]:
     out += ["", "state changes:"]
     for run in line.changes:
         out.append(f"  {when(run.at)}  {run.status:<8} {run.cause or '-'}"
-                   + (f" (section {run.section})" if run.section else ""))
+                   + (f" (section {run.section})" if run.section else "")
+                   + (f"  [report {run.report_id}]" if run.report_id else ""))
     current = line.runs[-1]
     if current.status != "ok":
         out.append("")
@@ -229,7 +262,7 @@ def _text_lines(line: Timeline) -> list[str]:
                 out.append("  (none of them ran then)")
         else:
             out.append(f"never seen healthy in the period; failing since {when(line.failing_since or current.at)}")
-        out += ["", f"now ({when(current.at)}):"]
+        out += ["", f"now ({when(current.at)}" + (f", report {current.report_id}" if current.report_id else "") + "):"]
         out += [_line(e) for e in _evidence(current.report())]
     return out
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 from mailprobe.causes import Cause
 from mailprobe.evidence import (
@@ -29,6 +29,8 @@ OverallStatus = Literal["ok", "warning", "critical", "unknown"]
 CheckStatus = Literal["pass", "warn", "fail", "skip", "error"]
 Severity = Literal["critical", "warning"]
 EXIT_CODES: dict[str, int] = {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}
+# A report id, `ABCD-EFGH`: base32 without 0, 1, 8 and 9 (`report_id`); empty before it is computed.
+REPORT_ID_PATTERN = r"^([A-Z2-7]{4}-[A-Z2-7]{4})?$"
 
 
 class _Model(BaseModel):
@@ -178,6 +180,16 @@ class Report(_Model):
     prevention: list[PreventionTip] = Field(default_factory=list)
     lang: str = "en"
     nameservers: list[str] = Field(default_factory=list)
+    # The short id read out on the phone (`report_id`): the same in every language, written into every format
+    # and the history, where `mailprobe explain --id` finds the report by it. A report written before it
+    # existed gets it on reading, from its facts.
+    report_id: Annotated[str, Field(pattern=REPORT_ID_PATTERN)] = ""
+
+    @model_validator(mode="after")
+    def _with_its_id(self) -> "Report":
+        if not self.report_id:
+            self.report_id = report_id(self)
+        return self
 
     @property
     def exit_code(self) -> int:
@@ -213,7 +225,8 @@ def report_id(report: Report) -> str:
     base32 (no 0/1/8/9 to mishear) of the SHA-256 of the report's facts, grouped as `ABCD-EFGH`.
 
     Only the facts count — address, time, status, each check's outcome and data, each cause — never the words,
-    so the same report re-worded in another language (`explain --lang`) keeps its id.
+    so the same report re-worded in another language (`explain --lang`) keeps its id. (Never the id itself:
+    a report carries it as `report_id`, computed once when the report is made.)
     """
     import base64
     import hashlib
@@ -232,4 +245,15 @@ def report_id(report: Report) -> str:
     )
     canonical = json.dumps(facts, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     code = base64.b32encode(hashlib.sha256(canonical.encode("utf-8")).digest()).decode("ascii")[:8]
+    return f"{code[:4]}-{code[4:]}"
+
+
+def parse_report_id(text: str) -> str | None:
+    """A report id as someone typed or heard it — any case, spaces or a dash anywhere, a 0 for an O, a 1 for
+    an I, an 8 for a B (base32 has no 0, 1, 8 or 9) — as `ABCD-EFGH`; None when it cannot be one."""
+    import re
+
+    code = re.sub(r"[\s-]", "", text).upper().translate(str.maketrans("018", "OIB"))
+    if not re.fullmatch(r"[A-Z2-7]{8}", code):
+        return None
     return f"{code[:4]}-{code[4:]}"

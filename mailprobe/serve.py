@@ -247,6 +247,8 @@ class Exporter:
                     f"connects (module {module_name!r} may allow it with url_params = [\"{name}\"])")
         module = _overrides(module, params)
         timeout = module.timeout
+        if not 0 < timeout <= MAX_TIMEOUT_S:
+            raise UsageError(f"timeout must be more than 0 and at most {MAX_TIMEOUT_S:g} s")
         if scrape_timeout:
             try:
                 scrape = float(scrape_timeout)
@@ -254,9 +256,7 @@ class Exporter:
                 scrape = math.nan
             if not math.isfinite(scrape):
                 raise UsageError("X-Prometheus-Scrape-Timeout-Seconds is not a number")
-            timeout = min(timeout, scrape - SCRAPE_MARGIN_S)
-        if not 0 < timeout <= MAX_TIMEOUT_S:
-            raise UsageError(f"timeout must be more than 0 and at most {MAX_TIMEOUT_S:g} s")
+            timeout = min(timeout, scrape_budget(scrape))
         profiles = self._profiles.get(module.providers_dir)
         if profiles is None:
             profiles = self._profiles[module.providers_dir] = load_profiles(module.providers_dir)
@@ -288,6 +288,11 @@ class Exporter:
         except UsageError as exc:
             self.bad_requests.inc()
             return PlainTextResponse(f"bad request: {exc}\n", status_code=400)
+        if options.timeout < MIN_PROBE_S:  # the scrape leaves no time to probe: say so, as status 3
+            report = _unknown(target, options)
+            self.probes.labels(report.status).inc()
+            body = FORMATS["prometheus"].render([report], RenderOptions()) + "\n"
+            return Response(body, media_type=CONTENT_TYPE)
         try:
             # Waiting for a free slot counts against the deadline: a queue never makes a scrape late.
             await asyncio.wait_for(self.gate.acquire(), timeout=options.timeout)
@@ -296,7 +301,8 @@ class Exporter:
             return PlainTextResponse("too many probes at once\n", status_code=503)
         try:
             self.in_flight.inc()
-            options.timeout = max(0.5, options.timeout - (time.monotonic() - started))
+            # What is left of the deadline after the wait; never more than the scrape allowed.
+            options.timeout = max(min(0.5, options.timeout), options.timeout - (time.monotonic() - started))
             report = await run_check(target, options)
         finally:
             self.in_flight.dec()
@@ -355,9 +361,27 @@ class Exporter:
 
         routes = Starlette(routes=[
             Route("/", self.form, methods=["GET"]), Route("/check", self.check, methods=["POST"]),
+            Route("/check", self.back_to_form, methods=["GET", "HEAD"]),
             Route("/probe", self.probe), Route("/metrics", self.metrics),
         ])
-        return SecurityHeaders(HostGuard(routes, self.hosts or HostNames(None, None)))
+        return AccessLog(SecurityHeaders(HostGuard(routes, self.hosts or HostNames(None, None))))
+
+    async def back_to_form(self, request: Request) -> Response:
+        """GET /check (a reload of the answer page, a bookmark): the form again, never a bare 405. The language
+        asked for is kept; the URL's other fields are dropped (the check takes them from a posted form only)."""
+        from starlette.responses import RedirectResponse
+
+        from mailprobe.webform import form_lang
+
+        lang = form_lang(request.query_params.get("lang"), request.headers.get("accept-language", ""))
+        return RedirectResponse(f"/?lang={lang}", status_code=303)
+
+
+def _unknown(target: str, options: CheckOptions) -> Any:
+    """The report of a probe that had no time to run: status `unknown`, nothing tested."""
+    from mailprobe.batch import Entry, unknown_report
+
+    return unknown_report(Entry(0, target), options.lang)
 
 
 @dataclass(frozen=True)
@@ -463,6 +487,47 @@ class HostGuard:
         await send({"type": "http.response.body", "body": body})
 
 
+class AccessLog:
+    """One line per request on standard error, in the common log format (as Apache and nginx write it):
+    `client - - [day/Mon/year:HH:MM:SS +zone] "METHOD /path HTTP/1.1" status bytes`. Never the query string
+    (a /probe URL names a mailbox, and a mistaken one might carry anything) nor any header."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        answer = {"status": 0, "bytes": 0}
+
+        async def counting(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                answer["status"] = int(message["status"])
+            elif message["type"] == "http.response.body":
+                answer["bytes"] += len(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, counting)
+        finally:
+            ACCESS_LOG.info("%s", access_line(scope, answer["status"] or 500, answer["bytes"]))
+
+
+def access_line(scope: Scope, status: int, size: int, now: float | None = None) -> str:
+    """The request in the common log format, its path without the query string."""
+    from mailprobe.safetext import shown
+
+    client = (scope.get("client") or ("-", 0))[0] or "-"
+    when = time.strftime("%d/%b/%Y:%H:%M:%S %z", time.localtime(now))
+    path = shown(str(scope.get("path") or "/"), 200).replace('"', "%22").replace(" ", "%20")
+    request = f'{scope.get("method", "-")} {path} HTTP/{scope.get("http_version", "1.1")}'
+    return f'{client} - - [{when}] "{request}" {status} {size or "-"}'
+
+
+ACCESS_LOG = logging.getLogger("mailprobe.serve.access")
+
+
 class SecurityHeaders:
     """Every answer (the form, its 400s, the streamed page, the 404s, 405s and 421s, the metrics) says: load
     nothing from anywhere, post forms only here, never be framed, never be sniffed as another type. (The pages
@@ -489,6 +554,18 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+MIN_PROBE_S = 0.05  # a scrape timeout leaving less than this: no probe, an `unknown` answer at once
+
+
+def scrape_budget(scrape: float) -> float:
+    """The probe's deadline within a scrape timeout: the timeout less the margin Prometheus needs to read the
+    answer, and with a tiny timeout (at most twice the margin) half of it — a short probe, never none. At or
+    under 0 it is 0: the probe answers `unknown` at once (`Exporter.probe`)."""
+    if scrape <= 2 * SCRAPE_MARGIN_S:
+        return max(0.0, scrape / 2)
+    return scrape - SCRAPE_MARGIN_S
 
 
 def _one(params: dict[str, list[str]], name: str) -> str | None:
@@ -573,11 +650,38 @@ def serve(listen: str, config: str | None, max_concurrent: int, defaults: dict[s
                         hosts=HostNames(host, port, allowed))
     exporter.prepare()
     _log_to_stderr()
-    uvicorn.run(exporter.app(), host=host, port=port, log_level="warning", access_log=False)
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets)
+            if self.started:  # bound and listening: say where, once
+                _LOG.info("%s", started_line(exporter, host, _bound_port(self, port), config))
+
+    config_ = uvicorn.Config(exporter.app(), host=host, port=port, log_level="warning", access_log=False)
+    Server(config_).run()
+
+
+def started_line(exporter: Exporter, host: str, port: int, config: str | None) -> str:
+    """The one start-up line: where it listens, what answers there, the modules and where they come from."""
+    shown_host = f"[{host}]" if ":" in host else host
+    modules = ", ".join(sorted(exporter.modules))
+    form = "the form at / (with the login: loopback)" if exporter.loopback else "the form at /"
+    return (f"listening on http://{shown_host}:{port}/ — {form}, /probe?target=ADDRESS[&module=NAME] "
+            f"(modules: {modules}{f'; from {config}' if config else ''}), /metrics; at most "
+            f"{exporter.max_concurrent} probes at once")
+
+
+def _bound_port(server: Any, asked: int) -> int:
+    """The port the server listens on (the one asked for, or the one the system chose for 0)."""
+    for listener in getattr(server, "servers", []) or []:
+        for sock in getattr(listener, "sockets", []) or []:
+            return int(sock.getsockname()[1])
+    return asked
 
 
 def _log_to_stderr() -> None:
-    """The server's own lines (a refused Host, a form check that failed): one line each on stderr."""
+    """The server's own lines (where it listens, a refused Host, a form check that failed), each one line on
+    stderr after `mailprobe serve: `; the access lines bare, in the common log format (`AccessLog`)."""
     logger = logging.getLogger("mailprobe.serve")
     if not logger.handlers:
         handler = logging.StreamHandler()
@@ -585,3 +689,9 @@ def _log_to_stderr() -> None:
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
         logger.propagate = False
+    if not ACCESS_LOG.handlers:
+        access = logging.StreamHandler()
+        access.setFormatter(logging.Formatter("%(message)s"))
+        ACCESS_LOG.addHandler(access)
+        ACCESS_LOG.setLevel(logging.INFO)
+        ACCESS_LOG.propagate = False

@@ -24,6 +24,8 @@ from mailprobe.safetext import shown
 
 QUOTE_LIMIT = 80  # server words quoted in a summary: enough to recognise the reply, short enough for one line
 LIST_LIMIT = 4
+RESOURCES_NAMED = 2  # page resources named in a webmail summary; the others are counted
+RESOURCE_LIMIT = 60  # characters of one resource's URL
 EXPIRY_NOTE_DAYS = 30
 CLOCK_NOTE_S = 60.0
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
@@ -135,7 +137,10 @@ def _dns(lookup: DnsLookup, lang: Lang) -> str:
         rows = [f"{r.priority} {r.weight} {r.port} {r.target}" for r in ordered_srv]
         return t("summary.dns.srv", lang, records=_listing(rows, lang))
     if lookup.records:
-        return t("summary.dns.records", lang, rdtype=lookup.rdtype, records=_listing(lookup.records, lang))
+        text = t("summary.dns.records", lang, rdtype=lookup.rdtype, records=_listing(lookup.records, lang))
+        if lookup.addresses_not_probed:  # the cap on addresses per host left some untested: say how many
+            text = _join([text, t("summary.dns.not_probed", lang, count=lookup.addresses_not_probed)], lang)
+        return text
     return t("summary.dns.no_records", lang, rdtype=lookup.rdtype)
 
 
@@ -193,14 +198,15 @@ def _mail_parts(session: MailSession, lang: Lang) -> list[str]:
 
 def _web(visit: WebVisit, lang: Lang) -> str:
     parts: list[str] = []
-    if visit.error is not None:
+    legacy_only = visit.legacy_tls_only and visit.error is not None and visit.error.kind is Failure.TLS_HANDSHAKE
+    if visit.error is not None and not legacy_only:  # a legacy-only handshake is said once, just below
         parts.append(_web_failure(visit, visit.error, lang))
     elif visit.status is Status.SKIP:
         return t("summary.skipped", lang)
     elif visit.status_code is not None:
         ms = visit.ttfb_ms if visit.ttfb_ms is not None else visit.duration_ms
         parts.append(t("summary.web.ok", lang, code=visit.status_code, ms=round(ms)))
-        if visit.tls is not None and visit.tls.version:
+        if visit.tls is not None and visit.tls.version and not visit.legacy_tls_only:  # legacy: said below
             parts.append(visit.tls.version)
         if visit.redirects:
             parts.append(_counted("summary.web.redirects", len(visit.redirects), lang))
@@ -210,8 +216,12 @@ def _web(visit: WebVisit, lang: Lang) -> str:
         key = "summary.web.server_ahead" if visit.clock_offset_s > 0 else "summary.web.server_behind"
         parts.append(t(key, lang, amount=format_span(visit.clock_offset_s, lang)))
     broken = [r for r in visit.resources if r.status in (Status.FAIL, Status.ERROR)]
-    if broken:
-        parts.append(_counted("summary.web.resources", len(broken), lang))
+    if broken:  # how many, and which (the first few, each bounded)
+        which = [quote(r.url, RESOURCE_LIMIT) for r in broken[:RESOURCES_NAMED]]
+        if len(broken) > RESOURCES_NAMED:
+            which.append(t("summary.more", lang, count=len(broken) - RESOURCES_NAMED))
+        key = "summary.web.resources.one" if len(broken) == 1 else "summary.web.resources"
+        parts.append(t(key, lang, count=len(broken), which=t("summary.list_sep", lang).join(which)))
     if visit.error is None:
         parts.extend(_certificate_notes(visit.tls, lang))
     return _join(parts, lang) or _status_only(visit.status, lang)
@@ -245,7 +255,7 @@ def _login(login: LoginAttempt, lang: Lang) -> str:
     """The login's mechanism, the server's deciding words (already redacted) and the code they carry."""
     protocol = login.protocol.upper()
     mechanism = login.mechanism or "-"
-    reply = quote(_IMAP_TAG.sub("", login.replies[-1])) if login.replies else ""
+    reply = quote(_IMAP_TAG.sub("", login.deciding_reply())) if login.replies else ""
     # The cause that decided the check (the diagnosis's finding for it), and the code only if it is what
     # supports that cause: a code that backs a weaker reading is not credited with the text's verdict.
     top = login.candidates[0].cause if login.candidates else None

@@ -220,7 +220,7 @@ async def stream_check(exporter: Exporter, target: str, options: CheckOptions, n
     started = time.monotonic()
     yield page_head(lang, LANGS, title=page_t("page.title", lang, address=shown(target, 300)), nonce=nonce)
     yield progress_open(lang, page_t("form.progress", lang, address=shown(target, 300)),
-                        page_t("form.progress_note", lang), nonce=nonce)
+                        page_t("form.progress_note", lang), nonce=nonce, lines=page_t("form.progress_lines", lang))
     problem = page_t("form.problem", lang)
 
     def finish(error: str) -> str:

@@ -226,9 +226,25 @@ def test_webmail_facts_that_break_browsers() -> None:
     visit = web(clock_offset_s=7200.0, legacy_tls_only=True, legacy_tls_version="TLSv1.0", redirects=[],
                 resources=[PageResource(url="https://exmail.qq.com/a.js", status=Status.FAIL)])
     assert in_every_language(visit)["en"] == (
-        "HTTP 200 in 340 ms, TLSv1.3, only TLSv1.0 offered (browsers refuse it), server clock 2 h ahead, "
-        "1 page resource failed")
+        "HTTP 200 in 340 ms, only TLSv1.0 offered (browsers refuse it), server clock 2 h ahead, "
+        "1 page resource failed (https://exmail.qq.com/a.js)")
     assert "server clock 45 min behind" in summarize(web(clock_offset_s=-2700.0), "en")
+
+
+def test_a_webmail_offering_only_tls_1_1_is_said_once_and_in_the_readers_language() -> None:
+    detail = "the server offers only TLSv1.1 (TLS 1.0/1.1), which current browsers refuse"
+    visit = web(legacy_tls_only=True, legacy_tls_version="TLSv1.1", status_code=None,
+                **failed(Failure.TLS_HANDSHAKE, "tls", detail))
+    words = in_every_language(visit)
+    assert words["en"] == "only TLSv1.1 offered (browsers refuse it)"
+    assert all("offers only" not in text and "current browsers" not in text for text in words.values())
+
+
+def test_failed_page_resources_are_named() -> None:
+    broken = [PageResource(url=f"https://cdn.example.com/{name}", status=Status.FAIL) for name in ("a.js", "b.css",
+                                                                                                  "c.png")]
+    text = summarize(web(resources=broken), "en")
+    assert "3 page resources failed (https://cdn.example.com/a.js, https://cdn.example.com/b.css, +1 more)" in text
 
 
 # -- baseline and the rest ------------------------------------------------------------------------

@@ -23,6 +23,7 @@ _EN = {
     "page.cause_card": "Cause {index}: {title}",
     "page.evidence_link": "See the check",
     "page.server_reply": "Server reply",
+    "page.no_reply": "none: {failure}",
     "page.waterfall": "Every probe on one time axis",
     "page.waterfall_note": "One bar per probe, in the order they started, from {start} to {end}, counted from "
                            "the start of the check (as its deadline is).",
@@ -68,6 +69,7 @@ _EN = {
     "form.problem": "This request cannot be checked",
     "form.progress": "Checking {address}",
     "form.progress_note": "Each line is a probe that has finished; the report follows when all are done.",
+    "form.progress_lines": "Probes, as each finished",
     "form.progress_done": "Done in {duration}.",
     "form.failed": "The check could not finish: {reason}",
     "form.again": "Check another address",
@@ -105,6 +107,7 @@ _HANS = {
     "page.cause_card": "原因 {index}：{title}",
     "page.evidence_link": "查看这项检查",
     "page.server_reply": "服务器回复",
+    "page.no_reply": "无（{failure}）",
     "page.waterfall": "所有探测的时间轴",
     "page.waterfall_note": "每项探测一条，按开始顺序排列，时间从 {start} 到 {end}，"
                            "自检查开始时起算（与截止时间相同）。",
@@ -145,6 +148,7 @@ _HANS = {
     "form.problem": "无法检查这个请求",
     "form.progress": "正在检查 {address}",
     "form.progress_note": "每一行是一项已完成的探测；全部完成后显示报告。",
+    "form.progress_lines": "各项探测（按完成先后）",
     "form.progress_done": "用时 {duration}。",
     "form.failed": "检查未能完成：{reason}",
     "form.again": "检查另一个地址",
@@ -179,6 +183,7 @@ _HANT = {
     "page.cause_card": "原因 {index}：{title}",
     "page.evidence_link": "查看這項檢查",
     "page.server_reply": "伺服器回覆",
+    "page.no_reply": "無（{failure}）",
     "page.waterfall": "所有探測的時間軸",
     "page.waterfall_note": "每項探測一條，依開始順序排列，時間從 {start} 到 {end}，"
                            "自檢查開始時起算（與截止時間相同）。",
@@ -219,6 +224,7 @@ _HANT = {
     "form.problem": "無法檢查這個請求",
     "form.progress": "正在檢查 {address}",
     "form.progress_note": "每一行是一項已完成的探測；全部完成後顯示報告。",
+    "form.progress_lines": "各項探測（依完成先後）",
     "form.progress_done": "用時 {duration}。",
     "form.failed": "檢查未能完成：{reason}",
     "form.again": "檢查另一個地址",

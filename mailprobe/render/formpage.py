@@ -56,8 +56,11 @@ def form_page(
     )
 
 
-def progress_open(lang: Lang, heading: str, note: str, *, nonce: str) -> str:
-    return _template("progress_open.html.j2").render(lang=lang, heading=heading, note=note, nonce=nonce)
+def progress_open(lang: Lang, heading: str, note: str, *, nonce: str, lines: str = "") -> str:
+    """The progress section, its lines in a <details> that is open while they come (the page's script folds
+    it once the report is there: the verdict then stands just below its heading, not below 40 lines)."""
+    return _template("progress_open.html.j2").render(lang=lang, heading=heading, note=note, nonce=nonce,
+                                                     lines=lines)
 
 
 def progress_line(status: str, mark: str, status_word: str, label: str, summary: str) -> str:

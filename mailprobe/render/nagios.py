@@ -1,6 +1,6 @@
 """The monitoring-plugins format (Nagios, Icinga, Naemon, Sensu): one status line with perfdata, details after.
 
-    MAILPROBE CRITICAL - user@example.com: <verdict> | 'time'=1.234s;;10;0 'checks_failed'=2;;1;0 ...
+    MAILPROBE CRITICAL - user@example.com: <verdict> [report ABCD-EFGH] | 'time'=1.234s;;10;0 ...
     <one line per cause, then per failing check>
 
 The exit code (0 ok, 1 warning, 2 critical, 3 unknown) is the CLI's, from the same statuses. Perfdata follows
@@ -70,7 +70,7 @@ class Collector:
     def add(self, position: int, report: Report) -> list[str]:
         perf = " ".join(_metric(f"{_PREFIX}{label}", rest) for label, rest in _perfdata(report)) \
             if report.checked else ""
-        digest = _Digest(report.status, report.checked, _clean(report.address), perf, _verdict(report),
+        digest = _Digest(report.status, report.checked, _clean(report.address), perf, _verdict(report) + _id(report),
                          _details(report)[:MAX_DETAIL_LINES])
         self._digests[position] = digest
         self._lines += 1 + len(digest.details)
@@ -140,6 +140,11 @@ def _verdict(report: Report) -> str:
     return {"ok": "mailbox reachable, no problem found", "unknown": "could not be checked"}.get(
         report.status, "no single cause found"
     )
+
+
+def _id(report: Report) -> str:
+    """The report id (`mailprobe explain --id` finds the report by it), after the verdict."""
+    return f" [report {_clean(report.report_id)}]" if report.report_id and report.checked else ""
 
 
 def _perfdata(report: Report) -> list[tuple[str, str]]:

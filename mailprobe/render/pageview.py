@@ -22,6 +22,7 @@ _STATUS_MARK = {"ok": "✓", "warning": "!", "critical": "✗", "unknown": "?"}
 _TLS_WORDS = {"implicit": "settings.tls.implicit", "starttls": "settings.tls.starttls", "plain": "settings.tls.plain"}
 _SERVICE_ORDER = ("web", "imap", "pop3", "smtp")
 REPLY_LIMIT = 300  # characters of one server reply shown on the page
+WORST_FIRST = ("critical", "unknown", "warning", "ok")  # the batch summary's order
 
 
 @dataclass
@@ -175,7 +176,7 @@ def part(lang: Lang, reports: Sequence[Report], shown_first: bool) -> Part:
     many = len(reports) > 1
     # Every string of the reports shown first (a saved report may hold escapes in any field: a section, a
     # stage); the report id stays the one of the report as it is.
-    views = [_report_view(shown_deep(report), lang, f"{lang}-r{index}-", many, report_id(report))
+    views = [_report_view(shown_deep(report), lang, f"{lang}-r{index}-", many, report.report_id or report_id(report))
              for index, report in enumerate(reports, 1)]
     words = {key.removeprefix("page.").replace(".", "_"): page_t(key, lang) for key in _WORDS}
     summary = [
@@ -183,6 +184,8 @@ def part(lang: Lang, reports: Sequence[Report], shown_first: bool) -> Part:
          "mark": view.status_mark, "verdict": view.verdict, "report_id": view.report_id}
         for view in views
     ] if many else []
+    # Worst first (critical, unknown, warning, ok), each status in the reports' order: the rows to look at lead.
+    summary.sort(key=lambda row: WORST_FIRST.index(row["status"]) if row["status"] in WORST_FIRST else 0)
     if many:
         words["summary_caption"] = page_t("page.summary_caption", lang, count=len(reports))
         words["title"] = page_t("page.title_many", lang, count=len(reports))
@@ -196,8 +199,8 @@ _WORDS = (
     "page.waterfall", "page.settings", "page.settings_note", "page.settings_none", "page.protocol", "page.server",
     "page.port", "page.encryption", "page.seen", "page.summary", "heading.prevention", "heading.remedies",
     "heading.evidence", "heading.address", "heading.status", "heading.verdict", "settings.login_name",
-    "settings.password_note", "settings.keep_note", "service.web", "stage.connect", "stage.tls", "stage.greeting",
-    "stage.http", "page.colon", "heading.also_possible",
+    "settings.password_note_generic", "settings.keep_note", "service.web", "stage.connect", "stage.tls",
+    "stage.greeting", "stage.http", "page.colon", "heading.also_possible",
 )
 
 
@@ -246,6 +249,8 @@ def _verdict(report: Report, lang: Lang) -> str:
     if report.diagnosis:
         return shown(report.diagnosis[0].summary)
     if report.status == "ok":
+        if report.provider.matched_by == "generic":  # no provider to name: the domain's own servers answered
+            return page_t("verdict.healthy_generic", lang, domain=shown(report.domain, 300))
         return page_t("verdict.healthy", lang, provider=shown(report.provider.name, 120))
     return unfinished_verdict(report, lang) or page_t("verdict.inconclusive", lang)
 
@@ -261,7 +266,7 @@ def _card(
         EvidenceItem(
             anchor=anchors[check_id], where=_where(by_id[check_id]), status=by_id[check_id].status,
             status_word=page_t(f"check.{by_id[check_id].status}", lang), mark=_MARK.get(by_id[check_id].status, "?"),
-            summary=shown(by_id[check_id].summary), replies=_replies(by_id[check_id]),
+            summary=shown(by_id[check_id].summary), replies=_replies(by_id[check_id], lang),
         )
         for check_id in entry.evidence if check_id in by_id
     ]
@@ -289,17 +294,28 @@ def _where(check: CheckResult) -> str:
     return shown(where, 300)
 
 
-def _replies(check: CheckResult) -> list[str]:
-    """What the server itself said, as it said it (bounded, controls made visible): greeting, error."""
+# Failures whose detail is the server's own words (a refusal, a bad reply); any other detail is what this side
+# saw (an errno's text, a TLS library's reason), never labelled as the server's reply.
+_SERVER_WORDS = frozenset({"rejected", "bad_reply", "not_offered"})
+# Failures in which the server said nothing at all: the page says so instead of quoting anything.
+_NO_ANSWER = frozenset({"refused", "timeout", "unreachable", "reset", "closed"})
+
+
+def _replies(check: CheckResult, lang: Lang) -> list[str]:
+    """What the server itself said, as it said it (bounded, controls made visible): greeting, refusal. Where
+    it never answered (refused, timed out, reset), that, in words: never a library's exception text."""
     replies: list[str] = []
     greeting = getattr(check.data, "greeting", None)
     if isinstance(greeting, str) and greeting:
         replies.append(shown(greeting, REPLY_LIMIT))
     error = check.data.error
-    if error is not None and error.stage == "guard":
-        return replies  # the lockout guard's own note, not the server's words
-    if error is not None and error.detail and shown(error.detail, REPLY_LIMIT) not in replies:
+    if error is None or error.stage == "guard":
+        return replies  # no error, or the lockout guard's own note: not the server's words
+    kind = str(error.kind)
+    if kind in _SERVER_WORDS and error.detail and shown(error.detail, REPLY_LIMIT) not in replies:
         replies.append(shown(error.detail, REPLY_LIMIT))
+    elif kind in _NO_ANSWER and not replies:
+        replies.append(page_t("page.no_reply", lang, failure=page_t(f"failure.{kind}", lang)))
     return replies
 
 

@@ -6,6 +6,9 @@ they fit, under a `mailprobe_` prefix. Labels carry only bounded identities — 
 host and port, a cause id, its section and severity, a TLS version — never an IP address or free text: checks
 of the same (kind, host, port) are aggregated, the worst one counting. Every label value is shown first
 (mailprobe/safetext.py): a control character or a bidi override from a saved report is a visible escape.
+`mailprobe_report_info` carries the report's id (`ABCD-EFGH`), to find the whole report again (`mailprobe
+explain --id`): a new series each run, as a build_info's after every upgrade — drop it with
+`metric_relabel_configs` where that churn is not wanted.
 
 A metric's samples must stand together, after its one HELP and TYPE, so nothing can be printed before the
 last report is in. A batch feeds the `Collector` one report at a time, in any order: each report's sample
@@ -49,9 +52,11 @@ _FAMILIES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("mailprobe_tls_version_info", "TLS version negotiated, per kind, host and port", (*_CHECK_LABELS, "version")),
     ("mailprobe_cause_info", "The most likely cause (id and article section)",
      ("mailbox", "cause", "section", "severity")),
+    ("mailprobe_report_info", "The report's id: `mailprobe explain --id ID` shows the stored report",
+     ("mailbox", "id")),
     ("mailprobe_run_timestamp_seconds", "When the last check of this run finished (unix time)", ()),
 )
-(SUCCESS, STATUS, DURATION, TIMESTAMP, CHECK_SUCCESS, CHECK_DURATION, EXPIRY, TLS_VERSION, CAUSE,
+(SUCCESS, STATUS, DURATION, TIMESTAMP, CHECK_SUCCESS, CHECK_DURATION, EXPIRY, TLS_VERSION, CAUSE, REPORT,
  RUN) = range(len(_FAMILIES))
 _INDEX = {name: index for index, (name, _, _) in enumerate(_FAMILIES)}
 
@@ -148,6 +153,8 @@ def _lines(report: Report) -> tuple[str, list[list[str]]]:
     if report.diagnosis:
         first = report.diagnosis[0]
         series[CAUSE][(mailbox, _label(str(first.cause)), _label(first.section), _label(first.severity))] = 1
+    if report.report_id and report.checked:
+        series[REPORT][(mailbox, _label(report.report_id))] = 1
     families = []
     for index, (name, doc, labels) in enumerate(_FAMILIES):
         if labels and series[index]:

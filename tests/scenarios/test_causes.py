@@ -76,7 +76,8 @@ def test_smtp_greeting_421_is_a_server_outage(check_in: CheckIn) -> None:
     report = check_in(mail={"qq.smtp": {"fault": Fault.REFUSE}})
 
     assert_verdict(report, "server_outage", "critical")
-    assert report.diagnosis[0].variant == "server_broken"
+    assert report.diagnosis[0].variant == "refused_service"
+    assert report.diagnosis[0].params["reply"].startswith("421 ")
 
 
 def test_imap_server_that_accepts_and_never_greets_is_a_server_outage(check_in: CheckIn) -> None:

@@ -290,7 +290,7 @@ def test_http_spoken_on_the_imaps_port(tmp_path: Path) -> None:
 
 def test_421_on_connect(tmp_path: Path) -> None:
     outcome = run(tmp_path, mail={"qq.smtp": {"fault": Fault.REFUSE}})
-    expect(outcome, 2, "server_outage", "server_broken")
+    expect(outcome, 2, "server_outage", "refused_service")  # the server's own refusal, quoted
     failed_with(outcome, "smtp.", "rejected")
 
 

@@ -23,9 +23,17 @@ def mx_missing(facts: Facts) -> list[Finding]:
     if mx.error is None:
         return []
     if mx.error.kind == Failure.NO_ANSWER:
-        implicit = [lk.id for lk in facts.lookups("implicit_mx") if lk.status == Status.PASS]
+        implicit = [lk for lk in facts.lookups("implicit_mx") if lk.status == Status.PASS and lk.records]
+        if implicit:
+            # RFC 5321 §5.1: with no MX, the domain's own address is its mail exchanger (an implicit MX).
+            # Mail can reach it, so it is no "no provider" verdict; but no provider is recognised from it, and
+            # a hosted mailbox needs its provider's MX. Critical only when no mail server of the domain answered.
+            answered_here = any(s.passed for s in facts.services)
+            return [Finding(cause=Cause.MX_NOT_CONFIGURED, severity="warning" if answered_here else "critical",
+                            confidence=0.6, evidence=[mx.id, *(lk.id for lk in implicit)], variant="implicit_mx",
+                            params={"domain": domain, "address": implicit[0].records[0]})]
         return [Finding(cause=Cause.MX_NOT_CONFIGURED, severity="critical", confidence=0.85,
-                        evidence=[mx.id, *implicit], variant="no_mx", params={"domain": domain})]
+                        evidence=[mx.id], variant="no_mx", params={"domain": domain})]
     if mx.error.kind == Failure.NXDOMAIN and facts.resolver_sane is not False:
         confidence = 0.9 if facts.resolver_sane else 0.6
         return [Finding(cause=Cause.MX_NOT_CONFIGURED, severity="critical", confidence=confidence,

@@ -110,6 +110,6 @@ def _finding(
 
 def _reply(attempt: LoginAttempt) -> str:
     """The server's deciding words, as one bounded line without the IMAP tag (already redacted)."""
-    text = attempt.replies[-1] if attempt.replies else (attempt.error.detail if attempt.error else "")
+    text = attempt.deciding_reply() if attempt.replies else (attempt.error.detail if attempt.error else "")
     flat = " ".join(_CONTROL.sub(" ", _IMAP_TAG.sub("", text)).split())
     return flat if len(flat) <= REPLY_CHARS else flat[: REPLY_CHARS - 1].rstrip() + "…"

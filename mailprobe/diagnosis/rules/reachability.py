@@ -77,8 +77,13 @@ def _judge_service(facts: Facts, service: ServiceResult) -> Finding | None:
         return _unresolvable_host(facts, service, ids, params)
     if service.partly_failed:
         params["address"] = service.failed[0].address or ""
+        # Addresses beyond the cap were not probed: the lookup that says how many is evidence too ("1 of 8
+        # addresses fail" is not the whole host when 2 more were never tried).
+        capped = [lk for lk in facts.lookups("host") if lk.name == service.host and lk.addresses_not_probed]
+        if capped:
+            params["not_probed"] = sum(lk.addresses_not_probed for lk in capped)
         return Finding(cause=Cause.SERVER_OUTAGE, severity="warning", confidence=0.6,
-                       evidence=ids, variant="partial", params=params)
+                       evidence=ids + [lk.id for lk in capped], variant="partial", params=params)
     severity: Severity = "critical" if service.expect == Expect.REQUIRED else "warning"
     if _works_on_another_port(facts, service):
         severity = "warning"  # the same service answers on another published port: mail still works
@@ -86,9 +91,8 @@ def _judge_service(facts: Facts, service: ServiceResult) -> Finding | None:
     spoke = any(answered(o) for o in service.failed)
     baseline = facts.baseline_on(service.port)
     ids += facts.baseline_ids(service.port)
-    if spoke:  # the server itself refused (421, BYE, HTTP 5xx): whatever the network does, it reached them
-        return Finding(cause=Cause.SERVER_OUTAGE, severity=severity, confidence=0.9,
-                       evidence=ids, variant="server_broken", params=params)
+    if spoke:  # the server itself answered: whatever the network does, it reached them
+        return _spoke(service, severity, ids, params)
     if baseline is False:
         # The same port is silent at other providers too: this network blocks or stalls it.
         return Finding(cause=Cause.NETWORK_PROBLEM, severity=severity, confidence=0.85 if on_path else 0.7,
@@ -99,6 +103,36 @@ def _judge_service(facts: Facts, service: ServiceResult) -> Finding | None:
                        evidence=ids, variant="unconfirmed" if on_path else "server_broken", params=params)
     return Finding(cause=Cause.SERVER_OUTAGE, severity=severity, confidence=0.9,
                    evidence=ids, variant="service_down" if on_path else "server_broken", params=params)
+
+
+REPLY_CHARS = 120  # the server's refusal quoted in a verdict
+
+
+def _spoke(service: ServiceResult, severity: Severity, ids: list[str],
+           params: dict[str, str | int | float]) -> Finding:
+    """A failing service whose server answered. An explicit refusal (SMTP 421, IMAP BYE, POP3 -ERR, HTTP 5xx)
+    is its own words, quoted (`refused_service`); STARTTLS missing may be the server's setting or a middlebox
+    on the way stripping it (`starttls_missing`, less sure); anything else broke off the dialogue."""
+    first = next((o for o in service.failed if answered(o)), service.failed[0])
+    error = first.error
+    if error is not None and error.kind == Failure.NOT_OFFERED:
+        return Finding(cause=Cause.SERVER_OUTAGE, severity=severity, confidence=0.6, evidence=ids,
+                       variant="starttls_missing", params=params)
+    reply = ""
+    if error is not None and error.kind == Failure.HTTP_STATUS and isinstance(first, WebVisit):
+        reply = f"HTTP {first.status_code}" if first.status_code else ""
+    elif error is not None and error.kind == Failure.REJECTED:
+        reply = _one_line(error.detail or (first.greeting if isinstance(first, MailSession) else "") or "")
+    if reply:
+        return Finding(cause=Cause.SERVER_OUTAGE, severity=severity, confidence=0.9, evidence=ids,
+                       variant="refused_service", params={**params, "reply": reply})
+    return Finding(cause=Cause.SERVER_OUTAGE, severity=severity, confidence=0.9, evidence=ids,
+                   variant="server_broken", params=params)
+
+
+def _one_line(text: str) -> str:
+    flat = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+    return flat if len(flat) <= REPLY_CHARS else flat[: REPLY_CHARS - 1].rstrip() + "…"
 
 
 def _works_on_another_port(facts: Facts, service: ServiceResult) -> bool:

@@ -128,8 +128,11 @@ def clock_off(facts: Facts) -> list[Finding]:
         broken = [o for o in facts.tls_observations if _clock_explains(facts, o)]
         severity: Severity = "critical" if broken or not_yet else "warning"
         others = [o.id for o in facts.baseline if o.clock_offset_s is not None]
+        # Only a clock that broke something here is said to break secure connections; one that broke nothing
+        # yet is said as it is (`date_header_harmless`: off, and what it will break).
         return [Finding(cause=Cause.CLOCK_SKEW, severity=severity, confidence=0.85,
-                        evidence=[o.id for o in dated] + others + [o.id for o in broken], variant="date_header",
+                        evidence=[o.id for o in dated] + others + [o.id for o in broken],
+                        variant="date_header" if severity == "critical" else "date_header_harmless",
                         params={"offset_s": round(median), "offset_min": round(median / 60)})]
     if _clock_suspect(facts):
         return [Finding(cause=Cause.CLOCK_SKEW, severity="critical", confidence=0.8,
