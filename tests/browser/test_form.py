@@ -86,3 +86,27 @@ def test_form_runs_a_check_with_live_progress(browser: Any, server: str, artefac
         assert requests and all(url.startswith(server + "/") for url in requests), requests
     finally:
         context.close()
+
+
+def test_once_the_report_is_there_the_verdict_is_on_the_first_screen(browser: Any, server: str,
+                                                                   artefacts: Path) -> None:
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(server + "/", wait_until="load")
+        page.fill("#address", ADDRESS)
+        page.select_option("#lang", "en")
+        page.click("button[type=submit]")
+        verdict = page.locator("[data-lang-part='en'] [data-verdict]")
+        verdict.wait_for(state="visible", timeout=15_000)
+        page.wait_for_load_state("load")
+
+        lines = page.locator("[data-progress-line]")
+        assert lines.count() >= 3 and not lines.first.is_visible()  # folded away under their heading
+        box = verdict.bounding_box()
+        assert box is not None and box["y"] + box["height"] < 900, box  # above the fold, not under 40 lines
+        page.screenshot(path=str(artefacts / "form-report-first-screen.png"))
+        page.click("[data-progress-details] > summary")  # and one click brings them back
+        assert lines.first.is_visible()
+    finally:
+        context.close()

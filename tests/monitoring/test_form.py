@@ -178,9 +178,13 @@ def test_odd_requests_are_400_too(server: str, kwargs: dict[str, object], says: 
 
 
 def test_wrong_method_is_not_a_500(server: str) -> None:
-    answer = httpx.get(server + "/check", params={"address": USER}, timeout=5)
+    answer = httpx.put(server + "/check", data={"address": USER}, timeout=5)
     assert answer.status_code == 405
     _strict(answer)
+    # A reload of the answer page (GET /check) goes back to the form, without the URL's fields.
+    reload = httpx.get(server + "/check", params={"address": USER}, timeout=5)
+    assert reload.status_code == 303 and reload.headers["location"] == "/?lang=en"
+    _strict(reload)
 
 
 def test_login_opt_in_on_loopback_keeps_the_password_secret(server: str, state: Path) -> None:

@@ -206,3 +206,35 @@ def test_check_jsonl_with_output_writes_the_file_and_prints_nothing(tmp_path: Pa
     assert result.code == 0, result.stderr
     assert result.stdout == ""
     assert json.loads(out.read_text(encoding="utf-8").splitlines()[0])["status"] == "ok"
+
+
+def test_no_placeholder_is_left_in_the_page_in_any_language(tmp_path: Path) -> None:
+    saved = tmp_path / "report.json"
+    saved.write_text(sample_report(12).model_dump_json(), encoding="utf-8")
+    for lang in ("en", "zh-Hans", "zh-Hant"):
+        html = run_mailprobe("explain", str(saved), "--format", "html", "--lang", lang).stdout
+        text = re.sub(r"<(script|style)[^>]*>.*?</\1>", "", html, flags=re.DOTALL)
+        assert not re.findall(r"\{[a-z_]+\}", text), (lang, re.findall(r".{40}\{[a-z_]+\}.{10}", text))
+        assert "§{" not in html and "第 {" not in html
+
+
+def test_a_refused_port_is_said_as_no_answer_never_as_an_exception_text(tmp_path: Path) -> None:
+    from tests.lab.world import CUSTOMER, World
+
+    with World(tmp_path / "world", down={"qq.imap"}) as lab:
+        result = run_mailprobe("check", f"zhang.san@{CUSTOMER}", "--format", "html", *lab.cli_args())
+    assert result.code == 2, result.stderr
+    english = result.stdout.split('data-lang-part="zh-Hans"')[0]
+    assert "Connect call failed" not in result.stdout and "Errno" not in result.stdout
+    assert re.search(r'Server reply:</span> <code data-server-reply>none: connection refused</code>', english)
+
+
+def test_the_batch_summary_lists_the_worst_first(tmp_path: Path) -> None:
+    healthy = sample_report(8, healthy=True).model_copy(update={"address": "a.ok@acme.com"})
+    warning = sample_report(8).model_copy(update={"address": "b.warn@acme.com", "status": "warning"})
+    critical = sample_report(8).model_copy(update={"address": "c.crit@acme.com"})
+    saved = tmp_path / "reports.jsonl"
+    saved.write_text("\n".join(r.model_dump_json() for r in (healthy, warning, critical)) + "\n", encoding="utf-8")
+    html = run_mailprobe("explain", str(saved), "--format", "html").stdout
+    summary = html.split('<section class="summary"')[1].split("</section>")[0]
+    assert re.findall(r'<tr class="st-(\w+)">', summary) == ["critical", "warning", "ok"]

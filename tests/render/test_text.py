@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 from mailprobe.compose import prevention
 from mailprobe.evidence import MailFacts, TlsMode
-from mailprobe.render.text import WIDTH
-from mailprobe.render.text import render_report as render
 from mailprobe.render.options import RenderOptions
+from mailprobe.render.text import WIDTH
 from mailprobe.render.text import render as render_all
+from mailprobe.render.text import render_report as render
 from mailprobe.report import DiagnosisEntry, MailCheck, ProviderInfo, RemedyEntry, Report, ToolInfo
 
 
