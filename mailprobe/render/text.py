@@ -243,12 +243,20 @@ def _prevention(report: Report, lang: Lang, paint: _Paint) -> list[str]:
 
 
 def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
+    # A short quoted server reply («NO Computer says no») stays on one line, whole: it is read and searched for.
+    text = _QUOTED.sub(lambda m: m.group(0).replace(" ", _KEEP), text)
     if any(unicodedata.east_asian_width(ch) in "WF" for ch in text):
-        return _wrap_wide(text, indent, indent if first is None else first)
-    return textwrap.wrap(
-        text, width=WIDTH, initial_indent=first if first is not None else indent, subsequent_indent=indent,
-        break_long_words=False, break_on_hyphens=False,
-    ) or [first or indent]
+        lines = _wrap_wide(text, indent, indent if first is None else first)
+    else:
+        lines = textwrap.wrap(
+            text, width=WIDTH, initial_indent=first if first is not None else indent, subsequent_indent=indent,
+            break_long_words=False, break_on_hyphens=False,
+        ) or [first or indent]
+    return [line.replace(_KEEP, " ") for line in lines]
+
+
+_KEEP = "\x00"  # stands for a space that must not break a line while wrapping (a report's text never has one)
+_QUOTED = re.compile(r"«[^«»\n]{1,60}»")
 
 
 def _wrap_wide(text: str, indent: str, first: str) -> list[str]:
@@ -270,7 +278,8 @@ def _wrap_wide(text: str, indent: str, first: str) -> list[str]:
 
 
 # Wrapping units: a short parenthesised citation "(原文第 3.4 節)", a run of ASCII, or one character.
-_UNITS = re.compile(r"[(（][^()（）]{1,16}§?[0-9.]+ ?[^()（）]{0,4}[)）]|[\x21-\x7e]+|\s|.", re.DOTALL)
+_UNITS = re.compile(r"«[^«»]*\x00[^«»]*»|[(（][^()（）]{1,16}§?[0-9.]+ ?[^()（）]{0,4}[)）]|[\x21-\x7e]+|\s|.",
+                    re.DOTALL)
 _NO_BREAK_BEFORE = "，。、；：！？）」』》】,.;:!?)"
 
 

@@ -168,3 +168,18 @@ def test_a_batch_on_a_terminal_ends_with_one_summary_line(tmp_path: Path) -> Non
                                "--timeout", "5")
     assert result.code == 2, result.stderr
     assert result.stdout.rstrip().splitlines()[-1] == "3 mailboxes checked: 2 critical, 1 ok."
+
+
+def test_a_multi_line_smtp_refusal_keeps_its_first_informative_line(tmp_path: Path) -> None:
+    google = ["534-5.7.9 Application-specific password required. Learn more at",
+              "534 5.7.9  https://support.google.com/mail/?p=InvalidSecondFactor d2-20020a1709"]
+    password = "Tr0ub4dor&3-lab"
+    login = {"qq.smtp": {"username": ADDRESS, "password": password, "refusal": google}}
+    with World(tmp_path / "world", login=login) as lab:
+        result = run_mailprobe("check", ADDRESS, *lab.cli_args(), "--timeout", "5", "--login", "--login-protocols",
+                               "smtp", "--state", str(tmp_path / "state.db"), "--no-baseline",
+                               env={"MAILPROBE_PASSWORD": password})
+    assert result.code == 2, result.stderr
+    flat = " ".join(result.stdout.split())
+    assert "534 5.7.9 Application-specific password required" in flat, result.stdout
+    assert password not in result.stdout

@@ -165,10 +165,21 @@ def _with_dns_fault(check_in: CheckIn, timeout: float = 5.0, options: dict[str, 
 
 
 def test_domain_without_mx_is_not_configured(check_in: CheckIn) -> None:
-    report = check_in(domains={CUSTOMER: {"A": ["127.0.0.50"]}})
+    report = check_in(domains={CUSTOMER: {"TXT": ['"v=spf1 -all"']}})
 
     assert_verdict(report, "mx_not_configured", "critical")
     assert report.diagnosis[0].variant == "no_mx"
+
+
+def test_domain_without_mx_but_with_an_address_is_an_implicit_mx_not_no_provider(check_in: CheckIn) -> None:
+    # RFC 5321 §5.1: no MX, an A record: mail goes to that address. Nothing of the domain answers here, so
+    # the mailbox still cannot work (critical), but the verdict says what is there, less sure.
+    report = check_in(domains={CUSTOMER: {"A": ["127.0.0.50"]}})
+
+    assert_verdict(report, "mx_not_configured", "critical")
+    assert report.diagnosis[0].variant == "implicit_mx" and report.diagnosis[0].confidence < 0.85
+    assert "127.0.0.50" in report.diagnosis[0].summary
+    assert "no mail provider is set up" not in report.diagnosis[0].summary
 
 
 def test_null_mx_is_not_configured(check_in: CheckIn) -> None:
