@@ -20,6 +20,7 @@ from mailprobe.report import (
     RemedyEntry,
     Report,
     ToolInfo,
+    UnfinishedEntry,
     check_of,
 )
 from mailprobe.version import __version__
@@ -32,6 +33,7 @@ def compose(
     profiles: ProfileSet | None = None,
 ) -> Report:
     profile = evidence.plan.profile
+    status = overall_status(evidence, findings)
     return Report(
         schema_version=SCHEMA_VERSION,
         tool=ToolInfo(version=__version__),
@@ -40,14 +42,44 @@ def compose(
         domain_ascii=evidence.target.domain_ascii,
         started_at=started_at,
         duration_ms=round(duration_ms, 1),
-        status=overall_status(evidence, findings),
+        status=status,
         provider=provider_info(profile, evidence.plan.matched_by, lang),
         checks=[check_result(o, lang) for o in _ordered(evidence.observations)],
         diagnosis=[diagnosis_entry(f, profile, lang, profiles) for f in findings],
         prevention=prevention(lang),
         lang=lang,
         nameservers=evidence.nameservers,
+        unfinished=unfinished_entry(evidence, lang) if status == "unknown" and not findings else None,
     )
+
+
+def unfinished_entry(evidence: Evidence, lang: Lang) -> UnfinishedEntry | None:
+    """Why the report is unknown: mailprobe could not finish (what it could not test, what answered, a
+    --timeout that fits), or was starved by its own load; None when neither is why."""
+    from mailprobe.diagnosis.unfinished import unfinished
+
+    found = unfinished(evidence)
+    if found is None:
+        return None
+    return UnfinishedEntry(variant=found.variant, summary=unfinished_words(found.variant, found.params, lang),
+                           params=found.params)
+
+
+def unfinished_words(variant: str, params: dict[str, str | int | float], lang: Lang) -> str:
+    from mailprobe.diagnosis.unfinished import KINDS
+    from mailprobe.locales.messages import t
+
+    counts = [
+        t("kind.count", lang, kind=_kind_label(kind, lang), count=params[kind]) for kind in KINDS if kind in params
+    ]
+    kinds = t("summary.join", lang).join(counts) or t("verdict.unfinished.none_answered", lang)
+    return t(f"verdict.unfinished.{variant}", lang, **params, answered_kinds=kinds)
+
+
+def _kind_label(kind: str, lang: Lang) -> str:
+    from mailprobe.locales.messages import t
+
+    return t(f"service.{kind}", lang) if kind in ("web", "imap", "pop3", "smtp") else t(f"kind.{kind}", lang)
 
 
 def provider_info(profile: Profile | None, matched_by: str, lang: Lang) -> ProviderInfo:
@@ -189,7 +221,16 @@ def relocalize(report: Report, lang: Lang, profiles: ProfileSet) -> Report:
         "checks": [_relocalize_check(c, lang) for c in report.checks],
         "diagnosis": [_relocalize_entry(d, profile, lang, profiles) for d in report.diagnosis],
         "prevention": prevention(lang),
+        "unfinished": _relocalize_unfinished(report.unfinished, lang),
     })
+
+
+def _relocalize_unfinished(entry_: UnfinishedEntry | None, lang: Lang) -> UnfinishedEntry | None:
+    from mailprobe.locales.messages import template
+
+    if entry_ is None or template(f"verdict.unfinished.{entry_.variant}", lang) is None:
+        return entry_  # none, or a newer mailprobe's: keep its words
+    return entry_.model_copy(update={"summary": unfinished_words(entry_.variant, entry_.params, lang)})
 
 
 def _relocalize_check(check: CheckResult, lang: Lang) -> CheckResult:

@@ -69,6 +69,22 @@ def server_spoke(error: ErrorFacts | None) -> bool:
     return error is not None and error.kind in SERVER_SPOKE
 
 
+# The stage of a step that mailprobe's own deadline cut off before the step's own bound ran out: whatever it
+# was waiting for, it was not tested (plan.cut_off, net/deadline.DeadlineReached).
+CUT_OFF_STAGE = "deadline"
+
+
+def deadline_cut(error: ErrorFacts | None) -> bool:
+    """mailprobe's own deadline ended the step before its own bound did."""
+    return error is not None and error.stage == CUT_OFF_STAGE
+
+
+def not_tested(error: ErrorFacts | None) -> bool:
+    """The step says nothing about the network or a server: mailprobe's deadline cut it off, or mailprobe
+    itself failed at it (out of sockets, a fault of its own)."""
+    return deadline_cut(error) or (error is not None and error.kind is Failure.INTERNAL)
+
+
 class Role(StrEnum):
     PROVIDER = "provider"  # the mailbox's own provider or domain: its failures matter
     BASELINE = "baseline"  # another provider's service, to tell "your network" from "their server"

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from mailprobe.address import Target
 from mailprobe.evidence import (
+    CUT_OFF_STAGE,
     DnsLookup,
     Endpoint,
     ErrorFacts,
@@ -30,6 +31,7 @@ from mailprobe.evidence import (
     Status,
     TlsMode,
     WebVisit,
+    deadline_cut,
 )
 from mailprobe.fetchpolicy import may_contact
 from mailprobe.profiles import Profile, ProfileSet
@@ -370,7 +372,9 @@ class Planner:
                 isinstance(observation, DnsLookup) and observation.purpose == "host"
                 and observation.name not in needed_hosts
             )
-            if (
+            if guessed and observation.status in (Status.FAIL, Status.ERROR) and deadline_cut(observation.error):
+                observation.status = Status.SKIP  # a guess the deadline cut off: not tested, as plan.cut_off says
+            elif (
                 guessed
                 and observation.status == Status.FAIL
                 and observation.error is not None
@@ -572,7 +576,9 @@ def unresolved(endpoint: Endpoint, lookups: list[DnsLookup]) -> tuple[Status, Er
         return (Status.ERROR if endpoint.role == Role.BASELINE else Status.FAIL), error
     first = next((e for e in errors if e not in answered), None)
     error = ErrorFacts(
-        kind=first.kind if first else Failure.DNS_TIMEOUT, stage="resolve",
+        # A lookup the deadline cut off leaves the endpoint cut off too: not tested, as the lookup was not.
+        kind=first.kind if first else Failure.DNS_TIMEOUT,
+        stage=CUT_OFF_STAGE if deadline_cut(first) else "resolve",
         detail=first.detail if first else "no answer",
     )
     return Status.ERROR, error
@@ -586,14 +592,14 @@ def cut_off(step: Step) -> Step | None:
     """What a step stood for, as it stands when the deadline cut it off: an endpoint not tested (a guess:
     not offered), a question not answered. None for steps whose absence says enough."""
     if step.probe == "login":
-        error = ErrorFacts(kind=Failure.TIMEOUT, stage="deadline", detail="the overall deadline ran out")
+        error = ErrorFacts(kind=Failure.TIMEOUT, stage=CUT_OFF_STAGE, detail="the overall deadline ran out")
         return replace(step, unresolved=(Status.ERROR, error))
     if step.endpoint is None:
         if step.probe not in _ONE_QUESTION:
             return None
-        error = ErrorFacts(kind=Failure.DNS_TIMEOUT, stage="deadline", detail="the overall deadline ran out")
+        error = ErrorFacts(kind=Failure.DNS_TIMEOUT, stage=CUT_OFF_STAGE, detail="the overall deadline ran out")
         return replace(step, unresolved=(Status.ERROR, error))
-    error = ErrorFacts(kind=Failure.TIMEOUT, stage="deadline", detail="the overall deadline ran out")
+    error = ErrorFacts(kind=Failure.TIMEOUT, stage=CUT_OFF_STAGE, detail="the overall deadline ran out")
     status = Status.SKIP if step.endpoint.expect == Expect.CANDIDATE else Status.ERROR
     return replace(step, probe=_session_probe(step.endpoint), unresolved=(status, error))
 

@@ -163,6 +163,17 @@ class PreventionTip(_Model):
     id: str | None = None
 
 
+class UnfinishedEntry(_Model):
+    """Why a report with no cause is `unknown`: mailprobe could not finish in the time it had (`deadline`,
+    `nothing` when nothing answered) or was starved by its own load (`starved`). `summary` is the verdict in
+    the report's language; `params` its facts (`timeout`, `untested`, `answered`, `slowest_ms`, `slowest`,
+    `suggested` — the --timeout that would fit — and how many checks of each kind answered)."""
+
+    variant: str = "deadline"
+    summary: str
+    params: dict[str, str | int | float] = Field(default_factory=dict)
+
+
 class Report(_Model):
     schema_version: Literal[2]
     tool: ToolInfo
@@ -190,6 +201,7 @@ class Report(_Model):
         if not self.report_id:
             self.report_id = report_id(self)
         return self
+    unfinished: UnfinishedEntry | None = None  # status unknown, no cause: why, in words and facts
 
     @property
     def exit_code(self) -> int:

@@ -17,6 +17,7 @@ from mailprobe.evidence import (
     TlsFacts,
     TlsMode,
     WebVisit,
+    deadline_cut,
 )
 from mailprobe.lang import Lang
 from mailprobe.locales.messages import format_span, guard_times, t, template
@@ -61,6 +62,8 @@ def failure_phrase(
 ) -> str:
     """What went wrong at the failing step, with the detail that tells cases apart."""
     kind, stage, detail = error.kind, error.stage, quote(error.detail)
+    if deadline_cut(error):
+        return t("summary.fail.cut_off", lang)
     if kind is Failure.TIMEOUT and stage != "connect":
         if stage == "greeting":
             return t("summary.fail.timeout_greeting", lang)
@@ -145,6 +148,8 @@ def _dns(lookup: DnsLookup, lang: Lang) -> str:
 
 
 def _dns_failure(lookup: DnsLookup, error: ErrorFacts, lang: Lang) -> str:
+    if deadline_cut(error):
+        return t("summary.fail.cut_off", lang)
     match error.kind:
         case Failure.NXDOMAIN:
             return t("summary.dns.nxdomain", lang, name=lookup.name)

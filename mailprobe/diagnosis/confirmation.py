@@ -11,7 +11,7 @@ from __future__ import annotations
 from mailprobe.causes import Cause
 from mailprobe.diagnosis.facts import Facts, answered
 from mailprobe.diagnosis.finding import Finding
-from mailprobe.evidence import DnsLookup, Failure, MailSession, Role, Status
+from mailprobe.evidence import DnsLookup, Failure, MailSession, Role, Status, not_tested
 
 
 def mail_confirmed(facts: Facts) -> bool:
@@ -54,6 +54,5 @@ def _untested(facts: Facts) -> bool:
         for o in facts.evidence.observations
     )
     return internal or any(
-        o.error is not None and (o.error.stage == "deadline" or o.error.kind in (Failure.POLICY, Failure.INTERNAL))
-        for o in _sessions(facts)
+        not_tested(o.error) or (o.error is not None and o.error.kind is Failure.POLICY) for o in _sessions(facts)
     )

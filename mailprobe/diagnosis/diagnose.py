@@ -9,17 +9,17 @@ from mailprobe.diagnosis.finding import Finding
 from mailprobe.diagnosis.rank import rank
 from mailprobe.diagnosis.rules import RULES
 from mailprobe.diagnosis.rules.login import login_unsettled
+from mailprobe.diagnosis.unfinished import OVERLOAD_MIN_MS, OVERLOAD_SHARE, overloaded, starved, untested_needs
 from mailprobe.evidence import Evidence
 from mailprobe.report import OverallStatus
 
-# mailprobe's own event loop late by more than this (and this share of the deadline) makes timings unreliable.
-OVERLOAD_MIN_MS = 1000.0
-OVERLOAD_SHARE = 0.15
+__all__ = ["OVERLOAD_MIN_MS", "OVERLOAD_SHARE", "diagnose", "overall_status", "overloaded"]
 _TIMING_CAUSES = frozenset({Cause.DNS_RESOLUTION_PROBLEM, Cause.NETWORK_PROBLEM})
 
 
 def diagnose(evidence: Evidence) -> list[Finding]:
-    facts = Facts(evidence)
+    # The rules read the evidence as tested: a time-out a starved mailprobe measured is not tested either.
+    facts = Facts(starved(evidence))
     findings: list[Finding] = []
     for rule in RULES:
         findings.extend(rule(facts))
@@ -31,17 +31,16 @@ def diagnose(evidence: Evidence) -> list[Finding]:
     return rank(findings)
 
 
-def overloaded(evidence: Evidence) -> bool:
-    """mailprobe itself was starved of CPU for a good share of the deadline (its event loop woke up late)."""
-    return evidence.loop_lag_ms > max(OVERLOAD_MIN_MS, OVERLOAD_SHARE * evidence.timeout_s * 1000.0)
-
-
 def overall_status(evidence: Evidence, findings: list[Finding]) -> OverallStatus:
-    """Critical or warning from the findings; with none, ok only when a mail server answered, else unknown."""
+    """Critical or warning from the findings; with none, ok only when a mail server answered and nothing mail
+    needs was left untested (cut off by mailprobe's own deadline), else unknown."""
     if any(f.severity == "critical" for f in findings):
         return "critical"
     if findings:
         return "warning"
     if login_unsettled(evidence):  # the guard's last login has no recorded end: never ok on it
         return "unknown"
-    return "unknown" if overloaded(evidence) or inconclusive(Facts(evidence)) else "ok"
+    if overloaded(evidence):
+        return "unknown"
+    facts = Facts(evidence)
+    return "unknown" if inconclusive(facts) or untested_needs(facts) else "ok"

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from mailprobe.evidence import DnsLookup, Failure, Status
+from mailprobe.evidence import DnsLookup, Failure, Status, not_tested
 
 _ABSENT = frozenset({Failure.NXDOMAIN, Failure.NO_ANSWER})
 
 
 def resolver_is_sane(lookups: Iterable[DnsLookup]) -> bool | None:
-    """True if the resolver answered any well-known host, False if it failed them all, None if none asked."""
-    lookups = list(lookups)
+    """True if the resolver answered any well-known host, False if it failed them all, None if none asked (a
+    question mailprobe's own deadline cut off was not asked: it says nothing about the resolver)."""
+    lookups = [lookup for lookup in lookups if not not_tested(lookup.error)]
     if not lookups:
         return None
     # NO_ANSWER is an answer too: the resolver knows the name exists.

@@ -18,6 +18,7 @@ from mailprobe.evidence import (
     Role,
     Status,
     WebVisit,
+    not_tested,
     server_spoke,
 )
 
@@ -36,14 +37,21 @@ def protocol_of(observation: Service) -> str:
 
 
 def failed_on_path(observation: Observation) -> bool:
-    """Failed while connecting: nothing of the server was seen."""
+    """Failed while connecting: nothing of the server was seen (a connect mailprobe's own deadline cut off
+    was not tested, and is no failure of the path)."""
     error = observation.error
     return (
         observation.status in (Status.FAIL, Status.ERROR)
         and error is not None
-        and error.stage in ("connect", "deadline")
+        and error.stage == "connect"
         and error.kind in PATH_FAILURES
     )
+
+
+def tested(observation: Observation) -> bool:
+    """The step was tested: neither cut off by mailprobe's own deadline nor failed by mailprobe itself. A step
+    that was not is evidence against no one (evidence.not_tested)."""
+    return not not_tested(observation.error)
 
 
 def answered(observation: Observation) -> bool:
@@ -93,7 +101,7 @@ class ServiceResult:
 
     @property
     def failed(self) -> list[Service]:
-        return [o for o in self.relevant if o.status == Status.FAIL]
+        return [o for o in self.relevant if o.status == Status.FAIL and tested(o)]
 
     @property
     def all_failed(self) -> bool:
@@ -153,20 +161,21 @@ class Facts:
 
     def baseline_on(self, port: int) -> bool | None:
         """True if another provider answers on this port, False if all tested ones fail, None if untested."""
-        tested = [o for o in self.baseline if o.port == port and o.status in (Status.PASS, Status.FAIL)]
-        if not tested:
+        on_port = [o for o in self.baseline_tested if o.port == port]
+        if not on_port:
             return None
-        if any(answered(o) for o in tested):
+        if any(answered(o) for o in on_port):
             return True
         # One failing host is that host, not yet this network: "blocked here" takes two providers' silence.
-        return False if len({o.host for o in tested}) >= MIN_BASELINE_HOSTS_FOR_BLOCKED else None
+        return False if len({o.host for o in on_port}) >= MIN_BASELINE_HOSTS_FOR_BLOCKED else None
 
     def baseline_ids(self, port: int) -> list[str]:
-        return [o.id for o in self.baseline if o.port == port and o.status in (Status.PASS, Status.FAIL)]
+        return [o.id for o in self.baseline_tested if o.port == port]
 
     @cached_property
     def baseline_tested(self) -> list[Reachability]:
-        return [o for o in self.baseline if o.status in (Status.PASS, Status.FAIL)]
+        """The baselines that answered or failed; one cut off by mailprobe's deadline was not tested."""
+        return [o for o in self.baseline if o.status in (Status.PASS, Status.FAIL) and tested(o)]
 
     @cached_property
     def nothing_answered(self) -> bool:
@@ -175,7 +184,7 @@ class Facts:
         if not services:
             return False
         provider = [o for s in services for o in s.relevant]
-        tested_and_failed = all(o.status == Status.FAIL for o in provider)
+        tested_and_failed = all(o.status == Status.FAIL and tested(o) for o in provider)
         return tested_and_failed and not any(answered(o) for o in provider + self.baseline)
 
     @cached_property

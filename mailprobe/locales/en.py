@@ -109,6 +109,26 @@ MESSAGES: dict[str, str] = {
         " --force-login overrides it (only when no phone or mail client keeps retrying meanwhile)."
     ),
     "time.utc": "{time} UTC",
+    "verdict.unfinished.deadline":
+        "mailprobe could not finish in the {timeout} s it had: its own deadline cut off {untested} checks, which"
+        " were not tested (that is no fault of DNS, the network or the provider). What did answer shows no fault:"
+        " {answered_kinds}; the slowest answer took {slowest_ms} ms ({slowest}). Run it again with --timeout"
+        " {suggested}.",
+    "verdict.unfinished.nothing":
+        "mailprobe could not finish in the {timeout} s it had: nothing answered before its own deadline, so"
+        " nothing was tested (that is no fault of DNS, the network or the provider). Run it again with --timeout"
+        " {suggested}.",
+    "verdict.unfinished.starved":
+        "mailprobe itself was short of CPU (its event loop woke up to {lag_ms} ms late), so the time-outs it saw"
+        " say nothing about DNS, the network or the provider. What did answer shows no fault: {answered_kinds};"
+        " the slowest answer took {slowest_ms} ms ({slowest}). Run it again on a less busy machine, or with"
+        " --timeout {suggested}.",
+    "verdict.unfinished.none_answered": "nothing",
+    "kind.dns": "DNS",
+    "kind.baseline": "other providers",
+    "kind.login": "login",
+    "kind.count": "{kind} {count}",
+    "summary.fail.cut_off": "not tested: mailprobe's own deadline ran out first",
     # -- what went wrong, one phrase per Failure
     "failure.nxdomain": "the name does not exist (NXDOMAIN)",
     "failure.no_answer": "no record of that type",

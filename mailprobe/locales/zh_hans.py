@@ -102,6 +102,23 @@ MESSAGES: dict[str, str] = {
         "--force-login 可以跳过它（仅在没有手机或邮件客户端同时在重试时使用）。"
     ),
     "time.utc": "UTC {time}",
+    "verdict.unfinished.deadline":
+        "mailprobe 在给定的 {timeout} 秒内没能完成：它自己的时限截断了 {untested} 项检查，这些检查并未测试"
+        "（这不是 DNS、网络或服务商的问题）。已作出回应的部分没有显示任何故障：{answered_kinds}；最慢的回应用了"
+        " {slowest_ms} 毫秒（{slowest}）。请用 --timeout {suggested} 再运行一次。",
+    "verdict.unfinished.nothing":
+        "mailprobe 在给定的 {timeout} 秒内没能完成：在它自己的时限到达之前没有任何回应，因此什么也没有测试"
+        "（这不是 DNS、网络或服务商的问题）。请用 --timeout {suggested} 再运行一次。",
+    "verdict.unfinished.starved":
+        "mailprobe 自身的 CPU 不足（其事件循环最多延迟了 {lag_ms} 毫秒才被唤醒），因此它看到的超时不能说明 DNS、"
+        "网络或服务商有问题。已作出回应的部分没有显示任何故障：{answered_kinds}；最慢的回应用了 {slowest_ms}"
+        " 毫秒（{slowest}）。请在负载较低的机器上再运行一次，或使用 --timeout {suggested}。",
+    "verdict.unfinished.none_answered": "无",
+    "kind.dns": "DNS",
+    "kind.baseline": "其他服务商",
+    "kind.login": "登录",
+    "kind.count": "{kind} {count} 项",
+    "summary.fail.cut_off": "未测试：mailprobe 自己的时限先到了",
     # -- 出了什么问题：每个 Failure 一个短语
     "failure.nxdomain": "域名不存在（NXDOMAIN）",
     "failure.no_answer": "没有该类型的记录",

@@ -102,6 +102,23 @@ MESSAGES: dict[str, str] = {
         "--force-login 可以略過它（僅在沒有手機或郵件用戶端同時在重試時使用）。"
     ),
     "time.utc": "UTC {time}",
+    "verdict.unfinished.deadline":
+        "mailprobe 在給定的 {timeout} 秒內沒能完成：它自己的時限截斷了 {untested} 項檢查，這些檢查並未測試"
+        "（這不是 DNS、網路或服務商的問題）。已作出回應的部分沒有顯示任何故障：{answered_kinds}；最慢的回應用了"
+        " {slowest_ms} 毫秒（{slowest}）。請用 --timeout {suggested} 再執行一次。",
+    "verdict.unfinished.nothing":
+        "mailprobe 在給定的 {timeout} 秒內沒能完成：在它自己的時限到達之前沒有任何回應，因此什麼也沒有測試"
+        "（這不是 DNS、網路或服務商的問題）。請用 --timeout {suggested} 再執行一次。",
+    "verdict.unfinished.starved":
+        "mailprobe 本身的 CPU 不足（其事件迴圈最多延遲了 {lag_ms} 毫秒才被喚醒），因此它看到的逾時不能說明 DNS、"
+        "網路或服務商有問題。已作出回應的部分沒有顯示任何故障：{answered_kinds}；最慢的回應用了 {slowest_ms}"
+        " 毫秒（{slowest}）。請在負載較低的機器上再執行一次，或使用 --timeout {suggested}。",
+    "verdict.unfinished.none_answered": "無",
+    "kind.dns": "DNS",
+    "kind.baseline": "其他服務商",
+    "kind.login": "登入",
+    "kind.count": "{kind} {count} 項",
+    "summary.fail.cut_off": "未測試：mailprobe 自己的時限先到了",
     # -- 出了什麼問題：每個 Failure 一個短語
     "failure.nxdomain": "網域名稱不存在（NXDOMAIN）",
     "failure.no_answer": "沒有該類型的記錄",

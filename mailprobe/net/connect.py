@@ -8,8 +8,8 @@ import socket
 import ssl
 import time
 
-from mailprobe.evidence import ErrorFacts, Failure
-from mailprobe.net.deadline import Deadline
+from mailprobe.evidence import CUT_OFF_STAGE, ErrorFacts, Failure
+from mailprobe.net.deadline import Deadline, DeadlineReached
 
 # Lines longer than this are not a mail protocol talking: a bound on every read.
 LINE_LIMIT = 8192
@@ -57,6 +57,19 @@ def classify_os_error(exc: BaseException) -> Failure:
     return Failure.INTERNAL
 
 
+def probe_error(exc: BaseException, stage: str) -> ProbeError:
+    """EXC at STAGE as evidence; a wait the run's deadline cut short is recorded as cut off (not tested), the
+    stage it was in kept in the detail."""
+    if isinstance(exc, DeadlineReached):
+        return cut_off(stage)
+    return ProbeError(classify_os_error(exc), stage, describe(exc))
+
+
+def cut_off(stage: str) -> ProbeError:
+    """The run's deadline ended the wait at STAGE before the step's own bound: not tested."""
+    return ProbeError(Failure.TIMEOUT, CUT_OFF_STAGE, f"the overall deadline ran out ({stage})")
+
+
 def describe(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError | asyncio.TimeoutError):
         return "no answer in time"
@@ -76,7 +89,7 @@ async def open_tcp(
             asyncio.open_connection(address, port, family=family, limit=LINE_LIMIT), cap
         )
     except (OSError, TimeoutError) as exc:
-        raise ProbeError(classify_os_error(exc), "connect", describe(exc)) from None
+        raise probe_error(exc, "connect") from None
     return reader, writer, (time.monotonic() - started) * 1000.0
 
 

@@ -33,6 +33,15 @@ def process_started() -> float | None:
         return None
     return now - max(0.0, since_boot - ticks / per_second)
 
+# Timers may fire this much before the moment they were set for: a wait that ends this close to the run's end
+# was ended by it.
+_TIMER_SLACK_S = 0.005
+
+
+class DeadlineReached(TimeoutError):
+    """The run's deadline, not the step's own bound, ended the wait: the step was cut off, not tested. A
+    TimeoutError still, for code that needs only to know that the wait is over."""
+
 
 class Deadline:
     def __init__(self, seconds: float, started: float | None = None, timeouts: Timeouts | None = None) -> None:
@@ -42,6 +51,7 @@ class Deadline:
         self.timeouts = timeouts if timeouts is not None else Timeouts(total=seconds)
         self.started = time.monotonic() if started is None else started
         self.at = self.started + seconds
+        self.run_ends = self.at  # the run's own end; a part (`within`) may end earlier, on a cap of its own
 
     def remaining(self) -> float:
         return max(0.0, self.at - self.timeouts.reserve - time.monotonic())
@@ -61,13 +71,38 @@ class Deadline:
         """A part of this deadline that ends `cap` seconds from now at the latest (a phase of the run)."""
         part = Deadline(self.total, self.started, self.timeouts)
         part.at = min(self.at, time.monotonic() + cap + self.timeouts.reserve)
+        part.run_ends = self.run_ends
         return part
 
-    async def run(self, awaitable: Awaitable[T], cap: float | None = None) -> T:
-        """Await with the step's bound; raises TimeoutError when it runs out."""
+    def cut_short(self, waited: float, own: float | None = None) -> bool:
+        """A wait of WAITED seconds that ran out was ended by the run's deadline before the step's own bound
+        OWN (None: it had none but the deadline): the step was cut off, never tested. A wait that lasted its
+        own bound, or that a phase's cap ended (`within`), timed out on its own account: that is evidence."""
+        run_over = time.monotonic() >= self.run_ends - self.timeouts.reserve - _TIMER_SLACK_S
+        return run_over and (own is None or waited < own - _TIMER_SLACK_S)
+
+    async def run(self, awaitable: Awaitable[T], cap: float | None = None, stall: float | None = None) -> T:
+        """Await with the step's bound; raises TimeoutError when it runs out, DeadlineReached when the run's
+        deadline ended it before its own bound: its cap, or STALL, the silence after which a server that
+        accepted the connection has stalled (net/pace.py)."""
         limit = self.bound(cap)
         if limit <= 0.0:
             if asyncio.iscoroutine(awaitable):
                 awaitable.close()
+            if self.cut_short(0.0, _own(cap, stall)):
+                raise DeadlineReached("deadline reached")
             raise TimeoutError("deadline reached")
-        return await asyncio.wait_for(awaitable, limit)
+        started = time.monotonic()
+        try:
+            return await asyncio.wait_for(awaitable, limit)
+        except TimeoutError:
+            if self.cut_short(time.monotonic() - started, _own(cap, stall)):
+                raise DeadlineReached("the overall deadline ran out") from None
+            raise
+
+
+def _own(cap: float | None, stall: float | None) -> float | None:
+    """A step's own bound: its cap, or the stall bound if that comes first."""
+    if cap is None or stall is None:
+        return cap if stall is None else stall
+    return min(cap, stall)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from mailprobe.evidence import Failure
-from mailprobe.net.connect import LINE_LIMIT, ProbeError, bounded, classify_os_error, describe
+from mailprobe.net.connect import LINE_LIMIT, ProbeError, bounded, probe_error
 from mailprobe.net.deadline import Deadline
 
 T = TypeVar("T")
@@ -59,6 +59,7 @@ class Dialogue:
     writer: asyncio.StreamWriter
     deadline: Deadline
     cap: float
+    stall: float | None = None  # a silence this long is a stall, even where the deadline ends the wait
     _pending: bytearray = field(default_factory=bytearray)
     _tag: int = 0
     # Set by a login once it holds credentials: masks their echo in the raw bytes of every line (and of every
@@ -78,11 +79,11 @@ class Dialogue:
     async def bounded_step(self, step: Awaitable[T], stage: str) -> T:
         """Await one network step within the deadline, naming any failure in the field's words."""
         try:
-            return await self.deadline.run(step, self.cap)
+            return await self.deadline.run(step, self.cap, self.stall)
         except ProbeError:
             raise
         except OSError as exc:  # TimeoutError and ssl.SSLError included
-            raise ProbeError(classify_os_error(exc), stage, describe(exc)) from None
+            raise probe_error(exc, stage) from None
 
     async def send(self, line: str, stage: str) -> None:
         self.writer.write(line.encode("utf-8") + b"\r\n")

@@ -72,7 +72,14 @@ class Outcome:
     error: BaseException | None = None
 
 
-_ASKED: dict[tuple[tuple[tuple[str, int], ...] | None, str, str], Future[Outcome]] = {}
+class Question(Future[Outcome]):
+    """One question asked early: its outcome to come, and when it left (a question still unanswered at the
+    deadline has been silent since then, not since the check asked for it)."""
+
+    sent: float | None = None
+
+
+_ASKED: dict[tuple[tuple[tuple[str, int], ...] | None, str, str], Question] = {}
 _LOCK = threading.Lock()
 
 
@@ -91,18 +98,18 @@ def ask(addresses: Iterable[str], nameservers: Nameservers, deadline: Deadline) 
     resolver, error = dnspython_resolver(nameservers)
     if not domains or error is not None or deadline.bound(deadline.timeouts.dns_question) <= 0.0:
         return  # (the deadline passed during start-up: the check says so itself, as it asks nothing)
-    questions: list[tuple[str, str, Future[Outcome]]] = []
+    questions: list[tuple[str, str, Question]] = []
     with _LOCK:
         for domain in domains[:MAX_DOMAINS]:
             for rdtype in QUESTIONS:
-                future: Future[Outcome] = Future()
+                future = Question()
                 _ASKED[_key(nameservers, domain, rdtype)] = future
                 questions.append((domain, rdtype, future))
     threading.Thread(target=_run, args=(resolver, questions, deadline), name="mailprobe-early-dns",
                      daemon=True).start()
 
 
-def take(nameservers: Nameservers, name: str, rdtype: str) -> Future[Outcome] | None:
+def take(nameservers: Nameservers, name: str, rdtype: str) -> Question | None:
     """The early question NAME / RDTYPE through NAMESERVERS, if one was asked (once: a later check asks anew)."""
     with _LOCK:
         return _ASKED.pop(_key(nameservers, name, rdtype), None)
@@ -115,7 +122,7 @@ def _plain(domain: str) -> bool:
     )
 
 
-def _run(resolver: dns.asyncresolver.Resolver, questions: list[tuple[str, str, Future[Outcome]]],
+def _run(resolver: dns.asyncresolver.Resolver, questions: list[tuple[str, str, Question]],
          deadline: Deadline) -> None:
     try:
         asyncio.run(_ask_all(resolver, questions, deadline))
@@ -124,15 +131,15 @@ def _run(resolver: dns.asyncresolver.Resolver, questions: list[tuple[str, str, F
             _settle(future, Outcome(time.monotonic(), error=dns.exception.Timeout()))  # type: ignore[no-untyped-call]
 
 
-async def _ask_all(resolver: dns.asyncresolver.Resolver, questions: list[tuple[str, str, Future[Outcome]]],
+async def _ask_all(resolver: dns.asyncresolver.Resolver, questions: list[tuple[str, str, Question]],
                    deadline: Deadline) -> None:
     lifetime = deadline.bound(deadline.timeouts.dns_question)
     if lifetime <= 0.0:
         return
     share_timeout(resolver, lifetime, deadline.timeouts.dns_per_server_floor)
 
-    async def one(name: str, rdtype: str, future: Future[Outcome]) -> None:
-        started = time.monotonic()
+    async def one(name: str, rdtype: str, future: Question) -> None:
+        started = future.sent = time.monotonic()
         try:
             answer = await resolver.resolve(dns.name.from_text(name), rdtype, lifetime=lifetime, search=False,
                                             raise_on_no_answer=True)

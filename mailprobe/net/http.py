@@ -12,9 +12,9 @@ from typing import Any
 
 import httpx
 
-from mailprobe.evidence import ErrorFacts, Failure, TlsFacts
+from mailprobe.evidence import CUT_OFF_STAGE, ErrorFacts, Failure, TlsFacts
 from mailprobe.fetchpolicy import is_downgrade, strip_userinfo
-from mailprobe.net.connect import bounded, classify_os_error, describe
+from mailprobe.net.connect import bounded, classify_os_error, cut_off, describe
 from mailprobe.net.deadline import Deadline
 from mailprobe.net.resolver import Resolver
 from mailprobe.net.tls import TlsSettings, facts_of, verify_error_of
@@ -54,10 +54,12 @@ async def fetch(
     method: str = "GET",
     accept: str = ACCEPT_HTML,
     connect_cap: float | None = None,
+    stall: float | None = None,
 ) -> Exchange:
     """Request URL from ADDRESS with SNI and Host = URL's host; the body is read up to MAX_BYTES. Never raises.
 
-    CONNECT_CAP bounds the TCP handshake alone (a run's pace-derived bound), CAP the whole exchange.
+    CONNECT_CAP bounds the TCP handshake alone (a run's pace-derived bound), CAP the whole exchange. A time-out
+    the run's deadline brought before them (and before STALL, once connected) is recorded as cut off.
 
     TLS_CONTEXT must be one for HTTP alone (`TlsSettings.verified_http_context` or `unverified_http_context`):
     httpcore writes ALPN into it.
@@ -65,14 +67,20 @@ async def fetch(
     trace, exchange = _Trace(), Exchange()
     bound = deadline.bound(cap)
     if bound <= 0.0:
-        exchange.error = error_facts(Failure.TIMEOUT, "connect", "deadline reached")
+        late = error_facts(Failure.TIMEOUT, "connect", "deadline reached")
+        exchange.error = cut_off("connect").facts if deadline.cut_short(0.0, cap) else late
         return exchange
+    started = time.monotonic()
     try:
         request = _Request(httpx.URL(url), address, method, accept, max_bytes)
         connect = bound if connect_cap is None else min(bound, connect_cap)
         await deadline.run(request.send(tls_context, bound, connect, trace, exchange), cap)
     except Exception as exc:  # every failure of the exchange is evidence
-        exchange.error = classify(exc, trace.stage())
+        stage = trace.stage()
+        exchange.error = classify(exc, stage)
+        own = (connect_cap or cap) if stage == "connect" else (cap if stall is None else min(cap, stall))
+        if exchange.error.kind is Failure.TIMEOUT and deadline.cut_short(time.monotonic() - started, own):
+            exchange.error = cut_off(stage).facts
     if trace.ssl_object is not None:
         handshake_ms = trace.span("connection.start_tls.started", "connection.start_tls.complete") or 0.0
         exchange.tls = facts_of(trace.ssl_object, tls_context.verify_mode == ssl.CERT_REQUIRED, handshake_ms)
@@ -131,10 +139,12 @@ async def resolve_first(resolver: Resolver, host: str, stage: str) -> str | Erro
     answer_aaaa = await resolver.query(host, "AAAA")
     if answer_aaaa.ok and answer_aaaa.records:
         return answer_aaaa.records[0]
-    failures = [a.failure for a in (answer_a, answer_aaaa) if a.failure not in (None, Failure.NO_ANSWER)]
-    kind = failures[0] if failures else Failure.NO_ADDRESS
+    failures = [a for a in (answer_a, answer_aaaa) if a.failure not in (None, Failure.NO_ANSWER)]
+    kind = failures[0].failure if failures else Failure.NO_ADDRESS
     assert kind is not None
     detail = answer_a.detail or answer_aaaa.detail or "no A or AAAA record"
+    if failures and failures[0].cut_off:
+        stage = CUT_OFF_STAGE  # the deadline cut the lookup off: what it stood for is not tested
     return error_facts(kind, stage, f"{host}: {detail}")
 
 

@@ -5,6 +5,10 @@ is evidence enough that something drops it (a firewall, a blackhole). The bound 
 a few times the slowest answer seen so far (a DNS answer or another handshake), never below a floor that
 covers one lost SYN and its retransmission, never above the step cap. Before anything answered, the step
 cap holds.
+
+The same measure tells a stall from a wait the run's deadline cut short: a server that accepted the connection
+and then said nothing for a few times the slowest answer (never less than a floor) has stalled, and that is
+evidence about it; a silence the deadline ended sooner is not (net/deadline.py).
 """
 
 from __future__ import annotations
@@ -33,3 +37,9 @@ class Pace:
             return timeouts.step
         derived = timeouts.connect_rtt_factor * self.slowest_ms / 1000.0
         return min(timeouts.step, max(timeouts.connect_floor, derived))
+
+    def stall_bound(self, timeouts: Timeouts) -> float:
+        """Seconds of silence from a connected server after which it has stalled (whatever its step's cap)."""
+        if self.slowest_ms is None:
+            return timeouts.step
+        return max(timeouts.stall_floor, timeouts.connect_rtt_factor * self.slowest_ms / 1000.0)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import errno
 import time
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -43,6 +42,9 @@ class Answer:
     started: float | None = None  # when the question was first asked (time.monotonic()); duration_ms counts from it
     records: list[str] = field(default_factory=list)
     canonical: str | None = None  # where the CNAME chain of the answer ended, if the name was an alias
+    # No answer because the run's deadline ended the question before its own bound (Timeouts.dns_question):
+    # the question was not tested, and says nothing about the resolver.
+    cut_off: bool = False
 
     @property
     def ok(self) -> bool:
@@ -98,7 +100,7 @@ class Resolver:
             self._pending[key] = task
         return await asyncio.shield(task)
 
-    async def _query(self, name: str, rdtype: str, early: Future[early_module.Outcome] | None = None) -> Answer:
+    async def _query(self, name: str, rdtype: str, early: early_module.Question | None = None) -> Answer:
         started = time.monotonic()
         answer = Answer(name=name, rdtype=rdtype)
         if self.config_error is not None:
@@ -107,6 +109,7 @@ class Resolver:
         lifetime = self.query_bound()
         if lifetime <= 0.0 and early is None:
             answer.failure, answer.detail = Failure.DNS_TIMEOUT, "deadline reached before the question"
+            answer.cut_off = self.deadline.cut_short(0.0, self.deadline.timeouts.dns_question)
             return answer
         try:
             if early is not None:  # asked while the check was loading (net/early.py): its answer, as if asked now
@@ -118,6 +121,8 @@ class Resolver:
             finally:
                 if early is not None and early.done():
                     started = early.result().started  # the question was first asked then
+                elif early is not None and early.sent is not None:
+                    started = early.sent  # still unanswered: silent since it left
             answer.rrset = result.rrset
             answer.nameserver = _nameserver_text(result.nameserver, result.port)
             answer.records = [rdata.to_text() for rdata in result.rrset] if result.rrset else []
@@ -131,6 +136,8 @@ class Resolver:
             answer.failure, answer.detail = Failure.SERVFAIL, _servfail_detail(exc)
         except dns.exception.Timeout as exc:
             answer.failure, answer.detail = Failure.DNS_TIMEOUT, _short(exc)
+            waited = time.monotonic() - started
+            answer.cut_off = self.deadline.cut_short(waited, self.deadline.timeouts.dns_question)
         except dns.resolver.YXDOMAIN as exc:
             answer.failure, answer.detail = Failure.SERVFAIL, _short(exc)
         except (dns.exception.DNSException, OSError, ValueError) as exc:
@@ -139,8 +146,11 @@ class Resolver:
             await self._cname_loop(answer)
         answer.started = started
         answer.duration_ms = (time.monotonic() - started) * 1000.0
-        if answer.failure in (None, Failure.NXDOMAIN, Failure.NO_ANSWER):
-            self.pace.saw(answer.duration_ms)  # an answer, even "no such name", is a round trip that worked
+        # An answer, even "no such name", is a round trip that worked; not one asked early, though: it was timed
+        # in a thread that shared the CPU with the check's loading, and would lend mailprobe's own slowness to
+        # the network's pace (net/pace.py).
+        if answer.failure in (None, Failure.NXDOMAIN, Failure.NO_ANSWER) and early is None:
+            self.pace.saw(answer.duration_ms)
         return answer
 
     async def _ask(self, name: str, rdtype: str, lifetime: float) -> dns.resolver.Answer:
@@ -164,13 +174,17 @@ class Resolver:
         lifetime = self.query_bound()
         if done or lifetime <= 0.0:
             return await first
-        return await _first_answer([first, _quiet(asyncio.ensure_future(self._ask(name, rdtype, lifetime)))])
+        again = _quiet(asyncio.ensure_future(self._ask(name, rdtype, lifetime)))
+        return await _first_answer([first, again], self.deadline)
 
-    async def _early(self, asked: Future[early_module.Outcome]) -> dns.resolver.Answer:
-        """The early question's answer, or its exception raised here; waited for within the question's bound."""
+    async def _early(self, asked: early_module.Question) -> dns.resolver.Answer:
+        """The early question's answer, or its exception raised here. It has its own bound since it was asked
+        (net/early.py): waited for until the deadline at most, so that a question that outlived its own bound
+        is told from one the deadline cut off."""
         try:
             # Shielded: giving up on it must not cancel the thread's future under its feet.
-            outcome = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(asked)), max(self.query_bound(), 0.05))
+            wait = max(self.deadline.remaining(), 0.05)
+            outcome = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(asked)), wait)
         except TimeoutError:
             raise dns.exception.Timeout() from None  # type: ignore[no-untyped-call]
         if outcome.error is not None:
@@ -197,14 +211,22 @@ class Resolver:
             chain.append(target)
 
 
-async def _first_answer(attempts: list[asyncio.Future[dns.resolver.Answer]]) -> dns.resolver.Answer:
+async def _first_answer(
+    attempts: list[asyncio.Future[dns.resolver.Answer]], deadline: Deadline
+) -> dns.resolver.Answer:
     """The first attempt to end in anything but a time-out (an answer, or a definite no); the last time-out
-    if none does. The others are cancelled."""
+    if none does. Once one has timed out, the others are waited for until the deadline at most: the question
+    then outlived its own bound, and the deadline must not cut off what the time-out showed. The others are
+    cancelled."""
     pending: set[asyncio.Future[dns.resolver.Answer]] = set(attempts)
     timed_out: BaseException | None = None
     try:
         while pending:
-            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            within = deadline.remaining() if timed_out is not None else None
+            done, pending = await asyncio.wait(pending, timeout=within, return_when=asyncio.FIRST_COMPLETED)
+            if not done:
+                assert timed_out is not None
+                raise timed_out
             for attempt in done:
                 error = attempt.exception()
                 if error is None:
@@ -276,6 +298,7 @@ async def query_server(deadline: Deadline, name: str, rdtype: str, server: str, 
                 answer.records = [rdata.to_text() for rdata in rrset]
     except (dns.exception.Timeout, TimeoutError):
         answer.failure, answer.detail = Failure.DNS_TIMEOUT, "no answer in time"
+        answer.cut_off = deadline.cut_short(time.monotonic() - started, cap)
     except (dns.exception.DNSException, OSError, ValueError) as exc:
         answer.failure, answer.detail = _failure_of(exc), _short(exc)
     answer.started = started

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 
 from mailprobe.evidence import CertificateFacts, Failure, TlsFacts, VerifyError
-from mailprobe.net.connect import ProbeError, bounded, describe
+from mailprobe.net.connect import ProbeError, bounded, cut_off, describe
 from mailprobe.net.deadline import Deadline
 from mailprobe.net.trust import Trust, trust
 
@@ -274,14 +274,19 @@ async def upgrade(
     context: ssl.SSLContext,
     deadline: Deadline,
     cap: float | None = None,
+    stall: float | None = None,
 ) -> float:
     """TLS handshake on an open connection (implicit TLS or after STARTTLS). Returns handshake ms.
 
-    Raises ProbeError(TLS_VERIFY) with the verify reason in detail, or TLS_HANDSHAKE / TIMEOUT / RESET.
+    Raises ProbeError(TLS_VERIFY) with the verify reason in detail, or TLS_HANDSHAKE / TIMEOUT / RESET; a
+    handshake the run's deadline cut short of CAP and of STALL is recorded as cut off (net/connect.cut_off).
     """
     started = time.monotonic()
     limit = deadline.bound(cap)
+    own = cap if stall is None else (stall if cap is None else min(cap, stall))
     if limit <= 0:
+        if deadline.cut_short(0.0, own):
+            raise cut_off("tls")
         raise ProbeError(Failure.TIMEOUT, "tls", "deadline reached")
     try:
         await asyncio.wait_for(
@@ -292,6 +297,8 @@ async def upgrade(
     except ssl.SSLError as exc:
         raise ProbeError(Failure.TLS_HANDSHAKE, "tls", bounded(exc.reason or str(exc))) from None
     except TimeoutError:
+        if deadline.cut_short(time.monotonic() - started, own):
+            raise cut_off("tls") from None
         raise ProbeError(Failure.TIMEOUT, "tls", "handshake did not finish in time") from None
     except (ConnectionError, OSError) as exc:
         from mailprobe.net.connect import classify_os_error

@@ -92,6 +92,11 @@ class ProbeContext:
         return self.pace.connect_bound(self.timeouts)
 
     @property
+    def stall_bound(self) -> float:
+        """A connected server silent this long has stalled; a silence the deadline ends sooner is not tested."""
+        return self.pace.stall_bound(self.timeouts)
+
+    @property
     def step_cap(self) -> float:
         """One connect, handshake or read may take at most this (the whole deadline bounds it too)."""
         return self.timeouts.step

@@ -11,7 +11,18 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
-from mailprobe.evidence import Endpoint, Failure, Observation, Reachability, Status, TlsMode, server_spoke
+from mailprobe.evidence import (
+    Endpoint,
+    ErrorFacts,
+    Failure,
+    Observation,
+    Reachability,
+    Status,
+    TlsMode,
+    deadline_cut,
+    not_tested,
+    server_spoke,
+)
 from mailprobe.net.connect import ProbeError, close_quietly, open_tcp
 from mailprobe.net.tls import facts_of, issuer_name, ssl_object_of, upgrade
 from mailprobe.plan import Step
@@ -45,11 +56,12 @@ async def _dialogue(endpoint: Endpoint, address: str, ctx: ProbeContext, observa
     observation.connect_ms = session.connect_ms
     if session.tls is not None and session.tls.certificate is not None:
         observation.issuer = issuer_name(session.tls.certificate)
-    observation.stage = session.error.stage if session.error else session.stage
+    cut = deadline_cut(session.error)  # the stage it was in when the deadline cut it off, not "deadline"
+    observation.stage = session.error.stage if session.error and not cut else session.stage
     # A baseline asks "does the other side answer from here": one that answered in its own words (a
     # certificate for another name, a 421) did — the one judgement of that is evidence.server_spoke.
     if session.status in (Status.FAIL, Status.ERROR) and not server_spoke(session.error):
-        observation.status = Status.FAIL
+        observation.status = Status.ERROR if not_tested(session.error) else Status.FAIL
         observation.error = session.error
 
 
@@ -63,13 +75,15 @@ async def _handshake(endpoint: Endpoint, address: str, ctx: ProbeContext, observ
             reader, writer, connect_ms = await open_tcp(address, endpoint.port, ctx.deadline, ctx.connect_cap)
             ctx.pace.saw(connect_ms)
         except ProbeError as exc:
-            observation.status, observation.error, observation.stage = Status.FAIL, exc.facts, "connect"
+            observation.status, observation.error, observation.stage = _failed(exc.facts), exc.facts, "connect"
             return
         observation.connect_ms = round(connect_ms, 2)
         try:
             if endpoint.tls == TlsMode.IMPLICIT:
                 context = ctx.tls.verified_context() if verifying else ctx.tls.unverified_context()
-                handshake_ms = await upgrade(writer, endpoint.host, context, ctx.deadline, ctx.step_cap)
+                handshake_ms = await upgrade(
+                    writer, endpoint.host, context, ctx.deadline, ctx.step_cap, ctx.stall_bound
+                )
                 observation.stage = "tls"
                 ssl_object = ssl_object_of(writer)
                 if ssl_object is not None:
@@ -80,13 +94,18 @@ async def _handshake(endpoint: Endpoint, address: str, ctx: ProbeContext, observ
             if verifying and exc.facts.kind is Failure.TLS_VERIFY:
                 verifying = False
                 continue
-            observation.status, observation.error, observation.stage = Status.FAIL, exc.facts, "tls"
+            observation.status, observation.error, observation.stage = _failed(exc.facts), exc.facts, "tls"
         else:
             if endpoint.protocol == "web":
                 observation.clock_offset_s = await _date_offset(reader, writer, endpoint, ctx)
         finally:
             await close_quietly(writer, ctx.timeouts.close)
         return
+
+
+def _failed(error: ErrorFacts) -> Status:
+    """A baseline that did not answer: failed, or not tested if mailprobe's deadline cut it off."""
+    return Status.ERROR if not_tested(error) else Status.FAIL
 
 
 # A web baseline's Date header is a second opinion on the clock: read at most this much (and for at most

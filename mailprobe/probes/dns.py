@@ -11,7 +11,18 @@ import dns.rdtypes.mxbase
 import dns.rdtypes.txtbase
 import dns.rrset
 
-from mailprobe.evidence import DnsLookup, ErrorFacts, Failure, MxRecord, Observation, Role, SrvRecord, Status, check_id
+from mailprobe.evidence import (
+    CUT_OFF_STAGE,
+    DnsLookup,
+    ErrorFacts,
+    Failure,
+    MxRecord,
+    Observation,
+    Role,
+    SrvRecord,
+    Status,
+    check_id,
+)
 from mailprobe.net.deadline import Deadline
 from mailprobe.net.resolver import Answer, Resolver, query_server
 from mailprobe.plan import Step, addresses_of
@@ -398,7 +409,8 @@ def _error(answer: Answer) -> ErrorFacts | None:
     if answer.failure is None:
         return None
     detail = answer.detail or _DEFAULT_DETAIL.get(answer.failure, "")
-    return ErrorFacts(kind=answer.failure, stage="resolve", detail=detail)
+    # A question the run's deadline ended before its own bound: not tested, never the resolver's silence.
+    return ErrorFacts(kind=answer.failure, stage=CUT_OFF_STAGE if answer.cut_off else "resolve", detail=detail)
 
 
 def _asked(resolver: Resolver, answer: Answer) -> str | None:

@@ -18,6 +18,7 @@ from mailprobe.evidence import (
     Status,
     TlsFacts,
     TlsMode,
+    not_tested,
 )
 from mailprobe.net.connect import ProbeError, bounded, close_quietly, open_tcp
 from mailprobe.net.dialogue import Dialogue
@@ -119,6 +120,8 @@ async def _collect_despite_certificate(
 
 
 def _status(session: MailSession) -> Status:
+    if not_tested(session.error):
+        return Status.ERROR  # cut off by mailprobe's deadline, or a fault of mailprobe's own: not tested
     if session.error is not None:
         return Status.FAIL
     days_left = session.tls.days_left if session.tls is not None else None
@@ -139,7 +142,7 @@ async def _dialogue(
     reader, writer, connect_ms = await open_tcp(address, endpoint.port, ctx.deadline, ctx.connect_cap)
     ctx.pace.saw(connect_ms)
     session.connect_ms = round(connect_ms, 2)
-    dialogue = Dialogue(reader, writer, ctx.deadline, ctx.step_cap)
+    dialogue = Dialogue(reader, writer, ctx.deadline, ctx.step_cap, ctx.stall_bound)
     try:
         await _converse(protocol, endpoint, dialogue, session, attempt)
         if attempt.on_ready is not None and attempt.verified and ssl_object_of(writer) is not None:
@@ -187,7 +190,9 @@ async def _converse(
 
 async def _upgrade(dialogue: Dialogue, host: str, session: MailSession, attempt: _Attempt) -> None:
     session.stage = "tls"
-    handshake_ms = await upgrade(dialogue.writer, host, attempt.context, dialogue.deadline, dialogue.cap)
+    handshake_ms = await upgrade(
+        dialogue.writer, host, attempt.context, dialogue.deadline, dialogue.cap, dialogue.stall
+    )
     ssl_object = ssl_object_of(dialogue.writer)
     if ssl_object is None:
         session.tls = TlsFacts(verified=attempt.verified, handshake_ms=round(handshake_ms, 2))

@@ -18,9 +18,12 @@ from mailprobe.evidence import (
     Status,
     TlsFacts,
     WebVisit,
+    deadline_cut,
+    not_tested,
 )
 from mailprobe.fetchpolicy import may_contact, strip_userinfo
-from mailprobe.net.connect import bounded
+from mailprobe.net.connect import bounded, cut_off
+from mailprobe.net.deadline import DeadlineReached
 from mailprobe.net.http import (
     Exchange,
     error_facts,
@@ -86,6 +89,9 @@ class _Visitor:
     async def run(self) -> None:
         try:
             self.verified = await http_context(self.ctx.tls, self.ctx.deadline, self.ctx.step_cap)
+        except DeadlineReached:
+            self._fail(cut_off("connect").facts)  # mailprobe's own trust store was not ready in time
+            return
         except TimeoutError:
             self._fail(error_facts(Failure.TIMEOUT, "connect", "deadline reached"))
             return
@@ -177,7 +183,7 @@ class _Visitor:
     async def _fetch(self, url: httpx.URL, address: str, context: ssl.SSLContext, cap: float, limit: int
     ) -> Exchange:
         exchange = await fetch(url, address, tls_context=context, deadline=self.ctx.deadline, cap=cap,
-                               max_bytes=limit, connect_cap=self.ctx.connect_cap)
+                               max_bytes=limit, connect_cap=self.ctx.connect_cap, stall=self.ctx.stall_bound)
         self.ctx.pace.saw(exchange.connect_ms)
         return exchange
 
@@ -212,7 +218,8 @@ class _Visitor:
     def _fail(self, error: ErrorFacts) -> None:
         # Not followed by our own policy: a downgrade is a finding about the page (degraded), a chain into
         # a private network is a place we do not test (could not test), anything else a failure.
-        self.visit.status = _FAILURE_STATUS.get(error.kind, Status.FAIL)
+        # Cut off by mailprobe's deadline (or a fault of its own): not tested.
+        self.visit.status = Status.ERROR if not_tested(error) else _FAILURE_STATUS.get(error.kind, Status.FAIL)
         if self.visit.error is None:
             self.visit.error = error
         self.visit.final_url = str(self.url)
@@ -230,7 +237,7 @@ class _Visitor:
                     known = error_facts(Failure.POLICY, stage, f"{host} ({known}): {reason}")
             self.addresses[host] = known
         if isinstance(known, ErrorFacts):
-            raise _Failed(known.model_copy(update={"stage": stage}))
+            raise _Failed(known if deadline_cut(known) else known.model_copy(update={"stage": stage}))
         return known
 
     def _record_final(self, final: Exchange) -> None:
@@ -257,7 +264,9 @@ class _Visitor:
         try:
             address = await self._address(url, "resolve")
         except _Failed as failed:
-            status = Status.SKIP if failed.facts.kind is Failure.POLICY else Status.FAIL  # not ours to test
+            # Not ours to test, or not tested (the deadline cut it off).
+            untested = failed.facts.kind is Failure.POLICY or not_tested(failed.facts)
+            status = Status.SKIP if untested else Status.FAIL
             return PageResource(url=str(url), status=status, error=failed.facts)
         cap = min(self.ctx.timeouts.web_resource, self.ctx.step_cap)
         context = self._context(host_of(url))
@@ -266,13 +275,13 @@ class _Visitor:
         error = exchange.error
         if error is None and code is not None and code >= 400:
             error = error_facts(Failure.HTTP_STATUS, "http", f"HTTP {code}")
-        status = Status.PASS if error is None else Status.FAIL
+        status = Status.PASS if error is None else (Status.SKIP if not_tested(error) else Status.FAIL)
         return PageResource(url=str(url), status=status, error=error, status_code=code)
 
 
 def _judge(visit: WebVisit) -> None:
     if visit.error is not None:
-        visit.status = Status.FAIL
+        visit.status = Status.ERROR if not_tested(visit.error) else Status.FAIL
         return
     code = visit.status_code or 0
     if code >= 500:

@@ -137,6 +137,8 @@ def _verdict(report: Report) -> str:
         return _NOT_CHECKED
     if report.diagnosis:
         return _clean(report.diagnosis[0].summary)
+    if report.unfinished is not None:
+        return _clean(report.unfinished.summary)
     return {"ok": "mailbox reachable, no problem found", "unknown": "could not be checked"}.get(
         report.status, "no single cause found"
     )

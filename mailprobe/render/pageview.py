@@ -252,6 +252,8 @@ def _verdict(report: Report, lang: Lang) -> str:
         if report.provider.matched_by == "generic":  # no provider to name: the domain's own servers answered
             return page_t("verdict.healthy_generic", lang, domain=shown(report.domain, 300))
         return page_t("verdict.healthy", lang, provider=shown(report.provider.name, 120))
+    if report.unfinished is not None:
+        return unfinished_verdict(report, lang) or shown(report.unfinished.summary)
     return unfinished_verdict(report, lang) or page_t("verdict.inconclusive", lang)
 
 

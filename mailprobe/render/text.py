@@ -119,7 +119,9 @@ def _verdict(report: Report, lang: Lang) -> str:
             return t("verdict.healthy_generic", lang, domain=report.domain)
         return t("verdict.healthy", lang, provider=report.provider.name)
     if report.status == "unknown":
-        return unfinished_verdict(report, lang) or t("verdict.unconfirmed", lang, domain=report.domain)
+        unconfirmed = report.unfinished.summary if report.unfinished is not None else None
+        return (unfinished_verdict(report, lang) or unconfirmed
+                or t("verdict.unconfirmed", lang, domain=report.domain))
     return t("verdict.inconclusive", lang)
 
 

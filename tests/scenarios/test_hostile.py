@@ -559,12 +559,14 @@ def test_resolver_so_slow_that_nothing_gets_tested_is_not_ok(hostile: Callable[.
 
     assert report.duration_ms < 2000 + 300
     # How much the probes get done in what DNS leaves of the deadline depends on the machine: the invariant is
-    # that required services left untested never make an "ok" report, and the slow resolver is named for it.
+    # that required services left untested never make an "ok" report. A resolver that answers every question
+    # within its own bound is slow, not failing: the services the deadline cut off were not tested, so the report
+    # is unknown, says so, and suggests a --timeout that fits (issue 16; it used to blame the resolver).
     required = [c for c in report.checks if c.kind in ("imap", "pop3", "smtp", "web")
                 and c.data.get("role") == "provider" and c.data.get("expect") != "candidate"]
     if any(c.status == "error" for c in required):
-        assert report.status != "ok" and report.exit_code != 0, verdicts(report)
-        assert first_cause(report) == "dns_resolution_problem", verdicts(report)
+        assert_verdict(report, None, "unknown")
+        assert report.unfinished is not None and int(report.unfinished.params["suggested"]) > 2, report.unfinished
     else:
         assert {c.status for c in required} <= {"pass"}, verdicts(report)
 

@@ -11,7 +11,6 @@ from mailprobe.diagnosis.facts import Facts
 from mailprobe.diagnosis.finding import Finding
 from mailprobe.diagnosis.rules.browser import webmail_unusable_in_browsers
 from mailprobe.diagnosis.rules.dns import (
-    dns_too_slow,
     provider_hosts_unresolvable,
     resolver_disagrees,
     resolver_failing,
@@ -38,7 +37,6 @@ RULES: tuple[Rule, ...] = (
     resolver_redirects_host,
     network_hijacked,
     provider_hosts_unresolvable,
-    dns_too_slow,
     mx_missing,
     mx_dangling,
     mx_elsewhere,
@@ -57,7 +55,6 @@ __all__ = [
     "Rule",
     "certificate_problems",
     "clock_off",
-    "dns_too_slow",
     "guessed_services_down",
     "login_refused",
     "mx_dangling",

@@ -8,18 +8,17 @@ from mailprobe.diagnosis.facts import (
     DNS_FAILURES,
     Facts,
     answered,
+    tested,
 )
 from mailprobe.diagnosis.finding import Finding
 from mailprobe.evidence import DnsLookup, Failure, MailSession, Reachability, Role, Status, WebVisit
-
-DNS_SLOW_SHARE = 0.4  # DNS alone eating this share of the deadline leaves the probes no time
 
 
 def resolver_failing(facts: Facts) -> list[Finding]:
     """The configured resolver fails, times out, or denies even the providers' own hosts."""
     mx = facts.mx
-    if mx is None or mx.error is None:
-        return []
+    if mx is None or mx.error is None or not tested(mx):
+        return []  # an MX question mailprobe's own deadline cut off says nothing about the resolver
     authoritative = [lk for lk in facts.lookups("authoritative") if lk.status == Status.PASS]
     evidence = [mx.id] + [lk.id for lk in authoritative]
     if mx.error.kind in DNS_FAILURES:
@@ -95,9 +94,9 @@ def resolver_hijacked(facts: Facts) -> list[Finding]:
     for lookup in sanity:
         by_answer.setdefault(tuple(sorted(lookup.records)), set()).add(_registrable(lookup.name))
     shared = [answer for answer, owners in by_answer.items() if len(owners) >= 2]
-    tested = [o for o in facts.evidence.observations if isinstance(o, MailSession | WebVisit | Reachability)
-              and o.address is not None]
-    if not shared or not tested or any(answered(o) for o in tested):
+    dialled = [o for o in facts.evidence.observations if isinstance(o, MailSession | WebVisit | Reachability)
+               and o.address is not None and tested(o)]
+    if not shared or not dialled or any(answered(o) for o in dialled):
         return []
     return [Finding(cause=Cause.DNS_RESOLUTION_PROBLEM, severity="critical", confidence=0.9,
                     evidence=[lk.id for lk in sanity], variant="hijacked",
@@ -116,7 +115,7 @@ def provider_hosts_unresolvable(facts: Facts) -> list[Finding]:
     failing = [
         lk for lk in hosts
         if lk.error is not None and (lk.error.kind in DNS_FAILURES or lk.error.kind == Failure.NO_ADDRESS)
-        and lk.role == Role.PROVIDER
+        and lk.role == Role.PROVIDER and tested(lk)
         and lk.name not in resolved and lk.name in needed
     ]
     if not failing or (facts.mx is not None and facts.mx.error is not None and facts.mx.error.kind in DNS_FAILURES):
@@ -125,26 +124,6 @@ def provider_hosts_unresolvable(facts: Facts) -> list[Finding]:
         cause=Cause.DNS_RESOLUTION_PROBLEM, severity="critical", confidence=0.7,
         evidence=[lk.id for lk in failing], variant="hosts_fail", params={"host": failing[0].name},
     )]
-
-
-def dns_too_slow(facts: Facts) -> list[Finding]:
-    """The provider's services could not be tested because the DNS answers alone used up the deadline."""
-    untested = [
-        s for s in facts.provider_services
-        if s.observations and all(o.status == Status.ERROR and o.error is not None and o.error.stage == "deadline"
-                                  for o in s.observations)
-    ]
-    mx = facts.mx
-    if not untested or mx is None:
-        return []
-    slowest_host = max((lk.duration_ms for lk in facts.lookups("host")), default=0.0)
-    dns_ms = mx.duration_ms + slowest_host
-    if dns_ms < DNS_SLOW_SHARE * facts.evidence.timeout_s * 1000.0:
-        return []
-    everything = len(untested) == len(facts.provider_services)
-    return [Finding(cause=Cause.DNS_RESOLUTION_PROBLEM, severity="critical" if everything else "warning",
-                    confidence=0.8, evidence=[mx.id, *(o.id for s in untested for o in s.observations)],
-                    variant="slow", params={"ms": round(dns_ms), "count": len(untested)})]
 
 
 def _user_baseline_all_failed(facts: Facts) -> bool:

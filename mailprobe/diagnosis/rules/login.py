@@ -16,7 +16,7 @@ import re
 from mailprobe.causes import Cause
 from mailprobe.diagnosis.facts import Facts
 from mailprobe.diagnosis.finding import Alternative, Finding
-from mailprobe.evidence import Evidence, LoginAttempt, Role
+from mailprobe.evidence import Evidence, LoginAttempt, Role, not_tested
 
 UNKNOWN_REFUSAL_CONFIDENCE = 0.3
 MAILBOX_REFUSED_CONFIDENCE = 0.5
@@ -59,7 +59,10 @@ def _attempt_findings(attempt: LoginAttempt) -> list[Finding]:
         return _recognised(attempt, "mailbox_refused") or [
             _finding(attempt, Cause.SERVER_OUTAGE, MAILBOX_REFUSED_CONFIDENCE, "mailbox_refused")
         ]
-    refused = attempt.outcome == "refused" or (attempt.outcome == "error" and attempt.credentials_sent)
+    # A login mailprobe's own deadline cut off after sending was not refused: it was not tested.
+    refused = attempt.outcome == "refused" or (
+        attempt.outcome == "error" and attempt.credentials_sent and not not_tested(attempt.error)
+    )
     if not refused:
         return []
     return _recognised(attempt) or [

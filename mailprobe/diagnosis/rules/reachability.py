@@ -11,6 +11,7 @@ from mailprobe.diagnosis.facts import (
     ServiceResult,
     answered,
     failed_on_path,
+    tested,
 )
 from mailprobe.diagnosis.finding import Finding, Severity
 from mailprobe.evidence import Expect, Failure, MailSession, Role, Status, WebVisit
@@ -199,6 +200,7 @@ def guessed_services_down(facts: Facts) -> list[Finding]:
         guesses = [
             o for o in facts.evidence.of_type(MailSession)
             if o.role == Role.CANDIDATE and o.kind == protocol and o.host.startswith(prefix) and o.address
+            and tested(o)
         ]
         if not guesses or any(answered(o) for o in guesses):
             continue
