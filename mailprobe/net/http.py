@@ -16,6 +16,7 @@ from mailprobe.evidence import CUT_OFF_STAGE, ErrorFacts, Failure, TlsFacts
 from mailprobe.fetchpolicy import is_downgrade, strip_userinfo
 from mailprobe.net.connect import bounded, classify_os_error, cut_off, describe
 from mailprobe.net.deadline import Deadline
+from mailprobe.net.pace import Pace
 from mailprobe.net.resolver import Resolver
 from mailprobe.net.tls import TlsSettings, facts_of, verify_error_of
 from mailprobe.version import __version__
@@ -54,12 +55,13 @@ async def fetch(
     method: str = "GET",
     accept: str = ACCEPT_HTML,
     connect_cap: float | None = None,
-    stall: float | None = None,
+    pace: Pace | None = None,
 ) -> Exchange:
     """Request URL from ADDRESS with SNI and Host = URL's host; the body is read up to MAX_BYTES. Never raises.
 
     CONNECT_CAP bounds the TCP handshake alone (a run's pace-derived bound), CAP the whole exchange. A time-out
-    the run's deadline brought before them (and before STALL, once connected) is recorded as cut off.
+    the run's deadline brought before them (and, once connected, before the silence PACE calls a stall) is
+    recorded as cut off.
 
     TLS_CONTEXT must be one for HTTP alone (`TlsSettings.verified_http_context` or `unverified_http_context`):
     httpcore writes ALPN into it.
@@ -78,8 +80,9 @@ async def fetch(
     except Exception as exc:  # every failure of the exchange is evidence
         stage = trace.stage()
         exchange.error = classify(exc, stage)
-        own = (connect_cap or cap) if stage == "connect" else (cap if stall is None else min(cap, stall))
-        if exchange.error.kind is Failure.TIMEOUT and deadline.cut_short(time.monotonic() - started, own):
+        if exchange.error.kind is Failure.TIMEOUT and deadline.cut_short(
+            time.monotonic() - started, _own_bound(stage, cap, connect_cap, pace, trace, deadline)
+        ):
             exchange.error = cut_off(stage).facts
     if trace.ssl_object is not None:
         handshake_ms = trace.span("connection.start_tls.started", "connection.start_tls.complete") or 0.0
@@ -89,6 +92,19 @@ async def fetch(
         "http11.send_request_headers.started", "http11.receive_response_headers.complete"
     )
     return exchange
+
+
+def _own_bound(
+    stage: str, cap: float, connect_cap: float | None, pace: Pace | None, trace: _Trace, deadline: Deadline
+) -> float:
+    """How long the stage that timed out may take on its own: the connect its cap; once connected, the cap or
+    the silence that shows a stall at the run's pace (this connection's handshake included)."""
+    if stage == "connect":
+        return connect_cap or cap
+    if pace is None:
+        return cap
+    pace.saw(trace.span("connection.connect_tcp.started", "connection.connect_tcp.complete"))
+    return min(cap, pace.stall_bound(deadline.timeouts))
 
 
 async def http_context(tls: TlsSettings, deadline: Deadline, cap: float) -> ssl.SSLContext:

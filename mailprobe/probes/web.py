@@ -183,7 +183,7 @@ class _Visitor:
     async def _fetch(self, url: httpx.URL, address: str, context: ssl.SSLContext, cap: float, limit: int
     ) -> Exchange:
         exchange = await fetch(url, address, tls_context=context, deadline=self.ctx.deadline, cap=cap,
-                               max_bytes=limit, connect_cap=self.ctx.connect_cap, stall=self.ctx.stall_bound)
+                               max_bytes=limit, connect_cap=self.ctx.connect_cap, pace=self.ctx.pace)
         self.ctx.pace.saw(exchange.connect_ms)
         return exchange
 

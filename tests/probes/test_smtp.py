@@ -136,7 +136,9 @@ async def test_very_long_greeting_line_fails_bad_reply(lab: CertLab, ca_file: st
 
 async def test_tarpit_fails_timeout_within_the_deadline(lab: CertLab, ca_file: str) -> None:
     started = time.monotonic()
-    session = await run(MailServer("smtp", tls="starttls", lab=lab, fault="tarpit"), ca_file, seconds=1.0)
+    # Long enough for the silence to outlast Timeouts.stall_floor: a deadline that ended it sooner would have
+    # cut the greeting off, not tested (issue 16).
+    session = await run(MailServer("smtp", tls="starttls", lab=lab, fault="tarpit"), ca_file, seconds=2.0)
     assert time.monotonic() - started < 3.0
     assert session.error is not None and session.error.kind == Failure.TIMEOUT
     assert session.error.stage == "greeting"
