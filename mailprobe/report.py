@@ -166,8 +166,8 @@ class PreventionTip(_Model):
 class UnfinishedEntry(_Model):
     """Why a report with no cause is `unknown`: mailprobe could not finish in the time it had (`deadline`,
     `nothing` when nothing answered) or was starved by its own load (`starved`). `summary` is the verdict in
-    the report's language; `params` its facts (`timeout`, `untested`, `answered`, `slowest_ms`, `slowest`,
-    `suggested` — the --timeout that would fit — and how many checks of each kind answered)."""
+    the report's language; `params` its facts (`timeout`, `untested` of `checks`, `answered`, `slowest_ms`,
+    `slowest`, `suggested` — the --timeout that would fit — and how many checks of each kind answered)."""
 
     variant: str = "deadline"
     summary: str

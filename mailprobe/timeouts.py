@@ -21,8 +21,9 @@ class Timeouts:
     dns_per_server_floor: float = 0.3  # each nameserver of the list gets at least this of a question
     connect_floor: float = 1.5  # a connect waits at least this (one lost SYN and its retransmission) …
     connect_rtt_factor: float = 4.0  # … and at most this many times the slowest answer the run has seen
-    # A server that accepted the connection and then says nothing for this long (and for as many round trips as
-    # a connect may take) has stalled: a silence the deadline ends sooner is "not tested" (net/pace.py).
+    # A server that accepted the connection and then says nothing, or a resolver that answers nothing, for this
+    # long (and for as many round trips as a connect may take) has stalled: a silence the deadline ends sooner
+    # is "not tested" (net/pace.py).
     stall_floor: float = 1.0
     candidate_grace: float = 1.0  # guesses still unanswered this long after the required checks: not offered
     authoritative: float = 3.0  # one question asked straight of an authoritative server

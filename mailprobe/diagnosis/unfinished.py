@@ -80,17 +80,29 @@ def _starved(observation: Observation) -> Observation:
 
 
 def untested_needs(facts: Facts) -> list[Observation]:
-    """The steps mail needs (the MX, the provider's hosts and services, the login) that were not tested."""
+    """The steps mail needs that were not tested: the MX, a provider's host with no address found, a service of
+    the provider none of whose addresses answered, the login. (One address of several cut off, while another
+    answered, leaves nothing untested that mail needs.)"""
+    observations = facts.evidence.observations
     needed_hosts = {e.host for e in facts.evidence.plan.endpoints if e.expect != Expect.CANDIDATE}
-    return [o for o in facts.evidence.observations if not_tested(o.error) and _needed(o, needed_hosts)]
+    resolved = {o.name for o in observations if isinstance(o, DnsLookup) and o.purpose == "host" and answered(o)}
+    working = {_service(o) for o in observations if isinstance(o, MailSession | WebVisit) and answered(o)}
+    return [
+        o for o in observations if not_tested(o.error) and _needed(o, needed_hosts - resolved, working)
+    ]
 
 
-def _needed(observation: Observation, hosts: set[str]) -> bool:
+def _needed(observation: Observation, hosts: set[str], working: set[tuple[str, str, int]]) -> bool:
     if isinstance(observation, DnsLookup):
         return observation.purpose == "mx" or (observation.purpose == "host" and observation.name in hosts)
     if isinstance(observation, MailSession | WebVisit):
-        return observation.role == Role.PROVIDER and observation.expect != Expect.CANDIDATE
+        return (observation.role == Role.PROVIDER and observation.expect != Expect.CANDIDATE
+                and _service(observation) not in working)
     return isinstance(observation, LoginAttempt)
+
+
+def _service(observation: MailSession | WebVisit) -> tuple[str, str, int]:
+    return observation.kind, observation.host, observation.port
 
 
 def unfinished(evidence: Evidence) -> Unfinished | None:
@@ -105,6 +117,7 @@ def unfinished(evidence: Evidence) -> Unfinished | None:
     params: dict[str, str | int | float] = {
         "timeout": _seconds(evidence.timeout_s),
         "untested": len(cut),
+        "checks": len(evidence.observations),
         "answered": len(replies),
         "suggested": suggested_timeout(evidence.timeout_s, replies),
     }

@@ -110,14 +110,15 @@ MESSAGES: dict[str, str] = {
     ),
     "time.utc": "{time} UTC",
     "verdict.unfinished.deadline":
-        "mailprobe could not finish in the {timeout} s it had: its own deadline cut off {untested} checks, which"
-        " were not tested (that is no fault of DNS, the network or the provider). What did answer shows no fault:"
+        "mailprobe could not finish in the {timeout} s it had: what its own deadline cut off ({untested} of"
+        " {checks} checks) was not tested, and that is no fault of DNS, the network or the provider. What did"
+        " answer shows no fault:"
         " {answered_kinds}; the slowest answer took {slowest_ms} ms ({slowest}). Run it again with --timeout"
         " {suggested}.",
     "verdict.unfinished.nothing":
         "mailprobe could not finish in the {timeout} s it had: nothing answered before its own deadline, so"
-        " nothing was tested (that is no fault of DNS, the network or the provider). Run it again with --timeout"
-        " {suggested}.",
+        " nothing was tested, and that is no fault of DNS, the network or the provider. Run it again with"
+        " --timeout {suggested}.",
     "verdict.unfinished.starved":
         "mailprobe itself was short of CPU (its event loop woke up to {lag_ms} ms late), so the time-outs it saw"
         " say nothing about DNS, the network or the provider. What did answer shows no fault: {answered_kinds};"

@@ -103,9 +103,9 @@ MESSAGES: dict[str, str] = {
     ),
     "time.utc": "UTC {time}",
     "verdict.unfinished.deadline":
-        "mailprobe 在给定的 {timeout} 秒内没能完成：它自己的时限截断了 {untested} 项检查，这些检查并未测试"
-        "（这不是 DNS、网络或服务商的问题）。已作出回应的部分没有显示任何故障：{answered_kinds}；最慢的回应用了"
-        " {slowest_ms} 毫秒（{slowest}）。请用 --timeout {suggested} 再运行一次。",
+        "mailprobe 在给定的 {timeout} 秒内没能完成：它自己的时限截断了 {untested} 项检查（共 {checks} 项），"
+        "这些检查并未测试（这不是 DNS、网络或服务商的问题）。已作出回应的部分没有显示任何故障："
+        "{answered_kinds}；最慢的回应用了 {slowest_ms} 毫秒（{slowest}）。请用 --timeout {suggested} 再运行一次。",
     "verdict.unfinished.nothing":
         "mailprobe 在给定的 {timeout} 秒内没能完成：在它自己的时限到达之前没有任何回应，因此什么也没有测试"
         "（这不是 DNS、网络或服务商的问题）。请用 --timeout {suggested} 再运行一次。",

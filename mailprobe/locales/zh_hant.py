@@ -103,9 +103,9 @@ MESSAGES: dict[str, str] = {
     ),
     "time.utc": "UTC {time}",
     "verdict.unfinished.deadline":
-        "mailprobe 在給定的 {timeout} 秒內沒能完成：它自己的時限截斷了 {untested} 項檢查，這些檢查並未測試"
-        "（這不是 DNS、網路或服務商的問題）。已作出回應的部分沒有顯示任何故障：{answered_kinds}；最慢的回應用了"
-        " {slowest_ms} 毫秒（{slowest}）。請用 --timeout {suggested} 再執行一次。",
+        "mailprobe 在給定的 {timeout} 秒內沒能完成：它自己的時限截斷了 {untested} 項檢查（共 {checks} 項），"
+        "這些檢查並未測試（這不是 DNS、網路或服務商的問題）。已作出回應的部分沒有顯示任何故障："
+        "{answered_kinds}；最慢的回應用了 {slowest_ms} 毫秒（{slowest}）。請用 --timeout {suggested} 再執行一次。",
     "verdict.unfinished.nothing":
         "mailprobe 在給定的 {timeout} 秒內沒能完成：在它自己的時限到達之前沒有任何回應，因此什麼也沒有測試"
         "（這不是 DNS、網路或服務商的問題）。請用 --timeout {suggested} 再執行一次。",

@@ -7,8 +7,9 @@ covers one lost SYN and its retransmission, never above the step cap. Before any
 cap holds.
 
 The same measure tells a stall from a wait the run's deadline cut short: a server that accepted the connection
-and then said nothing for a few times the slowest answer (never less than a floor) has stalled, and that is
-evidence about it; a silence the deadline ended sooner is not (net/deadline.py).
+and then said nothing, or a resolver that answered nothing, for a few times the slowest answer (never less
+than a floor) has stalled, and that is evidence about it; a silence the deadline ended sooner is not
+(net/deadline.py).
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ class Pace:
         return min(timeouts.step, max(timeouts.connect_floor, derived))
 
     def stall_bound(self, timeouts: Timeouts) -> float:
-        """Seconds of silence from a connected server after which it has stalled (whatever its step's cap)."""
+        """Seconds of silence after which the other side has stalled, whatever its step's cap: a connected
+        server that says nothing, a resolver that answers nothing."""
         if self.slowest_ms is None:
-            return timeouts.step
+            return timeouts.stall_floor
         return max(timeouts.stall_floor, timeouts.connect_rtt_factor * self.slowest_ms / 1000.0)

@@ -42,7 +42,7 @@ class Answer:
     started: float | None = None  # when the question was first asked (time.monotonic()); duration_ms counts from it
     records: list[str] = field(default_factory=list)
     canonical: str | None = None  # where the CNAME chain of the answer ended, if the name was an alias
-    # No answer because the run's deadline ended the question before its own bound (Timeouts.dns_question):
+    # No answer because the run's deadline ended the question before its own bound (Resolver._own_bound):
     # the question was not tested, and says nothing about the resolver.
     cut_off: bool = False
 
@@ -109,7 +109,7 @@ class Resolver:
         lifetime = self.query_bound()
         if lifetime <= 0.0 and early is None:
             answer.failure, answer.detail = Failure.DNS_TIMEOUT, "deadline reached before the question"
-            answer.cut_off = self.deadline.cut_short(0.0, self.deadline.timeouts.dns_question)
+            answer.cut_off = self.deadline.cut_short(0.0, self._own_bound())
             return answer
         try:
             if early is not None:  # asked while the check was loading (net/early.py): its answer, as if asked now
@@ -136,8 +136,7 @@ class Resolver:
             answer.failure, answer.detail = Failure.SERVFAIL, _servfail_detail(exc)
         except dns.exception.Timeout as exc:
             answer.failure, answer.detail = Failure.DNS_TIMEOUT, _short(exc)
-            waited = time.monotonic() - started
-            answer.cut_off = self.deadline.cut_short(waited, self.deadline.timeouts.dns_question)
+            answer.cut_off = self.deadline.cut_short(time.monotonic() - started, self._own_bound())
         except dns.resolver.YXDOMAIN as exc:
             answer.failure, answer.detail = Failure.SERVFAIL, _short(exc)
         except (dns.exception.DNSException, OSError, ValueError) as exc:
@@ -152,6 +151,12 @@ class Resolver:
         if answer.failure in (None, Failure.NXDOMAIN, Failure.NO_ANSWER) and early is None:
             self.pace.saw(answer.duration_ms)
         return answer
+
+    def _own_bound(self) -> float:
+        """How long a question may stay unanswered on its own account: its cap, or the silence that shows a
+        resolver stalled at this run's pace. One the deadline ended sooner was cut off, not answered."""
+        timeouts = self.deadline.timeouts
+        return min(timeouts.dns_question, self.pace.stall_bound(timeouts))
 
     async def _ask(self, name: str, rdtype: str, lifetime: float) -> dns.resolver.Answer:
         early_module.share_timeout(self._resolver, lifetime, self.deadline.timeouts.dns_per_server_floor)
