@@ -33,8 +33,7 @@ def process_started() -> float | None:
         return None
     return now - max(0.0, since_boot - ticks / per_second)
 
-# Timers may fire this much before the moment they were set for: a wait that ends this close to the run's end
-# was ended by it.
+# Bounds this close to each other are the same bound (timers and clock readings differ by this much).
 _TIMER_SLACK_S = 0.005
 
 
@@ -74,29 +73,30 @@ class Deadline:
         part.run_ends = self.run_ends
         return part
 
-    def cut_short(self, waited: float, own: float | None = None) -> bool:
-        """A wait of WAITED seconds that ran out was ended by the run's deadline before the step's own bound
-        OWN (None: it had none but the deadline): the step was cut off, never tested. A wait that lasted its
-        own bound, or that a phase's cap ended (`within`), timed out on its own account: that is evidence."""
-        run_over = time.monotonic() >= self.run_ends - self.timeouts.reserve - _TIMER_SLACK_S
-        return run_over and (own is None or waited < own - _TIMER_SLACK_S)
+    def cuts(self, limit: float, own: float | None = None) -> bool:
+        """Whether a wait given LIMIT seconds (this deadline's `bound`, taken now, as the wait begins) is cut off
+        if it runs out: the run's own end set the limit, short of the step's own bound OWN (None: it has none but
+        the deadline). A limit its own bound set, or a phase's cap (`within`), times out on the step's own
+        account: that is evidence. Judged from the bounds, never from a clock read after the wait, which a
+        starved event loop would make too late."""
+        run_left = max(0.0, self.run_ends - self.timeouts.reserve - time.monotonic())
+        by_the_run = limit >= run_left - _TIMER_SLACK_S
+        return by_the_run and (own is None or limit < own - _TIMER_SLACK_S)
 
     async def run(self, awaitable: Awaitable[T], cap: float | None = None, stall: float | None = None) -> T:
         """Await with the step's bound; raises TimeoutError when it runs out, DeadlineReached when the run's
         deadline ended it before its own bound: its cap, or STALL, the silence after which a server that
         accepted the connection has stalled (net/pace.py)."""
         limit = self.bound(cap)
+        cut = self.cuts(limit, _own(cap, stall))
         if limit <= 0.0:
             if asyncio.iscoroutine(awaitable):
                 awaitable.close()
-            if self.cut_short(0.0, _own(cap, stall)):
-                raise DeadlineReached("deadline reached")
-            raise TimeoutError("deadline reached")
-        started = time.monotonic()
+            raise DeadlineReached("deadline reached") if cut else TimeoutError("deadline reached")
         try:
             return await asyncio.wait_for(awaitable, limit)
         except TimeoutError:
-            if self.cut_short(time.monotonic() - started, _own(cap, stall)):
+            if cut:
                 raise DeadlineReached("the overall deadline ran out") from None
             raise
 

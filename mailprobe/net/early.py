@@ -77,6 +77,7 @@ class Question(Future[Outcome]):
     deadline has been silent since then, not since the check asked for it)."""
 
     sent: float | None = None
+    lifetime: float | None = None  # the bound it was given: its own, or what the deadline left
 
 
 _ASKED: dict[tuple[tuple[tuple[str, int], ...] | None, str, str], Question] = {}
@@ -139,6 +140,7 @@ async def _ask_all(resolver: dns.asyncresolver.Resolver, questions: list[tuple[s
     share_timeout(resolver, lifetime, deadline.timeouts.dns_per_server_floor)
 
     async def one(name: str, rdtype: str, future: Question) -> None:
+        future.lifetime = lifetime
         started = future.sent = time.monotonic()
         try:
             answer = await resolver.resolve(dns.name.from_text(name), rdtype, lifetime=lifetime, search=False,

@@ -68,20 +68,21 @@ async def fetch(
     """
     trace, exchange = _Trace(), Exchange()
     bound = deadline.bound(cap)
+    connect = bound if connect_cap is None else min(bound, connect_cap)
     if bound <= 0.0:
         late = error_facts(Failure.TIMEOUT, "connect", "deadline reached")
-        exchange.error = cut_off("connect").facts if deadline.cut_short(0.0, cap) else late
+        exchange.error = cut_off("connect").facts if deadline.cuts(bound, cap) else late
         return exchange
-    started = time.monotonic()
+    # Whether a time-out would be the run's deadline, short of the step's own bounds, is known as it begins.
+    cut_connect, by_the_run = deadline.cuts(connect, connect_cap or cap), deadline.cuts(bound)
     try:
         request = _Request(httpx.URL(url), address, method, accept, max_bytes)
-        connect = bound if connect_cap is None else min(bound, connect_cap)
         await deadline.run(request.send(tls_context, bound, connect, trace, exchange), cap)
     except Exception as exc:  # every failure of the exchange is evidence
         stage = trace.stage()
         exchange.error = classify(exc, stage)
-        if exchange.error.kind is Failure.TIMEOUT and deadline.cut_short(
-            time.monotonic() - started, _own_bound(stage, cap, connect_cap, pace, trace, deadline)
+        if exchange.error.kind is Failure.TIMEOUT and (
+            cut_connect if stage == "connect" else by_the_run and _silence_cut(bound, cap, pace, trace, deadline)
         ):
             exchange.error = cut_off(stage).facts
     if trace.ssl_object is not None:
@@ -94,17 +95,15 @@ async def fetch(
     return exchange
 
 
-def _own_bound(
-    stage: str, cap: float, connect_cap: float | None, pace: Pace | None, trace: _Trace, deadline: Deadline
-) -> float:
-    """How long the stage that timed out may take on its own: the connect its cap; once connected, the cap or
-    the silence that shows a stall at the run's pace (this connection's handshake included)."""
-    if stage == "connect":
-        return connect_cap or cap
+def _silence_cut(bound: float, cap: float, pace: Pace | None, trace: _Trace, deadline: Deadline) -> bool:
+    """The run's deadline ended the exchange (given BOUND seconds) before the connected server's silence lasted
+    its own bound: the cap, or the stall at the run's pace (this connection's handshake included)."""
+    connect_ms = trace.span("connection.connect_tcp.started", "connection.connect_tcp.complete")
+    silence = bound - (connect_ms or 0.0) / 1000.0
     if pace is None:
-        return cap
-    pace.saw(trace.span("connection.connect_tcp.started", "connection.connect_tcp.complete"))
-    return min(cap, pace.stall_bound(deadline.timeouts))
+        return bound < cap
+    pace.saw(connect_ms)
+    return silence < min(cap, pace.stall_bound(deadline.timeouts))
 
 
 async def http_context(tls: TlsSettings, deadline: Deadline, cap: float) -> ssl.SSLContext:

@@ -107,9 +107,11 @@ class Resolver:
             answer.failure, answer.detail = Failure.NO_RESOLVER, self.config_error
             return answer
         lifetime = self.query_bound()
+        # Whether a time-out would be the run's deadline, short of the question's own bound, is known now.
+        cut = self.deadline.cuts(lifetime, self._own_bound())
         if lifetime <= 0.0 and early is None:
             answer.failure, answer.detail = Failure.DNS_TIMEOUT, "deadline reached before the question"
-            answer.cut_off = self.deadline.cut_short(0.0, self._own_bound())
+            answer.cut_off = cut
             return answer
         try:
             if early is not None:  # asked while the check was loading (net/early.py): its answer, as if asked now
@@ -136,7 +138,7 @@ class Resolver:
             answer.failure, answer.detail = Failure.SERVFAIL, _servfail_detail(exc)
         except dns.exception.Timeout as exc:
             answer.failure, answer.detail = Failure.DNS_TIMEOUT, _short(exc)
-            answer.cut_off = self.deadline.cut_short(time.monotonic() - started, self._own_bound())
+            answer.cut_off = cut if early is None else self._early_cut(early)
         except dns.resolver.YXDOMAIN as exc:
             answer.failure, answer.detail = Failure.SERVFAIL, _short(exc)
         except (dns.exception.DNSException, OSError, ValueError) as exc:
@@ -151,6 +153,16 @@ class Resolver:
         if answer.failure in (None, Failure.NXDOMAIN, Failure.NO_ANSWER) and early is None:
             self.pace.saw(answer.duration_ms)
         return answer
+
+    def _early_cut(self, early: early_module.Question) -> bool:
+        """Whether the deadline cut off a question asked early: it was given less than its own bound, or it was
+        still unanswered when the run ended, before it had been silent that long."""
+        own = self._own_bound()
+        if early.done():
+            return early.lifetime is None or early.lifetime < own
+        if early.sent is None:
+            return True  # never sent: nothing was asked
+        return self.deadline.run_ends - self.deadline.timeouts.reserve - early.sent < own
 
     def _own_bound(self) -> float:
         """How long a question may stay unanswered on its own account: its cap, or the silence that shows a
@@ -277,8 +289,8 @@ async def query_server(deadline: Deadline, name: str, rdtype: str, server: str, 
     request = dns.message.make_query(dns.name.from_text(name), dns.rdatatype.from_text(rdtype))
     request.flags &= ~dns.flags.RD
     cap = deadline.timeouts.authoritative
+    limit = deadline.bound(cap)
     try:
-        limit = deadline.bound(cap)
         if limit <= 0:
             raise TimeoutError("deadline reached")
         response = await dns.asyncquery.udp(request, server, timeout=limit, port=port)
@@ -303,7 +315,7 @@ async def query_server(deadline: Deadline, name: str, rdtype: str, server: str, 
                 answer.records = [rdata.to_text() for rdata in rrset]
     except (dns.exception.Timeout, TimeoutError):
         answer.failure, answer.detail = Failure.DNS_TIMEOUT, "no answer in time"
-        answer.cut_off = deadline.cut_short(time.monotonic() - started, cap)
+        answer.cut_off = deadline.cuts(limit, cap)
     except (dns.exception.DNSException, OSError, ValueError) as exc:
         answer.failure, answer.detail = _failure_of(exc), _short(exc)
     answer.started = started

@@ -283,11 +283,9 @@ async def upgrade(
     """
     started = time.monotonic()
     limit = deadline.bound(cap)
-    own = cap if stall is None else (stall if cap is None else min(cap, stall))
+    cut = deadline.cuts(limit, cap if stall is None else (stall if cap is None else min(cap, stall)))
     if limit <= 0:
-        if deadline.cut_short(0.0, own):
-            raise cut_off("tls")
-        raise ProbeError(Failure.TIMEOUT, "tls", "deadline reached")
+        raise cut_off("tls") if cut else ProbeError(Failure.TIMEOUT, "tls", "deadline reached")
     try:
         await asyncio.wait_for(
             writer.start_tls(context, server_hostname=host, ssl_handshake_timeout=max(limit, 0.05)), limit
@@ -297,7 +295,7 @@ async def upgrade(
     except ssl.SSLError as exc:
         raise ProbeError(Failure.TLS_HANDSHAKE, "tls", bounded(exc.reason or str(exc))) from None
     except TimeoutError:
-        if deadline.cut_short(time.monotonic() - started, own):
+        if cut:
             raise cut_off("tls") from None
         raise ProbeError(Failure.TIMEOUT, "tls", "handshake did not finish in time") from None
     except (ConnectionError, OSError) as exc:
