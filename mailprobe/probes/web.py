@@ -90,10 +90,10 @@ class _Visitor:
         try:
             self.verified = await http_context(self.ctx.tls, self.ctx.deadline, self.ctx.step_cap)
         except DeadlineReached:
-            self._fail(cut_off("connect").facts)  # mailprobe's own trust store was not ready in time
+            self._fail(cut_off("connect").facts)
             return
-        except TimeoutError:
-            self._fail(error_facts(Failure.TIMEOUT, "connect", "deadline reached"))
+        except TimeoutError:  # mailprobe's own trust store was not loaded in time: nothing of the server's
+            self._fail(error_facts(Failure.INTERNAL, "connect", "the trust store was not loaded in time"))
             return
         final = await self._follow()
         if final is None:
