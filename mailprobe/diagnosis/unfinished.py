@@ -37,8 +37,9 @@ OVERLOAD_MIN_MS = 1000.0
 OVERLOAD_SHARE = 0.15
 _TIMEOUTS = frozenset({Failure.TIMEOUT, Failure.DNS_TIMEOUT})
 # What a --timeout that fits must leave room for beyond the one given: each step still to come (the host's
-# address, the connect, the TLS handshake, the greeting) may take as long as the slowest answer seen …
-STEPS_STILL_TO_COME = 4
+# address, the connect, the TLS handshake, the greeting, the capabilities) may take as long as the slowest
+# answer seen …
+STEPS_STILL_TO_COME = 5
 # … and never less than twice the time given, which did not suffice.
 MIN_GROWTH = 2.0
 # The kinds of check the verdict counts among what answered, in the order it names them.

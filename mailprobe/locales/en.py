@@ -38,7 +38,7 @@ MESSAGES: dict[str, str] = {
     "provider.matched_by.generic": "not recognised: generic checks",
     "provider.unknown": "the mail provider",
     "provider.mx_failed": "unknown",
-    "provider.matched_by.mx_failed": "the MX lookup failed",
+    "provider.matched_by.mx_failed": "the MX lookup got no answer",
     "provider.generic": "unrecognised provider",
     # -- `mailprobe settings` (article 4.2)
     "settings.title": "Client settings for {address} ({provider}):",

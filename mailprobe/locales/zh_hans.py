@@ -38,7 +38,7 @@ MESSAGES: dict[str, str] = {
     "provider.matched_by.generic": "未能识别，使用通用检查",
     "provider.unknown": "邮箱服务商",
     "provider.mx_failed": "未知",
-    "provider.matched_by.mx_failed": "MX 查询失败",
+    "provider.matched_by.mx_failed": "MX 查询没有得到回答",
     "provider.generic": "未识别的服务商",
     # -- `mailprobe settings`（原文 4.2）
     "settings.title": "{address} 的客户端设置（{provider}）：",

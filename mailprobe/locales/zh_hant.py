@@ -38,7 +38,7 @@ MESSAGES: dict[str, str] = {
     "provider.matched_by.generic": "無法辨識，使用通用檢查",
     "provider.unknown": "郵件服務商",
     "provider.mx_failed": "未知",
-    "provider.matched_by.mx_failed": "MX 查詢失敗",
+    "provider.matched_by.mx_failed": "MX 查詢沒有得到回答",
     "provider.generic": "未辨識的服務商",
     # -- `mailprobe settings`（原文 4.2）
     "settings.title": "{address} 的用戶端設定（{provider}）：",

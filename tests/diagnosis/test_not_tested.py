@@ -247,6 +247,6 @@ def test_the_unfinished_verdict_says_what_answered_and_a_timeout_that_fits_in_ev
 def test_a_timeout_that_fits_leaves_room_for_the_steps_still_to_come() -> None:
     slow = DnsLookup(id="dns.mx/x", target="x", status=Status.PASS, name="x", rdtype="MX", purpose="mx",
                      duration_ms=470.0)
-    assert suggested_timeout(1.2, [slow]) == 4  # 1.2 s + 4 × 0.47 s, in whole seconds
+    assert suggested_timeout(1.2, [slow]) == 4  # 1.2 s + 5 × 0.47 s, in whole seconds
     assert suggested_timeout(0.5, []) == 10  # nothing answered: at least the default
     assert suggested_timeout(10.0, [slow]) == 20  # never less than twice what did not suffice
