@@ -268,6 +268,9 @@ def facts_of(ssl_object: ssl.SSLObject | ssl.SSLSocket, verified: bool, handshak
     )
 
 
+_HANDSHAKE_BACKSTOP_S = 0.5
+
+
 async def upgrade(
     writer: asyncio.StreamWriter,
     host: str,
@@ -287,8 +290,11 @@ async def upgrade(
     if limit <= 0:
         raise cut_off("tls") if cut else ProbeError(Failure.TIMEOUT, "tls", "deadline reached")
     try:
+        # The transport's own handshake timer is only a backstop: it would end the handshake as a "reset" (an
+        # aborted connection) at the very moment this bound ends it as a time-out, the deadline's or its own.
         await asyncio.wait_for(
-            writer.start_tls(context, server_hostname=host, ssl_handshake_timeout=max(limit, 0.05)), limit
+            writer.start_tls(context, server_hostname=host, ssl_handshake_timeout=limit + _HANDSHAKE_BACKSTOP_S),
+            limit,
         )
     except ssl.SSLCertVerificationError as exc:
         raise ProbeError(Failure.TLS_VERIFY, "tls", f"{verify_error_of(exc)}: {exc.verify_message}") from None

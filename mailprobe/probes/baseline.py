@@ -99,7 +99,7 @@ async def _handshake(endpoint: Endpoint, address: str, ctx: ProbeContext, observ
             if endpoint.protocol == "web":
                 observation.clock_offset_s = await _date_offset(reader, writer, endpoint, ctx)
         finally:
-            await close_quietly(writer, ctx.timeouts.close)
+            await close_quietly(writer, ctx.deadline.bound(ctx.timeouts.close))  # never past the deadline
         return
 
 

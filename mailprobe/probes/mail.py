@@ -155,7 +155,8 @@ async def _dialogue(
     else:
         await _quit(protocol, dialogue)
     finally:
-        await close_quietly(writer, ctx.timeouts.close)
+        # Never past the deadline: what the session saw must be recorded before the engine cuts it off.
+        await close_quietly(writer, ctx.deadline.bound(ctx.timeouts.close))
 
 
 async def _converse(
