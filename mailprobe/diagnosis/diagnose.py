@@ -15,6 +15,8 @@ from mailprobe.report import OverallStatus
 
 __all__ = ["OVERLOAD_MIN_MS", "OVERLOAD_SHARE", "diagnose", "overall_status", "overloaded"]
 _TIMING_CAUSES = frozenset({Cause.DNS_RESOLUTION_PROBLEM, Cause.NETWORK_PROBLEM})
+# Readings that rest on answers (every name at one address, a portal's redirect or certificate), not on timings.
+_ANSWER_VARIANTS = frozenset({"captive_portal", "dns_hijack"})
 
 
 def diagnose(evidence: Evidence) -> list[Finding]:
@@ -27,7 +29,7 @@ def diagnose(evidence: Evidence) -> list[Finding]:
         findings = unconfirmed_findings(facts)
     if overloaded(evidence):
         # Slowness and time-outs measured by a starved mailprobe say nothing about the user's network or DNS.
-        findings = [f for f in findings if f.cause not in _TIMING_CAUSES]
+        findings = [f for f in findings if f.cause not in _TIMING_CAUSES or f.variant in _ANSWER_VARIANTS]
     return rank(findings)
 
 

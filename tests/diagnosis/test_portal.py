@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from mailprobe.address import parse_address
@@ -142,3 +143,13 @@ def test_organisation_keeps_a_country_registry_level() -> None:
     assert organisation("imap.exmail.qq.com") == "qq.com"
     assert organisation("mail.trade.com.cn") == "trade.com.cn"
     assert organisation("Mail.Example.CO.UK.") == "example.co.uk"
+
+
+def test_a_starved_mailprobe_still_names_the_portal_its_answers_show() -> None:
+    # The overload filter drops readings made of timings; a portal is read from answers, so it stays first.
+    observed = evidence(*names_at(PORTAL), webmail(PORTAL, cert=certificate("portal.hotel.example")))
+    starved = replace(observed, loop_lag_ms=60_000.0)
+
+    findings = diagnose(starved)
+
+    assert (findings[0].cause, findings[0].variant) == (Cause.NETWORK_PROBLEM, "captive_portal")
