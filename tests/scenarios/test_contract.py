@@ -199,7 +199,9 @@ def assert_contract(report: dict[str, Any], *, timeout: float = TIMEOUT_S) -> No
     assert report["status"] in EXIT
     started = datetime.fromisoformat(report["started_at"].replace("Z", "+00:00"))
     assert started.tzinfo is not None and started.utcoffset() is not None, report["started_at"]
-    assert 0 < report["duration_ms"] < timeout * 1000 + 300, report["duration_ms"]
+    # duration_ms now counts from the process's start, start-up included: the bound catches a run that goes on
+    # past its deadline, not a slow start on a shared machine (bench/deadline.py measures the overrun itself).
+    assert 0 < report["duration_ms"] < timeout * 1000 + 1500, report["duration_ms"]
     ids = [c["id"] for c in report["checks"]]
     assert len(ids) == len(set(ids)), [i for i in ids if ids.count(i) > 1]
     for c in report["checks"]:
