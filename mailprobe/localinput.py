@@ -24,7 +24,8 @@ from mailprobe.safetext import quoted_input
 PATH_SHOWN = 400
 _CHUNK = 1 << 16
 _BOM = b"\xef\xbb\xbf"
-_KINDS = (
+# What a path can be instead of a regular file, as the one-line refusals name it (output.py adds the link).
+NOT_REGULAR_KINDS = (
     (stat.S_ISFIFO, "a FIFO"),
     (stat.S_ISCHR, "a character device"),
     (stat.S_ISBLK, "a block device"),
@@ -237,7 +238,7 @@ def _human(size: int) -> str:
 
 
 def _kind(mode: int) -> str:
-    for test, name in _KINDS:
+    for test, name in NOT_REGULAR_KINDS:
         if test(mode):
             return name
     return "of another kind"

@@ -21,18 +21,14 @@ from pathlib import Path
 from typing import IO
 
 from mailprobe.errors import UsageError
-from mailprobe.localinput import PATH_SHOWN
+from mailprobe.localinput import NOT_REGULAR_KINDS, PATH_SHOWN
 from mailprobe.safetext import quoted_input
 
 # Names that mean "standard output" (the shell's /dev/stdout is a link to a pipe or a terminal, not a file).
 STDOUT_NAMES = frozenset({"-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"})
 _KINDS = (
-    (stat.S_ISLNK, "a symbolic link (not followed: give the path of the file itself)"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISFIFO, "a FIFO"),
-    (stat.S_ISSOCK, "a socket"),
-    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISLNK, "a symbolic link (not followed: give the path of the file itself)"),  # first: read by lstat
+    *NOT_REGULAR_KINDS,
 )
 
 
