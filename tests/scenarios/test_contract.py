@@ -223,9 +223,13 @@ def assert_contract(report: dict[str, Any], *, timeout: float = TIMEOUT_S) -> No
             assert remedy["section"] in ARTICLE_SECTIONS, remedy
             assert remedy["text"].strip()
         assert "{" not in d["summary"], d["summary"]
-    # status follows the diagnosis: critical iff a critical cause, warning iff only warnings
-    expected = "critical" if "critical" in severities else "warning" if severities else "ok"
-    assert report["status"] == expected, (report["status"], severities)
+    # status follows the diagnosis: critical iff a critical cause, warning iff only warnings; with no cause it
+    # is ok, or unknown when mailprobe could not test everything in time (issue 16: never a cause then)
+    if severities:
+        expected = "critical" if "critical" in severities else "warning"
+        assert report["status"] == expected, (report["status"], severities)
+    else:
+        assert report["status"] in ("ok", "unknown"), report["status"]
 
 
 # Words allowed in a Chinese verdict: protocol names, units and the like, never sentences.
