@@ -87,8 +87,9 @@ class Deadline:
         """Await with the step's bound; raises TimeoutError when it runs out, DeadlineReached when the run's
         deadline ended it before its own bound: its cap, or STALL, the silence after which a server that
         accepted the connection has stalled (net/pace.py)."""
-        limit = self.bound(cap)
-        cut = self.cuts(limit, _own(cap, stall))
+        wait, own = silence_bounds(cap, stall)
+        limit = self.bound(wait)
+        cut = self.cuts(limit, own)
         if limit <= 0.0:
             if asyncio.iscoroutine(awaitable):
                 awaitable.close()
@@ -101,8 +102,14 @@ class Deadline:
             raise
 
 
-def _own(cap: float | None, stall: float | None) -> float | None:
-    """A step's own bound: its cap, or the stall bound if that comes first."""
-    if cap is None or stall is None:
-        return cap if stall is None else stall
-    return min(cap, stall)
+def silence_bounds(cap: float | None, stall: float | None) -> tuple[float | None, float | None]:
+    """How long a wait on a connected peer may last, and the bound its silence must outlive to be evidence.
+
+    Without a STALL bound the step's CAP is both. With one, only a silence that outlived it is a stall: the wait
+    lasts at least that long (its cap when that is longer), so on a network slow enough that the stall bound
+    exceeds the cap, the cap never ends a wait as if it were the server's fault; the deadline ending it sooner
+    is a step cut off, not tested.
+    """
+    if stall is None:
+        return cap, cap
+    return (stall if cap is None else max(cap, stall)), stall

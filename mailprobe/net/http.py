@@ -67,6 +67,8 @@ async def fetch(
     httpcore writes ALPN into it.
     """
     trace, exchange = _Trace(), Exchange()
+    if pace is not None:  # a connected server's silence is evidence only once it outlives the stall bound
+        cap = max(cap, pace.stall_bound(deadline.timeouts))
     bound = deadline.bound(cap)
     connect = bound if connect_cap is None else min(bound, connect_cap)
     if bound <= 0.0:
@@ -97,13 +99,13 @@ async def fetch(
 
 def _silence_cut(bound: float, cap: float, pace: Pace | None, trace: _Trace, deadline: Deadline) -> bool:
     """The run's deadline ended the exchange (given BOUND seconds) before the connected server's silence lasted
-    its own bound: the cap, or the stall at the run's pace (this connection's handshake included)."""
+    the stall bound at the run's pace (this connection's handshake included)."""
     connect_ms = trace.span("connection.connect_tcp.started", "connection.connect_tcp.complete")
     silence = bound - (connect_ms or 0.0) / 1000.0
     if pace is None:
         return bound < cap
     pace.saw(connect_ms)
-    return silence < min(cap, pace.stall_bound(deadline.timeouts))
+    return silence < pace.stall_bound(deadline.timeouts)
 
 
 async def http_context(tls: TlsSettings, deadline: Deadline, cap: float) -> ssl.SSLContext:

@@ -14,7 +14,7 @@ from functools import cached_property
 
 from mailprobe.evidence import CertificateFacts, Failure, TlsFacts, VerifyError
 from mailprobe.net.connect import ProbeError, bounded, cut_off, describe
-from mailprobe.net.deadline import Deadline
+from mailprobe.net.deadline import Deadline, silence_bounds
 from mailprobe.net.trust import Trust, trust
 
 # OpenSSL X509_V_ERR_* codes → our vocabulary.
@@ -285,8 +285,9 @@ async def upgrade(
     handshake the run's deadline cut short of CAP and of STALL is recorded as cut off (net/connect.cut_off).
     """
     started = time.monotonic()
-    limit = deadline.bound(cap)
-    cut = deadline.cuts(limit, cap if stall is None else (stall if cap is None else min(cap, stall)))
+    wait, own = silence_bounds(cap, stall)
+    limit = deadline.bound(wait)
+    cut = deadline.cuts(limit, own)
     if limit <= 0:
         raise cut_off("tls") if cut else ProbeError(Failure.TIMEOUT, "tls", "deadline reached")
     try:

@@ -39,6 +39,34 @@ async def test_a_silence_longer_than_a_stall_is_evidence_even_when_the_deadline_
     assert not isinstance(raised.value, DeadlineReached)
 
 
+async def test_a_cap_shorter_than_the_stall_bound_waits_for_the_stall_and_proves_nothing_sooner() -> None:
+    # A slow network (the stall bound 0.2 s above the step's cap of 0.05 s): a silence of 0.05 s is no stall.
+    # The wait lasts the stall bound, and a deadline that ends it before is a cut-off, not the server's fault.
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    with pytest.raises(TimeoutError) as raised:
+        await deadline(5.0).run(never(), cap=0.05, stall=0.2)
+    assert loop.time() - began >= 0.19 and not isinstance(raised.value, DeadlineReached)
+    with pytest.raises(DeadlineReached):
+        await deadline(0.2).run(never(), cap=0.05, stall=1.0)
+
+
+async def test_a_slow_greeting_past_the_cap_but_within_the_stall_bound_is_heard() -> None:
+    async def slow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(0.15)
+        writer.write(b"* OK ready\r\n")
+        await writer.drain()
+        await asyncio.sleep(1)
+
+    server = await asyncio.start_server(slow, "127.0.0.1", 0)
+    async with server:
+        reader, writer = await asyncio.open_connection(*server.sockets[0].getsockname()[:2])
+        dialogue = Dialogue(reader, writer, deadline(5.0), cap=0.05, stall=0.5)
+        line = await dialogue.bounded_step(reader.readline(), "greeting")
+        writer.close()
+    assert line == b"* OK ready\r\n"
+
+
 async def test_a_phase_that_runs_out_of_its_own_cap_is_no_cut_off() -> None:
     phase = deadline(5.0).within(0.05)
     with pytest.raises(TimeoutError) as raised:
