@@ -20,6 +20,7 @@ import dns.resolver
 import dns.rrset
 
 from mailprobe.evidence import Failure
+from mailprobe.limits import QUESTIONS_PER_CHECK
 from mailprobe.net import early as early_module
 from mailprobe.net.deadline import Deadline
 from mailprobe.net.pace import Pace
@@ -64,9 +65,12 @@ class Resolver:
 
     def __init__(
         self, deadline: Deadline, nameservers: list[tuple[str, int]] | None = None, pace: Pace | None = None,
-        *, ask_again: bool = False,
+        *, ask_again: bool = False, questions: int = QUESTIONS_PER_CHECK,
     ) -> None:
         self.deadline = deadline
+        # The check's DNS questions in flight at once, each a socket of its own (limits.py); a question waits for
+        # its turn, and its time-out counts from when it is asked.
+        self._in_flight = asyncio.Semaphore(max(1, questions))
         # A question unanswered after a few round trips is asked again beside the first, the first kept open
         # (a slow resolver still answers it): one check someone waits for. Not a batch's, whose checks keep to
         # a socket budget each.
@@ -135,12 +139,16 @@ class Resolver:
         except dns.resolver.NoAnswer as exc:
             answer.failure, answer.detail = Failure.NO_ANSWER, _short(exc)
         except dns.resolver.NoNameservers as exc:
-            answer.failure, answer.detail = Failure.SERVFAIL, _servfail_detail(exc)
+            # dnspython says "no nameserver answered" also when it could not open a socket to ask: out of file
+            # descriptors is mailprobe's own limit, never the user's resolver failing.
+            answer.failure, answer.detail = _servfail_of(exc), _servfail_detail(exc)
         except dns.exception.Timeout as exc:
             answer.failure, answer.detail = Failure.DNS_TIMEOUT, _short(exc)
             answer.cut_off = cut if early is None else self._early_cut(early)
         except dns.resolver.YXDOMAIN as exc:
             answer.failure, answer.detail = Failure.SERVFAIL, _short(exc)
+        except OwnLimit as exc:
+            answer.failure, answer.detail = Failure.INTERNAL, str(exc)
         except (dns.exception.DNSException, OSError, ValueError) as exc:
             answer.failure, answer.detail = _failure_of(exc), _short(exc)
         if answer.failure == Failure.SERVFAIL and rdtype != "CNAME":
@@ -171,10 +179,14 @@ class Resolver:
         return min(timeouts.dns_question, self.pace.stall_bound(timeouts))
 
     async def _ask(self, name: str, rdtype: str, lifetime: float) -> dns.resolver.Answer:
-        early_module.share_timeout(self._resolver, lifetime, self.deadline.timeouts.dns_per_server_floor)
-        return await self._resolver.resolve(
-            dns.name.from_text(name), rdtype, lifetime=lifetime, search=False, raise_on_no_answer=True
-        )
+        async with self._in_flight:
+            lifetime = min(lifetime, self.query_bound())  # the wait for a turn is ours, not the resolver's
+            if lifetime <= 0.0:
+                raise OwnLimit("the deadline ran out while the question waited for one of mailprobe's own sockets")
+            early_module.share_timeout(self._resolver, lifetime, self.deadline.timeouts.dns_per_server_floor)
+            return await self._resolver.resolve(
+                dns.name.from_text(name), rdtype, lifetime=lifetime, search=False, raise_on_no_answer=True
+            )
 
     async def _answered(
         self, first: asyncio.Future[dns.resolver.Answer], name: str, rdtype: str
@@ -271,6 +283,19 @@ def _quiet(task: asyncio.Task[_T]) -> asyncio.Task[_T]:
 def _seen(task: asyncio.Task[_T]) -> None:
     if not task.cancelled():
         task.exception()
+
+
+class OwnLimit(Exception):
+    """A question mailprobe could not ask for a limit of its own (its sockets, the deadline while it waited)."""
+
+
+def _servfail_of(exc: dns.resolver.NoNameservers) -> Failure:
+    """SERVFAIL, unless every nameserver failed for a limit of ours: then INTERNAL (mailprobe's own failure)."""
+    errors = exc.kwargs.get("errors") or []
+    causes = [error[3] if isinstance(error, tuple) and len(error) > 3 else None for error in errors]
+    if causes and all(isinstance(cause, BaseException) and _failure_of(cause) is Failure.INTERNAL for cause in causes):
+        return Failure.INTERNAL
+    return Failure.SERVFAIL
 
 
 def _failure_of(exc: BaseException) -> Failure:

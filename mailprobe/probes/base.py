@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NoReturn
 
 from mailprobe.address import Target
+from mailprobe.addresspolicy import DialPolicy
 from mailprobe.evidence import Observation
+from mailprobe.net.connect import SocketBudget
 from mailprobe.net.deadline import Deadline
 from mailprobe.net.pace import Pace
 from mailprobe.net.resolver import Resolver
@@ -81,6 +83,8 @@ class ProbeContext:
     target: Target | None = None  # the mailbox checked (autoconfig asks with it, the login logs in as it)
     credentials: LoginCredentials | None = field(default=None, repr=False)  # only with --login
     pace: Pace = field(default_factory=Pace)  # the round trips the run has seen (shared with the resolver)
+    policy: DialPolicy = field(default_factory=DialPolicy)  # which addresses may be dialled (addresspolicy.py)
+    sockets: SocketBudget = field(default_factory=SocketBudget)  # the check's connections open at once
 
     @property
     def timeouts(self) -> Timeouts:
