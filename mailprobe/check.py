@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from mailprobe import runloop
 from mailprobe.address import Target, parse_address
-from mailprobe.addresspolicy import DialPolicy, lab_run
 from mailprobe.engine import Engine, ObservationHook
 from mailprobe.evidence import DnsLookup, Evidence, Observation
 from mailprobe.lang import Lang
@@ -134,7 +133,7 @@ def _context(target: Target, options: CheckOptions, started: float | None = None
                         questions=budget.questions)
     return ProbeContext(
         deadline=deadline, tls=tls, resolver=resolver, target=target, credentials=credentials, pace=pace,
-        policy=DialPolicy(lab=lab_run(options.nameservers)), sockets=SocketBudget(budget.connections),
+        sockets=SocketBudget(budget.connections),
     )
 
 
@@ -167,7 +166,7 @@ async def gather_evidence(
             login_protocols=login_run.protocols if login_run is not None else (),
             prefetch=options.prefetch,
             timeouts=ctx.timeouts,
-            policy=ctx.policy,
+            policy=ctx.address_policy,
         ))
         engine = Engine(planner, ctx, options.share.run if options.share is not None else run_step,
                         options.on_observation)

@@ -82,6 +82,11 @@ class Resolver:
         self._resolver, self.config_error = early_module.dnspython_resolver(nameservers)
 
     @property
+    def named(self) -> list[tuple[str, int]] | None:
+        """The servers the user named (`--nameserver`), None for the system's configuration."""
+        return list(self._given) if self._given else None
+
+    @property
     def nameservers(self) -> list[str]:
         out = []
         for ns in self._resolver.nameservers:

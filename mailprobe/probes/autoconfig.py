@@ -310,7 +310,7 @@ class _Fetch:
                 # The chain's first address comes from the domain's records: the address policy judges it; the
                 # rest are judged by where the chain began (a public file may not lead into the user's network).
                 self.origin = known
-                refusal = self.ctx.policy.refusal(known, "records")
+                refusal = self.ctx.address_policy.refusal(known, "records")
                 if refusal is not None:
                     self.visit.address, self.visit.id = known, check_id("autoconfig", self.visit.host, known)
                     known = error_facts(Failure.POLICY, "policy", refusal.detail(host))

@@ -113,7 +113,7 @@ async def probe_host(step: Step, ctx: ProbeContext) -> list[Observation]:
 async def probe_authoritative(step: Step, ctx: ProbeContext) -> list[Observation]:
     servers = list(step.servers) or None
     return list(await compare_authoritative(ctx.resolver, ctx.deadline, step.name, servers, rdtype=step.rdtype,
-                                            policy=ctx.policy))
+                                            policy=ctx.address_policy))
 
 
 # --- MX ------------------------------------------------------------------------------------------
