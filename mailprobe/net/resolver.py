@@ -122,14 +122,24 @@ class Resolver:
             answer.failure, answer.detail = Failure.DNS_TIMEOUT, "deadline reached before the question"
             answer.cut_off = cut
             return answer
+        turn = False
         try:
             if early is not None:  # asked while the check was loading (net/early.py): its answer, as if asked now
                 first = _quiet(asyncio.ensure_future(self._early(early)))
             else:
+                turn = await self._turn(lifetime)
+                started = time.monotonic()  # the wait for a turn is ours: never counted as the resolver's time
+                lifetime = self.query_bound()
+                if lifetime <= 0.0:
+                    raise OwnLimit(_WAITED)
+                cut = self.deadline.cuts(lifetime, self._own_bound())  # what the wait left it decides, too
                 first = _quiet(asyncio.ensure_future(self._ask(name, rdtype, lifetime)))
             try:
                 result = await self._answered(first, name, rdtype)
             finally:
+                if turn:
+                    self._in_flight.release()
+                    turn = False
                 if early is not None and early.done():
                     started = early.result().started  # the question was first asked then
                 elif early is not None and early.sent is not None:
@@ -156,6 +166,9 @@ class Resolver:
             answer.failure, answer.detail = Failure.INTERNAL, str(exc)
         except (dns.exception.DNSException, OSError, ValueError) as exc:
             answer.failure, answer.detail = _failure_of(exc), _short(exc)
+        finally:
+            if turn:  # a question given up before it was asked (the deadline while waiting, a cancellation)
+                self._in_flight.release()
         if answer.failure == Failure.SERVFAIL and rdtype != "CNAME":
             await self._cname_loop(answer)
         answer.started = started
@@ -183,15 +196,20 @@ class Resolver:
         timeouts = self.deadline.timeouts
         return min(timeouts.dns_question, self.pace.stall_bound(timeouts))
 
+    async def _turn(self, bound: float) -> bool:
+        """Wait for one of the check's questions in flight (limits.QUESTIONS_PER_CHECK); OwnLimit past BOUND."""
+        try:
+            async with asyncio.timeout(bound):
+                await self._in_flight.acquire()
+        except TimeoutError:
+            raise OwnLimit(_WAITED) from None
+        return True
+
     async def _ask(self, name: str, rdtype: str, lifetime: float) -> dns.resolver.Answer:
-        async with self._in_flight:
-            lifetime = min(lifetime, self.query_bound())  # the wait for a turn is ours, not the resolver's
-            if lifetime <= 0.0:
-                raise OwnLimit("the deadline ran out while the question waited for one of mailprobe's own sockets")
-            early_module.share_timeout(self._resolver, lifetime, self.deadline.timeouts.dns_per_server_floor)
-            return await self._resolver.resolve(
-                dns.name.from_text(name), rdtype, lifetime=lifetime, search=False, raise_on_no_answer=True
-            )
+        early_module.share_timeout(self._resolver, lifetime, self.deadline.timeouts.dns_per_server_floor)
+        return await self._resolver.resolve(
+            dns.name.from_text(name), rdtype, lifetime=lifetime, search=False, raise_on_no_answer=True
+        )
 
     async def _answered(
         self, first: asyncio.Future[dns.resolver.Answer], name: str, rdtype: str
@@ -288,6 +306,9 @@ def _quiet(task: asyncio.Task[_T]) -> asyncio.Task[_T]:
 def _seen(task: asyncio.Task[_T]) -> None:
     if not task.cancelled():
         task.exception()
+
+
+_WAITED = "the deadline ran out while the question waited for one of mailprobe's own sockets"
 
 
 class OwnLimit(Exception):
