@@ -14,7 +14,7 @@ from dataclasses import dataclass
 # held from connect to close) and its DNS questions in flight (net/resolver.py), kept apart so that
 # connections held open by slow servers never starve the questions.
 CONNECTIONS_PER_CHECK = 32
-QUESTIONS_PER_CHECK = 16
+QUESTIONS_PER_CHECK = 64  # a single check's first burst (every provider's hosts, prefetched) is some 60
 SOCKETS_PER_CHECK = CONNECTIONS_PER_CHECK + QUESTIONS_PER_CHECK
 RESERVED_FILES = 64  # standard streams, the interpreter's own files, a state database
 OWN_FILES = 16  # what one process holds besides its checks' sockets: streams, the event loop, its threads' files

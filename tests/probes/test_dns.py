@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 
@@ -428,3 +429,30 @@ async def test_a_recursive_resolver_answering_in_the_authoritys_place_is_not_com
     assert compared[0].status is not Status.PASS
     assert compared[0].error is not None and "AA" in compared[0].error.detail
     assert mx_disagreement(resolver_mx, compared) is None
+
+
+async def test_a_questions_wait_for_its_turn_is_never_counted_as_the_resolvers_time(lab: LabDnsServer) -> None:
+    """A check holds a bounded number of questions in flight (limits.QUESTIONS_PER_CHECK); one that waits for its
+    turn behind a slow one is timed from when it is asked, so the wait never reads as a slow resolver."""
+    lab.set_records("slow.example.com", "A", ["192.0.2.1"])
+    lab.set_records("fast.example.com", "A", ["192.0.2.2"])
+    lab.set_faults("slow.example.com", delay=0.8)
+    resolver = Resolver(Deadline(6.0), lab.nameservers, questions=1)
+    slow, fast = await asyncio.gather(resolver.query("slow.example.com", "A"),
+                                      resolver.query("fast.example.com", "A"))
+    assert slow.ok and fast.ok
+    assert slow.duration_ms >= 700.0
+    assert fast.duration_ms < 400.0  # it waited some 800 ms for its turn
+
+
+async def test_a_question_that_waited_for_its_turn_until_the_deadline_is_mailprobes_own_failure(
+    lab: LabDnsServer,
+) -> None:
+    lab.set_records("slow.example.com", "A", ["192.0.2.1"])
+    lab.set_records("fast.example.com", "A", ["192.0.2.2"])
+    lab.set_faults("slow.example.com", drop=True)
+    resolver = Resolver(Deadline(2.0), lab.nameservers, questions=1)
+    slow, fast = await asyncio.gather(resolver.query("slow.example.com", "A"),
+                                      resolver.query("fast.example.com", "A"))
+    assert slow.failure is Failure.DNS_TIMEOUT  # the resolver's silence is the resolver's
+    assert fast.failure is Failure.INTERNAL and "mailprobe's own sockets" in fast.detail
