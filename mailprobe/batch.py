@@ -164,6 +164,7 @@ class Batch:
         outcome = Outcome()
         share = StepCache()
         self.options.share = share
+        self.options.checks_at_once = self.concurrency  # each check's share of the open files (limits.py)
         kept: list[tuple[int, Report]] = []  # only for the human formats, printed once at the end
         collector = self.fmt.collect(self.render_options) if self.fmt.collect is not None else None
         source = iter(todo)

@@ -14,6 +14,8 @@ from mailprobe.address import Target, parse_address
 from mailprobe.engine import Engine, ObservationHook
 from mailprobe.evidence import DnsLookup, Evidence, Observation
 from mailprobe.lang import Lang
+from mailprobe.limits import socket_budget
+from mailprobe.net.connect import SocketBudget
 from mailprobe.net.deadline import Deadline
 from mailprobe.net.pace import Pace
 from mailprobe.net.resolver import Resolver
@@ -54,6 +56,7 @@ class CheckOptions:
     # not raise or block: it runs on the engine's event loop.
     on_observation: ObservationHook | None = field(default=None, repr=False)
     prefetch: bool = False  # one address on the command line: see PlanOptions.prefetch
+    checks_at_once: int = 1  # how many checks share the process's open files (limits.socket_budget)
 
     def timeouts(self) -> Timeouts:
         return Timeouts(total=self.timeout)
@@ -125,9 +128,12 @@ def _context(target: Target, options: CheckOptions, started: float | None = None
     pace = Pace()
     login = options.login
     credentials = LoginCredentials(login.user, login.password) if login is not None else None
-    resolver = Resolver(deadline, options.nameservers, pace, ask_again=options.prefetch)
+    budget = socket_budget(options.checks_at_once)
+    resolver = Resolver(deadline, options.nameservers, pace, ask_again=options.prefetch,
+                        questions=budget.questions)
     return ProbeContext(
         deadline=deadline, tls=tls, resolver=resolver, target=target, credentials=credentials, pace=pace,
+        sockets=SocketBudget(budget.connections),
     )
 
 
@@ -160,6 +166,7 @@ async def gather_evidence(
             login_protocols=login_run.protocols if login_run is not None else (),
             prefetch=options.prefetch,
             timeouts=ctx.timeouts,
+            policy=ctx.address_policy,
         ))
         engine = Engine(planner, ctx, options.share.run if options.share is not None else run_step,
                         options.on_observation)

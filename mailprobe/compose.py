@@ -7,7 +7,7 @@ from datetime import datetime
 from mailprobe.causes import Cause
 from mailprobe.diagnosis.diagnose import overall_status
 from mailprobe.diagnosis.finding import Finding
-from mailprobe.evidence import DnsLookup, Evidence, Observation, Reachability
+from mailprobe.evidence import DnsLookup, Evidence, Observation, Reachability, Status
 from mailprobe.lang import Lang
 from mailprobe.profiles import Profile, ProfileSet
 from mailprobe.report import (
@@ -26,6 +26,10 @@ from mailprobe.report import (
 from mailprobe.version import __version__
 
 PROVIDER_REMEDY = "provider"
+# A report (the evidence of one check) holds at most this many checks, each of bounded size. The plan's caps
+# (plan.py, probes/dns.py) keep a check well below it; past it, the checks a finding cites are kept first and
+# one more check says how many were left out.
+MAX_CHECKS = 300
 
 
 def compose(
@@ -44,7 +48,7 @@ def compose(
         duration_ms=round(duration_ms, 1),
         status=status,
         provider=provider_info(profile, evidence.plan.matched_by, lang),
-        checks=[check_result(o, lang) for o in _ordered(evidence.observations)],
+        checks=[check_result(o, lang) for o in _kept(_ordered(evidence.observations), findings, evidence)],
         diagnosis=[diagnosis_entry(f, profile, lang, profiles) for f in findings],
         prevention=prevention(lang),
         lang=lang,
@@ -183,6 +187,23 @@ def _text_params(
         if known is not None:
             out[key] = known.name(lang)
     return out
+
+
+def _kept(observations: list[Observation], findings: list[Finding], evidence: Evidence) -> list[Observation]:
+    """OBSERVATIONS, at most MAX_CHECKS of them: those the findings cite first, then the others in order, and a
+    check that says how many more there were."""
+    if len(observations) <= MAX_CHECKS:
+        return observations
+    cited = {check for finding in findings for check in finding.evidence}
+    room = MAX_CHECKS - 1
+    first = [o for o in observations if o.id in cited][:room]
+    chosen = {id(o) for o in first}
+    rest = [o for o in observations if id(o) not in chosen][: room - len(first)]
+    kept = {id(o) for o in first + rest}
+    domain = evidence.target.domain_ascii
+    note = DnsLookup(id="report/checks_not_kept", target=domain, status=Status.SKIP, name=domain, rdtype="",
+                     purpose="report", records_not_kept=len(observations) - len(kept))
+    return [o for o in observations if id(o) in kept] + [note]
 
 
 _DNS_ORDER = ("mx", "implicit_mx", "spf", "srv", "host", "resolver_sanity", "ns", "authoritative")

@@ -46,7 +46,7 @@ class Failure(StrEnum):
     REDIRECT_LOOP = "redirect_loop"
     TOO_MANY_REDIRECTS = "too_many_redirects"
     NO_ADDRESS = "no_address"  # the host name has no A/AAAA record
-    POLICY = "policy"  # mailprobe refused to go there: a public chain leading to a private address (SECURITY.md)
+    POLICY = "policy"  # mailprobe refused to go there (the address policy, SECURITY.md): never dialled
     DOWNGRADE = "downgrade"  # an HTTPS page redirecting to plain HTTP, not followed
     INTERNAL = "internal"  # mailprobe itself failed at this step
 
@@ -109,6 +109,14 @@ class Endpoint(BaseModel):
     label: str = ""  # e.g. "overseas", "hangzhou": where the profile names an alternate host
     url: str | None = None  # web endpoints: the URL to fetch
     provider_id: str | None = None  # baseline endpoints: whose service this is
+    # Who named this host, for the address policy (addresspolicy.py): the user (--baseline, a profile in
+    # --providers-dir), a built-in profile, or the mailbox's domain (SRV, autoconfig, MX, guesses from it).
+    named_by: Literal["user", "profile", "domain"] = "domain"
+
+    @property
+    def dial_origin(self) -> Literal["user", "records"]:
+        """Where the addresses of this host come from, as the address policy weighs them."""
+        return "user" if self.named_by == "user" else "records"
 
     @property
     def target(self) -> str:
@@ -212,6 +220,8 @@ class DnsFacts(Facts):
     ttl: int | None = None
     canonical: str | None = None  # the name the CNAME chain led to, when the name asked was an alias
     addresses_not_probed: int = 0  # addresses beyond plan.MAX_ADDRESSES_PER_FAMILY, left untested
+    targets_not_followed: int = 0  # SRV / MX targets beyond the plan's caps (plan.MAX_SRV_TARGETS, MAX_MX_HOSTS)
+    records_not_kept: int = 0  # records of the answer beyond probes/dns.MAX_RECORDS, neither kept nor followed
 
 
 class DnsLookup(Observation, DnsFacts):

@@ -8,9 +8,25 @@ the hard limit allows and otherwise runs fewer checks at once rather than fail.
 
 from __future__ import annotations
 
-SOCKETS_PER_CHECK = 48
+from dataclasses import dataclass
+
+# A check's sockets open at once, enforced where they are opened: its connections (net/connect.py SocketBudget,
+# held from connect to close) and its DNS questions in flight (net/resolver.py), kept apart so that
+# connections held open by slow servers never starve the questions.
+CONNECTIONS_PER_CHECK = 32
+QUESTIONS_PER_CHECK = 64  # a single check's first burst (every provider's hosts, prefetched) is some 60
+SOCKETS_PER_CHECK = CONNECTIONS_PER_CHECK + QUESTIONS_PER_CHECK
 RESERVED_FILES = 64  # standard streams, the interpreter's own files, a state database
+OWN_FILES = 16  # what one process holds besides its checks' sockets: streams, the event loop, its threads' files
 OPEN_FILES_WANTED = 8192
+
+
+@dataclass(frozen=True)
+class Sockets:
+    """How many connections and DNS questions one check may hold open at once."""
+
+    connections: int
+    questions: int
 
 
 def raise_open_files(wanted: int = OPEN_FILES_WANTED) -> int:
@@ -34,3 +50,14 @@ def checks_at_once(requested: int) -> int:
     """REQUESTED, lowered so that every check in flight keeps its sockets well under the open-file limit."""
     room = max(1, (raise_open_files() - RESERVED_FILES) // SOCKETS_PER_CHECK)
     return max(1, min(requested, room))
+
+
+def socket_budget(checks: int = 1) -> Sockets:
+    """Each of CHECKS checks' share of the open-file limit (raised first where the hard limit allows), at most
+    SOCKETS_PER_CHECK: under a low limit (`ulimit -n 24`) a check waits for its own sockets rather than run out
+    of them and read "Too many open files" as the network's answer."""
+    room = (raise_open_files() - OWN_FILES) // max(1, checks)
+    if room >= SOCKETS_PER_CHECK:
+        return Sockets(CONNECTIONS_PER_CHECK, QUESTIONS_PER_CHECK)
+    questions = max(1, room // 3)
+    return Sockets(max(1, room - questions), questions)

@@ -13,10 +13,11 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from mailprobe.address import Target
+from mailprobe.addresspolicy import DialPolicy, Refusal, may_contact
 from mailprobe.evidence import (
     CUT_OFF_STAGE,
     DnsLookup,
@@ -33,7 +34,6 @@ from mailprobe.evidence import (
     WebVisit,
     deadline_cut,
 )
-from mailprobe.fetchpolicy import may_contact
 from mailprobe.profiles import Profile, ProfileSet
 from mailprobe.protocols import GENERIC_GUESSES, MX_HOST_GUESSES, SRV_SERVICES, WELL_KNOWN_PORTS
 from mailprobe.timeouts import Timeouts
@@ -57,8 +57,15 @@ MAX_ADDRESSES_PER_FAMILY = 8
 # How many provider hosts' addresses are compared with their authoritative servers.
 MAX_COMPARED_HOSTS = 6
 # How many of an unknown domain's mail exchangers are looked up (to tell a dangling MX); past it, the
-# verdict rests on the most preferred ones.
+# verdict rests on the most preferred ones, and the MX lookup says how many were left (`targets_not_followed`).
 MAX_MX_HOSTS = 10
+# How many targets of one SRV name (`_imaps._tcp.DOMAIN`) are followed, in the order a client tries them
+# (priority, then weight); the SRV lookup says how many were left (`targets_not_followed`).
+MAX_SRV_TARGETS = 4
+# How many addresses of what the mailbox's domain publishes (SRV targets, autoconfig servers, guesses, its MX
+# host) one check dials or refuses, whatever the records say: a bound on its sockets over time and on its report.
+# Past it, a host's lookup says how many of its addresses were left (`addresses_not_probed`).
+MAX_DOMAIN_DIALS = 64
 # How many well-known provider hosts are asked to tell a broken resolver from a missing domain.
 SANITY_HOSTS = 16
 # A guess that failed in one of these ways was simply not there: nothing is wrong.
@@ -124,6 +131,7 @@ class PlanOptions:
     # the exporter, whose checks share their lookups and keep to a socket budget each.
     prefetch: bool = False
     timeouts: Timeouts = field(default_factory=Timeouts)  # the graces of auxiliary steps
+    policy: DialPolicy = field(default_factory=DialPolicy)  # which addresses may be dialled (addresspolicy.py)
 
 
 class Planner:
@@ -145,6 +153,8 @@ class Planner:
         self._mx_pending: set[str] = set()  # MX hosts looked up before the generic plan is chosen
         self._mx_canonical: dict[str, list[str]] = {}
         self._not_probed: dict[tuple[str, str], int] = {}  # (host, A | AAAA) → addresses beyond the cap
+        self._not_followed: dict[str, int] = {}  # SRV or MX name → targets beyond the caps
+        self._domain_dials = 0  # addresses of what the domain publishes, dialled or refused (MAX_DOMAIN_DIALS)
         self._compared: set[str] = set()  # provider hosts whose addresses are compared with their authorities
         self._logins = _LoginChain(tuple(p for p in LOGIN_ORDER if p in options.login_protocols))
 
@@ -190,7 +200,9 @@ class Planner:
         if step.probe == "autoconfig":
             return self._after_autoconfig([o for o in observations if isinstance(o, WebVisit)])
         if step.probe == "dns.host" and step.endpoint is not None:
-            return self._sessions(step, lookups) + self._login_ready(step.endpoint, addresses_of(lookups))
+            sessions = self._sessions(step, lookups)
+            dialled = [s.ip for s in sessions if s.ip is not None and s.unresolved is None]
+            return sessions + self._login_ready(step.endpoint, dialled)
         if step.probe == "dns.host" and step.name in self._mx_pending:
             return self._after_mx_host(step, lookups)
         if step.probe == "login" and step.endpoint is not None:
@@ -233,6 +245,8 @@ class Planner:
         # (`mx.example CNAME mxbiz1.qq.com`)? The generic plan waits for these answers.
         # An IP literal is asked as the name it is (RFC 5321 wants a host name): it does not resolve.
         hosts = mx_hosts[:MAX_MX_HOSTS]
+        if len(mx_hosts) > MAX_MX_HOSTS:
+            self._not_followed[mx.name] = len(mx_hosts) - MAX_MX_HOSTS
         self._mx_pending = set(hosts)
         if not hosts:
             return self._after_mx_hosts()
@@ -264,6 +278,10 @@ class Planner:
 
     def _after_srv(self, lookups: list[DnsLookup]) -> list[Step]:
         # An SRV lookup's name is `_imaps._tcp.<domain>`: its first two labels name the service.
+        for lookup in lookups:
+            left = len(_usable_srv(lookup.srv)) - MAX_SRV_TARGETS
+            if left > 0:
+                self._not_followed[lookup.name] = left
         published = srv_endpoints(
             {".".join(lookup.name.split(".")[:2]): lookup.srv for lookup in lookups if lookup.srv}
         )
@@ -326,32 +344,55 @@ class Planner:
         # port) never holds the report up for long: past a grace it counts as not offered.
         grace = self.options.timeouts.candidate_grace if why is Why.CANDIDATE and self.plan.profile else None
         if _is_ip(endpoint.host):
-            return Step(_session_probe(endpoint), why, endpoint=endpoint, ip=endpoint.host, grace=grace)
+            # An IP literal (a profile's, or an MX or SRV target written as one) is judged as any address is.
+            dials = self._dials(endpoint, why, [endpoint.host], grace)
+            return dials[0] if dials else _over_budget(endpoint, why)
         return Step("dns.host", why, name=endpoint.host, endpoint=endpoint, keep=endpoint.role != Role.BASELINE,
                     grace=grace)
 
     def _sessions(self, step: Step, lookups: list[DnsLookup]) -> list[Step]:
-        """One session per address of the host (a few per family), or one that says why there is none."""
+        """One session per address of the host (a few per family), or one that says why there is none. An
+        address the policy refuses is a session too, never dialled: the evidence says where the host points."""
         assert step.endpoint is not None
         endpoint = step.endpoint
         ips = addresses_of(lookups)
-        origin = self._published_from.get((endpoint.protocol, endpoint.host, endpoint.port))
-        if origin is not None and ips:
-            allowed = [ip for ip in ips if may_contact(origin, ip) is None]
-            if not allowed:
-                reason = may_contact(origin, ips[0])
-                error = ErrorFacts(kind=Failure.POLICY, stage="resolve", detail=f"{endpoint.host} ({ips[0]}): {reason}")
-                return [Step(_session_probe(endpoint), step.why, endpoint=endpoint, unresolved=(Status.ERROR, error))]
-            ips = allowed
         families = {"A": [ip for ip in ips if ":" not in ip], "AAAA": [ip for ip in ips if ":" in ip]}
         for rdtype, found in families.items():
             if len(found) > MAX_ADDRESSES_PER_FAMILY:
                 self._not_probed[(endpoint.host, rdtype)] = len(found) - MAX_ADDRESSES_PER_FAMILY
         v4, v6 = (found[:MAX_ADDRESSES_PER_FAMILY] for found in families.values())
-        probe = _session_probe(endpoint)
         if not v4 + v6:
+            probe = _session_probe(endpoint)
             return [Step(probe, step.why, endpoint=endpoint, unresolved=unresolved(endpoint, lookups))]
-        return [Step(probe, step.why, endpoint=endpoint, ip=ip, grace=step.grace) for ip in v4 + v6]
+        steps = self._dials(endpoint, step.why, v4 + v6, step.grace)
+        for ip in (v4 + v6)[len(steps):]:  # past the check's bound on what the domain publishes
+            family = "AAAA" if ":" in ip else "A"
+            self._not_probed[(endpoint.host, family)] = self._not_probed.get((endpoint.host, family), 0) + 1
+        return steps or [_over_budget(endpoint, step.why)]
+
+    def _dials(self, endpoint: Endpoint, why: Why, ips: list[str], grace: float | None) -> list[Step]:
+        """A session step per address the policy allows, a refused one (never dialled) per address it does not;
+        what the domain publishes only up to MAX_DOMAIN_DIALS per check."""
+        if endpoint.named_by == "domain":
+            room = max(0, MAX_DOMAIN_DIALS - self._domain_dials)
+            ips = ips[:room]
+            self._domain_dials += len(ips)
+        probe = _session_probe(endpoint)
+        # Servers an autoconfig file named are judged against the address the file came from, too.
+        origin = self._published_from.get((endpoint.protocol, endpoint.host, endpoint.port))
+        steps = []
+        for ip in ips:
+            refusal = self.options.policy.refusal(ip, endpoint.dial_origin)
+            if refusal is not None:
+                steps.append(Step(probe, why, endpoint=endpoint, ip=ip, unresolved=_refused(endpoint, refusal)))
+                continue
+            reason = may_contact(origin, ip) if origin is not None else None
+            if reason is not None:
+                error = ErrorFacts(kind=Failure.POLICY, stage="resolve", detail=f"{endpoint.host} ({ip}): {reason}")
+                steps.append(Step(probe, why, endpoint=endpoint, ip=ip, unresolved=(Status.ERROR, error)))
+                continue
+            steps.append(Step(probe, why, endpoint=endpoint, ip=ip, grace=grace))
+        return steps
 
     # -- the plan's flags, applied to what was seen ------------------------------------------------
 
@@ -388,6 +429,9 @@ class Planner:
             if isinstance(observation, DnsLookup) and observation.purpose == "host":
                 left_out = self._not_probed.get((observation.name, observation.rdtype), 0)
                 observation.addresses_not_probed = max(observation.addresses_not_probed, left_out)
+            if isinstance(observation, DnsLookup) and observation.purpose in ("mx", "srv"):
+                left = self._not_followed.get(observation.name, 0)
+                observation.targets_not_followed = max(observation.targets_not_followed, left)
             chosen.setdefault(observation.id, observation)
         return list(chosen.values())
 
@@ -442,7 +486,7 @@ class _LoginChain:
 # -- endpoints --------------------------------------------------------------------------------------
 
 
-def web_endpoint(url: str, role: Role = Role.PROVIDER, expect: Expect = Expect.REQUIRED, **extra: str) -> Endpoint:
+def web_endpoint(url: str, role: Role = Role.PROVIDER, expect: Expect = Expect.REQUIRED, **extra: Any) -> Endpoint:
     parts = urlsplit(url)
     secure = parts.scheme.lower() == "https"
     host = (parts.hostname or "").lower()
@@ -454,28 +498,37 @@ def web_endpoint(url: str, role: Role = Role.PROVIDER, expect: Expect = Expect.R
 
 
 def profile_endpoints(profile: Profile, target: Target) -> list[Endpoint]:
-    endpoints = [web_endpoint(url.replace("{domain}", target.domain_ascii)) for url in profile.webmail]
+    named_by = _named_by(profile)
+    endpoints = [web_endpoint(url.replace("{domain}", target.domain_ascii), named_by=named_by)
+                 for url in profile.webmail]
     for server in profile.servers:
         if not server.probe:
             continue
         endpoints.append(Endpoint(
             protocol=server.protocol, host=server.host_for(target.domain_ascii), port=server.port,
-            tls=server.tls, expect=server.expect, label=server.label,
+            tls=server.tls, expect=server.expect, label=server.label, named_by=named_by,
         ))
     return _unique(endpoints)
 
 
+def _named_by(profile: Profile) -> Literal["user", "profile"]:
+    return "user" if profile.from_user else "profile"
+
+
 def srv_endpoints(records: dict[str, list[SrvRecord]]) -> list[Endpoint]:
-    """Endpoints a domain publishes with RFC 6186 SRV records; a '.' target means the service is off."""
+    """Endpoints a domain publishes with RFC 6186 SRV records, at most MAX_SRV_TARGETS per service in the order
+    given (the DNS probe sorts them as a client tries them); a '.' target means the service is off."""
     endpoints = []
     for service, srvs in records.items():
         protocol, tls = SRV_SERVICES[service]
-        for srv in srvs:
+        for srv in _usable_srv(srvs)[:MAX_SRV_TARGETS]:
             host = srv.target.rstrip(".").lower()
-            if not host or srv.port == 0:
-                continue
             endpoints.append(Endpoint(protocol=protocol, host=host, port=srv.port, tls=tls, label="srv"))
     return _unique(endpoints)
+
+
+def _usable_srv(srvs: list[SrvRecord]) -> list[SrvRecord]:
+    return [srv for srv in srvs if srv.target.rstrip(".") and srv.port != 0]
 
 
 def generic_endpoints(target: Target, mx_hosts: list[str]) -> list[Endpoint]:
@@ -516,7 +569,7 @@ def baseline_endpoints(profiles: ProfileSet, exclude: str | None, ports: list[tu
 def _baseline_for(profile: Profile, service: str, port: int) -> Endpoint | None:
     if service == "web":
         for url in profile.webmail:
-            web = web_endpoint(url, role=Role.BASELINE, provider_id=profile.id)
+            web = web_endpoint(url, role=Role.BASELINE, provider_id=profile.id, named_by=_named_by(profile))
             if web.port == port and "{" not in web.host:
                 return web
         return None
@@ -526,7 +579,7 @@ def _baseline_for(profile: Profile, service: str, port: int) -> Endpoint | None:
         if (server.protocol == service and server.port == port and "{" not in server.host and not server.label
                 and server.probe and server.expect == Expect.REQUIRED):
             return Endpoint(protocol=server.protocol, host=server.host, port=port, tls=server.tls,
-                            role=Role.BASELINE, provider_id=profile.id)
+                            role=Role.BASELINE, provider_id=profile.id, named_by=_named_by(profile))
     return None
 
 
@@ -536,7 +589,8 @@ def user_baseline_endpoints(hostports: list[tuple[str, int]]) -> list[Endpoint]:
     for host, port in hostports:
         protocol, tls = WELL_KNOWN_PORTS.get(port, ("web", TlsMode.PLAIN))
         endpoints.append(
-            Endpoint(protocol=protocol, host=host, port=port, tls=tls, role=Role.BASELINE, provider_id="user")
+            Endpoint(protocol=protocol, host=host, port=port, tls=tls, role=Role.BASELINE, provider_id="user",
+                     named_by="user")
         )
     return endpoints
 
@@ -607,6 +661,20 @@ def cut_off(step: Step) -> Step | None:
 def _apex_autoconfig(observation: Observation, target: Target) -> bool:
     return (isinstance(observation, WebVisit) and observation.id.startswith("autoconfig/")
             and observation.host == target.domain_ascii)
+
+
+def _refused(endpoint: Endpoint, refusal: Refusal) -> tuple[Status, ErrorFacts]:
+    """A session the address policy does not dial: a guess pointing there is simply not offered (skip), a server
+    the domain or a profile names could not be tested (error). The evidence keeps where it points."""
+    error = ErrorFacts(kind=Failure.POLICY, stage="policy", detail=refusal.detail(endpoint.host))
+    return (Status.SKIP if endpoint.expect == Expect.CANDIDATE else Status.ERROR), error
+
+
+def _over_budget(endpoint: Endpoint, why: Why) -> Step:
+    """An endpoint of the domain's past the check's MAX_DOMAIN_DIALS: not dialled, and said so."""
+    error = ErrorFacts(kind=Failure.POLICY, stage="budget",
+                       detail=f"the domain publishes more than {MAX_DOMAIN_DIALS} addresses: not dialled")
+    return Step(_session_probe(endpoint), why, endpoint=endpoint, unresolved=(Status.SKIP, error))
 
 
 def _session_probe(endpoint: Endpoint) -> ProbeName:

@@ -11,7 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from mailprobe.causes import Cause
 from mailprobe.errors import UsageError
@@ -135,6 +135,13 @@ class Profile(BaseModel):
     remedies: list[Remedy] = Field(default_factory=list)
     sources: list[str] = Field(default_factory=list)
     source_file: str = Field(default="", exclude=True)
+    # Loaded from the user's --providers-dir: the user named its hosts, so the address policy lets them be on
+    # this machine or its own networks (addresspolicy.py). Never read from the file itself.
+    _from_user: bool = PrivateAttr(default=False)
+
+    @property
+    def from_user(self) -> bool:
+        return self._from_user
 
     @field_validator("id")
     @classmethod
@@ -295,5 +302,8 @@ def load_profiles(extra_dir: str | os.PathLike[str] | None = None) -> ProfileSet
         files = sorted(path.glob("*.toml"))
         if not files:
             raise UsageError(f"providers directory '{folder}' holds no *.toml profile")
-        profiles.extend(load_profile_file(p) for p in files)
+        for file in files:
+            profile = load_profile_file(file)
+            profile._from_user = True
+            profiles.append(profile)
     return ProfileSet(profiles)

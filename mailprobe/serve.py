@@ -245,6 +245,8 @@ class Exporter:
                 raise UsageError(
                     f"parameter {name!r} refused: the URL names the target, the exporter's --config where it "
                     f"connects (module {module_name!r} may allow it with url_params = [\"{name}\"])")
+        for server in params.get("nameserver", []):  # a request's: no link-local or metadata resolver either
+            parse_nameserver(server, "nameserver", requested=True)
         module = _overrides(module, params)
         timeout = module.timeout
         if not 0 < timeout <= MAX_TIMEOUT_S:

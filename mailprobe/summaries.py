@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from mailprobe.addresspolicy import NEVER_CONTACTED, ip_class
 from mailprobe.evidence import (
     DnsLookup,
     ErrorFacts,
@@ -58,12 +59,15 @@ def quote(text: str, limit: int = QUOTE_LIMIT) -> str:
 
 
 def failure_phrase(
-    error: ErrorFacts, lang: Lang, tls: TlsFacts | None = None, reply: str | None = None
+    error: ErrorFacts, lang: Lang, tls: TlsFacts | None = None, reply: str | None = None, address: str | None = None
 ) -> str:
-    """What went wrong at the failing step, with the detail that tells cases apart."""
+    """What went wrong at the failing step, with the detail that tells cases apart. ADDRESS: the IP the check
+    is about (a refusal of the address policy names it and its kind)."""
     kind, stage, detail = error.kind, error.stage, quote(error.detail)
     if deadline_cut(error):
         return t("summary.fail.cut_off", lang)
+    if kind is Failure.POLICY and stage in ("policy", "budget"):
+        return refusal_phrase(stage, address, lang)
     if kind is Failure.TIMEOUT and stage != "connect":
         if stage == "greeting":
             return t("summary.fail.timeout_greeting", lang)
@@ -86,6 +90,18 @@ def failure_phrase(
     if kind is Failure.INTERNAL and detail:
         return t("summary.fail.internal", lang, reason=detail)
     return t(f"failure.{kind.value}", lang)
+
+
+def refusal_phrase(stage: str, address: str | None, lang: Lang) -> str:
+    """An address the policy did not dial (addresspolicy.py): where DNS points, what kind of address it is."""
+    if stage == "budget":
+        return t("summary.policy.budget", lang)
+    try:
+        cls = ip_class(address or "")
+    except ValueError:
+        return t("failure.policy", lang)
+    key = "summary.policy.never" if cls in NEVER_CONTACTED else "summary.policy.named_only"
+    return t(key, lang, ip=quote(address or "", 60), cls=t(f"ipclass.{cls}", lang))
 
 
 def certificate_phrase(tls: TlsFacts | None, lang: Lang, detail: str = "") -> str:
@@ -123,6 +139,21 @@ def certificate_phrase(tls: TlsFacts | None, lang: Lang, detail: str = "") -> st
 
 
 def _dns(lookup: DnsLookup, lang: Lang) -> str:
+    """The answer, and what of it a cap left out (records not kept, targets not followed; the addresses not
+    probed are said with the addresses)."""
+    text = _dns_answer(lookup, lang)
+    notes = [t(key, lang, count=count) for key, count in (
+        ("summary.dns.not_kept", lookup.records_not_kept if lookup.purpose != "report" else 0),
+        ("summary.dns.not_followed", lookup.targets_not_followed),
+    ) if count > 0]
+    return _join([text, *notes], lang) if notes else text
+
+
+def _dns_answer(lookup: DnsLookup, lang: Lang) -> str:
+    if lookup.purpose == "report":  # the report's own note of what it left out
+        from mailprobe.compose import MAX_CHECKS
+
+        return t("summary.report.not_kept", lang, count=lookup.records_not_kept, limit=MAX_CHECKS)
     if lookup.error is not None:
         return _dns_failure(lookup, lookup.error, lang)
     if lookup.status is Status.SKIP:
@@ -171,7 +202,7 @@ def _dns_failure(lookup: DnsLookup, error: ErrorFacts, lang: Lang) -> str:
 def _mail(session: MailSession, lang: Lang) -> str:
     label = f"{session.kind.upper()} {session.port}"
     if session.error is not None:
-        text = failure_phrase(session.error, lang, session.tls, session.greeting)
+        text = failure_phrase(session.error, lang, session.tls, session.greeting, session.address)
     elif session.status is Status.SKIP:
         text = t("summary.skipped", lang)
     else:
@@ -238,7 +269,7 @@ def _web_failure(visit: WebVisit, error: ErrorFacts, lang: Lang) -> str:
         return t("summary.fail.http_status", lang, code=code) if code else t("failure.http_status", lang)
     if error.kind is Failure.TOO_MANY_REDIRECTS and visit.redirects:
         return t("summary.fail.too_many_redirects", lang, count=len(visit.redirects))
-    return failure_phrase(error, lang, visit.tls)
+    return failure_phrase(error, lang, visit.tls, address=visit.address)
 
 
 # -- baseline -------------------------------------------------------------------------------------
@@ -246,7 +277,7 @@ def _web_failure(visit: WebVisit, error: ErrorFacts, lang: Lang) -> str:
 
 def _baseline(probe: Reachability, lang: Lang) -> str:
     if probe.error is not None:
-        return t("summary.baseline.failed", lang, text=failure_phrase(probe.error, lang))
+        return t("summary.baseline.failed", lang, text=failure_phrase(probe.error, lang, address=probe.address))
     if probe.status is Status.SKIP:
         return t("summary.baseline.skipped", lang)
     ms = probe.connect_ms if probe.connect_ms is not None else probe.duration_ms

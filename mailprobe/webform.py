@@ -40,6 +40,9 @@ BODY_LIMIT = 8 * 1024
 TOKEN_TTL_S = 2 * 3600  # a form left open this long is loaded again
 FORM_TYPE = "application/x-www-form-urlencoded"
 _MARK = {"pass": "✓", "warn": "!", "fail": "✗", "error": "?", "skip": "–"}
+# Progress lines one answer streams; the rest is one line that counts them (the report below has them all, up to
+# compose.MAX_CHECKS).
+MAX_PROGRESS_LINES = 200
 _LOG = logging.getLogger("mailprobe.serve")
 
 
@@ -205,6 +208,14 @@ def progress_line(observation: Observation, lang: Lang) -> str:
                 summarize(observation, lang))
 
 
+def more_line(count: int, lang: Lang) -> str:
+    """The progress line that stands for COUNT more, once MAX_PROGRESS_LINES were shown."""
+    from mailprobe.locales.page import page_t
+    from mailprobe.render.formpage import progress_line as line
+
+    return line("skip", "…", "", page_t("form.progress_more", lang, count=count), "")
+
+
 async def stream_check(exporter: Exporter, target: str, options: CheckOptions, nonce: str) -> AsyncIterator[str]:
     """The answer to the form: head, progress lines, report (three languages), foot. Its <style> and <script>
     elements carry `nonce`, the one the answer's CSP header names."""
@@ -236,6 +247,7 @@ async def stream_check(exporter: Exporter, target: str, options: CheckOptions, n
     queue: asyncio.Queue[Observation] = asyncio.Queue()
     options.on_observation = queue.put_nowait
     task = None
+    streamed = held_back = 0
     try:
         exporter.in_flight.inc()
         options.timeout = max(0.5, options.timeout - (time.monotonic() - started))
@@ -250,7 +262,13 @@ async def stream_check(exporter: Exporter, target: str, options: CheckOptions, n
                 observation = waiter.result()
             else:
                 observation = queue.get_nowait()
-            yield progress_line(observation, lang)
+            if streamed < MAX_PROGRESS_LINES:  # a hostile domain's thousand checks never make a page of megabytes
+                streamed += 1
+                yield progress_line(observation, lang)
+            else:
+                held_back += 1
+        if held_back:
+            yield more_line(held_back, lang)
         report = task.result()
     except UsageError as exc:
         yield finish(str(exc))

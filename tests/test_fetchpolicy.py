@@ -24,7 +24,11 @@ from mailprobe.fetchpolicy import IpClass, ip_class, is_downgrade, is_public, ma
         ("192.168.1.1", "private"),
         ("127.0.0.1", "loopback"),
         ("127.255.255.254", "loopback"),
-        ("169.254.169.254", "link_local"),  # cloud metadata service
+        ("169.254.169.254", "metadata"),  # cloud metadata service
+        ("169.254.169.253", "link_local"),
+        ("100.100.100.200", "metadata"),  # Alibaba Cloud's
+        ("168.63.129.16", "metadata"),  # Azure's host node
+        ("fd00:ec2::254", "metadata"),  # AWS over IPv6
         ("0.0.0.0", "unspecified"),
         ("0.1.2.3", "reserved"),
         ("224.0.0.1", "multicast"),
@@ -35,7 +39,8 @@ from mailprobe.fetchpolicy import IpClass, ip_class, is_downgrade, is_public, ma
         ("198.51.100.7", "reserved"),
         ("203.0.113.9", "reserved"),
         ("240.0.0.1", "reserved"),
-        ("255.255.255.255", "reserved"),
+        ("255.255.255.255", "broadcast"),
+        ("255.255.255.254", "reserved"),
         # IPv6
         ("2001:4860:4860::8888", "public"),
         ("2606:4700::1111", "public"),
@@ -58,7 +63,8 @@ from mailprobe.fetchpolicy import IpClass, ip_class, is_downgrade, is_public, ma
         ("::ffff:127.0.0.1", "loopback"),
         ("::ffff:7f00:1", "loopback"),
         ("::ffff:10.0.0.1", "private"),
-        ("::ffff:169.254.169.254", "link_local"),
+        ("::ffff:169.254.169.254", "metadata"),
+        ("::ffff:169.254.1.1", "link_local"),
         ("::ffff:0.0.0.0", "unspecified"),
         ("::ffff:8.8.8.8", "public"),
         ("64:ff9b::8.8.8.8", "public"),  # NAT64: what DNS64 gives on an IPv6-only network
@@ -139,7 +145,7 @@ def test_a_public_to_private_refusal_says_why() -> None:
         "a fetch that began at the public address 8.8.8.8 may not lead to the private one 10.0.0.1"
     )
     assert may_contact("127.0.0.1", "169.254.169.254") == (
-        "169.254.169.254 is a link-local address, which mailprobe never contacts"
+        "169.254.169.254 is a metadata address, which mailprobe never contacts"
     )
 
 

@@ -53,6 +53,8 @@ def _untested(facts: Facts) -> bool:
         isinstance(o, DnsLookup) and o.error is not None and o.error.kind is Failure.INTERNAL
         for o in facts.evidence.observations
     )
+    # A guess the address policy did not dial (skip) was simply not offered: it leaves nothing untested.
     return internal or any(
-        not_tested(o.error) or (o.error is not None and o.error.kind is Failure.POLICY) for o in _sessions(facts)
+        not_tested(o.error) or (o.error is not None and o.error.kind is Failure.POLICY and o.status is not Status.SKIP)
+        for o in _sessions(facts)
     )

@@ -84,6 +84,9 @@ MESSAGES: dict[str, str] = {
     # -- verdicts without a cause (a cause's verdict sentences are in diagnosis/causes.toml)
     "verdict.healthy": "Everything answers: {provider} looks healthy from here.",
     "verdict.inconclusive": "Some checks failed, but no single cause stands out; see the checks below.",
+    "verdict.refused":
+        "Nothing could be confirmed: the DNS records of {domain} point its mail"
+        " servers at addresses mailprobe does not dial (see the checks below).",
     "verdict.unconfirmed":
         "Nothing could be confirmed: no mail server of {domain} answered before mailprobe had to stop (cut off"
         " by the deadline, or not allowed to test it). Run it again with a longer --timeout.",
@@ -243,6 +246,23 @@ MESSAGES: dict[str, str] = {
     "summary.dns.servfail": "resolver failed ({code})",
     "summary.dns.timeout": "resolver did not answer in time",
     "summary.dns.no_resolver": "no DNS resolver is configured on this machine",
+    "summary.dns.not_followed": "{count} more not followed",
+    "summary.dns.not_kept": "{count} more records not kept",
+    "summary.report.not_kept": "{count} more checks not kept: one report holds at most {limit}",
+    "summary.policy.never": "refused: DNS points it at {ip}, {cls}, where no mail server can be",
+    "summary.policy.named_only":
+        "refused: DNS points it at {ip}, {cls}, which mailprobe dials"
+        " only where you name it yourself (--providers-dir, --baseline)",
+    "summary.policy.budget": "not dialled: the domain publishes more addresses than one check follows",
+    "ipclass.public": "a public address",
+    "ipclass.private": "a private network address",
+    "ipclass.loopback": "this machine (loopback)",
+    "ipclass.link_local": "a link-local address",
+    "ipclass.unspecified": "the unspecified address",
+    "ipclass.multicast": "a multicast address",
+    "ipclass.broadcast": "the broadcast address",
+    "ipclass.metadata": "a cloud metadata address",
+    "ipclass.reserved": "a reserved address",
     "summary.mail.starttls": "STARTTLS, {version}",
     "summary.mail.plain": "no TLS",
     "summary.mail.greeting": "greeting in {ms} ms",

@@ -79,6 +79,9 @@ MESSAGES: dict[str, str] = {
     # -- 与原因无关的结论（各原因的结论句在 diagnosis/causes.toml）
     "verdict.healthy": "一切正常：从这里看，{provider} 运行良好。",
     "verdict.inconclusive": "部分检查失败，但没有哪一个原因特别突出，请查看下面的检查项。",
+    "verdict.refused":
+        "无法确认任何结果："
+        "{domain} 的 DNS 记录把它的邮件服务器指向 mailprobe 不会连接的地址（见下方各项检查）。",
     "verdict.unconfirmed":
         "无法确认任何结果：在 mailprobe 停止之前，{domain} 没有任何邮件服务器作出回应（被时限截断，"
         "或不允许测试）。请用更长的 --timeout 再运行一次。",
@@ -226,6 +229,23 @@ MESSAGES: dict[str, str] = {
     "summary.dns.servfail": "解析器查询失败（{code}）",
     "summary.dns.timeout": "解析器没有及时响应",
     "summary.dns.no_resolver": "本机没有配置 DNS 解析器",
+    "summary.dns.not_followed": "另有 {count} 条未跟随",
+    "summary.dns.not_kept": "另有 {count} 条记录未保留",
+    "summary.report.not_kept": "另有 {count} 项检查未保留：一份报告最多保留 {limit} 项",
+    "summary.policy.never": "已拒绝：DNS 将它指向 {ip}（{cls}），邮件服务器不可能在那里",
+    "summary.policy.named_only":
+        "已拒绝：DNS 将它指向 {ip}（{cls}），"
+        "mailprobe 只在你亲自指定时才连接这类地址（--providers-dir、--baseline）",
+    "summary.policy.budget": "未连接：该域名公布的地址超过一次检查所跟随的上限",
+    "ipclass.public": "公网地址",
+    "ipclass.private": "内网地址",
+    "ipclass.loopback": "本机回环地址",
+    "ipclass.link_local": "链路本地地址",
+    "ipclass.unspecified": "未指定地址",
+    "ipclass.multicast": "组播地址",
+    "ipclass.broadcast": "广播地址",
+    "ipclass.metadata": "云元数据地址",
+    "ipclass.reserved": "保留地址",
     "summary.mail.starttls": "STARTTLS，{version}",
     "summary.mail.plain": "未加密",
     "summary.mail.greeting": "{ms} 毫秒收到欢迎信息",

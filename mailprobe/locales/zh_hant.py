@@ -79,6 +79,9 @@ MESSAGES: dict[str, str] = {
     # -- 與原因無關的結論（各原因的結論句在 diagnosis/causes.toml）
     "verdict.healthy": "一切正常：從這裡看，{provider} 運作良好。",
     "verdict.inconclusive": "部分檢查失敗，但沒有哪一個原因特別突出，請查看下方的檢查項目。",
+    "verdict.refused":
+        "無法確認任何結果："
+        "{domain} 的 DNS 記錄把它的郵件伺服器指向 mailprobe 不會連線的位址（見下方各項檢查）。",
     "verdict.unconfirmed":
         "無法確認任何結果：在 mailprobe 停止之前，{domain} 沒有任何郵件伺服器回應（被時限截斷，"
         "或不允許測試）。請用更長的 --timeout 再執行一次。",
@@ -226,6 +229,23 @@ MESSAGES: dict[str, str] = {
     "summary.dns.servfail": "解析器查詢失敗（{code}）",
     "summary.dns.timeout": "解析器沒有及時回應",
     "summary.dns.no_resolver": "本機沒有設定 DNS 解析器",
+    "summary.dns.not_followed": "另有 {count} 筆未跟隨",
+    "summary.dns.not_kept": "另有 {count} 筆記錄未保留",
+    "summary.report.not_kept": "另有 {count} 項檢查未保留：一份報告最多保留 {limit} 項",
+    "summary.policy.never": "已拒絕：DNS 將它指向 {ip}（{cls}），郵件伺服器不可能在那裡",
+    "summary.policy.named_only":
+        "已拒絕：DNS 將它指向 {ip}（{cls}），"
+        "mailprobe 只在你親自指定時才連線這類位址（--providers-dir、--baseline）",
+    "summary.policy.budget": "未連線：該網域公布的位址超過一次檢查所跟隨的上限",
+    "ipclass.public": "公用位址",
+    "ipclass.private": "內部網路位址",
+    "ipclass.loopback": "本機迴路位址",
+    "ipclass.link_local": "鏈路本地位址",
+    "ipclass.unspecified": "未指定位址",
+    "ipclass.multicast": "群播位址",
+    "ipclass.broadcast": "廣播位址",
+    "ipclass.metadata": "雲端中繼資料位址",
+    "ipclass.reserved": "保留位址",
     "summary.mail.starttls": "STARTTLS，{version}",
     "summary.mail.plain": "未加密",
     "summary.mail.greeting": "{ms} 毫秒收到歡迎訊息",

@@ -7,12 +7,17 @@ import errno
 import socket
 import ssl
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+from mailprobe.addresspolicy import NEVER_CONTACTED, ip_class, words
 from mailprobe.evidence import CUT_OFF_STAGE, ErrorFacts, Failure
+from mailprobe.limits import CONNECTIONS_PER_CHECK
 from mailprobe.net.deadline import Deadline, DeadlineReached
 
 # Lines longer than this are not a mail protocol talking: a bound on every read.
 LINE_LIMIT = 8192
+URL_LIMIT = 2048  # characters of a URL kept as evidence (a redirect's Location can be as long as a header)
 
 
 class ProbeError(Exception):
@@ -78,10 +83,53 @@ def describe(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+class SocketBudget:
+    """How many connections one check holds open at once (limits.py): a permit is held from the connect to the
+    close (`slot`). Waiting for one is mailprobe's own limit: it ends with the deadline at CUT_OFF_STAGE
+    (not tested), never as the server's time-out."""
+
+    def __init__(self, limit: int = CONNECTIONS_PER_CHECK) -> None:
+        self.limit = limit
+        self._free = asyncio.Semaphore(limit)
+
+    @asynccontextmanager
+    async def slot(self, deadline: Deadline) -> AsyncIterator[None]:
+        limit = deadline.bound()
+        try:
+            if limit <= 0.0:
+                raise TimeoutError
+            async with asyncio.timeout(limit):
+                await self._free.acquire()
+        except TimeoutError:
+            raise ProbeError(Failure.TIMEOUT, CUT_OFF_STAGE,
+                             f"the deadline ran out while waiting for one of mailprobe's own {self.limit} "
+                             "connections") from None
+        try:
+            yield
+        finally:
+            self._free.release()
+
+
+def never_dialled(address: str) -> str | None:
+    """Why ADDRESS is never dialled, whoever named it (addresspolicy.NEVER_CONTACTED), or None: the last guard
+    before a socket, whatever the plan and the probes decided."""
+    try:
+        cls = ip_class(address)
+    except ValueError:
+        return None  # not an IP address: the socket layer will say so
+    if cls in NEVER_CONTACTED:
+        return f"{address} is a {words(cls)} address, where no mail server can be: never dialled"
+    return None
+
+
 async def open_tcp(
     address: str, port: int, deadline: Deadline, cap: float | None = None
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, float]:
-    """Connect to ADDRESS:PORT; returns (reader, writer, connect_ms) or raises ProbeError at stage 'connect'."""
+    """Connect to ADDRESS:PORT; returns (reader, writer, connect_ms) or raises ProbeError at stage 'connect'
+    (Failure.POLICY, before any packet, for an address that is never dialled)."""
+    refused = never_dialled(address)
+    if refused is not None:
+        raise ProbeError(Failure.POLICY, "policy", refused)
     started = time.monotonic()
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
     try:

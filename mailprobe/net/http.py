@@ -14,7 +14,15 @@ import httpx
 
 from mailprobe.evidence import CUT_OFF_STAGE, ErrorFacts, Failure, TlsFacts
 from mailprobe.fetchpolicy import is_downgrade, strip_userinfo
-from mailprobe.net.connect import bounded, classify_os_error, cut_off, describe
+from mailprobe.net.connect import (
+    ProbeError,
+    SocketBudget,
+    bounded,
+    classify_os_error,
+    cut_off,
+    describe,
+    never_dialled,
+)
 from mailprobe.net.deadline import Deadline
 from mailprobe.net.pace import Pace
 from mailprobe.net.resolver import Resolver
@@ -56,16 +64,36 @@ async def fetch(
     accept: str = ACCEPT_HTML,
     connect_cap: float | None = None,
     pace: Pace | None = None,
+    sockets: SocketBudget | None = None,
 ) -> Exchange:
     """Request URL from ADDRESS with SNI and Host = URL's host; the body is read up to MAX_BYTES. Never raises.
 
     CONNECT_CAP bounds the TCP handshake alone (a run's pace-derived bound), CAP the whole exchange. A time-out
     the run's deadline brought before them (and, once connected, before the silence PACE calls a stall) is
-    recorded as cut off.
+    recorded as cut off. SOCKETS, the check's budget of connections: one is held for the exchange, and the
+    bounds count from when it is free. An address that is never dialled (addresspolicy.NEVER_CONTACTED) is
+    refused before any packet.
 
     TLS_CONTEXT must be one for HTTP alone (`TlsSettings.verified_http_context` or `unverified_http_context`):
     httpcore writes ALPN into it.
     """
+    refused = never_dialled(address)
+    if refused is not None:
+        return Exchange(error=error_facts(Failure.POLICY, "policy", refused))
+    args = (url, address, tls_context, deadline, cap, max_bytes, method, accept, connect_cap, pace)
+    if sockets is None:
+        return await _fetch(*args)
+    try:
+        async with sockets.slot(deadline):
+            return await _fetch(*args)
+    except ProbeError as exc:  # no connection of the check's own was free before the deadline: not tested
+        return Exchange(error=exc.facts)
+
+
+async def _fetch(
+    url: httpx.URL | str, address: str, tls_context: ssl.SSLContext, deadline: Deadline, cap: float,
+    max_bytes: int, method: str, accept: str, connect_cap: float | None, pace: Pace | None,
+) -> Exchange:
     trace, exchange = _Trace(), Exchange()
     if pace is not None:  # a connected server's silence is evidence only once it outlives the stall bound
         cap = max(cap, pace.stall_bound(deadline.timeouts))

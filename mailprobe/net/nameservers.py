@@ -5,12 +5,14 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from mailprobe.addresspolicy import nameserver_refusal
 from mailprobe.errors import UsageError
 from mailprobe.safetext import quoted_input
 
 
-def parse_nameserver(text: str, option: str = "--nameserver") -> tuple[str, int]:
-    """`IP`, `IP:PORT`, `[IPv6]:PORT` or a bare IPv6 address; raises UsageError."""
+def parse_nameserver(text: str, option: str = "--nameserver", *, requested: bool = False) -> tuple[str, int]:
+    """`IP`, `IP:PORT`, `[IPv6]:PORT` or a bare IPv6 address; raises UsageError. The address policy's rule for DNS
+    servers applies (addresspolicy.nameserver_refusal): REQUESTED, when a request (the exporter's URL) named it."""
     raw = text.strip()
     host, port = raw, 53
     if raw.startswith("["):
@@ -29,6 +31,9 @@ def parse_nameserver(text: str, option: str = "--nameserver") -> tuple[str, int]
         ipaddress.ip_address(host)
     except ValueError:
         raise UsageError(f"{option} {quoted_input(text)} is not an IP address (IP[:PORT])") from None
+    refused = nameserver_refusal(host, requested=requested)
+    if refused is not None:
+        raise UsageError(f"{option} {quoted_input(text)}: {refused}")
     return host, port
 
 

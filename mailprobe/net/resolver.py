@@ -20,6 +20,7 @@ import dns.resolver
 import dns.rrset
 
 from mailprobe.evidence import Failure
+from mailprobe.limits import QUESTIONS_PER_CHECK
 from mailprobe.net import early as early_module
 from mailprobe.net.deadline import Deadline
 from mailprobe.net.pace import Pace
@@ -64,9 +65,12 @@ class Resolver:
 
     def __init__(
         self, deadline: Deadline, nameservers: list[tuple[str, int]] | None = None, pace: Pace | None = None,
-        *, ask_again: bool = False,
+        *, ask_again: bool = False, questions: int = QUESTIONS_PER_CHECK,
     ) -> None:
         self.deadline = deadline
+        # The check's DNS questions in flight at once, each a socket of its own (limits.py); a question waits for
+        # its turn, and its time-out counts from when it is asked.
+        self._in_flight = asyncio.Semaphore(max(1, questions))
         # A question unanswered after a few round trips is asked again beside the first, the first kept open
         # (a slow resolver still answers it): one check someone waits for. Not a batch's, whose checks keep to
         # a socket budget each.
@@ -76,6 +80,11 @@ class Resolver:
         self._pending: dict[tuple[str, str], asyncio.Task[Answer]] = {}
         self._given = nameservers
         self._resolver, self.config_error = early_module.dnspython_resolver(nameservers)
+
+    @property
+    def named(self) -> list[tuple[str, int]] | None:
+        """The servers the user named (`--nameserver`), None for the system's configuration."""
+        return list(self._given) if self._given else None
 
     @property
     def nameservers(self) -> list[str]:
@@ -113,14 +122,24 @@ class Resolver:
             answer.failure, answer.detail = Failure.DNS_TIMEOUT, "deadline reached before the question"
             answer.cut_off = cut
             return answer
+        turn = False
         try:
             if early is not None:  # asked while the check was loading (net/early.py): its answer, as if asked now
                 first = _quiet(asyncio.ensure_future(self._early(early)))
             else:
+                turn = await self._turn(lifetime)
+                started = time.monotonic()  # the wait for a turn is ours: never counted as the resolver's time
+                lifetime = self.query_bound()
+                if lifetime <= 0.0:
+                    raise OwnLimit(_WAITED)
+                cut = self.deadline.cuts(lifetime, self._own_bound())  # what the wait left it decides, too
                 first = _quiet(asyncio.ensure_future(self._ask(name, rdtype, lifetime)))
             try:
                 result = await self._answered(first, name, rdtype)
             finally:
+                if turn:
+                    self._in_flight.release()
+                    turn = False
                 if early is not None and early.done():
                     started = early.result().started  # the question was first asked then
                 elif early is not None and early.sent is not None:
@@ -135,14 +154,21 @@ class Resolver:
         except dns.resolver.NoAnswer as exc:
             answer.failure, answer.detail = Failure.NO_ANSWER, _short(exc)
         except dns.resolver.NoNameservers as exc:
-            answer.failure, answer.detail = Failure.SERVFAIL, _servfail_detail(exc)
+            # dnspython says "no nameserver answered" also when it could not open a socket to ask: out of file
+            # descriptors is mailprobe's own limit, never the user's resolver failing.
+            answer.failure, answer.detail = _servfail_of(exc), _servfail_detail(exc)
         except dns.exception.Timeout as exc:
             answer.failure, answer.detail = Failure.DNS_TIMEOUT, _short(exc)
             answer.cut_off = cut if early is None else self._early_cut(early)
         except dns.resolver.YXDOMAIN as exc:
             answer.failure, answer.detail = Failure.SERVFAIL, _short(exc)
+        except OwnLimit as exc:
+            answer.failure, answer.detail = Failure.INTERNAL, str(exc)
         except (dns.exception.DNSException, OSError, ValueError) as exc:
             answer.failure, answer.detail = _failure_of(exc), _short(exc)
+        finally:
+            if turn:  # a question given up before it was asked (the deadline while waiting, a cancellation)
+                self._in_flight.release()
         if answer.failure == Failure.SERVFAIL and rdtype != "CNAME":
             await self._cname_loop(answer)
         answer.started = started
@@ -169,6 +195,15 @@ class Resolver:
         resolver stalled at this run's pace. One the deadline ended sooner was cut off, not answered."""
         timeouts = self.deadline.timeouts
         return min(timeouts.dns_question, self.pace.stall_bound(timeouts))
+
+    async def _turn(self, bound: float) -> bool:
+        """Wait for one of the check's questions in flight (limits.QUESTIONS_PER_CHECK); OwnLimit past BOUND."""
+        try:
+            async with asyncio.timeout(bound):
+                await self._in_flight.acquire()
+        except TimeoutError:
+            raise OwnLimit(_WAITED) from None
+        return True
 
     async def _ask(self, name: str, rdtype: str, lifetime: float) -> dns.resolver.Answer:
         early_module.share_timeout(self._resolver, lifetime, self.deadline.timeouts.dns_per_server_floor)
@@ -271,6 +306,22 @@ def _quiet(task: asyncio.Task[_T]) -> asyncio.Task[_T]:
 def _seen(task: asyncio.Task[_T]) -> None:
     if not task.cancelled():
         task.exception()
+
+
+_WAITED = "the deadline ran out while the question waited for one of mailprobe's own sockets"
+
+
+class OwnLimit(Exception):
+    """A question mailprobe could not ask for a limit of its own (its sockets, the deadline while it waited)."""
+
+
+def _servfail_of(exc: dns.resolver.NoNameservers) -> Failure:
+    """SERVFAIL, unless every nameserver failed for a limit of ours: then INTERNAL (mailprobe's own failure)."""
+    errors = exc.kwargs.get("errors") or []
+    causes = [error[3] if isinstance(error, tuple) and len(error) > 3 else None for error in errors]
+    if causes and all(isinstance(cause, BaseException) and _failure_of(cause) is Failure.INTERNAL for cause in causes):
+        return Failure.INTERNAL
+    return Failure.SERVFAIL
 
 
 def _failure_of(exc: BaseException) -> Failure:

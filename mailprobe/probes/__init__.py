@@ -53,6 +53,10 @@ class WarmUp:
                 if self.enough.is_set():
                     return
                 step()
+        except OSError:
+            # Out of file descriptors (a module's file could not be opened): mailprobe's own limit. Stop warming
+            # up; a probe that needs the module imports it itself, and its failure is evidence, not a traceback.
+            return
         finally:
             with self._lock:
                 self.probes_ready.set()

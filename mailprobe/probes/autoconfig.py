@@ -31,7 +31,7 @@ from mailprobe.evidence import (
     check_id,
 )
 from mailprobe.fetchpolicy import may_contact
-from mailprobe.net.connect import bounded
+from mailprobe.net.connect import URL_LIMIT, bounded
 from mailprobe.net.deadline import Deadline
 from mailprobe.net.http import (
     ACCEPT_XML,
@@ -267,7 +267,7 @@ class _Fetch:
                 self.visit.id = check_id("autoconfig", self.visit.host, address)
             exchange = await fetch(
                 self.url, address, tls_context=self.context, deadline=self.deadline, cap=self._left(),
-                max_bytes=CONFIG_LIMIT, accept=ACCEPT_XML, connect_cap=self.ctx.connect_cap,
+                max_bytes=CONFIG_LIMIT, accept=ACCEPT_XML, connect_cap=self.ctx.connect_cap, sockets=self.ctx.sockets,
             )
             if first:
                 self.visit.connect_ms, self.visit.ttfb_ms, self.visit.tls = (
@@ -288,7 +288,7 @@ class _Fetch:
     def _redirect(self, code: int, location: str) -> bool:
         seen = {hop.url for hop in self.visit.redirects} | {str(self.url)}
         step = next_hop(self.url, location, seen, len(self.visit.redirects) + 1, MAX_REDIRECTS, https_only=True)
-        self.visit.redirects.append(RedirectHop(url=str(self.url), status_code=code, location=step.location))
+        self.visit.redirects.append(RedirectHop(url=_url(self.url), status_code=code, location=_url(step.location)))
         if step.error is not None:
             # A config read over plaintext could be anyone's: Thunderbird's http:// lookups are what we skip.
             _settle(self.visit, step.error)
@@ -306,8 +306,15 @@ class _Fetch:
                 known = await self.deadline.run(resolve_first(self.ctx.resolver, host, stage))
             except TimeoutError:
                 known = error_facts(Failure.DNS_TIMEOUT, stage, f"{host}: no answer in time")
-            if isinstance(known, str):
-                self.origin = self.origin or known
+            if isinstance(known, str) and self.origin is None:
+                # The chain's first address comes from the domain's records: the address policy judges it; the
+                # rest are judged by where the chain began (a public file may not lead into the user's network).
+                self.origin = known
+                refusal = self.ctx.address_policy.refusal(known, "records")
+                if refusal is not None:
+                    self.visit.address, self.visit.id = known, check_id("autoconfig", self.visit.host, known)
+                    known = error_facts(Failure.POLICY, "policy", refusal.detail(host))
+            if isinstance(known, str) and self.origin is not None:
                 reason = may_contact(self.origin, known)
                 if reason is not None:
                     known = error_facts(Failure.POLICY, stage, f"{host} ({known}): {reason}")
@@ -326,7 +333,7 @@ class _Fetch:
         response = final.response
         assert response is not None
         visit = self.visit
-        visit.final_url, visit.status_code = str(self.url), response.status_code
+        visit.final_url, visit.status_code = _url(self.url), response.status_code
         visit.http_version, visit.server_header = response.http_version, header(response, "server")
         visit.page_bytes = len(final.body)
         visit.server_date = server_date(response)
@@ -372,3 +379,8 @@ def _unreadable(final: Exchange) -> ErrorFacts | None:
 def _internal(visit: WebVisit, exc: BaseException) -> None:
     visit.status = Status.FAIL
     visit.error = ErrorFacts(kind=Failure.INTERNAL, stage="internal", detail=bounded(repr(exc)))
+
+
+def _url(url: httpx.URL | str) -> str:
+    """A URL as the evidence keeps it: bounded, whatever a server put in its Location."""
+    return bounded(str(url), URL_LIMIT)

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NoReturn
 
 from mailprobe.address import Target
+from mailprobe.addresspolicy import DialPolicy, lab_run
 from mailprobe.evidence import Observation
+from mailprobe.net.connect import SocketBudget
 from mailprobe.net.deadline import Deadline
 from mailprobe.net.pace import Pace
 from mailprobe.net.resolver import Resolver
@@ -81,10 +83,20 @@ class ProbeContext:
     target: Target | None = None  # the mailbox checked (autoconfig asks with it, the login logs in as it)
     credentials: LoginCredentials | None = field(default=None, repr=False)  # only with --login
     pace: Pace = field(default_factory=Pace)  # the round trips the run has seen (shared with the resolver)
+    policy: DialPolicy | None = None  # which addresses may be dialled; None: as the resolver's servers say
+    sockets: SocketBudget = field(default_factory=SocketBudget)  # the check's connections open at once
 
     @property
     def timeouts(self) -> Timeouts:
         return self.deadline.timeouts
+
+    @property
+    def address_policy(self) -> DialPolicy:
+        """The run's address policy (addresspolicy.py): a loopback lab's exactly when the resolvers the user named
+        make one, unless one was given."""
+        if self.policy is not None:
+            return self.policy
+        return DialPolicy(lab=lab_run(self.resolver.named))
 
     @property
     def connect_cap(self) -> float:

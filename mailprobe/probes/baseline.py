@@ -66,6 +66,14 @@ async def _dialogue(endpoint: Endpoint, address: str, ctx: ProbeContext, observa
 
 
 async def _handshake(endpoint: Endpoint, address: str, ctx: ProbeContext, observation: Reachability) -> None:
+    try:
+        async with ctx.sockets.slot(ctx.deadline):  # one of the check's connections at a time
+            await _handshakes(endpoint, address, ctx, observation)
+    except ProbeError as exc:  # the deadline ran out before a connection of ours was free: not tested
+        observation.status, observation.error, observation.stage = Status.ERROR, exc.facts, "connect"
+
+
+async def _handshakes(endpoint: Endpoint, address: str, ctx: ProbeContext, observation: Reachability) -> None:
     # Only "does TLS complete" matters here; the certificate is the provider probe's business. A verifying
     # handshake first (OpenSSL then names the issuer itself); one that fails verification is tried again
     # without, to learn whose certificate it was (an interception box re-signs every provider's).

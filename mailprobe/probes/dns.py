@@ -11,6 +11,7 @@ import dns.rdtypes.mxbase
 import dns.rdtypes.txtbase
 import dns.rrset
 
+from mailprobe.addresspolicy import DialPolicy
 from mailprobe.evidence import (
     CUT_OFF_STAGE,
     DnsLookup,
@@ -38,6 +39,10 @@ SRV_SERVICES = (
     "_submission._tcp",
 )
 MAX_SANITY_HOSTS = 16
+# Records of one answer kept as evidence (and followed): a domain can publish thousands of SRV, MX or A records,
+# one check keeps the first ones as a client would try them; the lookup says how many more there were.
+MAX_RECORDS = 32
+RECORD_CHARS = 1024  # characters of one record kept
 MAX_NS_LEVELS = 3
 MAX_NS_HOSTS = 4
 MAX_AUTHORITIES = 2
@@ -107,7 +112,8 @@ async def probe_host(step: Step, ctx: ProbeContext) -> list[Observation]:
 
 async def probe_authoritative(step: Step, ctx: ProbeContext) -> list[Observation]:
     servers = list(step.servers) or None
-    return list(await compare_authoritative(ctx.resolver, ctx.deadline, step.name, servers, rdtype=step.rdtype))
+    return list(await compare_authoritative(ctx.resolver, ctx.deadline, step.name, servers, rdtype=step.rdtype,
+                                            policy=ctx.address_policy))
 
 
 # --- MX ------------------------------------------------------------------------------------------
@@ -132,7 +138,9 @@ async def lookup_implicit_mx(resolver: Resolver, domain: str) -> list[DnsLookup]
 
 def _mx_lookup(answer: Answer, check: str, purpose: str, nameserver: str | None) -> DnsLookup:
     lookup = _lookup(answer, check, purpose, nameserver=nameserver)
-    lookup.mx = _mx_records(answer.rrset)
+    records = _mx_records(answer.rrset)
+    lookup.mx = records[:MAX_RECORDS]
+    lookup.records_not_kept = max(lookup.records_not_kept, len(records) - MAX_RECORDS)
     lookup.null_mx = len(lookup.mx) == 1 and lookup.mx[0].preference == 0 and lookup.mx[0].exchange == "."
     return lookup
 
@@ -175,7 +183,8 @@ async def lookup_spf(resolver: Resolver, domain: str) -> DnsLookup:
     lookup = _lookup(answer, check_id("dns.spf", name), "spf", absent=Status.SKIP, nameserver=_asked(resolver, answer))
     if not answer.ok:
         return lookup
-    lookup.records = [text for text in _txt_strings(answer.rrset) if _is_spf(text)]
+    lookup.records = [text for text in _txt_strings(answer.rrset) if _is_spf(text)][:MAX_RECORDS]
+    lookup.records_not_kept = 0  # the other TXT records are not what this lookup is about
     if not lookup.records:
         lookup.status = Status.SKIP
         lookup.error = ErrorFacts(
@@ -244,7 +253,9 @@ def _srv_lookup(resolver: Resolver, answer: Answer) -> DnsLookup:
         if isinstance(rdata, dns.rdtypes.IN.SRV.SRV)
     ]
     # Lowest priority first; within one priority the heavier weight is the likelier choice (RFC 2782).
-    lookup.srv = sorted(records, key=lambda srv: (srv.priority, -srv.weight, srv.target))
+    ordered = sorted(records, key=lambda srv: (srv.priority, -srv.weight, srv.target))
+    lookup.srv = ordered[:MAX_RECORDS]
+    lookup.records_not_kept = max(lookup.records_not_kept, len(ordered) - MAX_RECORDS)
     return lookup
 
 
@@ -283,12 +294,14 @@ async def compare_authoritative(
     *,
     port: int = DNS_PORT,
     rdtype: str = "MX",
+    policy: DialPolicy | None = None,
 ) -> list[DnsLookup]:
     """The domain's MX (or a provider host's A: `rdtype`) asked straight from its name servers (found through
     the resolver, or `servers`).
 
     Returns the NS lookup first (unless `servers` was given), then one lookup per server asked. `port` is
-    where the found name servers listen: 53 in the field, another port in the lab.
+    where the found name servers listen: 53 in the field, another port in the lab. The found servers' addresses
+    come from records: POLICY (addresspolicy.py) says which may be asked.
     """
     name = ascii_name(domain)
     if servers:
@@ -296,7 +309,12 @@ async def compare_authoritative(
     ns = await _find_ns(resolver, name)
     if ns.status is not Status.PASS:
         return [_could_not_compare(ns, f"no NS record for {name} or its parent zones", None)]
-    addresses = await _ns_addresses(resolver, _ns_hosts(ns))
+    found = await _ns_addresses(resolver, _ns_hosts(ns))
+    addresses = [a for a in found if (policy or DialPolicy()).refusal(a, "records") is None]
+    if found and not addresses:
+        refusal = (policy or DialPolicy()).refusal(found[0], "records")
+        reason = refusal.detail() if refusal is not None else found[0]
+        return [_could_not_compare(ns, f"its name servers are not asked: {reason}", Failure.POLICY)]
     if not addresses:
         return [_could_not_compare(ns, "none of its name servers has an IPv4 address", Failure.NO_ADDRESS)]
     asked = await _ask_authorities(deadline, name, [(address, port) for address in addresses], rdtype)
@@ -388,7 +406,8 @@ def _lookup(
         status=_status(answer.failure, absent),
         duration_ms=answer.duration_ms,
         nameserver=answer.nameserver or nameserver,
-        records=list(answer.records),
+        records=[_record(text) for text in answer.records[:MAX_RECORDS]],
+        records_not_kept=max(0, len(answer.records) - MAX_RECORDS),
         ttl=answer.ttl,
         canonical=answer.canonical,
         error=_error(answer),
@@ -396,6 +415,11 @@ def _lookup(
     if answer.started is not None:
         lookup.began_at(answer.started)  # perhaps asked before this step: early, or by another step first
     return lookup
+
+
+def _record(text: str) -> str:
+    """One record as the evidence keeps it: a TXT record can run to kilobytes."""
+    return text if len(text) <= RECORD_CHARS else text[: RECORD_CHARS - 1] + "…"
 
 
 def _status(failure: Failure | None, absent: Status) -> Status:

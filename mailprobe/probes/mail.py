@@ -139,24 +139,25 @@ async def _dialogue(
     attempt: _Attempt,
 ) -> None:
     session.stage = "connect"
-    reader, writer, connect_ms = await open_tcp(address, endpoint.port, ctx.deadline, ctx.connect_cap)
-    ctx.pace.saw(connect_ms)
-    session.connect_ms = round(connect_ms, 2)
-    dialogue = Dialogue(reader, writer, ctx.deadline, ctx.step_cap, ctx.stall_bound)
-    try:
-        await _converse(protocol, endpoint, dialogue, session, attempt)
-        if attempt.on_ready is not None and attempt.verified and ssl_object_of(writer) is not None:
-            await attempt.on_ready(dialogue, session)
-            return
-    except ProbeError as exc:
-        if exc.facts.kind in _POLITE_FAILURES:
+    async with ctx.sockets.slot(ctx.deadline):  # one of the check's connections, from connect to close
+        reader, writer, connect_ms = await open_tcp(address, endpoint.port, ctx.deadline, ctx.connect_cap)
+        ctx.pace.saw(connect_ms)
+        session.connect_ms = round(connect_ms, 2)
+        dialogue = Dialogue(reader, writer, ctx.deadline, ctx.step_cap, ctx.stall_bound)
+        try:
+            await _converse(protocol, endpoint, dialogue, session, attempt)
+            if attempt.on_ready is not None and attempt.verified and ssl_object_of(writer) is not None:
+                await attempt.on_ready(dialogue, session)
+                return
+        except ProbeError as exc:
+            if exc.facts.kind in _POLITE_FAILURES:
+                await _quit(protocol, dialogue)
+            raise
+        else:
             await _quit(protocol, dialogue)
-        raise
-    else:
-        await _quit(protocol, dialogue)
-    finally:
-        # Never past the deadline: what the session saw must be recorded before the engine cuts it off.
-        await close_quietly(writer, ctx.deadline.bound(ctx.timeouts.close))
+        finally:
+            # Never past the deadline: what the session saw must be recorded before the engine cuts it off.
+            await close_quietly(writer, ctx.deadline.bound(ctx.timeouts.close))
 
 
 async def _converse(

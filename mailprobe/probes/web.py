@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import html
+import re
 import ssl
 import time
-from html.parser import HTMLParser
+from collections.abc import Iterator
 
 import httpx
 
@@ -22,8 +24,8 @@ from mailprobe.evidence import (
     not_tested,
 )
 from mailprobe.fetchpolicy import may_contact, strip_userinfo
-from mailprobe.net.connect import bounded, cut_off
-from mailprobe.net.deadline import DeadlineReached
+from mailprobe.net.connect import URL_LIMIT, bounded, cut_off
+from mailprobe.net.deadline import Deadline, DeadlineReached
 from mailprobe.net.http import (
     Exchange,
     error_facts,
@@ -81,10 +83,12 @@ class _Visitor:
         self.url = httpx.URL(visit.url)
         self.origin = address  # where the chain started: the fetch policy judges every further address by it
         self.addresses: dict[str, str | ErrorFacts] = {host_of(self.url): address}
-        # Hosts whose page loaded only through a fallback context (unverified or legacy TLS): their further
-        # pages and resources use it too, as a browser does once the user has accepted the warning.
+        # Hosts whose page loaded only with TLS 1.0 / 1.1 (the legacy context): their further pages and resources
+        # use it too, as a browser that still spoke it would. Never the unverified look after a certificate
+        # failure: that one fetches the first page at the first address only (SECURITY.md).
         self.fallbacks: dict[str, ssl.SSLContext] = {}
         self.verified: ssl.SSLContext | None = None
+        self.unverified_page = False  # the final page came through the unverified look: no resource is fetched
 
     async def run(self) -> None:
         try:
@@ -99,7 +103,7 @@ class _Visitor:
         if final is None:
             return
         self._record_final(final)
-        if final.response is not None and _is_html_page(final.response):
+        if final.response is not None and _is_html_page(final.response) and not self.unverified_page:
             self.visit.resources = await self._resources(final)
         _judge(self.visit)
 
@@ -115,7 +119,7 @@ class _Visitor:
             assert exchange.response is not None
             step = next_hop(self.url, location, seen, len(self.visit.redirects) + 1, MAX_REDIRECTS)
             self.visit.redirects.append(
-                RedirectHop(url=str(self.url), status_code=exchange.response.status_code, location=step.location)
+                RedirectHop(url=_url(self.url), status_code=exchange.response.status_code, location=_url(step.location))
             )
             if step.error is not None:
                 if step.url is not None:
@@ -156,9 +160,10 @@ class _Visitor:
         if error.kind is Failure.TLS_VERIFY:
             if self.visit.redirects:
                 return exchange  # never a retry without verification to where a redirect led
-            # What a user clicking through the warning would get: is webmail itself answering?
-            self.fallbacks[host] = self.ctx.tls.unverified_http_context()
-            retry = await self._fetch(self.url, address, self.fallbacks[host], cap, PAGE_LIMIT)
+            # What a user clicking through the warning would get: is webmail itself answering? This page only:
+            # a redirect from it, even on the same host, and its resources are never fetched unverified.
+            retry = await self._fetch(self.url, address, self.ctx.tls.unverified_http_context(), cap, PAGE_LIMIT)
+            self.unverified_page = retry.response is not None
             reason, message = verify_failure_facts(error.detail)
             facts = retry.tls or TlsFacts()
             self._tls_problem(error, facts.model_copy(
@@ -183,7 +188,8 @@ class _Visitor:
     async def _fetch(self, url: httpx.URL, address: str, context: ssl.SSLContext, cap: float, limit: int
     ) -> Exchange:
         exchange = await fetch(url, address, tls_context=context, deadline=self.ctx.deadline, cap=cap,
-                               max_bytes=limit, connect_cap=self.ctx.connect_cap, pace=self.ctx.pace)
+                               max_bytes=limit, connect_cap=self.ctx.connect_cap, pace=self.ctx.pace,
+                               sockets=self.ctx.sockets)
         self.ctx.pace.saw(exchange.connect_ms)
         return exchange
 
@@ -222,7 +228,7 @@ class _Visitor:
         self.visit.status = Status.ERROR if not_tested(error) else _FAILURE_STATUS.get(error.kind, Status.FAIL)
         if self.visit.error is None:
             self.visit.error = error
-        self.visit.final_url = str(self.url)
+        self.visit.final_url = _url(self.url)
 
     async def _address(self, url: httpx.URL, stage: str) -> str:
         """The address to dial for URL's host: pinned, an IP literal, or the run's resolver's first answer —
@@ -244,7 +250,7 @@ class _Visitor:
         response = final.response
         assert response is not None
         visit = self.visit
-        visit.final_url = str(self.url)
+        visit.final_url = _url(self.url)
         visit.status_code = response.status_code
         visit.http_version = response.http_version
         visit.server_header = header(response, "server")
@@ -255,7 +261,7 @@ class _Visitor:
 
     async def _resources(self, page: Exchange) -> list[PageResource]:
         assert page.response is not None
-        urls = _resource_urls(self.url, _page_text(page))
+        urls = _resource_urls(self.url, await _scan(_page_text(page), self.ctx.deadline))
         if not urls:
             return []
         return list(await asyncio.gather(*(self._resource(url) for url in urls)))
@@ -267,7 +273,7 @@ class _Visitor:
             # Not ours to test, or not tested (the deadline cut it off).
             untested = failed.facts.kind is Failure.POLICY or not_tested(failed.facts)
             status = Status.SKIP if untested else Status.FAIL
-            return PageResource(url=str(url), status=status, error=failed.facts)
+            return PageResource(url=_url(url), status=status, error=failed.facts)
         cap = min(self.ctx.timeouts.web_resource, self.ctx.step_cap)
         context = self._context(host_of(url))
         exchange = await self._fetch(url, address, context, cap, RESOURCE_LIMIT)
@@ -276,7 +282,7 @@ class _Visitor:
         if error is None and code is not None and code >= 400:
             error = error_facts(Failure.HTTP_STATUS, "http", f"HTTP {code}")
         status = Status.PASS if error is None else (Status.SKIP if not_tested(error) else Status.FAIL)
-        return PageResource(url=str(url), status=status, error=error, status_code=code)
+        return PageResource(url=_url(url), status=status, error=error, status_code=code)
 
 
 def _judge(visit: WebVisit) -> None:
@@ -325,18 +331,76 @@ def _page_text(page: Exchange) -> str:
         return page.body.decode("utf-8", errors="replace")
 
 
-class _ResourceFinder(HTMLParser):
-    """Scripts, stylesheets and images a browser would load before the login form works."""
+# The page scan: a webmail page is whatever the server sends, up to PAGE_LIMIT. The scan is linear in the page
+# (html.parser is not: 512 KB of "<a<a<a…" kept it busy for minutes), gives the event loop its turn every
+# SCAN_SLICE_S, and stops at SCAN_BUDGET_S or the deadline, keeping what it found by then.
+SCAN_BUDGET_S = 0.25
+SCAN_SLICE_S = 0.005  # the scan gives the event loop its turn this often
+SCAN_WINDOW = 8192  # characters one step searches through
+MAX_TAG = 4096  # characters of one tag's attributes: a "tag" that does not close within them is not one
+_TAG = re.compile(r"<(?:(!--)|(script|img|link|style)(?=[\s/>]))", re.IGNORECASE)
+_ATTRIBUTE = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
+_RAW_END = {name: re.compile(rf"</{name}[\s/>]", re.IGNORECASE) for name in ("script", "style")}
 
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
+
+class _ResourceFinder:
+    """Scripts, stylesheets and images a browser would load before the login form works: the `src` of
+    <script> and <img>, the `href` of <link rel=stylesheet>, outside comments and the raw text of <script> and
+    <style>. Each step moves forward through the page: the whole scan is linear in its length."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
         self.found: list[str] = []
+        self._pos = 0
+        self._next_close = -1  # where the next '>' after the last search is (-1: not searched yet)
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {name: value or "" for name, value in attrs}
-        if tag in ("script", "img"):
+    def steps(self) -> Iterator[None]:
+        """Scan one tag (or comment, or raw text, or window without a tag) at a time, yielding after each, until
+        the page or the wanted references end."""
+        while self._pos < len(self.text) and len(self.found) < 4 * MAX_RESOURCES and self._step():
+            yield None
+
+    def _step(self) -> bool:
+        text = self.text
+        # One search looks at SCAN_WINDOW characters at most (and the few a tag's name needs past them), so that
+        # no slice is long: a page of nothing but '<' is as many small steps as any other.
+        window = self._pos + SCAN_WINDOW
+        found = _TAG.search(text, self._pos, window + len("<script>"))
+        if found is None or found.start() >= window:
+            self._pos = window
+            return window < len(text)
+        if found.group(1):  # a comment: nothing inside counts
+            end = text.find("-->", found.end())
+            self._pos = len(text) if end < 0 else end + 3
+            return True
+        name, start = found.group(2).lower(), found.end()
+        close = self._close_after(start)
+        if close < 0 or close - start > MAX_TAG:
+            self._pos = start  # no '>' near enough: not a tag; look on past its name
+            return True
+        self._tag(name, text[start:close])
+        self._pos = close + 1
+        if name in _RAW_END:  # a script's or style's own text holds no tags
+            closing = _RAW_END[name].search(text, self._pos)
+            self._pos = len(text) if closing is None else closing.end()
+        return True
+
+    def _close_after(self, start: int) -> int:
+        """The first '>' at or after START, searched again only once START has passed the last one found."""
+        if self._next_close < start and self._next_close != -2:
+            self._next_close = self.text.find(">", start)
+            if self._next_close < 0:
+                self._next_close = -2  # none left in the page
+        return -1 if self._next_close == -2 else self._next_close
+
+    def _tag(self, name: str, attributes: str) -> None:
+        values: dict[str, str] = {}
+        for match in _ATTRIBUTE.finditer(attributes):
+            value = next((v for v in match.group(2, 3, 4) if v is not None), "")
+            values.setdefault(match.group(1).lower(), html.unescape(value))
+        if name in ("script", "img"):
             self._add(values.get("src", ""))
-        elif tag == "link" and "stylesheet" in values.get("rel", "").lower().split():
+        elif name == "link" and "stylesheet" in values.get("rel", "").lower().split():
             self._add(values.get("href", ""))
 
     def _add(self, ref: str) -> None:
@@ -345,15 +409,24 @@ class _ResourceFinder(HTMLParser):
             self.found.append(ref)
 
 
-def _resource_urls(page_url: httpx.URL, text: str) -> list[httpx.URL]:
-    finder = _ResourceFinder()
-    try:
-        finder.feed(text[:PAGE_LIMIT])
-        finder.close()
-    except (AssertionError, ValueError):
-        pass  # broken markup: keep what was found before it
+async def _scan(text: str, deadline: Deadline) -> list[str]:
+    """The page's resource references, scanned in slices that yield, within SCAN_BUDGET_S and the deadline."""
+    finder = _ResourceFinder(text[:PAGE_LIMIT])
+    now = time.monotonic()
+    stop_at, turn_at = now + deadline.bound(SCAN_BUDGET_S), now + SCAN_SLICE_S
+    for _ in finder.steps():
+        now = time.monotonic()
+        if now >= stop_at:
+            break
+        if now >= turn_at:
+            await asyncio.sleep(0)
+            turn_at = time.monotonic() + SCAN_SLICE_S
+    return finder.found
+
+
+def _resource_urls(page_url: httpx.URL, refs: list[str]) -> list[httpx.URL]:
     urls: list[httpx.URL] = []
-    for ref in finder.found:
+    for ref in refs:
         try:
             url = page_url.join(ref)
         except httpx.InvalidURL:
@@ -364,3 +437,8 @@ def _resource_urls(page_url: httpx.URL, text: str) -> list[httpx.URL]:
         if len(urls) == MAX_RESOURCES:
             break
     return urls
+
+
+def _url(url: httpx.URL | str) -> str:
+    """A URL as the evidence keeps it: bounded, whatever a server put in its Location."""
+    return bounded(str(url), URL_LIMIT)

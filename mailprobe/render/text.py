@@ -120,9 +120,21 @@ def _verdict(report: Report, lang: Lang) -> str:
         return t("verdict.healthy", lang, provider=report.provider.name)
     if report.status == "unknown":
         unconfirmed = report.unfinished.summary if report.unfinished is not None else None
+        if _refused(report):
+            unconfirmed = t("verdict.refused", lang, domain=report.domain)
         return (unfinished_verdict(report, lang) or unconfirmed
                 or t("verdict.unconfirmed", lang, domain=report.domain))
     return t("verdict.inconclusive", lang)
+
+
+def _refused(report: Report) -> bool:
+    """The domain's mail servers could not be tested because the address policy refused where they point."""
+    for check in report.checks:
+        error = getattr(check.data, "error", None)
+        if (check.kind in ("imap", "pop3", "smtp") and check.status == "error" and error is not None
+                and error.kind == "policy" and error.stage == "policy"):
+            return True
+    return False
 
 
 def _cause(

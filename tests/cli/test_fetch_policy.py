@@ -102,3 +102,19 @@ def test_url_userinfo_is_never_sent_nor_kept(tmp_path: Path) -> None:
     assert isinstance(server, WebServer)
     assert all("authorization" not in {k.lower() for k in r.headers} for r in server.requests)
     assert webmail(report)["status"] == "pass"
+
+
+def test_after_a_certificate_failure_a_redirect_on_the_same_host_is_never_fetched_unverified(tmp_path: Path) -> None:
+    """Issue 18, finding 15 (SECURITY.md: the unverified look fetches the first page at the first address only).
+    Before: the unverified context was kept for the host, and the redirect to its own /next went over it."""
+    same_host = "https://exmail.qq.com:{port}/next"
+    routes = {"/next": Route(body=login_page("/app.js")), "/app.js": Route(body="1;")}
+    with World(tmp_path / "w", web={"qq": {"route": redirect(same_host), "routes": routes, "cert": "expired"}}) as lab:
+        report = check(lab)
+        server = lab.servers["qq.web"]
+    assert isinstance(server, WebServer)
+    assert [r.path for r in server.requests] == ["/login"]  # the first page only: /next and /app.js never asked
+    visit = webmail(report)
+    assert visit["data"]["error"]["kind"] == "tls_verify" and visit["status"] == "fail"
+    assert visit["data"]["redirects"][0]["location"].endswith("/next")
+    assert report["diagnosis"][0]["cause"] == "tls_certificate_problem"

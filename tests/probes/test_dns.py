@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 
 import pytest
 
+from mailprobe.addresspolicy import DialPolicy
 from mailprobe.diagnosis.dnsjudgements import mx_disagreement, resolver_is_sane
 from mailprobe.evidence import DnsLookup, Failure, MxRecord, Role, Status
 from mailprobe.net.deadline import Deadline
@@ -25,6 +27,8 @@ from mailprobe.probes.dns import (
     zone_candidates,
 )
 from tests.lab.dnsserver import LabDnsServer, Zone
+
+LAB = DialPolicy(lab=True)  # the name servers found are on loopback: a lab's (addresspolicy.lab_run)
 
 ZONE: Zone = {
     "example.com": {
@@ -316,7 +320,8 @@ async def test_authoritative_server_disagrees_with_resolver_about_mx(
     resolver = resolver_for(lab)
 
     resolver_mx = await lookup_mx(resolver, "example.com")
-    compared = await compare_authoritative(resolver, resolver.deadline, "example.com", port=authority.port)
+    compared = await compare_authoritative(resolver, resolver.deadline, "example.com", port=authority.port,
+                                           policy=LAB)
 
     ns, asked = compared[0], compared[1:]
     assert (ns.purpose, ns.status, ns.records) == ("ns", Status.PASS, ["ns1.example.net."])
@@ -358,7 +363,7 @@ async def test_ns_found_on_the_parent_zone(lab: LabDnsServer, authority: LabDnsS
     resolver = resolver_for(lab)
 
     compared = await compare_authoritative(
-        resolver, resolver.deadline, "mail.example.com", port=authority.port
+        resolver, resolver.deadline, "mail.example.com", port=authority.port, policy=LAB
     )
 
     assert (compared[0].name, compared[0].id, compared[0].status) == (
@@ -424,3 +429,30 @@ async def test_a_recursive_resolver_answering_in_the_authoritys_place_is_not_com
     assert compared[0].status is not Status.PASS
     assert compared[0].error is not None and "AA" in compared[0].error.detail
     assert mx_disagreement(resolver_mx, compared) is None
+
+
+async def test_a_questions_wait_for_its_turn_is_never_counted_as_the_resolvers_time(lab: LabDnsServer) -> None:
+    """A check holds a bounded number of questions in flight (limits.QUESTIONS_PER_CHECK); one that waits for its
+    turn behind a slow one is timed from when it is asked, so the wait never reads as a slow resolver."""
+    lab.set_records("slow.example.com", "A", ["192.0.2.1"])
+    lab.set_records("fast.example.com", "A", ["192.0.2.2"])
+    lab.set_faults("slow.example.com", delay=0.8)
+    resolver = Resolver(Deadline(6.0), lab.nameservers, questions=1)
+    slow, fast = await asyncio.gather(resolver.query("slow.example.com", "A"),
+                                      resolver.query("fast.example.com", "A"))
+    assert slow.ok and fast.ok
+    assert slow.duration_ms >= 700.0
+    assert fast.duration_ms < 400.0  # it waited some 800 ms for its turn
+
+
+async def test_a_question_that_waited_for_its_turn_until_the_deadline_is_mailprobes_own_failure(
+    lab: LabDnsServer,
+) -> None:
+    lab.set_records("slow.example.com", "A", ["192.0.2.1"])
+    lab.set_records("fast.example.com", "A", ["192.0.2.2"])
+    lab.set_faults("slow.example.com", drop=True)
+    resolver = Resolver(Deadline(2.0), lab.nameservers, questions=1)
+    slow, fast = await asyncio.gather(resolver.query("slow.example.com", "A"),
+                                      resolver.query("fast.example.com", "A"))
+    assert slow.failure is Failure.DNS_TIMEOUT  # the resolver's silence is the resolver's
+    assert fast.failure is Failure.INTERNAL and "mailprobe's own sockets" in fast.detail
