@@ -147,7 +147,8 @@ def every_variant_report(with_checks: Report, provider: str) -> Report:
     if provider == "qq":
         wanted = [(cause, variant) for cause, item in CATALOGUE.items() for variant in item.verdict]
     else:
-        wanted = list(dict.fromkeys((r.cause, r.variants[0] if r.variants else "default") for r in profile.remedies))
+        wanted = list(dict.fromkeys((r.cause, (getattr(r, "variants", None) or ["default"])[0])
+                                    for r in profile.remedies))
     entries = []
     for cause, variant in wanted:
         item = CATALOGUE[cause]
