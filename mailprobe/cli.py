@@ -241,7 +241,7 @@ def _monitored_run(
         _fail(str(exc))
     try:
         history = _open_history(monitoring["history"], monitoring["changes_only"], said)
-        bar = progress_bar(len(todo))
+        bar = progress_bar(len(todo), options.lang)
     except BaseException:
         sink.abort()
         raise

@@ -98,6 +98,7 @@ MESSAGES: dict[str, str] = {
     "history.now": "now ({when}):",
     "history.now_report": "now ({when}, report {id}):",
     "history.report_id": "[report {id}]",
+    "progress.checking": "checking",  # the progress bar of a batch on a terminal
     "service.imap": "IMAP",
     "service.pop3": "POP3",
     "service.smtp": "SMTP",

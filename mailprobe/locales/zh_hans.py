@@ -93,6 +93,7 @@ MESSAGES: dict[str, str] = {
     "history.now": "现在（{when}）：",
     "history.now_report": "现在（{when}，报告编号 {id}）：",
     "history.report_id": "[报告编号 {id}]",
+    "progress.checking": "正在检查",  # the progress bar of a batch on a terminal
     "service.imap": "IMAP",
     "service.pop3": "POP3",
     "service.smtp": "SMTP",

@@ -93,6 +93,7 @@ MESSAGES: dict[str, str] = {
     "history.now": "現在（{when}）：",
     "history.now_report": "現在（{when}，報告編號 {id}）：",
     "history.report_id": "[報告編號 {id}]",
+    "progress.checking": "正在檢查",  # the progress bar of a batch on a terminal
     "service.imap": "IMAP",
     "service.pop3": "POP3",
     "service.smtp": "SMTP",

@@ -11,7 +11,11 @@ way a check composes them. They are rendered by `mailprobe explain` (text with -
 from __future__ import annotations
 
 import json
+import os
+import pty
 import ssl
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -31,7 +35,7 @@ from mailprobe.login.run import LoginOptions
 from mailprobe.profiles import load_profiles
 from mailprobe.report import ProviderInfo, Report
 from mailprobe.secret import Secret
-from tests.cli.conftest import run_mailprobe
+from tests.cli.conftest import cli_env, run_mailprobe
 from tests.lab.loginserver import UNSAFE_LOGIN
 from tests.lab.mailserver import Fault
 from tests.lab.webserver import Route, login_page, redirect
@@ -279,3 +283,32 @@ def test_providers_are_chinese(lang: str) -> None:
     assert listed.code == 0 and all(profiles)
     assert "\\" not in listed.stdout and "$" not in listed.stdout, listed.stdout  # no MX regex without -v
     assert_translated("\n".join([listed.stdout, *profiles]), f"providers --lang {lang}")
+
+
+def test_a_batchs_progress_bar_on_a_terminal_is_chinese() -> None:
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "mailprobe", "check", "a@one.example", "b@two.example", "--lang", "zh-Hans",
+             "--nameserver", "127.0.0.1:9", "--timeout", "1", "--format", "json"],
+            stdout=subprocess.PIPE, stderr=follower, stdin=subprocess.DEVNULL, env=cli_env(), timeout=60,
+            cwd=REPO,
+        )
+        os.close(follower)
+        follower = -1
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(leader)
+        if follower != -1:
+            os.close(follower)
+
+    assert done.returncode in (2, 3), done
+    assert "正在检查" in shown.decode("utf-8", "replace"), shown  # before: "checking"
