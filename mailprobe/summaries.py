@@ -78,6 +78,8 @@ def failure_phrase(
         return t("summary.fail.closed_stage", lang, stage=_stage(stage, lang))
     if kind is Failure.TLS_VERIFY:
         return certificate_phrase(tls, lang, detail)
+    if kind is Failure.BAD_REPLY and stage == "redirect":  # mailprobe's own reason not to follow, not a reply
+        return t("failure.bad_redirect", lang)
     said = detail or quote(reply or "")
     if kind is Failure.REJECTED and said:
         return t("summary.fail.rejected", lang, reply=said)

@@ -182,6 +182,7 @@ MESSAGES: dict[str, str] = {
     "failure.no_address": "the host name has no address (A/AAAA)",
     "failure.policy": "not followed: it leads from the internet into a private or local network",
     "failure.downgrade": "redirects from HTTPS to plain HTTP (not followed)",
+    "failure.bad_redirect": "a redirect mailprobe does not follow (not HTTPS, or not a valid address)",
      "failure.internal": "mailprobe itself failed at this step",
     "stage.resolve": "name lookup",
     "stage.connect": "connect",
@@ -201,6 +202,8 @@ MESSAGES: dict[str, str] = {
     "stage.deadline": "mailprobe's own deadline",
     "stage.internal": "mailprobe itself",
     "stage.engine": "mailprobe itself",
+    "stage.redirect": "following a redirect",
+    "stage.autoconfig": "reading the autoconfig file",
     # -- one-line check summaries
     "summary.login.ok": "{protocol} login accepted ({mechanism}), mailbox opened",
     "summary.login.ok_smtp": "{protocol} login accepted ({mechanism})",

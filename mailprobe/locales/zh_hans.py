@@ -171,6 +171,7 @@ MESSAGES: dict[str, str] = {
     "failure.no_address": "该主机名没有地址记录（A/AAAA）",
     "failure.policy": "未跟随：它从互联网指向内网或本机地址",
     "failure.downgrade": "从 HTTPS 重定向到不加密的 HTTP（未跟随）",
+    "failure.bad_redirect": "mailprobe 不跟随的重定向（不是 HTTPS，或地址无效）",
      "failure.internal": "mailprobe 自身在这一步出错",
     "stage.resolve": "域名解析",
     "stage.connect": "建立连接",
@@ -190,6 +191,8 @@ MESSAGES: dict[str, str] = {
     "stage.deadline": "mailprobe 自身的时限",
     "stage.internal": "mailprobe 自身",
     "stage.engine": "mailprobe 自身",
+    "stage.redirect": "跟随重定向",
+    "stage.autoconfig": "读取自动配置文件",
     # -- 每项检查一行摘要
     "summary.login.ok": "{protocol} 登录成功（{mechanism}），邮箱已打开",
     "summary.login.ok_smtp": "{protocol} 登录成功（{mechanism}）",

@@ -171,6 +171,7 @@ MESSAGES: dict[str, str] = {
     "failure.no_address": "該主機名稱沒有位址記錄（A/AAAA）",
     "failure.policy": "未跟隨：它從網際網路指向內部網路或本機位址",
     "failure.downgrade": "從 HTTPS 重新導向到未加密的 HTTP（未跟隨）",
+    "failure.bad_redirect": "mailprobe 不跟隨的重新導向（不是 HTTPS，或位址無效）",
      "failure.internal": "mailprobe 本身在這一步出錯",
     "stage.resolve": "名稱解析",
     "stage.connect": "建立連線",
@@ -190,6 +191,8 @@ MESSAGES: dict[str, str] = {
     "stage.deadline": "mailprobe 自身的時限",
     "stage.internal": "mailprobe 本身",
     "stage.engine": "mailprobe 本身",
+    "stage.redirect": "跟隨重新導向",
+    "stage.autoconfig": "讀取自動設定檔",
     # -- 每項檢查一行摘要
     "summary.login.ok": "{protocol} 登入成功（{mechanism}），信箱已開啟",
     "summary.login.ok_smtp": "{protocol} 登入成功（{mechanism}）",
