@@ -25,6 +25,7 @@ from mailprobe.version import __version__
 if TYPE_CHECKING:
     from mailprobe.check import CheckOptions
     from mailprobe.history import History
+    from mailprobe.lang import Lang
     from mailprobe.render import Format
     from mailprobe.render.options import RenderOptions
 
@@ -260,10 +261,12 @@ def run_batch(batch: Batch, todo: Iterable[Entry]) -> Outcome:
     return outcome
 
 
-def progress_bar(total: int) -> Any:
+def progress_bar(total: int, lang: Lang = "en") -> Any:
     """click's progress bar on stderr when stderr is a terminal; None otherwise (nothing is printed)."""
     import click
 
+    from mailprobe.locales.messages import t
+
     if total < 2 or not sys.stderr.isatty():
         return None
-    return click.progressbar(length=total, file=sys.stderr, label="checking", show_pos=True)
+    return click.progressbar(length=total, file=sys.stderr, label=t("progress.checking", lang), show_pos=True)

@@ -241,7 +241,7 @@ def _monitored_run(
         _fail(str(exc))
     try:
         history = _open_history(monitoring["history"], monitoring["changes_only"], said)
-        bar = progress_bar(len(todo))
+        bar = progress_bar(len(todo), options.lang)
     except BaseException:
         sink.abort()
         raise
@@ -283,8 +283,9 @@ def _open_history(option: str | None, changes_only: bool, said: Callable[[str], 
 @click.argument("address")
 @click.option("--history", "history", metavar="DB", envvar="MAILPROBE_HISTORY", help="The history file.")
 @click.option("--days", type=Number(0.001, 3660), default=7.0, show_default=True, help="The period.")
+@lang_option
 @plain_format_option
-def history(address: str, history: str | None, days: float, fmt: str) -> int:
+def history(address: str, history: str | None, days: float, lang: str | None, fmt: str) -> int:
     """Past results of ADDRESS: timeline, state changes, share of time healthy, last good run vs now."""
     from mailprobe.errors import GuardError
     from mailprobe.history import History, history_path, render_json, render_text, timeline
@@ -300,7 +301,7 @@ def history(address: str, history: str | None, days: float, fmt: str) -> int:
             line = timeline(store, address, days)
     except GuardError as exc:
         _fail(str(exc))
-    click.echo(render_json(line) if fmt == "json" else render_text(line))
+    click.echo(render_json(line) if fmt == "json" else render_text(line, _lang(lang)))
     if not line.runs:
         return EXIT_UNKNOWN
     from mailprobe.report import EXIT_CODES
@@ -708,24 +709,29 @@ def _stored_report(text: str, history: str | None) -> Report:
 @click.option("--provider", help="Use this provider profile instead of looking up MX.")
 @providers_dir_option
 @nameserver_option
+@click.option("--ca-file", type=click.Path(dir_okay=False),
+              help="Extra CA bundle (PEM) for the domain's published settings (autoconfig over HTTPS).")
 @click.option("--timeout", type=float, default=5.0, show_default=True, help="Deadline for the MX lookup.")
 @plain_format_option
 def settings(
     address: str, lang: str | None, provider: str | None, providers_dir: str | None,
-    nameservers: tuple[str, ...], timeout: float, fmt: str,
+    nameservers: tuple[str, ...], ca_file: str | None, timeout: float, fmt: str,
 ) -> int:
     """The mail client settings to use for ADDRESS (article 4.2: keep them written down)."""
     from mailprobe.clientsettings import client_settings
     from mailprobe.errors import UsageError
     from mailprobe.net.nameservers import parse_nameserver
+    from mailprobe.net.tls import TlsSettings
     from mailprobe.render.settings import render_settings
 
     if not 0 < timeout <= MAX_TIMEOUT_S:
         _fail(f"--timeout must be more than 0 and at most {MAX_TIMEOUT_S:g} seconds")
     try:
+        TlsSettings(ca_file=ca_file).validate()
         found = client_settings(
             address, provider=provider, providers_dir=providers_dir,
             nameservers=[parse_nameserver(ns) for ns in nameservers] or None, timeout=timeout, lang=_lang(lang),
+            ca_file=ca_file,
         )
     except UsageError as exc:
         _fail(str(exc))
@@ -740,7 +746,8 @@ def settings(
 @lang_option
 @providers_dir_option
 @plain_format_option
-def providers(provider_id: str | None, lang: str | None, providers_dir: str | None, fmt: str) -> int:
+@click.option("-v", "--verbose", is_flag=True, help="Also show the MX patterns (regular expressions).")
+def providers(provider_id: str | None, lang: str | None, providers_dir: str | None, fmt: str, verbose: bool) -> int:
     """List the provider profiles, or show one."""
     from mailprobe.errors import UsageError
     from mailprobe.profiles import load_profiles
@@ -752,9 +759,9 @@ def providers(provider_id: str | None, lang: str | None, providers_dir: str | No
     except UsageError as exc:
         _fail(str(exc))
     if chosen is not None:
-        click.echo(render_profile(chosen, _lang(lang), fmt))
+        click.echo(render_profile(chosen, _lang(lang), fmt, verbose))
     else:
-        click.echo(render_profiles(profiles.all(), _lang(lang), fmt))
+        click.echo(render_profiles(profiles.all(), _lang(lang), fmt, verbose))
     return 0
 
 

@@ -5,17 +5,16 @@ denying every name), the words are `check`'s own: the diagnosis' DNS rule judges
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from mailprobe.address import Target, parse_address
 from mailprobe.check import CheckOptions, discover_sync
-from mailprobe.evidence import DnsLookup, Endpoint, Evidence, Expect, Failure, Status
+from mailprobe.evidence import DnsLookup, Endpoint, Evidence, Expect, Failure, Status, TlsMode
 from mailprobe.lang import Lang
 from mailprobe.profiles import Profile, ServerSpec, load_profiles
 
-# A provider's own section of the article (5.1 NetEase, 5.2 QQ, 5.3 Aliyun), read from its remedies.
-_PROVIDER_SECTION = re.compile(r"^5\.\d$")
+# The article's provider notes as a whole: cited for a provider it has no section of its own for (35.com).
+PROVIDER_NOTES = "5"
 
 
 @dataclass(frozen=True)
@@ -49,10 +48,11 @@ class ClientSettings:
 
     @property
     def section(self) -> str | None:
-        """The article's section about this provider, if it has one of its own."""
+        """The article's section about this provider (5.1 NetEase, 5.2 QQ, 5.3 Aliyun), else its provider
+        notes as a whole (5); None for a domain no profile knows."""
         if self.profile is None:
             return None
-        return next((r.section for r in self.profile.remedies if _PROVIDER_SECTION.match(r.section)), None)
+        return self.profile.section or PROVIDER_NOTES
 
     @property
     def login_name(self) -> str:
@@ -68,13 +68,14 @@ def client_settings(
     nameservers: list[tuple[str, int]] | None = None,
     timeout: float = 5.0,
     lang: Lang = "en",
+    ca_file: str | None = None,
 ) -> ClientSettings:
     target = parse_address(address)
     profiles = load_profiles(providers_dir)
     if provider is not None:
         profile = profiles.require(provider)
         return ClientSettings(target, profile, "forced", servers=_servers(profile, target))
-    options = CheckOptions(timeout=timeout, nameservers=nameservers, profiles=profiles)
+    options = CheckOptions(timeout=timeout, nameservers=nameservers, profiles=profiles, ca_file=ca_file)
     evidence = discover_sync(address, options)
     mx = next((o for o in evidence.of_type(DnsLookup) if o.purpose == "mx"), None)
     recognised = evidence.plan.profile
@@ -106,12 +107,14 @@ def dns_problem(evidence: Evidence, lang: Lang) -> DnsProblem | None:
 
 
 def _servers(profile: Profile, target: Target) -> list[ServerSpec]:
-    return [s.model_copy(update={"host": s.host_for(target.domain_ascii)}) for s in profile.servers]
+    """The servers to set up, never one without encryption (a password would cross the network in clear)."""
+    return [s.model_copy(update={"host": s.host_for(target.domain_ascii)})
+            for s in profile.servers if s.tls != TlsMode.PLAIN]
 
 
 def _from_endpoints(endpoints: list[Endpoint]) -> list[ServerSpec]:
     return [
         ServerSpec(protocol=e.protocol, host=e.host, port=e.port, tls=e.tls,  # type: ignore[arg-type]
                    expect=Expect.REQUIRED if e.expect == Expect.CANDIDATE else e.expect)
-        for e in endpoints
+        for e in endpoints if e.tls != TlsMode.PLAIN
     ]

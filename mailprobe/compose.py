@@ -111,14 +111,14 @@ def diagnosis_entry(
     params = _text_params(finding.params, profile, lang, profiles)
     return DiagnosisEntry(
         cause=finding.cause,
-        section=cause.section,
+        section=cause.section_for(profile.section if profile is not None else None),
         severity=finding.severity,
         confidence=round(finding.confidence, 2),
         title=cause.title.get(lang),
         summary=_summary(finding.cause, finding.variant, lang, params),
         explanation=cause.explanation.get(lang),
         evidence=finding.evidence,
-        remedies=remedies(finding.cause, profile, lang),
+        remedies=remedies(finding.cause, profile, lang, finding.variant),
         variant=finding.variant,
         params=finding.params,
         also_possible=[also_possible(a.cause, a.confidence, lang) for a in finding.also_possible],
@@ -156,18 +156,20 @@ def prevention(lang: Lang) -> list[PreventionTip]:
     return [PreventionTip(id=tip, section=section, text=text) for tip, section, text in prevention_tips(lang)]
 
 
-def remedies(cause: Cause, profile: Profile | None, lang: Lang) -> list[RemedyEntry]:
-    """The provider's own advice first (most concrete), then the catalogue's."""
+def remedies(cause: Cause, profile: Profile | None, lang: Lang, variant: str = "default") -> list[RemedyEntry]:
+    """The provider's own advice first (most concrete), then the catalogue's, each only where it fits the
+    finding's variant. Only the profile names its provider: the catalogue's advice holds for any."""
     from mailprobe.diagnosis.catalogue import entry
 
     out: list[RemedyEntry] = []
     if profile is not None:
-        for index, own in enumerate(profile.remedies_for(cause)):
-            out.append(RemedyEntry(
-                section=own.section, text=own.text.get(lang),
-                id=f"{PROVIDER_REMEDY}:{profile.id}:{cause.value}:{index}",
-            ))
-    for general in entry(cause).remedies:
+        for index, own in enumerate(profile.remedies_for(cause)):  # the index among the cause's: a stable id
+            if own.fits(variant):
+                out.append(RemedyEntry(
+                    section=own.section, text=own.text.get(lang),
+                    id=f"{PROVIDER_REMEDY}:{profile.id}:{cause.value}:{index}",
+                ))
+    for general in entry(cause).remedies_for(variant):
         out.append(RemedyEntry(section=general.section, text=general.text(lang), id=general.id))
     return out
 
@@ -229,18 +231,25 @@ def _ordered(observations: list[Observation]) -> list[Observation]:
 
 
 def relocalize(report: Report, lang: Lang, profiles: ProfileSet) -> Report:
-    """Re-word a saved report: check summaries from their data, causes and remedies from their ids."""
+    """Re-word a saved report: check summaries from their data, causes and remedies from their ids.
+
+    The provider is the one the report was made with: a profile of the same id here (the built-in one, where
+    the report came from a --providers-dir override) words it only if it bears the report's name; otherwise
+    the report keeps its provider's name and that provider's own remedies as they were written."""
     profile = profiles.get(report.provider.id)
     provider = report.provider
-    if profile is not None:
+    kept: ProviderInfo | None = None
+    if profile is not None and _is_named(profile, report.provider.name):
         provider = ProviderInfo(id=profile.id, name=profile.name(lang), matched_by=report.provider.matched_by)
     elif report.provider.id == "generic":
         provider = provider_info(None, report.provider.matched_by, lang)
+    else:
+        profile, kept = None, report.provider
     return report.model_copy(update={
         "lang": lang,
         "provider": provider,
         "checks": [_relocalize_check(c, lang) for c in report.checks],
-        "diagnosis": [_relocalize_entry(d, profile, lang, profiles) for d in report.diagnosis],
+        "diagnosis": [_relocalize_entry(d, profile, lang, profiles, kept) for d in report.diagnosis],
         "prevention": prevention(lang),
         "unfinished": _relocalize_unfinished(report.unfinished, lang),
     })
@@ -254,6 +263,12 @@ def _relocalize_unfinished(entry_: UnfinishedEntry | None, lang: Lang) -> Unfini
     return entry_.model_copy(update={"summary": unfinished_words(entry_.variant, entry_.params, lang)})
 
 
+def _is_named(profile: Profile, name: str) -> bool:
+    from mailprobe.lang import LANGS
+
+    return any(profile.name(lang) == name for lang in LANGS)
+
+
 def _relocalize_check(check: CheckResult, lang: Lang) -> CheckResult:
     from mailprobe.summaries import summarize
 
@@ -261,7 +276,8 @@ def _relocalize_check(check: CheckResult, lang: Lang) -> CheckResult:
 
 
 def _relocalize_entry(
-    entry_: DiagnosisEntry, profile: Profile | None, lang: Lang, profiles: ProfileSet
+    entry_: DiagnosisEntry, profile: Profile | None, lang: Lang, profiles: ProfileSet,
+    kept: ProviderInfo | None = None,
 ) -> DiagnosisEntry:
     from mailprobe.diagnosis.catalogue import entry
 
@@ -269,6 +285,8 @@ def _relocalize_entry(
     if not isinstance(cause, Cause):
         return entry_  # a cause from a newer mailprobe: keep its words
     params = _text_params(entry_.params, profile, lang, profiles)
+    if kept is not None:  # the report's own provider, by the name it was reported under
+        params.update({key: kept.name for key in ("provider", "other") if entry_.params.get(key) == kept.id})
     return entry_.model_copy(update={
         "title": entry(cause).title.get(lang),
         "summary": _summary(cause, entry_.variant, lang, params),

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mailprobe.lang import Lang
 from mailprobe.login.guard import LoginGuard, _errors, _transaction
 from mailprobe.report import CheckResult, Report
 
@@ -195,9 +196,15 @@ def timeline(history: History, address: str, days: float, now: datetime | None =
 _FAILING = ("fail", "error", "warn")
 
 
-def _row(check: CheckResult) -> dict[str, str]:
+def _row(check: CheckResult, lang: Lang | None = None) -> dict[str, str]:
+    """A check as the history shows it; with LANG, its summary re-worded from its data in that language."""
+    summary = check.summary
+    if lang is not None:
+        from mailprobe.summaries import summarize
+
+        summary = summarize(check.observation(), lang)
     return {"id": check.id, "status": check.status, "target": check.target, "address": check.address or "",
-            "summary": check.summary}
+            "summary": summary}
 
 
 def _failing(report: Report) -> list[CheckResult]:
@@ -209,11 +216,11 @@ def _failing(report: Report) -> list[CheckResult]:
     return list(found.values())[:20]
 
 
-def _evidence(report: Report) -> list[dict[str, str]]:
-    return [_row(c) for c in _failing(report)]
+def _evidence(report: Report, lang: Lang | None = None) -> list[dict[str, str]]:
+    return [_row(c, lang) for c in _failing(report)]
 
 
-def _counterparts(good: Report, now: Report) -> list[dict[str, str]]:
+def _counterparts(good: Report, now: Report, lang: Lang | None = None) -> list[dict[str, str]]:
     """The last good run's checks that correspond to what fails now, in the same order: the same check, else
     the same kind of probe of the same target (its address may have changed)."""
     by_id = {c.id: c for c in good.checks}
@@ -225,51 +232,69 @@ def _counterparts(good: Report, now: Report) -> list[dict[str, str]]:
         match = by_id.get(failure.id) or by_target.get((str(failure.kind), failure.target))
         if match is not None:
             found.setdefault(match.id, match)
-    return [_row(c) for c in found.values()]
+    return [_row(c, lang) for c in found.values()]
 
 
-def render_text(line: Timeline) -> str:
-    """The timeline in words, each line shown (mailprobe/safetext.py): the address is the user's argument, and
-    the stored reports come from a file anyone may have written."""
+def render_text(line: Timeline, lang: Lang = "en") -> str:
+    """The timeline in LANG, each line shown (mailprobe/safetext.py): the address is the user's argument, and
+    the stored reports come from a file anyone may have written. The check rows' summaries are re-worded from
+    their data, whatever language they were stored in; status words are LANG's, ids (causes, checks) stay ids."""
     from mailprobe.safetext import shown
 
-    return "\n".join(shown(text) for text in _text_lines(line))
+    return "\n".join(shown(text) for text in _text_lines(line, lang))
 
 
-def _text_lines(line: Timeline) -> list[str]:
+def _text_lines(line: Timeline, lang: Lang) -> list[str]:
+    from mailprobe.locales.messages import t
+
     def when(moment: datetime) -> str:
         return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
+    days = f"{line.period_days:g}"
     if not line.runs:
-        return [f"{line.address}: no run in the last {line.period_days:g} days"]
-    out = [f"{line.address}: {len(line.runs)} runs in the last {line.period_days:g} days"]
+        return [t("history.no_run", lang, address=line.address, days=days)]
+    key = "history.runs.one" if len(line.runs) == 1 else "history.runs"
+    out = [t(key, lang, address=line.address, count=len(line.runs), days=days)]
     if line.healthy_share is not None:
-        out.append(f"healthy {line.healthy_share * 100:.1f}% of the time")
-    out += ["", "state changes:"]
+        out.append(t("history.healthy", lang, percent=f"{line.healthy_share * 100:.1f}"))
+    out += ["", t("history.changes", lang)]
     for run in line.changes:
-        out.append(f"  {when(run.at)}  {run.status:<8} {run.cause or '-'}"
-                   + (f" (section {run.section})" if run.section else "")
-                   + (f"  [report {run.report_id}]" if run.report_id else ""))
+        section = f" ({t('source.section', lang, section=run.section)})" if run.section else ""
+        report = f"  {t('history.report_id', lang, id=run.report_id)}" if run.report_id else ""
+        out.append(f"  {when(run.at)}  {_pad(t(f'status.{run.status}', lang), 8)} {run.cause or '-'}{section}{report}")
     current = line.runs[-1]
     if current.status != "ok":
         out.append("")
         if line.last_good is not None and line.failing_since is not None:
-            out.append(f"worked at {when(line.last_good.at)}, fails since {when(line.failing_since)}")
-            then = _counterparts(line.last_good.report(), current.report())
-            out += ["", f"last good run ({when(line.last_good.at)}), the same checks:"]
-            out += [_line(e) for e in then]
+            out.append(t("history.worked", lang, good=when(line.last_good.at), since=when(line.failing_since)))
+            then = _counterparts(line.last_good.report(), current.report(), lang)
+            out += ["", t("history.last_good", lang, when=when(line.last_good.at))]
+            out += [_line(e, lang) for e in then]
             if not then:
-                out.append("  (none of them ran then)")
+                out.append("  " + t("history.none_then", lang))
         else:
-            out.append(f"never seen healthy in the period; failing since {when(line.failing_since or current.at)}")
-        out += ["", f"now ({when(current.at)}" + (f", report {current.report_id}" if current.report_id else "") + "):"]
-        out += [_line(e) for e in _evidence(current.report())]
+            out.append(t("history.never_healthy", lang, since=when(line.failing_since or current.at)))
+        now = (t("history.now_report", lang, when=when(current.at), id=current.report_id) if current.report_id
+               else t("history.now", lang, when=when(current.at)))
+        out += ["", now]
+        out += [_line(e, lang) for e in _evidence(current.report(), lang)]
     return out
 
 
-def _line(row: dict[str, str]) -> str:
+def _line(row: dict[str, str], lang: Lang = "en") -> str:
+    from mailprobe.locales.messages import t
+
     where = " ".join(part for part in (row["target"], row["address"]) if part)
-    return f"  {row['status']:<5} {row['id']} {where}: {row['summary']}"
+    status = t(f"check.{row['status']}", lang)
+    return f"  {_pad(status, 5)} {row['id']} {where}: {row['summary']}"
+
+
+def _pad(word: str, width: int) -> str:
+    """WORD padded to WIDTH columns as a terminal shows it (a Chinese character takes two)."""
+    import unicodedata
+
+    shown = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in word)
+    return word + " " * max(0, width - shown)
 
 
 def render_json(line: Timeline) -> str:

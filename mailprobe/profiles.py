@@ -24,6 +24,7 @@ PROVIDERS_DIR_ENV = "MAILPROBE_PROVIDERS_DIR"
 MAX_PROFILE_BYTES = 1024 * 1024  # the largest built-in profile is some 6 KiB
 MAX_PROFILE_DEPTH = 16  # a profile nests four levels ([[servers]] → table → value); data, not a puzzle
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+_VARIANT = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 class LocalText(BaseModel):
@@ -110,13 +111,31 @@ class ReplyPattern(BaseModel):
 
 
 class Remedy(BaseModel):
-    """A provider-specific remedy for one cause, citing the article section it extends."""
+    """A provider-specific remedy for one cause, citing the article section it extends; `variants` /
+    `except_variants`: only for the cause's findings of these verdict variants / of all others."""
 
     model_config = ConfigDict(extra="forbid")
 
     cause: Cause
     section: str = Field(pattern=r"^[2-5](\.\d)?$")
     text: LocalText
+    variants: list[str] = Field(default_factory=list)
+    except_variants: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_way_to_choose(self) -> Remedy:
+        if self.variants and self.except_variants:
+            raise ValueError("a remedy names 'variants' or 'except_variants', not both")
+        for variant in self.variants + self.except_variants:
+            if not _VARIANT.match(variant):
+                raise ValueError(f"'{variant}' is not a verdict variant (snake_case)")
+        return self
+
+    def fits(self, variant: str) -> bool:
+        """Whether this remedy belongs to a finding of VARIANT."""
+        if self.variants:
+            return variant in self.variants
+        return variant not in self.except_variants
 
 
 class Profile(BaseModel):
@@ -124,7 +143,11 @@ class Profile(BaseModel):
 
     id: str
     names: LocalText
+    # The article's own section about this provider (5.1 NetEase, 5.2 QQ, 5.3 Aliyun); None: it has none, and
+    # its notes cite the provider notes as a whole (5).
+    section: str | None = Field(default=None, pattern=r"^5\.\d$")
     mx_patterns: list[str] = Field(default_factory=list)
+    mx_examples: list[str] = Field(default_factory=list)  # exchangers as users see them: `providers` shows these
     webmail: list[str] = Field(default_factory=list)
     admin_url: str | None = None
     servers: list[ServerSpec] = Field(default_factory=list)
@@ -156,6 +179,13 @@ class Profile(BaseModel):
         for index, value in enumerate(values):
             compile_safe(value, f"mx_patterns[{index}]", re.IGNORECASE)
         return values
+
+    @model_validator(mode="after")
+    def _examples_match(self) -> Profile:
+        for example in self.mx_examples:
+            if not self.matches_mx(example):
+                raise ValueError(f"mx_examples: '{example}' matches none of the mx_patterns")
+        return self
 
     @field_validator("webmail")
     @classmethod

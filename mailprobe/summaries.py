@@ -32,6 +32,8 @@ EXPIRY_NOTE_DAYS = 30
 CLOCK_NOTE_S = 60.0
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _IMAP_TAG = re.compile(r"^[A-Za-z0-9]+ (?=(?:NO|BAD|OK|BYE)\b)", re.IGNORECASE)
+# An OpenSSL reason ("UNEXPECTED_EOF_WHILE_READING", "[SSL: WRONG_VERSION_NUMBER] wrong version number"): a code.
+_LIBRARY_CODE = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")
 
 
 def summarize(observation: Observation, lang: Lang) -> str:
@@ -80,15 +82,18 @@ def failure_phrase(
         return t("summary.fail.closed_stage", lang, stage=_stage(stage, lang))
     if kind is Failure.TLS_VERIFY:
         return certificate_phrase(tls, lang, detail)
+    if kind is Failure.BAD_REPLY and stage == "redirect":  # mailprobe's own reason not to follow, not a reply
+        return t("failure.bad_redirect", lang)
     said = detail or quote(reply or "")
     if kind is Failure.REJECTED and said:
         return t("summary.fail.rejected", lang, reply=said)
     if kind is Failure.BAD_REPLY and said:
         return t("summary.fail.bad_reply", lang, reply=said)
-    if kind is Failure.TLS_HANDSHAKE and detail:
-        return t("summary.fail.tls_handshake", lang, reason=detail)
-    if kind is Failure.INTERNAL and detail:
-        return t("summary.fail.internal", lang, reason=detail)
+    reason = library_words(detail, lang)
+    if kind is Failure.TLS_HANDSHAKE and reason:
+        return t("summary.fail.tls_handshake", lang, reason=reason)
+    if kind is Failure.INTERNAL and reason:
+        return t("summary.fail.internal", lang, reason=reason)
     return t(f"failure.{kind.value}", lang)
 
 
@@ -102,6 +107,15 @@ def refusal_phrase(stage: str, address: str | None, lang: Lang) -> str:
         return t("failure.policy", lang)
     key = "summary.policy.never" if cls in NEVER_CONTACTED else "summary.policy.named_only"
     return t(key, lang, ip=quote(address or "", 60), cls=t(f"ipclass.{cls}", lang))
+
+
+def library_words(text: str, lang: Lang) -> str:
+    """What a library (OpenSSL, Python) said of a failure on this side, for a summary in LANG: its code where it
+    has one (every language shows a code as it is), its English sentence only to an English reader."""
+    code = _LIBRARY_CODE.search(text)
+    if code is not None:
+        return code.group(0)
+    return text if lang == "en" else ""
 
 
 def certificate_phrase(tls: TlsFacts | None, lang: Lang, detail: str = "") -> str:
@@ -131,7 +145,7 @@ def certificate_phrase(tls: TlsFacts | None, lang: Lang, detail: str = "") -> st
             return t("summary.cert.self_signed", lang)
         return t("summary.cert.self_signed_subject", lang, subject=quote(cert.subject))
     because = quote(tls.verify_message or "") if tls is not None else ""
-    because = because or detail
+    because = library_words(because or detail, lang)
     return t("summary.cert.other_reason", lang, reason=because) if because else t("summary.cert.other", lang)
 
 
@@ -171,7 +185,9 @@ def _dns_answer(lookup: DnsLookup, lang: Lang) -> str:
         rows = [f"{r.priority} {r.weight} {r.port} {r.target}" for r in ordered_srv]
         return t("summary.dns.srv", lang, records=_listing(rows, lang))
     if lookup.records:
-        text = t("summary.dns.records", lang, rdtype=lookup.rdtype, records=_listing(lookup.records, lang))
+        # A TXT record is the domain owner's free text: quoted as written, like a server's words.
+        records = [f"«{r}»" for r in lookup.records] if lookup.rdtype == "TXT" else lookup.records
+        text = t("summary.dns.records", lang, rdtype=lookup.rdtype, records=_listing(records, lang))
         if lookup.addresses_not_probed:  # the cap on addresses per host left some untested: say how many
             text = _join([text, t("summary.dns.not_probed", lang, count=lookup.addresses_not_probed)], lang)
         return text

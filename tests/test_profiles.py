@@ -246,9 +246,25 @@ class TestEachProfileFile:
     def test_provider_notes_cite_their_article_section(self, path: Path) -> None:
         raw = _raw(path)
         expected = ARTICLE_SECTION.get(raw["id"])
+        assert raw.get("section") == expected  # the profile names its own section of the article, if any
         for remedy in raw.get("remedies", []):
-            if expected and remedy["section"].startswith("5"):
-                assert remedy["section"] == expected
+            if remedy["section"].startswith("5"):  # its own section, or the provider notes as a whole
+                assert remedy["section"] in {expected or "5", "5"}, remedy["section"]
+
+    def test_every_remedy_variant_is_one_of_its_causes_verdicts(self, path: Path) -> None:
+        from mailprobe.diagnosis.catalogue import CATALOGUE
+
+        for index, remedy in enumerate(_raw(path).get("remedies", [])):
+            named = remedy.get("variants", []) + remedy.get("except_variants", [])
+            verdicts = CATALOGUE[Cause(remedy["cause"])].verdict
+            assert set(named) <= set(verdicts), f"remedies[{index}]: {named}"
+
+    def test_mx_examples_are_recognised_as_this_provider_alone(self, path: Path) -> None:
+        raw = _raw(path)
+        examples = raw.get("mx_examples", [])
+        assert examples or not raw.get("mx_patterns"), "`providers` shows examples, not the patterns"
+        for example in examples:
+            assert [p.id for p in builtin_profiles() if p.matches_mx(example)] == [raw["id"]], example
 
     def test_every_server_host_is_a_valid_name(self, path: Path) -> None:
         for index, server in enumerate(_raw(path).get("servers", [])):
@@ -306,6 +322,9 @@ VALID = (
         ('id = "mine"', 'id = "mine"\nmx_patterns = ["(unclosed"]', "mx_patterns"),
         ('id = "mine"', 'id = "mine"\nfavourite = 1', "favourite"),
         ('id = "mine"\n', "", "id"),
+        ('id = "mine"', 'id = "mine"\nmx_patterns = ["^mx\\\\.mine\\\\.example$"]\nmx_examples = ["mx.other.example"]',
+         "mx_examples"),
+        ('id = "mine"', 'id = "mine"\nsection = "5.2 QQ"', "section"),
     ],
 )
 def test_profile_error_names_file_and_field(tmp_path: Path, old: str, new: str, field: str) -> None:

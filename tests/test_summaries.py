@@ -334,3 +334,33 @@ def test_clock_verdict_reads_the_offset_sign() -> None:
                                                    (-259200, "3 days")])
 def test_format_span(seconds: float, expected: str) -> None:
     assert format_span(seconds, "en") == expected
+
+
+# -- what mailprobe and its libraries say is worded, never quoted as the server's (issue 19) -------------------
+
+
+@pytest.mark.parametrize(("error", "english"), [
+    (ErrorFacts(kind=Failure.BAD_REPLY, stage="redirect", detail="redirect to http://x.example/: not HTTPS"),
+     "not HTTPS"),
+    (ErrorFacts(kind=Failure.TLS_HANDSHAKE, stage="tls", detail="EOF occurred in violation of protocol"),
+     "violation"),
+    (ErrorFacts(kind=Failure.TLS_HANDSHAKE, stage="tls",
+                detail="[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1000)"), "wrong version"),
+])
+@pytest.mark.parametrize("lang", ["zh-Hans", "zh-Hant"])
+def test_our_own_and_a_librarys_english_never_reach_a_chinese_summary(
+    error: ErrorFacts, english: str, lang: Lang
+) -> None:
+    from mailprobe.summaries import failure_phrase
+
+    said = failure_phrase(error, lang)
+    assert english not in said, said
+    if "WRONG_VERSION_NUMBER" in error.detail:
+        assert "WRONG_VERSION_NUMBER" in said  # a library's code is shown as it is, in every language
+
+
+def test_a_servers_refusal_is_quoted_in_chinese() -> None:
+    from mailprobe.summaries import failure_phrase
+
+    refusal = ErrorFacts(kind=Failure.REJECTED, stage="greeting", detail="421 4.3.2 Service not available")
+    assert failure_phrase(refusal, "zh-Hans") == "服务器拒绝提供服务：«421 4.3.2 Service not available»"

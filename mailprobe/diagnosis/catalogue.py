@@ -81,13 +81,28 @@ def _distinct_ids(items: tuple[CatalogueRemedy, ...]) -> tuple[CatalogueRemedy, 
 
 
 class CatalogueRemedy(BaseModel):
-    """One thing to do: a stable id, the section it cites (3.x, 4.x prevention, 5.x provider), a text."""
+    """One thing to do: a stable id, the section it cites (3.x, 4.x prevention, 5 provider notes), a text;
+    `variants` / `except_variants`: only for the cause's findings of these verdict variants / of all others."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str
     section: str
     text: Text
+    variants: tuple[str, ...] = ()
+    except_variants: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _one_way_to_choose(self) -> CatalogueRemedy:
+        if self.variants and self.except_variants:
+            raise ValueError("a remedy names 'variants' or 'except_variants', not both")
+        return self
+
+    def fits(self, variant: str) -> bool:
+        """Whether this remedy belongs to a finding of VARIANT."""
+        if self.variants:
+            return variant in self.variants
+        return variant not in self.except_variants
 
     @field_validator("id")
     @classmethod
@@ -106,7 +121,10 @@ class CauseEntry(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     cause: Cause
-    section: str  # where the article names the cause (2.x), or its provider notes (5.x)
+    section: str  # where the article names the cause (2.x), or its provider notes (5)
+    # True: the cause is cited at the provider's own section of the article where it has one (5.1 NetEase,
+    # 5.2 QQ, 5.3 Aliyun: `Profile.section`), at `section` for every other provider.
+    section_by_provider: bool = False
     severity: Severity  # the default; a rule may lower or raise it for its case
     title: Text
     explanation: Text
@@ -135,9 +153,20 @@ class CauseEntry(BaseModel):
     @field_validator("remedies")
     @classmethod
     def _remedies(cls, value: tuple[CatalogueRemedy, ...]) -> tuple[CatalogueRemedy, ...]:
-        if not 2 <= len(value) <= 4:
-            raise ValueError(f"a cause has 2 to 4 remedies, not {len(value)}")
         return _distinct_ids(value)
+
+    @model_validator(mode="after")
+    def _remedies_per_variant(self) -> CauseEntry:
+        """Each verdict variant gets 2 to 4 remedies; a variant a remedy names has a verdict."""
+        for remedy in self.remedies:
+            unknown = sorted(set(remedy.variants + remedy.except_variants) - set(self.verdict))
+            if unknown:
+                raise ValueError(f"remedy '{remedy.id}' names variant(s) {unknown} that have no verdict")
+        for variant in self.verdict:
+            count = len(self.remedies_for(variant))
+            if not 2 <= count <= 4:
+                raise ValueError(f"a cause has 2 to 4 remedies for each variant: {count} for '{variant}'")
+        return self
 
     @field_validator("tell")
     @classmethod
@@ -155,6 +184,17 @@ class CauseEntry(BaseModel):
     @property
     def remedy_ids(self) -> tuple[str, ...]:
         return tuple(r.id for r in self.remedies)
+
+    def remedies_for(self, variant: str) -> tuple[CatalogueRemedy, ...]:
+        """The remedies of a finding of VARIANT, in order (a variant with no verdict of its own is worded by
+        the default verdict, and gets its remedies too)."""
+        chosen = variant if variant in self.verdict else DEFAULT_VARIANT
+        return tuple(r for r in self.remedies if r.fits(chosen))
+
+    def section_for(self, provider_section: str | None) -> str:
+        """The section the cause cites in a report about a provider whose own article section is
+        PROVIDER_SECTION (None: it has none, or the provider is not recognised)."""
+        return provider_section if self.section_by_provider and provider_section else self.section
 
     def remedy(self, remedy_id: str) -> CatalogueRemedy:
         for remedy in self.remedies:
@@ -242,9 +282,10 @@ def remedy_text(cause: Cause, remedy_id: str, lang: Lang) -> str:
     return CATALOGUE[cause].remedy(remedy_id).text.get(lang)
 
 
-def remedies(cause: Cause, lang: Lang) -> list[tuple[str, str, str]]:
-    """The cause's remedies in order, as (remedy id, article section, text in `lang`)."""
-    return [(r.id, r.section, r.text.get(lang)) for r in CATALOGUE[cause].remedies]
+def remedies(cause: Cause, lang: Lang, variant: str = DEFAULT_VARIANT) -> list[tuple[str, str, str]]:
+    """The remedies of the cause's findings of VARIANT in order, as (remedy id, article section, text in
+    `lang`)."""
+    return [(r.id, r.section, r.text.get(lang)) for r in CATALOGUE[cause].remedies_for(variant)]
 
 
 def tell_apart(cause: Cause, lang: Lang) -> tuple[str, str, str] | None:

@@ -120,3 +120,16 @@ def service_name(service: str, lang: Lang) -> str:
     """"imap" → "IMAP", "web" → "webmail" in the reader's language; unknown names upper-cased."""
     return t(f"service.{service}", lang) if template(f"service.{service}", lang) else service.upper()
 
+
+
+def server_label(label: str, lang: Lang) -> str:
+    """A profile's label of an alternate server ("overseas" → "海外") in the reader's language; a label the
+    catalogue does not know (a user's own profile) is shown as written."""
+    key = "settings.label." + "_".join(label.split())
+    return t(key, lang) if template(key, lang) is not None else label
+
+
+def tls_mode_name(mode: str, lang: Lang) -> str:
+    """How a server's TLS mode reads in a mail client's settings: SSL/TLS, STARTTLS, no encryption."""
+    key = f"settings.tls.{mode}"
+    return t(key, lang) if template(key, lang) is not None else mode

@@ -198,15 +198,14 @@ class _Visitor:
         if legacy.tls is not None:
             version = legacy.tls.version
             self.visit.legacy_tls_only, self.visit.legacy_tls_version = True, version
-            detail = f"the server offers only {version} (TLS 1.0/1.1), which current browsers refuse"
-            self._tls_problem(error_facts(Failure.TLS_HANDSHAKE, "tls", detail), legacy.tls)
+            # What happened (the modern handshake's own failure), never what it means: summaries word it.
+            self._tls_problem(error_facts(Failure.TLS_HANDSHAKE, "tls", modern.error.detail), legacy.tls)
             return legacy
         if legacy.error is not None and _refuses_old_versions(modern.error.detail, legacy.error.detail):
             # This OpenSSL will not speak TLS 1.0/1.1 even when asked, so the server's version alert is
             # the only witness: it refused TLS 1.2+, and we could not offer anything older.
             self.visit.legacy_tls_only = True
-            detail = f"the server refuses TLS 1.2+ ({modern.error.detail}); it likely offers only 1.0/1.1"
-            self._tls_problem(error_facts(Failure.TLS_HANDSHAKE, "tls", detail), None)
+            self._tls_problem(error_facts(Failure.TLS_HANDSHAKE, "tls", modern.error.detail), None)
         return modern
 
     def _tls_problem(self, error: ErrorFacts, tls: TlsFacts | None) -> None:

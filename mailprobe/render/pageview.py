@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mailprobe.lang import Lang
-from mailprobe.locales.messages import format_ms, format_span, guard_times, service_name
+from mailprobe.locales.messages import format_ms, format_span, guard_times, server_label, service_name
 from mailprobe.locales.page import page_t
 from mailprobe.render.guard import unfinished_verdict
 from mailprobe.safetext import shown
@@ -452,7 +452,7 @@ def _settings(report: Report, lang: Lang) -> tuple[list[Setting], list[str]]:
             service=service_name(check.kind, lang), host=shown(str(data.host), 255), port=int(data.port),
             tls=page_t(tls_key, lang) if tls_key else shown(str(data.tls_mode)),
             status=check.status, status_word=page_t(f"check.{check.status}", lang),
-            note=(f"{shown(str(data.label), 40)} " if data.label else "")
+            note=(f"{shown(server_label(str(data.label), lang), 40)} " if data.label else "")
                  + (page_t("settings.alternate", lang) if str(data.expect) == "candidate" else ""),
         )
     order = sorted(found.items(), key=lambda item: (

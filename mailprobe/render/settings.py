@@ -6,13 +6,9 @@ import json
 
 from mailprobe.clientsettings import ClientSettings
 from mailprobe.lang import Lang
-from mailprobe.locales.messages import t
+from mailprobe.locales.messages import server_label, t, tls_mode_name
 from mailprobe.profiles import ServerSpec
 from mailprobe.safetext import json_shown, shown
-
-_TLS_PORT_WORDS = {
-    "implicit": "settings.tls.implicit", "starttls": "settings.tls.starttls", "plain": "settings.tls.plain",
-}
 
 
 def render_settings(found: ClientSettings, lang: Lang, fmt: str) -> str:
@@ -51,8 +47,8 @@ def _text(found: ClientSettings, lang: Lang) -> str:
 
 def _server_line(server: ServerSpec, lang: Lang) -> str:
     service = t(f"service.{server.protocol}", lang)
-    tls = t(_TLS_PORT_WORDS[server.tls.value], lang)
-    label = f" [{server.label}]" if server.label else ""
+    tls = tls_mode_name(server.tls.value, lang)
+    label = f" [{server_label(server.label, lang)}]" if server.label else ""
     note = f" ({t('settings.alternate', lang)})" if server.expect.value == "candidate" else ""
     return f"{service:<5} {server.host}:{server.port}  {tls}{label}{note}"
 

@@ -27,7 +27,8 @@ from mailprobe.locales import en, zh_hans, zh_hant
 
 SEED_NAME = "000_aa02241d3ef762ef.txt"
 REPO = Path(__file__).resolve().parents[2]
-SEED_CANDIDATES = (REPO.parent / "shared" / "seed" / SEED_NAME, REPO / "shared" / "seed" / SEED_NAME)
+# Beside the repository (its main checkout), two levels up (a helper's worktree), or inside it.
+SEED_CANDIDATES = tuple(base / "shared" / "seed" / SEED_NAME for base in (REPO.parent, REPO.parents[1], REPO))
 
 # Characters that exist only in one script, among those our texts use most.
 SIMPLIFIED_ONLY = set("这说网络邮码账帐设认证时钟浏览务缓开关为与号启录"
@@ -132,10 +133,85 @@ def test_cause_sections_follow_the_spec_table() -> None:
         Cause.PASSWORD_INCORRECT: "2.1", Cause.ACCOUNT_LOCKED: "2.2", Cause.SERVER_OUTAGE: "2.3",
         Cause.NETWORK_PROBLEM: "2.4", Cause.DNS_RESOLUTION_PROBLEM: "2.4",
         Cause.BROWSER_COMPATIBILITY: "2.5", Cause.ACCOUNT_NOT_ACTIVATED: "2.6",
-        Cause.MX_NOT_CONFIGURED: "2.6", Cause.CLIENT_AUTH_CODE_REQUIRED: "5.2",
+        Cause.MX_NOT_CONFIGURED: "2.6",
+        # Extensions the article has no section of its own for: its provider notes (五) as a whole, never
+        # §2.6 (an account not activated) for a protocol switched off.
+        Cause.PROTOCOL_DISABLED: "5",
+        # The provider's own section where the article has one (5.1 NetEase, 5.2 QQ, 5.3 Aliyun), else 五.
+        Cause.CLIENT_AUTH_CODE_REQUIRED: "5",
     }
     for cause, section in expected.items():
-        assert entry(cause).section == section
+        assert entry(cause).section == section, cause
+    by_provider = {cause for cause, item in CATALOGUE.items() if item.section_by_provider}
+    assert by_provider == {Cause.CLIENT_AUTH_CODE_REQUIRED}
+    client_password = entry(Cause.CLIENT_AUTH_CODE_REQUIRED)
+    assert [client_password.section_for(s) for s in ("5.1", "5.2", "5.3", None)] == ["5.1", "5.2", "5.3", "5"]
+    assert entry(Cause.ACCOUNT_LOCKED).section_for("5.1") == "2.2"
+
+
+# -- the catalogue's advice holds for every provider -------------------------------------------------------
+
+# Every name of a built-in provider, and the brands their own advice mentions, in our three languages.
+PROVIDER_WORDS = (
+    "Tencent", "Exmail", "NetEase", "Alibaba", "Aliyun", "35.com", "Microsoft", "Google", "Zoho", "Feishu", "Lark",
+    "Coremail", "WeChat", "WeCom", "腾讯", "騰訊", "网易", "網易", "阿里", "三五", "飞书", "飛書", "微信", "QQ",
+)
+
+
+def _advice() -> list[tuple[str, CatalogueRemedy]]:
+    out = [(f"{cause.value}.{r.id}", r) for cause, item in CATALOGUE.items() for r in item.remedies]
+    out += [(f"{cause.value}.tell.{item.tell.id}", item.tell) for cause, item in CATALOGUE.items() if item.tell]
+    return out + [(f"prevention.{tip.id}", tip) for tip in PREVENTION]
+
+
+def test_no_catalogue_advice_names_a_provider() -> None:
+    """A provider's own advice comes from its profile, shown for it alone; the catalogue's is for any (before:
+    "Tencent Exmail…, NetEase…, Alibaba…" for Microsoft 365, NetEase's hotline for Alibaba)."""
+    from mailprobe.profiles import builtin_profiles
+
+    names = {profile.name(lang) for profile in builtin_profiles() for lang in LANGS}
+    for where, advice in _advice():
+        for lang in LANGS:
+            said = [word for word in (*PROVIDER_WORDS, *names) if word in advice.text.get(lang)]
+            assert not said, (where, lang, said)
+
+
+def test_no_catalogue_advice_cites_one_providers_section() -> None:
+    for where, advice in _advice():
+        assert advice.section not in ("5.1", "5.2", "5.3"), where  # NetEase's, QQ's, Aliyun's own
+
+
+def test_each_verdict_variant_gets_two_to_four_remedies() -> None:
+    for cause, item in CATALOGUE.items():
+        for variant in item.verdict:
+            chosen = remedies(cause, "en", variant)
+            assert 2 <= len(chosen) <= 4, (cause, variant, chosen)
+        assert remedies(cause, "en", "a_variant_no_verdict_names") == remedies(cause, "en")
+
+
+def test_certificate_remedies_lead_with_what_is_wrong() -> None:
+    def first_two(variant: str) -> list[str]:
+        return [remedy_id for remedy_id, _, _ in remedies(Cause.TLS_CERTIFICATE_PROBLEM, "en", variant)][:2]
+
+    assert first_two("server_chain")[0] == "fix_certificate_chain"
+    assert not {"check_date_time", "check_interception"} & set(first_two("server_chain"))  # not this computer's
+    assert first_two("expired")[0] == "report_expired_certificate"
+    assert first_two("hostname_mismatch")[0] == "use_documented_host_name"
+    assert first_two("interception")[0] == "check_interception"
+    assert first_two("not_yet_valid")[0] == "check_date_time"
+    assert first_two("expiring")[0] == "renew_before_expiry"
+
+
+def test_a_remedy_for_a_variant_without_a_verdict_is_refused() -> None:
+    import tomllib
+
+    from mailprobe.diagnosis.catalogue import DATA_FILE, CatalogueError, parse_catalogue
+
+    text = (REPO / "mailprobe" / "diagnosis" / DATA_FILE).read_text(encoding="utf-8")
+    broken = text.replace('variants = ["server_chain"]', 'variants = ["server_chian"]', 1)
+    assert tomllib.loads(broken) != tomllib.loads(text)
+    with pytest.raises(CatalogueError, match="server_chian"):
+        parse_catalogue(broken, "causes.toml")
 
 
 def test_remedies_cite_remedy_prevention_or_provider_sections() -> None:
@@ -150,6 +226,10 @@ def test_every_cited_section_exists_in_the_article() -> None:
     if "五、" in seed:
         headings.add("5")
     cited = {item.section for item in CATALOGUE.values()} | {r.section for r in all_remedies()}
+    from mailprobe.profiles import builtin_profiles
+
+    profiles = builtin_profiles()
+    cited |= {r.section for p in profiles for r in p.remedies} | {p.section for p in profiles if p.section}
     assert headings | {"5"} >= ARTICLE_SECTIONS
     assert cited <= headings
 
