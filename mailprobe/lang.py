@@ -27,3 +27,11 @@ def _lang_of(value: str) -> Lang:
     if any(part in tag for part in ("_tw", "_hk", "_mo", "hant")):
         return "zh-Hant"
     return "zh-Hans"
+
+
+def known(value: str) -> Lang:
+    """A report's language as one we speak (a report written by a newer mailprobe may name another): else en."""
+    for lang in LANGS:
+        if value == lang:
+            return lang
+    return "en"

@@ -19,6 +19,7 @@ MESSAGES: dict[str, str] = {
     "heading.also_possible": "Also possible",
     "also_possible.item": "{cause} — {title} ({likely}): {tell}",
     "source.section": "article §{section}",
+    "nagios.section": "section {section}",
     "confidence.percent": "{percent}% likely",
     # -- overall status, check status, severity
     "status.ok": "OK",

@@ -19,6 +19,7 @@ MESSAGES: dict[str, str] = {
     "heading.also_possible": "其他可能原因",
     "also_possible.item": "{cause} — {title}（{likely}）：{tell}",
     "source.section": "原文第 {section} 节",
+    "nagios.section": "原文第 {section} 节",
     "confidence.percent": "可能性 {percent}%",
     # -- 总体状态、检查状态、严重程度
     "status.ok": "正常",

@@ -19,6 +19,7 @@ MESSAGES: dict[str, str] = {
     "heading.also_possible": "其他可能原因",
     "also_possible.item": "{cause} — {title}（{likely}）：{tell}",
     "source.section": "原文第 {section} 節",
+    "nagios.section": "原文第 {section} 節",
     "confidence.percent": "可能性 {percent}%",
     # -- 整體狀態、檢查狀態、嚴重程度
     "status.ok": "正常",

@@ -24,6 +24,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from mailprobe.lang import known
+from mailprobe.locales.messages import t
 from mailprobe.render.options import RenderOptions
 from mailprobe.safetext import shown
 
@@ -201,8 +203,9 @@ def _days(value: object, default: float) -> float:
 def _details(report: Report) -> list[str]:
     lines: list[str] = []
     for entry in report.diagnosis:
-        lines.append(f"[{_clean(entry.severity)}] {_clean(str(entry.cause))} (section {_clean(entry.section)}): "
-                     f"{_clean(entry.summary)}")
+        section = t("nagios.section", known(report.lang), section=entry.section)
+        cause = f"[{_clean(entry.severity)}] {_clean(str(entry.cause))} ({_clean(section)})"
+        lines.append(f"{cause}: {_clean(entry.summary)}")
     for check in report.checks:
         if check.status in ("fail", "error", "warn"):
             lines.append(f"{check.status}: {_clean(check.id)} {_clean(check.target)}: {_clean(check.summary)}")

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from mailprobe.lang import Lang
+from mailprobe.lang import Lang, known
 from mailprobe.locales.messages import t
 from mailprobe.render.guard import command_line_hint, unfinished_verdict
 from mailprobe.render.options import RenderOptions
@@ -88,7 +88,7 @@ def batch_line(reports: Sequence[Report], lang: Lang) -> str:
 
 
 def _lang(report: Report) -> Lang:
-    return report.lang if report.lang in ("en", "zh-Hans", "zh-Hant") else "en"  # type: ignore[return-value]
+    return known(report.lang)
 
 
 def _header(report: Report, lang: Lang, paint: _Paint) -> list[str]:
