@@ -557,10 +557,18 @@ def test_mx_elsewhere_verdict_names_both_providers_in_the_users_language(world: 
 
 
 def test_timeout_of_one_second_on_a_healthy_mailbox(world: Callable[..., World]) -> None:
+    # The second counts from the process's start: on a loaded machine the interpreter's start-up may eat most of
+    # it. Then the honest report is unknown, blaming no one and naming a --timeout that fits; never a cause.
     run = check(world(), timeout=1)
-    report = assert_ok(run)
-    assert report["duration_ms"] < 1000 + 300
-    assert run.wall_s < 1.0 + 0.3 + 1.5
+    report = json.loads(run.stdout)
+    if report["status"] == "unknown":
+        assert run.rc == 3 and report["diagnosis"] == [] and report["unfinished"]["params"]["suggested"] > 1
+    else:
+        report = assert_ok(run)
+    # It ends within a bound after its deadline, or after its first step when start-up alone outlasted the second.
+    first_step = min((c["started_ms"] for c in report["checks"] if c.get("started_ms") is not None), default=0.0)
+    assert report["duration_ms"] < max(1000, first_step) + 300, (report["duration_ms"], first_step)
+    assert run.wall_s < report["duration_ms"] / 1000 + 1.5  # the report's end to the process's exit
 
 
 # Regression (fixed in 8a37b5d): the dead first nameserver used to eat the whole per-question lifetime below
