@@ -52,9 +52,12 @@ def _on_signal(signum: int, frame: object) -> None:
 
 def install() -> None:
     """SIGTERM and SIGHUP raise Terminated / HungUp from here on (nothing where this is not the main thread:
-    an embedding program keeps its own handlers)."""
+    an embedding program keeps its own handlers). A signal the command was started with ignored stays ignored:
+    `nohup mailprobe …` must outlive its terminal, as nohup promises."""
     for signum in _RAISED:
         with contextlib.suppress(ValueError, OSError):
+            if signal.getsignal(signum) is signal.SIG_IGN:
+                continue
             signal.signal(signum, _on_signal)
 
 

@@ -154,9 +154,11 @@ def slow_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         yield running
 
 
-def _start(argv: list[str]) -> subprocess.Popen[str]:
+def _start(argv: list[str], nohup: bool = False) -> subprocess.Popen[str]:
+    """NOHUP: started as `nohup` starts it, with SIGHUP ignored."""
+    ignore = (lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN)) if nohup else None
     return subprocess.Popen([sys.executable, "-m", "mailprobe", *argv], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=cli_env(), cwd=REPO)
+                            stderr=subprocess.PIPE, text=True, env=cli_env(), cwd=REPO, preexec_fn=ignore)
 
 
 def _stop(proc: subprocess.Popen[str], signum: int) -> str:
@@ -184,6 +186,25 @@ def test_sighup_leaves_no_temporary_file_and_says_one_line(slow_world: World, tm
     assert proc.returncode == 129, err
     assert err.splitlines() == ["mailprobe: hung up"]
     assert list(out.iterdir()) == []
+
+
+def test_under_nohup_a_hang_up_is_ignored_and_the_batch_goes_on(slow_world: World, tmp_path: Path) -> None:
+    """`nohup mailprobe …` ignores SIGHUP, and the command keeps it ignored (it used to put its own handler back
+    and stop at the hang-up nohup was meant to survive); SIGTERM still stops it."""
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = _start(["check", *(f"user{n}@{SLOW}" for n in range(4)), "--format", "prometheus", "--output",
+                   str(out / "mail.prom"), "--timeout", "20", *slow_world.cli_args()], nohup=True)
+    waited = time.monotonic()
+    while not list(out.iterdir()) and time.monotonic() - waited < 20:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGHUP)
+    time.sleep(1.0)
+    assert proc.poll() is None, proc.communicate()[1]
+    err = _stop(proc, signal.SIGTERM)
+    assert proc.returncode == 143, err
+    assert err.splitlines() == ["mailprobe: terminated"]
 
 
 @pytest.fixture(scope="module")
