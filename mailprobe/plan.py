@@ -4,7 +4,8 @@
 comparison, the baseline, a forced provider's servers). `Planner.after(step, observations)` gives the steps
 an answer calls for: the provider's servers once the MX names it, SRV / autoconfig / guesses for an unknown
 domain, one session per address once a host resolved. `Planner.settle()` applies the plan's own flags to
-what was seen (a guess that was not there is "not offered", not a failure). The engine only runs steps.
+what was seen (settle.py). The endpoints it chooses among come from the catalogue (endpoints.py). The engine
+only runs steps.
 """
 
 from __future__ import annotations
@@ -13,11 +14,21 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any, Literal
-from urllib.parse import urlsplit
+from typing import Literal
 
 from mailprobe.address import Target
 from mailprobe.addresspolicy import DialPolicy, Refusal, may_contact
+from mailprobe.endpoints import (
+    MAX_SRV_TARGETS,
+    baseline_endpoints,
+    generic_endpoints,
+    profile_endpoints,
+    required_ports,
+    srv_endpoints,
+    unique,
+    usable_srv,
+    user_baseline_endpoints,
+)
 from mailprobe.evidence import (
     CUT_OFF_STAGE,
     DnsLookup,
@@ -26,16 +37,14 @@ from mailprobe.evidence import (
     Expect,
     Failure,
     Observation,
-    Reachability,
     Role,
-    SrvRecord,
     Status,
     TlsMode,
     WebVisit,
     deadline_cut,
 )
 from mailprobe.profiles import Profile, ProfileSet
-from mailprobe.protocols import GENERIC_GUESSES, MX_HOST_GUESSES, SRV_SERVICES, WELL_KNOWN_PORTS
+from mailprobe.settle import settle
 from mailprobe.timeouts import Timeouts
 
 MatchedBy = Literal["mx", "forced", "generic", "mx_failed"]  # mx_failed: the MX lookup itself failed
@@ -49,7 +58,6 @@ _LOGIN_TLS_PREFERENCE: tuple[TlsMode, ...] = (TlsMode.IMPLICIT, TlsMode.STARTTLS
 
 # Ports every baseline starts with, before the provider is known (they cover the article's providers).
 DEFAULT_BASELINE_PORTS: tuple[tuple[str, int], ...] = (("imap", 993), ("smtp", 465), ("pop3", 995), ("web", 443))
-BASELINE_PROVIDERS_PER_PORT = 2
 # Addresses probed per host and family: every one, up to this cap (one dead address among several is the
 # classic "sometimes it will not log in"). Beyond it the lowest addresses are taken, whatever the DNS answer's
 # order, and the host's lookup says how many were left out (`addresses_not_probed`).
@@ -59,19 +67,12 @@ MAX_COMPARED_HOSTS = 6
 # How many of an unknown domain's mail exchangers are looked up (to tell a dangling MX); past it, the
 # verdict rests on the most preferred ones, and the MX lookup says how many were left (`targets_not_followed`).
 MAX_MX_HOSTS = 10
-# How many targets of one SRV name (`_imaps._tcp.DOMAIN`) are followed, in the order a client tries them
-# (priority, then weight); the SRV lookup says how many were left (`targets_not_followed`).
-MAX_SRV_TARGETS = 4
 # How many addresses of what the mailbox's domain publishes (SRV targets, autoconfig servers, guesses, its MX
 # host) one check dials or refuses, whatever the records say: a bound on its sockets over time and on its report.
 # Past it, a host's lookup says how many of its addresses were left (`addresses_not_probed`).
 MAX_DOMAIN_DIALS = 64
 # How many well-known provider hosts are asked to tell a broken resolver from a missing domain.
 SANITY_HOSTS = 16
-# A guess that failed in one of these ways was simply not there: nothing is wrong.
-CANDIDATE_ABSENT = frozenset(
-    {Failure.REFUSED, Failure.NXDOMAIN, Failure.NO_ANSWER, Failure.NO_ADDRESS, Failure.TIMEOUT}
-)
 
 
 class Why(StrEnum):
@@ -279,7 +280,7 @@ class Planner:
     def _after_srv(self, lookups: list[DnsLookup]) -> list[Step]:
         # An SRV lookup's name is `_imaps._tcp.<domain>`: its first two labels name the service.
         for lookup in lookups:
-            left = len(_usable_srv(lookup.srv)) - MAX_SRV_TARGETS
+            left = len(usable_srv(lookup.srv)) - MAX_SRV_TARGETS
             if left > 0:
                 self._not_followed[lookup.name] = left
         published = srv_endpoints(
@@ -303,7 +304,7 @@ class Planner:
         return []
 
     def _provider(self, endpoints: list[Endpoint], baseline: bool = True) -> list[Step]:
-        endpoints = _unique(endpoints)
+        endpoints = unique(endpoints)
         self.plan.endpoints.extend(endpoints)
         if self.options.discover_only:
             return []
@@ -394,46 +395,12 @@ class Planner:
             steps.append(Step(probe, why, endpoint=endpoint, ip=ip, grace=grace))
         return steps
 
-    # -- the plan's flags, applied to what was seen ------------------------------------------------
+    # -- the plan's flags, applied to what was seen (settle.py) ------------------------------------
 
     def settle(self, observations: list[Observation]) -> list[Observation]:
         """De-duplicate shared lookups, drop baselines of the provider itself, and call a guess that was not
         there "not offered" (skip) rather than failed."""
-        own = self.plan.profile.id if self.plan.profile else None
-        if self.plan.profile is None and any(
-            isinstance(o, DnsLookup) and o.purpose == "mx" and o.status == Status.ERROR for o in observations
-        ):
-            self.plan.matched_by = "mx_failed"  # not "unrecognised": nothing was known to recognise
-        needed_hosts = {e.host for e in self.plan.endpoints if e.expect != Expect.CANDIDATE}
-        chosen: dict[str, Observation] = {}
-        for observation in observations:
-            if isinstance(observation, Reachability) and own and observation.provider_id == own:
-                continue
-            guessed = getattr(observation, "expect", None) == Expect.CANDIDATE or (
-                isinstance(observation, DnsLookup) and observation.purpose == "host"
-                and observation.name not in needed_hosts
-            )
-            if guessed and observation.status in (Status.FAIL, Status.ERROR) and deadline_cut(observation.error):
-                observation.status = Status.SKIP  # a guess the deadline cut off: not tested, as plan.cut_off says
-            elif (
-                guessed
-                and observation.status == Status.FAIL
-                and observation.error is not None
-                and observation.error.kind in CANDIDATE_ABSENT
-            ):
-                observation.status = Status.SKIP
-            elif guessed and observation.status == Status.FAIL and _apex_autoconfig(observation, self.target):
-                # The apex's well-known URL is usually the company website: whatever it does, it simply
-                # offers no config (the reason stays in the evidence).
-                observation.status = Status.SKIP
-            if isinstance(observation, DnsLookup) and observation.purpose == "host":
-                left_out = self._not_probed.get((observation.name, observation.rdtype), 0)
-                observation.addresses_not_probed = max(observation.addresses_not_probed, left_out)
-            if isinstance(observation, DnsLookup) and observation.purpose in ("mx", "srv"):
-                left = self._not_followed.get(observation.name, 0)
-                observation.targets_not_followed = max(observation.targets_not_followed, left)
-            chosen.setdefault(observation.id, observation)
-        return list(chosen.values())
+        return settle(self.plan, self.target, observations, self._not_probed, self._not_followed)
 
 
 @dataclass
@@ -481,127 +448,6 @@ class _LoginChain:
             self.started.add(protocol)
             return [(protocol, ip)]
         return []
-
-
-# -- endpoints --------------------------------------------------------------------------------------
-
-
-def web_endpoint(url: str, role: Role = Role.PROVIDER, expect: Expect = Expect.REQUIRED, **extra: Any) -> Endpoint:
-    parts = urlsplit(url)
-    secure = parts.scheme.lower() == "https"
-    host = (parts.hostname or "").lower()
-    port = parts.port or (443 if secure else 80)
-    return Endpoint(
-        protocol="web", host=host, port=port, tls=TlsMode.IMPLICIT if secure else TlsMode.PLAIN,
-        role=role, expect=expect, url=url, **extra,
-    )
-
-
-def profile_endpoints(profile: Profile, target: Target) -> list[Endpoint]:
-    named_by = _named_by(profile)
-    endpoints = [web_endpoint(url.replace("{domain}", target.domain_ascii), named_by=named_by)
-                 for url in profile.webmail]
-    for server in profile.servers:
-        if not server.probe:
-            continue
-        endpoints.append(Endpoint(
-            protocol=server.protocol, host=server.host_for(target.domain_ascii), port=server.port,
-            tls=server.tls, expect=server.expect, label=server.label, named_by=named_by,
-        ))
-    return _unique(endpoints)
-
-
-def _named_by(profile: Profile) -> Literal["user", "profile"]:
-    return "user" if profile.from_user else "profile"
-
-
-def srv_endpoints(records: dict[str, list[SrvRecord]]) -> list[Endpoint]:
-    """Endpoints a domain publishes with RFC 6186 SRV records, at most MAX_SRV_TARGETS per service in the order
-    given (the DNS probe sorts them as a client tries them); a '.' target means the service is off."""
-    endpoints = []
-    for service, srvs in records.items():
-        protocol, tls = SRV_SERVICES[service]
-        for srv in _usable_srv(srvs)[:MAX_SRV_TARGETS]:
-            host = srv.target.rstrip(".").lower()
-            endpoints.append(Endpoint(protocol=protocol, host=host, port=srv.port, tls=tls, label="srv"))
-    return _unique(endpoints)
-
-
-def _usable_srv(srvs: list[SrvRecord]) -> list[SrvRecord]:
-    return [srv for srv in srvs if srv.target.rstrip(".") and srv.port != 0]
-
-
-def generic_endpoints(target: Target, mx_hosts: list[str]) -> list[Endpoint]:
-    domain = target.domain_ascii
-    endpoints = [
-        Endpoint(protocol=protocol, host=prefix + domain, port=port, tls=tls,
-                 role=Role.CANDIDATE, expect=Expect.CANDIDATE)
-        for prefix, protocol, port, tls in GENERIC_GUESSES
-    ]
-    for host in mx_hosts[:1]:
-        endpoints += [
-            Endpoint(protocol=protocol, host=host, port=port, tls=tls,
-                     role=Role.CANDIDATE, expect=Expect.CANDIDATE, label="mx")
-            for protocol, port, tls in MX_HOST_GUESSES
-        ]
-    endpoints.append(web_endpoint(f"https://mail.{domain}/", role=Role.CANDIDATE, expect=Expect.CANDIDATE))
-    return _unique(endpoints)
-
-
-def baseline_endpoints(profiles: ProfileSet, exclude: str | None, ports: list[tuple[str, int]]) -> list[Endpoint]:
-    """The same service on other known providers, for telling "your network" from "their server".
-    Without `exclude` (provider not known yet) one more is taken, so that two remain once it is."""
-    endpoints: list[Endpoint] = []
-    eligible = [p for p in profiles.all() if p.baseline and p.id != exclude]
-    per_port = BASELINE_PROVIDERS_PER_PORT + (1 if exclude is None else 0)
-    for service, port in ports:
-        chosen = 0
-        for profile in eligible:
-            endpoint = _baseline_for(profile, service, port)
-            if endpoint is not None:
-                endpoints.append(endpoint)
-                chosen += 1
-            if chosen >= per_port:
-                break
-    return _unique(endpoints)
-
-
-def _baseline_for(profile: Profile, service: str, port: int) -> Endpoint | None:
-    if service == "web":
-        for url in profile.webmail:
-            web = web_endpoint(url, role=Role.BASELINE, provider_id=profile.id, named_by=_named_by(profile))
-            if web.port == port and "{" not in web.host:
-                return web
-        return None
-    for server in profile.servers:
-        # Only a required, probe-able server: never one the profile says not to contact, a guess or an
-        # alternate (labelled) host, whose failure says nothing about this network.
-        if (server.protocol == service and server.port == port and "{" not in server.host and not server.label
-                and server.probe and server.expect == Expect.REQUIRED):
-            return Endpoint(protocol=server.protocol, host=server.host, port=port, tls=server.tls,
-                            role=Role.BASELINE, provider_id=profile.id, named_by=_named_by(profile))
-    return None
-
-
-def user_baseline_endpoints(hostports: list[tuple[str, int]]) -> list[Endpoint]:
-    """--baseline HOST:PORT, replacing the default baseline; the port's usual service says how to talk to it."""
-    endpoints = []
-    for host, port in hostports:
-        protocol, tls = WELL_KNOWN_PORTS.get(port, ("web", TlsMode.PLAIN))
-        endpoints.append(
-            Endpoint(protocol=protocol, host=host, port=port, tls=tls, role=Role.BASELINE, provider_id="user",
-                     named_by="user")
-        )
-    return endpoints
-
-
-def required_ports(endpoints: list[Endpoint]) -> list[tuple[str, int]]:
-    ports: list[tuple[str, int]] = []
-    for endpoint in endpoints:
-        key = (endpoint.protocol, endpoint.port)
-        if endpoint.expect != Expect.CANDIDATE and key not in ports:
-            ports.append(key)
-    return ports
 
 
 def addresses_of(lookups: Iterable[DnsLookup]) -> list[str]:
@@ -658,11 +504,6 @@ def cut_off(step: Step) -> Step | None:
     return replace(step, probe=_session_probe(step.endpoint), unresolved=(status, error))
 
 
-def _apex_autoconfig(observation: Observation, target: Target) -> bool:
-    return (isinstance(observation, WebVisit) and observation.id.startswith("autoconfig/")
-            and observation.host == target.domain_ascii)
-
-
 def _refused(endpoint: Endpoint, refusal: Refusal) -> tuple[Status, ErrorFacts]:
     """A session the address policy does not dial: a guess pointing there is simply not offered (skip), a server
     the domain or a profile names could not be tested (error). The evidence keeps where it points."""
@@ -694,13 +535,3 @@ def _is_ip(host: str) -> bool:
         return False
     return True
 
-
-def _unique(endpoints: list[Endpoint]) -> list[Endpoint]:
-    seen: set[tuple[str, str, int]] = set()
-    out = []
-    for endpoint in endpoints:
-        key = (endpoint.protocol, endpoint.host, endpoint.port)
-        if key not in seen:
-            seen.add(key)
-            out.append(endpoint)
-    return out

@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 
 from bench.watched import run_watched
+from mailprobe.endpoints import MAX_SRV_TARGETS
 from mailprobe.limits import SOCKETS_PER_CHECK
-from mailprobe.plan import MAX_DOMAIN_DIALS, MAX_SRV_TARGETS
+from mailprobe.plan import MAX_DOMAIN_DIALS
 from mailprobe.probes.dns import MAX_RECORDS
 from tests.cli.conftest import REPO, cli_env, run_mailprobe
 from tests.lab.webserver import Route, WebServer
