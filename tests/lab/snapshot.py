@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.lab.world import CUSTOMER, SELF_HOSTED, World
+from tests.lab.world import CUSTOMER, REAL_PORTS_LOCK, SELF_HOSTED, World
 
 REPO = Path(__file__).resolve().parents[2]
 ADDRESS = f"zhang.san@{CUSTOMER}"
@@ -198,11 +198,17 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: python -m tests.lab.snapshot OUTDIR", file=sys.stderr)
         return 3
+    import fcntl
+
     out = Path(argv[0])
     out.mkdir(parents=True, exist_ok=True)
-    for case in CASES:
-        snapshot(case, out)
-        print(case.name, file=sys.stderr)
+    # The generic plan guesses the real ports (443, 993, ...) on the lab's addresses: no other test run may hold
+    # them meanwhile (a real-ports world would answer where this one has nothing listening).
+    with open(REAL_PORTS_LOCK, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        for case in CASES:
+            snapshot(case, out)
+            print(case.name, file=sys.stderr)
     return 0
 
 
