@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 from mailprobe import runloop
 from mailprobe.address import Target, parse_address
 from mailprobe.engine import Engine, ObservationHook
-from mailprobe.evidence import DnsLookup, Evidence, Observation
+from mailprobe.evidence import Evidence, Observation
+from mailprobe.kinds.dns import DnsLookup
 from mailprobe.lang import Lang
 from mailprobe.limits import socket_budget
 from mailprobe.net.connect import SocketBudget

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 from mailprobe.address import Target, parse_address
 from mailprobe.check import CheckOptions, discover_sync
-from mailprobe.evidence import DnsLookup, Endpoint, Evidence, Expect, Failure, Status, TlsMode
+from mailprobe.evidence import Endpoint, Evidence, Expect, Failure, Status, TlsMode
+from mailprobe.kinds.dns import DnsLookup
 from mailprobe.lang import Lang
 from mailprobe.profiles import Profile, ServerSpec, load_profiles
 

@@ -7,7 +7,10 @@ from datetime import datetime
 from mailprobe.causes import Cause
 from mailprobe.diagnosis.diagnose import overall_status
 from mailprobe.diagnosis.finding import Finding
-from mailprobe.evidence import DnsLookup, Evidence, Observation, Reachability, Status
+from mailprobe.evidence import Evidence, Observation, Status
+from mailprobe.kinds import rank, reworded, summarize
+from mailprobe.kinds.base import MAX_CHECKS
+from mailprobe.kinds.dns import DnsLookup
 from mailprobe.lang import Lang
 from mailprobe.profiles import Profile, ProfileSet
 from mailprobe.report import (
@@ -26,10 +29,6 @@ from mailprobe.report import (
 from mailprobe.version import __version__
 
 PROVIDER_REMEDY = "provider"
-# A report (the evidence of one check) holds at most this many checks, each of bounded size. The plan's caps
-# (plan.py, probes/dns.py) keep a check well below it; past it, the checks a finding cites are kept first and
-# one more check says how many were left out.
-MAX_CHECKS = 300
 
 
 def compose(
@@ -97,8 +96,6 @@ def provider_info(profile: Profile | None, matched_by: str, lang: Lang) -> Provi
 
 
 def check_result(observation: Observation, lang: Lang) -> CheckResult:
-    from mailprobe.summaries import summarize
-
     return check_of(observation, summarize(observation, lang))
 
 
@@ -208,23 +205,10 @@ def _kept(observations: list[Observation], findings: list[Finding], evidence: Ev
     return [o for o in observations if id(o) in kept] + [note]
 
 
-_DNS_ORDER = ("mx", "implicit_mx", "spf", "srv", "host", "resolver_sanity", "ns", "authoritative")
-_KIND_ORDER = ("web", "imap", "pop3", "smtp")
-
-
 def _ordered(observations: list[Observation]) -> list[Observation]:
     """The same order every run, whatever finished first (reports from cron get diffed): DNS (MX first),
-    the provider's services, guessed candidates, then the baseline; by id within each."""
-    def key(o: Observation) -> tuple[int, int, str]:
-        if isinstance(o, DnsLookup):
-            purpose = o.purpose if o.purpose in _DNS_ORDER else "zz"
-            return (0, _DNS_ORDER.index(purpose) if purpose in _DNS_ORDER else len(_DNS_ORDER), o.id)
-        if isinstance(o, Reachability):
-            return (3, 0, o.id)
-        kind = _KIND_ORDER.index(o.kind) if o.kind in _KIND_ORDER else len(_KIND_ORDER)
-        return (1 if o.role.value == "provider" else 2, kind, o.id)
-
-    return sorted(observations, key=key)
+    the provider's services, guessed candidates, then the baseline; by id within each (kinds.rank)."""
+    return sorted(observations, key=rank)
 
 
 # -- explain: the same report in another language -------------------------------------------------
@@ -270,9 +254,7 @@ def _is_named(profile: Profile, name: str) -> bool:
 
 
 def _relocalize_check(check: CheckResult, lang: Lang) -> CheckResult:
-    from mailprobe.summaries import summarize
-
-    return check.model_copy(update={"summary": summarize(check.observation(), lang)})
+    return check.model_copy(update={"summary": reworded(check, lang)})
 
 
 def _relocalize_entry(

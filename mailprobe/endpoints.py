@@ -7,7 +7,8 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from mailprobe.address import Target
-from mailprobe.evidence import Endpoint, Expect, Role, SrvRecord, TlsMode
+from mailprobe.evidence import Endpoint, Expect, Role, TlsMode
+from mailprobe.kinds.dns import SrvRecord
 from mailprobe.profiles import Profile, ProfileSet
 from mailprobe.protocols import GENERIC_GUESSES, MX_HOST_GUESSES, SRV_SERVICES, WELL_KNOWN_PORTS
 

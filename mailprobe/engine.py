@@ -10,7 +10,8 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
-from mailprobe.evidence import DnsLookup, ErrorFacts, Failure, Observation, Status, check_id
+from mailprobe.evidence import ErrorFacts, Failure, Observation, Status, check_id
+from mailprobe.kinds.dns import DnsLookup
 from mailprobe.plan import Planner, Step, cut_off
 from mailprobe.probes import run_step
 from mailprobe.probes.base import ProbeContext

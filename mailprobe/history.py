@@ -200,9 +200,9 @@ def _row(check: CheckResult, lang: Lang | None = None) -> dict[str, str]:
     """A check as the history shows it; with LANG, its summary re-worded from its data in that language."""
     summary = check.summary
     if lang is not None:
-        from mailprobe.summaries import summarize
+        from mailprobe.kinds import reworded
 
-        summary = summarize(check.observation(), lang)
+        summary = reworded(check, lang)
     return {"id": check.id, "status": check.status, "target": check.target, "address": check.address or "",
             "summary": summary}
 

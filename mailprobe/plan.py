@@ -31,7 +31,6 @@ from mailprobe.endpoints import (
 )
 from mailprobe.evidence import (
     CUT_OFF_STAGE,
-    DnsLookup,
     Endpoint,
     ErrorFacts,
     Expect,
@@ -40,9 +39,10 @@ from mailprobe.evidence import (
     Role,
     Status,
     TlsMode,
-    WebVisit,
     deadline_cut,
 )
+from mailprobe.kinds.dns import DnsLookup
+from mailprobe.kinds.web import WebVisit
 from mailprobe.profiles import Profile, ProfileSet
 from mailprobe.settle import settle
 from mailprobe.timeouts import Timeouts

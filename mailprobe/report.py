@@ -6,37 +6,21 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import Field, WithJsonSchema, model_validator
 
 from mailprobe.causes import Cause
-from mailprobe.evidence import (
-    BaselineFacts,
-    DnsFacts,
-    DnsLookup,
-    Facts,
-    LoginAttempt,
-    LoginFacts,
-    MailFacts,
-    MailSession,
-    Observation,
-    Reachability,
-    WebFacts,
-    WebVisit,
-)
+from mailprobe.evidence import Facts, Observation
+from mailprobe.kinds import CheckResult as CheckResult  # re-exported: the report's check union
+from mailprobe.kinds import kind_of
+from mailprobe.kinds.base import CheckStatus as CheckStatus  # re-exported
+from mailprobe.kinds.base import ReportModel as _Model
 
 SCHEMA_VERSION: Literal[2] = 2
 OverallStatus = Literal["ok", "warning", "critical", "unknown"]
-CheckStatus = Literal["pass", "warn", "fail", "skip", "error"]
 Severity = Literal["critical", "warning"]
 EXIT_CODES: dict[str, int] = {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}
 # A report id, `ABCD-EFGH`: base32 without 0, 1, 8 and 9 (`report_id`); empty before it is computed.
 REPORT_ID_PATTERN = r"^([A-Z2-7]{4}-[A-Z2-7]{4})?$"
-
-
-class _Model(BaseModel):
-    # Reports written by newer versions may carry fields we do not know: read them, ignore them. Every field
-    # is always written, so the schema (serialization mode) lists them all as required.
-    model_config = ConfigDict(extra="ignore", json_schema_serialization_defaults_required=True)
 
 
 class ToolInfo(_Model):
@@ -50,62 +34,11 @@ class ProviderInfo(_Model):
     matched_by: Literal["mx", "forced", "generic", "mx_failed"]
 
 
-class _Check(_Model):
-    """What every check carries; `data` holds the facts of its kind, typed per `kind`."""
-
-    id: str
-    kind: str
-    target: str
-    address: str | None = None  # the IP dialled
-    status: CheckStatus
-    started_ms: float = 0.0  # offset of its start from the report's origin (started_at), as duration_ms is
-    duration_ms: float = 0.0
-    summary: str = ""
-
-    def observation(self) -> Observation:
-        """The check as the evidence it came from (for re-wording it in another language)."""
-        cls = _OBSERVATION_OF[type(self)]
-        base = self.model_dump(include={"id", "target", "address", "status", "started_ms", "duration_ms"})
-        data: Facts = self.data  # type: ignore[attr-defined]
-        return cls.model_validate({**data.model_dump(), **base, "kind": self.kind})
-
-
-class DnsCheck(_Check):
-    kind: Literal["dns"] = "dns"
-    data: DnsFacts
-
-
-class MailCheck(_Check):
-    kind: Literal["imap", "pop3", "smtp"]
-    data: MailFacts
-
-
-class WebCheck(_Check):
-    kind: Literal["web"] = "web"
-    data: WebFacts
-
-
-class BaselineCheck(_Check):
-    kind: Literal["baseline"] = "baseline"
-    data: BaselineFacts
-
-
-class LoginCheck(_Check):
-    kind: Literal["login"] = "login"
-    data: LoginFacts
-
-
-CheckResult = Annotated[DnsCheck | MailCheck | WebCheck | BaselineCheck | LoginCheck, Field(discriminator="kind")]
-_OBSERVATION_OF: dict[type[_Check], type[Observation]] = {
-    DnsCheck: DnsLookup, MailCheck: MailSession, WebCheck: WebVisit, BaselineCheck: Reachability,
-    LoginCheck: LoginAttempt,
-}
-_CHECK_OF: dict[type[Observation], type[_Check]] = {obs: check for check, obs in _OBSERVATION_OF.items()}
-
-
 def check_of(observation: Observation, summary: str) -> CheckResult:
     """The report's check for an observation: its common fields, its summary, and its typed facts."""
-    cls = _CHECK_OF[type(observation)]
+    kind = kind_of(observation)
+    assert kind is not None, f"{type(observation).__name__} has no entry in the kinds table"
+    cls = kind.check
     facts_cls: type[Facts] = cls.model_fields["data"].annotation  # type: ignore[assignment]
     data = facts_cls.model_validate(observation.model_dump(include=set(facts_cls.model_fields)))
     return cls.model_validate({  # type: ignore[return-value]

@@ -7,7 +7,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mailprobe.address import Target
-from mailprobe.evidence import DnsLookup, Expect, Failure, Observation, Reachability, Status, WebVisit, deadline_cut
+from mailprobe.evidence import Expect, Failure, Observation, Status, deadline_cut
+from mailprobe.kinds.baseline import Reachability
+from mailprobe.kinds.dns import DnsLookup
+from mailprobe.kinds.web import WebVisit
 
 if TYPE_CHECKING:
     from mailprobe.plan import Plan

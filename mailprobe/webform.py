@@ -189,12 +189,12 @@ def check_options(exporter: Exporter, form: FormInput) -> tuple[str, CheckOption
 
 
 def progress_line(observation: Observation, lang: Lang) -> str:
-    from mailprobe.evidence import DnsLookup
+    from mailprobe.kinds import summarize
+    from mailprobe.kinds.dns import DnsLookup
     from mailprobe.locales.messages import service_name
     from mailprobe.locales.page import page_t
     from mailprobe.render.formpage import progress_line as line
     from mailprobe.safetext import shown
-    from mailprobe.summaries import summarize
 
     if isinstance(observation, DnsLookup):
         label = f"DNS {observation.rdtype} {observation.name}".rstrip()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from mailprobe.address import parse_address
 from mailprobe.addresspolicy import DialPolicy
-from mailprobe.evidence import DnsLookup, Endpoint, Expect, Status, TlsMode
+from mailprobe.evidence import Endpoint, Expect, Status, TlsMode
+from mailprobe.kinds.dns import DnsLookup
 from mailprobe.plan import Planner, PlanOptions, Step
 from mailprobe.profiles import load_profiles
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from mailprobe.address import parse_address
 from mailprobe.addresspolicy import DialPolicy
-from mailprobe.evidence import DnsLookup, Failure, PublishedServer, Status, TlsMode, WebVisit
+from mailprobe.evidence import Failure, Status, TlsMode
+from mailprobe.kinds.dns import DnsLookup
+from mailprobe.kinds.web import PublishedServer, WebVisit
 from mailprobe.plan import Planner, PlanOptions, Step
 from mailprobe.profiles import load_profiles
 

@@ -9,27 +9,16 @@ import pytest
 
 from mailprobe.causes import Cause
 from mailprobe.diagnosis.catalogue import entry, verdict
-from mailprobe.evidence import (
-    CertificateFacts,
-    DnsLookup,
-    ErrorFacts,
-    Failure,
-    MailSession,
-    MxRecord,
-    Observation,
-    PageResource,
-    Reachability,
-    RedirectHop,
-    SrvRecord,
-    Status,
-    TlsFacts,
-    TlsMode,
-    WebVisit,
-)
+from mailprobe.evidence import CertificateFacts, ErrorFacts, Failure, Observation, Status, TlsFacts, TlsMode
+from mailprobe.kinds import summarize
+from mailprobe.kinds.baseline import Reachability
+from mailprobe.kinds.dns import DnsLookup, MxRecord, SrvRecord
+from mailprobe.kinds.mail import MailSession
+from mailprobe.kinds.web import PageResource, RedirectHop, WebVisit
 from mailprobe.lang import LANGS, Lang
 from mailprobe.locales import en, zh_hans, zh_hant
 from mailprobe.locales.messages import MESSAGES, format_span, placeholders, t
-from mailprobe.summaries import quote, summarize
+from mailprobe.summaries import quote
 
 SIMPLIFIED_ONLY = set("这说网络邮码账帐设认证时钟浏览务缓开关为与号启录"
                       "个请连线锁验户讯话处级过还错误页后发复")

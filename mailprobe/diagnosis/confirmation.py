@@ -11,7 +11,9 @@ from __future__ import annotations
 from mailprobe.causes import Cause
 from mailprobe.diagnosis.facts import Facts, answered
 from mailprobe.diagnosis.finding import Finding
-from mailprobe.evidence import DnsLookup, Failure, MailSession, Role, Status, not_tested
+from mailprobe.evidence import Failure, Role, Status, not_tested
+from mailprobe.kinds.dns import DnsLookup
+from mailprobe.kinds.mail import MailSession
 
 
 def mail_confirmed(facts: Facts) -> bool:

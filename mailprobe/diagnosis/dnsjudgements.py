@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from mailprobe.evidence import DnsLookup, Failure, Status, not_tested
+from mailprobe.evidence import Failure, Status, not_tested
+from mailprobe.kinds.dns import DnsLookup
 
 _ABSENT = frozenset({Failure.NXDOMAIN, Failure.NO_ANSWER})
 

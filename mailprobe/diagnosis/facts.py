@@ -7,20 +7,11 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from mailprobe.diagnosis.dnsjudgements import resolver_is_sane
-from mailprobe.evidence import (
-    DnsLookup,
-    Evidence,
-    Expect,
-    Failure,
-    MailSession,
-    Observation,
-    Reachability,
-    Role,
-    Status,
-    WebVisit,
-    not_tested,
-    server_spoke,
-)
+from mailprobe.evidence import Evidence, Expect, Failure, Observation, Role, Status, not_tested, server_spoke
+from mailprobe.kinds.baseline import Reachability
+from mailprobe.kinds.dns import DnsLookup
+from mailprobe.kinds.mail import MailSession
+from mailprobe.kinds.web import WebVisit
 
 # Failures that happen before a server says anything: the network path or a closed port.
 PATH_FAILURES = {Failure.REFUSED, Failure.TIMEOUT, Failure.UNREACHABLE, Failure.RESET}

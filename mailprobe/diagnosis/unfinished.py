@@ -17,19 +17,19 @@ from typing import Literal
 from mailprobe.diagnosis.facts import Facts, answered
 from mailprobe.evidence import (
     CUT_OFF_STAGE,
-    DnsLookup,
     Evidence,
     Expect,
     Failure,
-    LoginAttempt,
-    MailSession,
     Observation,
     Role,
     Status,
-    WebVisit,
     deadline_cut,
     not_tested,
 )
+from mailprobe.kinds.dns import DnsLookup
+from mailprobe.kinds.login import LoginAttempt
+from mailprobe.kinds.mail import MailSession
+from mailprobe.kinds.web import WebVisit
 from mailprobe.timeouts import DEFAULT_TIMEOUT_S
 
 # mailprobe's own event loop late by more than this (and this share of the deadline) makes timings unreliable.

@@ -209,41 +209,6 @@ MESSAGES: dict[str, str] = {
     "stage.redirect": "following a redirect",
     "stage.autoconfig": "reading the autoconfig file",
     # -- one-line check summaries
-    "summary.login.ok": "{protocol} login accepted ({mechanism}), mailbox opened",
-    "summary.login.ok_smtp": "{protocol} login accepted ({mechanism})",
-    "summary.login.mailbox_refused": "{protocol} login accepted ({mechanism}), but the mailbox did not open: «{reply}»",
-    "summary.login.refused": "{protocol} login refused ({mechanism}): «{reply}»",
-    "summary.login.not_attempted": "{protocol} login not attempted: {reason}",
-    "summary.login.guard": (
-        "{protocol} login not retried: this mailbox's last login was tried at {tried};"
-        " the lockout guard allows the next one after {until}"
-    ),
-    "summary.login.guard.ok": (
-        "{protocol} login not retried: a login at {tried} was accepted; the lockout guard allows the next one"
-        " after {until}"
-    ),
-    "summary.login.guard.refused": (
-        "{protocol} login not retried: a login was tried at {tried} and refused: «{reply}»{cause};"
-        " the lockout guard allows the next one after {until}"
-    ),
-    "summary.login.guard.mailbox_refused": (
-        "{protocol} login not retried: a login at {tried} was accepted, but the mailbox did not open:"
-        " «{reply}»{cause}; the lockout guard allows the next one after {until}"
-    ),
-    "summary.login.guard.error": (
-        "{protocol} login not retried: a login was tried at {tried} and broke off after the password was sent:"
-        " «{reply}»{cause}; the lockout guard allows the next one after {until}"
-    ),
-    "summary.login.guard.unfinished": (
-        "{protocol} login not retried: a login begun at {tried} has no recorded end (cut off, interrupted or"
-        " still under way); the lockout guard allows the next one after {until}"
-    ),
-    "summary.login.error": "{protocol} login broke off: {reason}",
-    "summary.login.hygiene.fullwidth": "password as typed: full-width characters",
-    "summary.login.hygiene.ideographic_space": "password as typed: a full-width space",
-    "summary.login.hygiene.surrounding_whitespace": "password as typed: a space or line break at its start or end",
-    "summary.login.hygiene.caps_lock": "password as typed: looks like Caps Lock",
-    "summary.login.hygiene.non_printing": "password as typed: invisible characters",
     # a password typing mistake, said beside any refused login's verdict (not only a wrong password's)
     "hygiene.note_sep": " ",
     "hygiene.note.fullwidth": (
@@ -270,19 +235,6 @@ MESSAGES: dict[str, str] = {
     "summary.passed": "ok",
     "summary.skipped": "not tested",
     "summary.could_not_test": "could not be tested",
-    "summary.dns.mx": "MX: {records}",
-    "summary.dns.null_mx": "null MX: the domain accepts no mail",
-    "summary.dns.srv": "SRV: {records}",
-    "summary.dns.srv_disabled": "SRV target '.': the service is declared not available",
-    "summary.dns.records": "{rdtype}: {records}",
-    "summary.dns.no_records": "no {rdtype} record",
-    "summary.dns.nxdomain": "NXDOMAIN: {name} does not exist",
-    "summary.dns.servfail": "resolver failed ({code})",
-    "summary.dns.timeout": "resolver did not answer in time",
-    "summary.dns.no_resolver": "no DNS resolver is configured on this machine",
-    "summary.dns.not_followed": "{count} more not followed",
-    "summary.dns.not_kept": "{count} more records not kept",
-    "summary.report.not_kept": "{count} more checks not kept: one report holds at most {limit}",
     "summary.policy.never": "refused: DNS points it at {ip}, {cls}, where no mail server can be",
     "summary.policy.named_only":
         "refused: DNS points it at {ip}, {cls}, which mailprobe dials"
@@ -297,22 +249,6 @@ MESSAGES: dict[str, str] = {
     "ipclass.broadcast": "the broadcast address",
     "ipclass.metadata": "a cloud metadata address",
     "ipclass.reserved": "a reserved address",
-    "summary.mail.starttls": "STARTTLS, {version}",
-    "summary.mail.plain": "no TLS",
-    "summary.mail.greeting": "greeting in {ms} ms",
-    "summary.mail.capabilities": "{count} capabilities",
-    "summary.mail.capabilities.one": "1 capability",
-    "summary.web.ok": "HTTP {code} in {ms} ms",
-    "summary.web.redirects": "{count} redirects",
-    "summary.web.redirects.one": "1 redirect",
-    "summary.web.server_ahead": "server clock {amount} ahead",
-    "summary.web.server_behind": "server clock {amount} behind",
-    "summary.web.legacy_tls": "only {version} offered (browsers refuse it)",
-    "summary.web.resources": "{count} page resources failed ({which})",
-    "summary.web.resources.one": "1 page resource failed ({which})",
-    "summary.baseline.ok": "baseline: reachable in {ms} ms",
-    "summary.baseline.failed": "baseline: {text}",
-    "summary.baseline.skipped": "baseline: not tested",
     "summary.fail.timeout_greeting": "timed out after connect: no greeting",
     "summary.fail.timeout_stage": "timed out during {stage}",
     "summary.fail.reset_stage": "connection reset during {stage}",
@@ -351,7 +287,6 @@ MESSAGES: dict[str, str] = {
     "checks.verbose_hint": "-v lists every check",
     "dns.source.resolver": "resolver {server}",
     "dns.source.authoritative": "authoritative server {server}",
-    "summary.dns.not_probed": "{count} more addresses not probed",
     "batch.count": "{count} {status}",
     "batch.summary": "{count} mailboxes checked: {parts}.",
 }

@@ -3,19 +3,42 @@
 from __future__ import annotations
 
 import string
+import tomllib
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from mailprobe.lang import Lang
+from mailprobe.lang import LANGS, Lang
 from mailprobe.locales import en, zh_hans, zh_hant
 
-MESSAGES: Mapping[Lang, Mapping[str, str]] = MappingProxyType({
-    "en": MappingProxyType(en.MESSAGES),
-    "zh-Hans": MappingProxyType(zh_hans.MESSAGES),
-    "zh-Hant": MappingProxyType(zh_hant.MESSAGES),
-})
+# Each observation kind keeps its words beside its code (mailprobe/kinds/<kind>.toml), the three languages
+# side by side: read as files, never imported, so the kinds may use `t` and the catalogue stays a leaf.
+KIND_WORDS_DIR = Path(__file__).resolve().parent.parent / "kinds"
+
+
+def kind_words(directory: Path = KIND_WORDS_DIR) -> dict[Lang, dict[str, str]]:
+    """Every kind's words by language; a key missing a language is an error naming the file and the key."""
+    words: dict[Lang, dict[str, str]] = {lang: {} for lang in LANGS}
+    for path in sorted(directory.glob("*.toml")):
+        with path.open("rb") as file:
+            table = tomllib.load(file).get("words", {})
+        for key, texts in table.items():
+            missing = [lang for lang in LANGS if not isinstance(texts.get(lang), str)]
+            if missing:
+                raise ValueError(f"{path.name}: words.{key} has no {', '.join(missing)}")
+            for lang in LANGS:
+                words[lang][key] = texts[lang]
+    return words
+
+
+_TABLES: dict[Lang, dict[str, str]] = {"en": en.MESSAGES, "zh-Hans": zh_hans.MESSAGES, "zh-Hant": zh_hant.MESSAGES}
+for _lang, _words in kind_words().items():
+    _TABLES[_lang].update(_words)
+MESSAGES: Mapping[Lang, Mapping[str, str]] = MappingProxyType(
+    {lang: MappingProxyType(table) for lang, table in _TABLES.items()}
+)
 
 
 class _Missing:

@@ -198,38 +198,6 @@ MESSAGES: dict[str, str] = {
     "stage.redirect": "跟随重定向",
     "stage.autoconfig": "读取自动配置文件",
     # -- 每项检查一行摘要
-    "summary.login.ok": "{protocol} 登录成功（{mechanism}），邮箱已打开",
-    "summary.login.ok_smtp": "{protocol} 登录成功（{mechanism}）",
-    "summary.login.mailbox_refused": "{protocol} 登录成功（{mechanism}），但邮箱无法打开：«{reply}»",
-    "summary.login.refused": "{protocol} 登录被拒绝（{mechanism}）：«{reply}»",
-    "summary.login.not_attempted": "{protocol} 未尝试登录：{reason}",
-    "summary.login.guard": (
-        "{protocol} 未重试登录：该邮箱上一次登录尝试于 {tried}；防锁定保护允许在 {until} 之后再登录"
-    ),
-    "summary.login.guard.ok": (
-        "{protocol} 未重试登录：{tried} 的登录已成功；防锁定保护允许在 {until} 之后再登录"
-    ),
-    "summary.login.guard.refused": (
-        "{protocol} 未重试登录：{tried} 曾尝试登录，被拒绝：«{reply}»{cause}；防锁定保护允许在 {until} 之后再登录"
-    ),
-    "summary.login.guard.mailbox_refused": (
-        "{protocol} 未重试登录：{tried} 的登录已成功，但邮箱无法打开：«{reply}»{cause}；"
-        "防锁定保护允许在 {until} 之后再登录"
-    ),
-    "summary.login.guard.error": (
-        "{protocol} 未重试登录：{tried} 曾尝试登录，发送密码后中断：«{reply}»{cause}；"
-        "防锁定保护允许在 {until} 之后再登录"
-    ),
-    "summary.login.guard.unfinished": (
-        "{protocol} 未重试登录：{tried} 开始的一次登录没有记录结果（被截断、被中断或仍在进行）；"
-        "防锁定保护允许在 {until} 之后再登录"
-    ),
-    "summary.login.error": "{protocol} 登录中断：{reason}",
-    "summary.login.hygiene.fullwidth": "输入的密码：含全角字符",
-    "summary.login.hygiene.ideographic_space": "输入的密码：含全角空格",
-    "summary.login.hygiene.surrounding_whitespace": "输入的密码：开头或结尾有空格或换行",
-    "summary.login.hygiene.caps_lock": "输入的密码：疑似开启了大写锁定",
-    "summary.login.hygiene.non_printing": "输入的密码：含不可见字符",
     # a password typing mistake, said beside any refused login's verdict (not only a wrong password's)
     "hygiene.note_sep": "",
     "hygiene.note.fullwidth": (
@@ -253,19 +221,6 @@ MESSAGES: dict[str, str] = {
     "summary.passed": "正常",
     "summary.skipped": "未检查",
     "summary.could_not_test": "无法检查",
-    "summary.dns.mx": "MX：{records}",
-    "summary.dns.null_mx": "空 MX：该域名不接收邮件",
-    "summary.dns.srv": "SRV：{records}",
-    "summary.dns.srv_disabled": "SRV 目标为“.”：声明不提供该服务",
-    "summary.dns.records": "{rdtype}：{records}",
-    "summary.dns.no_records": "没有 {rdtype} 记录",
-    "summary.dns.nxdomain": "NXDOMAIN：{name} 不存在",
-    "summary.dns.servfail": "解析器查询失败（{code}）",
-    "summary.dns.timeout": "解析器没有及时响应",
-    "summary.dns.no_resolver": "本机没有配置 DNS 解析器",
-    "summary.dns.not_followed": "另有 {count} 条未跟随",
-    "summary.dns.not_kept": "另有 {count} 条记录未保留",
-    "summary.report.not_kept": "另有 {count} 项检查未保留：一份报告最多保留 {limit} 项",
     "summary.policy.never": "已拒绝：DNS 将它指向 {ip}（{cls}），邮件服务器不可能在那里",
     "summary.policy.named_only":
         "已拒绝：DNS 将它指向 {ip}（{cls}），"
@@ -280,22 +235,6 @@ MESSAGES: dict[str, str] = {
     "ipclass.broadcast": "广播地址",
     "ipclass.metadata": "云元数据地址",
     "ipclass.reserved": "保留地址",
-    "summary.mail.starttls": "STARTTLS，{version}",
-    "summary.mail.plain": "未加密",
-    "summary.mail.greeting": "{ms} 毫秒收到欢迎信息",
-    "summary.mail.capabilities": "{count} 项能力",
-    "summary.mail.capabilities.one": "1 项能力",
-    "summary.web.ok": "HTTP {code}，耗时 {ms} 毫秒",
-    "summary.web.redirects": "跳转 {count} 次",
-    "summary.web.redirects.one": "跳转 1 次",
-    "summary.web.server_ahead": "服务器时钟快 {amount}",
-    "summary.web.server_behind": "服务器时钟慢 {amount}",
-    "summary.web.legacy_tls": "只提供 {version}（浏览器会拒绝）",
-    "summary.web.resources": "{count} 个页面资源加载失败（{which}）",
-    "summary.web.resources.one": "1 个页面资源加载失败（{which}）",
-    "summary.baseline.ok": "对照：{ms} 毫秒内可连通",
-    "summary.baseline.failed": "对照：{text}",
-    "summary.baseline.skipped": "对照：未检查",
     "summary.fail.timeout_greeting": "连接后超时：没有收到欢迎信息",
     "summary.fail.timeout_stage": "{stage}阶段超时",
     "summary.fail.reset_stage": "{stage}阶段连接被重置",
@@ -334,7 +273,6 @@ MESSAGES: dict[str, str] = {
     "checks.verbose_hint": "加 -v 列出全部检查项",
     "dns.source.resolver": "本机解析器 {server}",
     "dns.source.authoritative": "权威服务器 {server}",
-    "summary.dns.not_probed": "另有 {count} 个地址未探测",
     "batch.count": "{status} {count} 个",
     "batch.summary": "共检查 {count} 个邮箱：{parts}。",
 }

@@ -198,38 +198,6 @@ MESSAGES: dict[str, str] = {
     "stage.redirect": "跟隨重新導向",
     "stage.autoconfig": "讀取自動設定檔",
     # -- 每項檢查一行摘要
-    "summary.login.ok": "{protocol} 登入成功（{mechanism}），信箱已開啟",
-    "summary.login.ok_smtp": "{protocol} 登入成功（{mechanism}）",
-    "summary.login.mailbox_refused": "{protocol} 登入成功（{mechanism}），但信箱無法開啟：«{reply}»",
-    "summary.login.refused": "{protocol} 登入遭拒（{mechanism}）：«{reply}»",
-    "summary.login.not_attempted": "{protocol} 未嘗試登入：{reason}",
-    "summary.login.guard": (
-        "{protocol} 未重試登入：此信箱上一次登入嘗試於 {tried}；防鎖定保護允許在 {until} 之後再登入"
-    ),
-    "summary.login.guard.ok": (
-        "{protocol} 未重試登入：{tried} 的登入已成功；防鎖定保護允許在 {until} 之後再登入"
-    ),
-    "summary.login.guard.refused": (
-        "{protocol} 未重試登入：{tried} 曾嘗試登入，遭到拒絕：«{reply}»{cause}；防鎖定保護允許在 {until} 之後再登入"
-    ),
-    "summary.login.guard.mailbox_refused": (
-        "{protocol} 未重試登入：{tried} 的登入已成功，但信箱無法開啟：«{reply}»{cause}；"
-        "防鎖定保護允許在 {until} 之後再登入"
-    ),
-    "summary.login.guard.error": (
-        "{protocol} 未重試登入：{tried} 曾嘗試登入，送出密碼後中斷：«{reply}»{cause}；"
-        "防鎖定保護允許在 {until} 之後再登入"
-    ),
-    "summary.login.guard.unfinished": (
-        "{protocol} 未重試登入：{tried} 開始的一次登入沒有記錄結果（被截斷、被中斷或仍在進行）；"
-        "防鎖定保護允許在 {until} 之後再登入"
-    ),
-    "summary.login.error": "{protocol} 登入中斷：{reason}",
-    "summary.login.hygiene.fullwidth": "輸入的密碼：含全形字元",
-    "summary.login.hygiene.ideographic_space": "輸入的密碼：含全形空格",
-    "summary.login.hygiene.surrounding_whitespace": "輸入的密碼：開頭或結尾有空格或換行",
-    "summary.login.hygiene.caps_lock": "輸入的密碼：疑似開啟了大寫鎖定",
-    "summary.login.hygiene.non_printing": "輸入的密碼：含不可見字元",
     # a password typing mistake, said beside any refused login's verdict (not only a wrong password's)
     "hygiene.note_sep": "",
     "hygiene.note.fullwidth": (
@@ -253,19 +221,6 @@ MESSAGES: dict[str, str] = {
     "summary.passed": "正常",
     "summary.skipped": "未檢查",
     "summary.could_not_test": "無法檢查",
-    "summary.dns.mx": "MX：{records}",
-    "summary.dns.null_mx": "空 MX：該網域不接收郵件",
-    "summary.dns.srv": "SRV：{records}",
-    "summary.dns.srv_disabled": "SRV 目標為「.」：聲明不提供該服務",
-    "summary.dns.records": "{rdtype}：{records}",
-    "summary.dns.no_records": "沒有 {rdtype} 記錄",
-    "summary.dns.nxdomain": "NXDOMAIN：{name} 不存在",
-    "summary.dns.servfail": "解析器查詢失敗（{code}）",
-    "summary.dns.timeout": "解析器沒有及時回應",
-    "summary.dns.no_resolver": "本機沒有設定 DNS 解析器",
-    "summary.dns.not_followed": "另有 {count} 筆未跟隨",
-    "summary.dns.not_kept": "另有 {count} 筆記錄未保留",
-    "summary.report.not_kept": "另有 {count} 項檢查未保留：一份報告最多保留 {limit} 項",
     "summary.policy.never": "已拒絕：DNS 將它指向 {ip}（{cls}），郵件伺服器不可能在那裡",
     "summary.policy.named_only":
         "已拒絕：DNS 將它指向 {ip}（{cls}），"
@@ -280,22 +235,6 @@ MESSAGES: dict[str, str] = {
     "ipclass.broadcast": "廣播位址",
     "ipclass.metadata": "雲端中繼資料位址",
     "ipclass.reserved": "保留位址",
-    "summary.mail.starttls": "STARTTLS，{version}",
-    "summary.mail.plain": "未加密",
-    "summary.mail.greeting": "{ms} 毫秒收到歡迎訊息",
-    "summary.mail.capabilities": "{count} 項功能",
-    "summary.mail.capabilities.one": "1 項功能",
-    "summary.web.ok": "HTTP {code}，耗時 {ms} 毫秒",
-    "summary.web.redirects": "重新導向 {count} 次",
-    "summary.web.redirects.one": "重新導向 1 次",
-    "summary.web.server_ahead": "伺服器時鐘快 {amount}",
-    "summary.web.server_behind": "伺服器時鐘慢 {amount}",
-    "summary.web.legacy_tls": "只提供 {version}（瀏覽器會拒絕）",
-    "summary.web.resources": "{count} 個頁面資源載入失敗（{which}）",
-    "summary.web.resources.one": "1 個頁面資源載入失敗（{which}）",
-    "summary.baseline.ok": "對照：{ms} 毫秒內可連線",
-    "summary.baseline.failed": "對照：{text}",
-    "summary.baseline.skipped": "對照：未檢查",
     "summary.fail.timeout_greeting": "連線後逾時：沒有收到歡迎訊息",
     "summary.fail.timeout_stage": "{stage}階段逾時",
     "summary.fail.reset_stage": "{stage}階段連線遭重設",
@@ -334,7 +273,6 @@ MESSAGES: dict[str, str] = {
     "checks.verbose_hint": "加 -v 列出全部檢查項目",
     "dns.source.resolver": "本機解析器 {server}",
     "dns.source.authoritative": "權威伺服器 {server}",
-    "summary.dns.not_probed": "另有 {count} 個位址未探測",
     "batch.count": "{status} {count} 個",
     "batch.summary": "共檢查 {count} 個信箱：{parts}。",
 }

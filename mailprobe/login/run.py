@@ -16,7 +16,8 @@ from datetime import datetime
 from pathlib import Path
 
 from mailprobe.errors import GuardError
-from mailprobe.evidence import ErrorFacts, Failure, LoginAttempt, LoginCandidate, Observation, Status, check_id
+from mailprobe.evidence import ErrorFacts, Failure, Observation, Status, check_id
+from mailprobe.kinds.login import LoginAttempt, LoginCandidate
 from mailprobe.login.guard import DEFAULT_WINDOW_S, LastLogin, LoginGuard, LoginHistory, Outcome, Refusal
 from mailprobe.secret import Secret
 

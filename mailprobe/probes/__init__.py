@@ -3,8 +3,9 @@
     async def probe(step: Step, ctx: ProbeContext) -> list[Observation]
 
 A probe that stands for one endpoint or one question also names its `blank(step)`: the one factory of its
-observation (probes/blanks.py for the endpoint probes, light enough to need no probe module), used for a
-session with no address to dial, or a step the deadline cut off (the plan says which, and why).
+observation (its kind's `blank(endpoint, ip)` for the endpoint probes, in kinds/, light enough to need no
+probe module), used for a session with no address to dial, or a step the deadline cut off (the plan says
+which, and why).
 """
 
 from __future__ import annotations
@@ -16,10 +17,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from types import ModuleType
 
-from mailprobe.evidence import Observation
+from mailprobe.evidence import Endpoint, Observation
+from mailprobe.kinds import baseline as baseline_kind
+from mailprobe.kinds import login as login_kind
+from mailprobe.kinds import mail as mail_kind
+from mailprobe.kinds import web as web_kind
 from mailprobe.plan import ProbeName, Step
-from mailprobe.probes import blanks, dns
-from mailprobe.probes.base import Probe, ProbeContext
+from mailprobe.probes import dns
+from mailprobe.probes.base import Probe, ProbeContext, endpoint_of
 
 # The DNS probe is the first packet's: imported at once. Every other probe is imported when its first step
 # runs (small wrappers, no lookup by name), so the MX question leaves before httpx, xml.etree, the TLS
@@ -165,7 +170,7 @@ class ProbeEntry:
 
 def _on_first_use(load: Callable[[], ModuleType], blank: Callable[[Step], Observation] | None = None) -> ProbeEntry:
     """The entry of a probe module imported when its first step runs, after the background warm-up (which
-    may be importing it: the two never import it at once). Its blank needs no import (probes/blanks.py)."""
+    may be importing it: the two never import it at once). Its blank needs no import (its kind's, in kinds/)."""
 
     async def run(step: Step, ctx: ProbeContext) -> list[Observation]:
         await _WARM_UP.wait_probes()
@@ -173,6 +178,15 @@ def _on_first_use(load: Callable[[], ModuleType], blank: Callable[[Step], Observ
         return observations
 
     return ProbeEntry(run, blank)
+
+
+def _at_endpoint(blank: Callable[[Endpoint, str | None], Observation]) -> Callable[[Step], Observation]:
+    """A kind's blank(endpoint, ip), as the blank of the session step that stands for them."""
+
+    def of_step(step: Step) -> Observation:
+        return blank(endpoint_of(step), step.ip)
+
+    return of_step
 
 
 PROBES: dict[ProbeName, ProbeEntry] = {
@@ -185,12 +199,12 @@ PROBES: dict[ProbeName, ProbeEntry] = {
     "dns.host": ProbeEntry(dns.probe_host),
     "dns.authoritative": ProbeEntry(dns.probe_authoritative),
     "autoconfig": _on_first_use(_autoconfig),
-    "web": _on_first_use(_web, blanks.web),
-    "imap": _on_first_use(_imap, blanks.imap),
-    "pop3": _on_first_use(_pop3, blanks.pop3),
-    "smtp": _on_first_use(_smtp, blanks.smtp),
-    "baseline": _on_first_use(_baseline, blanks.baseline),
-    "login": _on_first_use(_login, blanks.login),
+    "web": _on_first_use(_web, _at_endpoint(web_kind.blank)),
+    "imap": _on_first_use(_imap, _at_endpoint(mail_kind.blank)),
+    "pop3": _on_first_use(_pop3, _at_endpoint(mail_kind.blank)),
+    "smtp": _on_first_use(_smtp, _at_endpoint(mail_kind.blank)),
+    "baseline": _on_first_use(_baseline, _at_endpoint(baseline_kind.blank)),
+    "login": _on_first_use(_login, _at_endpoint(login_kind.blank)),
 }
 
 

@@ -21,16 +21,14 @@ from mailprobe.evidence import (
     Expect,
     Failure,
     Observation,
-    PublishedServer,
-    RedirectHop,
     Role,
     Status,
     TlsFacts,
     TlsMode,
-    WebVisit,
     check_id,
 )
 from mailprobe.fetchpolicy import may_contact
+from mailprobe.kinds.web import PublishedServer, RedirectHop, WebVisit
 from mailprobe.net.connect import URL_LIMIT, bounded
 from mailprobe.net.deadline import Deadline
 from mailprobe.net.http import (

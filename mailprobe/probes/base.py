@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from mailprobe.address import Target
 from mailprobe.addresspolicy import DialPolicy, lab_run
-from mailprobe.evidence import Observation
+from mailprobe.evidence import Endpoint, Observation
 from mailprobe.net.connect import SocketBudget
 from mailprobe.net.deadline import Deadline
 from mailprobe.net.pace import Pace
@@ -116,3 +116,9 @@ class ProbeContext:
 
 Probe = Callable[["Step", ProbeContext], Awaitable[list[Observation]]]
 """The one probe signature: run one step of the plan, return what was observed. Never raises."""
+
+
+def endpoint_of(step: Step) -> Endpoint:
+    """The endpoint a session step stands for."""
+    assert step.endpoint is not None, f"{step.probe} steps stand for an endpoint"
+    return step.endpoint

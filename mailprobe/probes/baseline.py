@@ -16,18 +16,18 @@ from mailprobe.evidence import (
     ErrorFacts,
     Failure,
     Observation,
-    Reachability,
     Status,
     TlsMode,
     deadline_cut,
     not_tested,
     server_spoke,
 )
+from mailprobe.kinds import baseline as baseline_kind
+from mailprobe.kinds.baseline import Reachability
 from mailprobe.net.connect import ProbeError, close_quietly, open_tcp
 from mailprobe.net.tls import facts_of, issuer_name, ssl_object_of, upgrade
 from mailprobe.plan import Step
-from mailprobe.probes import blanks
-from mailprobe.probes.base import ProbeContext
+from mailprobe.probes.base import ProbeContext, endpoint_of
 from mailprobe.probes.imap import IMAP
 from mailprobe.probes.mail import MailProtocol, run_session
 from mailprobe.probes.pop3 import POP3
@@ -35,14 +35,11 @@ from mailprobe.probes.smtp import SMTP
 
 _DIALOGUES: dict[str, MailProtocol] = {"imap": IMAP, "pop3": POP3, "smtp": SMTP}
 
-blank = blanks.baseline
-
-
 async def probe(step: Step, ctx: ProbeContext) -> list[Observation]:
     endpoint, address = step.endpoint, step.ip
     assert endpoint is not None and address is not None
     started = time.monotonic()
-    observation = blank(step)
+    observation = baseline_kind.blank(endpoint_of(step), step.ip)
     if endpoint.protocol in _DIALOGUES and endpoint.tls != TlsMode.PLAIN:
         await _dialogue(endpoint, address, ctx, observation)
     else:

@@ -12,18 +12,8 @@ import dns.rdtypes.txtbase
 import dns.rrset
 
 from mailprobe.addresspolicy import DialPolicy
-from mailprobe.evidence import (
-    CUT_OFF_STAGE,
-    DnsLookup,
-    ErrorFacts,
-    Failure,
-    MxRecord,
-    Observation,
-    Role,
-    SrvRecord,
-    Status,
-    check_id,
-)
+from mailprobe.evidence import CUT_OFF_STAGE, ErrorFacts, Failure, Observation, Role, Status, check_id
+from mailprobe.kinds.dns import DnsLookup, MxRecord, SrvRecord
 from mailprobe.net.deadline import Deadline
 from mailprobe.net.resolver import Answer, Resolver, query_server
 from mailprobe.plan import Step, addresses_of

@@ -5,23 +5,17 @@ from __future__ import annotations
 from typing import Literal
 
 from mailprobe.address import Target
-from mailprobe.evidence import (
-    ErrorFacts,
-    Failure,
-    LoginAttempt,
-    LoginCandidate,
-    MailSession,
-    Observation,
-    Status,
-)
+from mailprobe.evidence import ErrorFacts, Failure, Observation, Status
+from mailprobe.kinds import login as login_kind
+from mailprobe.kinds.login import LoginAttempt, LoginCandidate
+from mailprobe.kinds.mail import MailSession
 from mailprobe.login.classify import bare_refusal, classify
 from mailprobe.login.dialogues import LOGIN_DIALOGUES
 from mailprobe.login.hygiene import check_password
 from mailprobe.login.result import LoginOutcome, LoginResult
 from mailprobe.net.dialogue import Dialogue
 from mailprobe.plan import Step
-from mailprobe.probes import blanks
-from mailprobe.probes.base import LoginCredentials, ProbeContext
+from mailprobe.probes.base import LoginCredentials, ProbeContext, endpoint_of
 from mailprobe.probes.imap import IMAP
 from mailprobe.probes.mail import MailProtocol, run_session
 from mailprobe.probes.pop3 import POP3
@@ -39,9 +33,6 @@ _STATUS = {
 }
 
 
-blank = blanks.login
-
-
 def login_name(credentials: LoginCredentials, step: Step, target: Target) -> tuple[str, LoginNameForm]:
     """The name to log in as and its form: --login-user, else the profile's rule (the full address by default)."""
     if credentials.login is not None:
@@ -52,7 +43,7 @@ def login_name(credentials: LoginCredentials, step: Step, target: Target) -> tup
 
 
 async def probe(step: Step, ctx: ProbeContext) -> list[Observation]:
-    attempt = blank(step)
+    attempt = login_kind.blank(endpoint_of(step), step.ip)
     credentials, target = ctx.credentials, ctx.target
     if credentials is None or target is None or step.endpoint is None or step.ip is None:
         attempt.error = ErrorFacts(kind=Failure.NOT_OFFERED, stage="session", detail="no credentials")

@@ -10,20 +10,11 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-from mailprobe.evidence import (
-    Endpoint,
-    ErrorFacts,
-    Failure,
-    MailSession,
-    Status,
-    TlsFacts,
-    TlsMode,
-    not_tested,
-)
+from mailprobe.evidence import Endpoint, ErrorFacts, Failure, Status, TlsFacts, TlsMode, not_tested
+from mailprobe.kinds.mail import MailSession, mail_session
 from mailprobe.net.connect import ProbeError, bounded, close_quietly, open_tcp
 from mailprobe.net.dialogue import Dialogue
 from mailprobe.net.tls import facts_of, ssl_object_of, upgrade, verify_failure_facts
-from mailprobe.probes import blanks
 from mailprobe.probes.base import ProbeContext
 from mailprobe.protocols import MailProtocol as MailProtocolName
 
@@ -79,7 +70,7 @@ async def run_session(
     """One dialogue with ADDRESS; every failure becomes evidence, nothing is raised. ON_READY, if given, is
     called only on a verified TLS channel; never on a plaintext one, nor on the unverified second look."""
     started = time.monotonic()
-    session = blanks.mail_session(protocol.name, endpoint, address)
+    session = mail_session(protocol.name, endpoint, address)
     session.stage = "connect"
     judged = _Attempt(ctx.tls.verified_context(), verified=True, on_ready=on_ready)
     session.error = await _guarded(session, _dialogue(protocol, endpoint, address, ctx, session, judged))

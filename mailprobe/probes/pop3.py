@@ -8,7 +8,6 @@ from mailprobe.evidence import Failure, Observation
 from mailprobe.net.connect import ProbeError
 from mailprobe.net.dialogue import Dialogue, bad_reply
 from mailprobe.plan import Step
-from mailprobe.probes import blanks
 from mailprobe.probes.base import ProbeContext
 from mailprobe.probes.mail import Greeting, MailProtocol, run_session
 
@@ -58,4 +57,3 @@ async def probe(step: Step, ctx: ProbeContext) -> list[Observation]:
     return [await run_session(POP3, step.endpoint, step.ip, ctx)]
 
 
-blank = blanks.pop3

@@ -6,7 +6,6 @@ from mailprobe.evidence import Failure, Observation
 from mailprobe.net.connect import ProbeError
 from mailprobe.net.dialogue import Dialogue, bad_reply
 from mailprobe.plan import Step
-from mailprobe.probes import blanks
 from mailprobe.probes.base import ProbeContext
 from mailprobe.probes.mail import Greeting, MailProtocol, run_session
 
@@ -69,4 +68,3 @@ async def probe(step: Step, ctx: ProbeContext) -> list[Observation]:
     return [await run_session(SMTP, step.endpoint, step.ip, ctx)]
 
 
-blank = blanks.smtp

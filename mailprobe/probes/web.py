@@ -11,19 +11,10 @@ from collections.abc import Iterator
 
 import httpx
 
-from mailprobe.evidence import (
-    ErrorFacts,
-    Failure,
-    Observation,
-    PageResource,
-    RedirectHop,
-    Status,
-    TlsFacts,
-    WebVisit,
-    deadline_cut,
-    not_tested,
-)
+from mailprobe.evidence import ErrorFacts, Failure, Observation, Status, TlsFacts, deadline_cut, not_tested
 from mailprobe.fetchpolicy import may_contact, strip_userinfo
+from mailprobe.kinds import web as web_kind
+from mailprobe.kinds.web import PageResource, RedirectHop, WebVisit
 from mailprobe.net.connect import URL_LIMIT, bounded, cut_off
 from mailprobe.net.deadline import Deadline, DeadlineReached
 from mailprobe.net.http import (
@@ -39,8 +30,7 @@ from mailprobe.net.http import (
 )
 from mailprobe.net.tls import verify_failure_facts
 from mailprobe.plan import Step
-from mailprobe.probes import blanks
-from mailprobe.probes.base import ProbeContext
+from mailprobe.probes.base import ProbeContext, endpoint_of
 
 PAGE_LIMIT = 512 * 1024
 RESOURCE_LIMIT = 128 * 1024
@@ -52,14 +42,11 @@ _FAILURE_STATUS = {Failure.DOWNGRADE: Status.WARN, Failure.POLICY: Status.ERROR}
 _VERSION_REASONS = ("UNSUPPORTED_PROTOCOL", "PROTOCOL_VERSION", "NO_PROTOCOLS_AVAILABLE", "VERSION_TOO_LOW")
 
 
-blank = blanks.web
-
-
 async def probe(step: Step, ctx: ProbeContext) -> list[Observation]:
     """Fetch the endpoint's URL from the step's address (SNI and Host = the real host name); never raises."""
     assert step.ip is not None
     started = time.monotonic()
-    visit = blank(step)
+    visit = web_kind.blank(endpoint_of(step), step.ip)
     try:
         await _Visitor(visit, ctx, step.ip).run()
     except Exception as exc:  # a probe reports its own failure as evidence, never as a crash

@@ -53,7 +53,8 @@ def test_out_of_file_descriptors_is_mailprobes_own_failure_not_servfail() -> Non
 
 def test_a_starved_event_loop_blames_neither_dns_nor_network(tmp_path: Path) -> None:
     from mailprobe.address import parse_address
-    from mailprobe.evidence import DnsLookup, ErrorFacts, Failure, Status
+    from mailprobe.evidence import ErrorFacts, Failure, Status
+    from mailprobe.kinds.dns import DnsLookup
     from mailprobe.plan import Plan
 
     slow_mx = DnsLookup(id="dns.mx/acme.com", target="acme.com", status=Status.ERROR, name="acme.com",

@@ -15,23 +15,12 @@ from mailprobe.address import parse_address
 from mailprobe.compose import compose
 from mailprobe.diagnosis.diagnose import diagnose, overall_status
 from mailprobe.diagnosis.unfinished import suggested_timeout, unfinished
-from mailprobe.evidence import (
-    DnsLookup,
-    Endpoint,
-    ErrorFacts,
-    Evidence,
-    Expect,
-    Failure,
-    LoginAttempt,
-    MailSession,
-    MxRecord,
-    Observation,
-    Reachability,
-    Role,
-    Status,
-    TlsMode,
-    WebVisit,
-)
+from mailprobe.evidence import Endpoint, ErrorFacts, Evidence, Expect, Failure, Observation, Role, Status, TlsMode
+from mailprobe.kinds.baseline import Reachability
+from mailprobe.kinds.dns import DnsLookup, MxRecord
+from mailprobe.kinds.login import LoginAttempt
+from mailprobe.kinds.mail import MailSession
+from mailprobe.kinds.web import WebVisit
 from mailprobe.net.connect import cut_off as probe_cut_off
 from mailprobe.plan import Plan, Step, cut_off
 from mailprobe.probes import PROBES

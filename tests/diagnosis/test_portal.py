@@ -10,19 +10,9 @@ from mailprobe.causes import Cause
 from mailprobe.diagnosis.diagnose import diagnose
 from mailprobe.diagnosis.facts import Facts
 from mailprobe.diagnosis.rules.portal import captive_portal, network_hijacked, organisation
-from mailprobe.evidence import (
-    CertificateFacts,
-    DnsLookup,
-    ErrorFacts,
-    Evidence,
-    Failure,
-    MxRecord,
-    Observation,
-    RedirectHop,
-    Status,
-    TlsFacts,
-    WebVisit,
-)
+from mailprobe.evidence import CertificateFacts, ErrorFacts, Evidence, Failure, Observation, Status, TlsFacts
+from mailprobe.kinds.dns import DnsLookup, MxRecord
+from mailprobe.kinds.web import RedirectHop, WebVisit
 from mailprobe.plan import Plan
 from mailprobe.profiles import load_profiles
 

@@ -11,20 +11,10 @@ from mailprobe.diagnosis.facts import Facts
 from mailprobe.diagnosis.finding import Alternative, Finding
 from mailprobe.diagnosis.rank import rank
 from mailprobe.diagnosis.rules import mx_dangling, mx_missing, resolver_failing, service_failures
-from mailprobe.evidence import (
-    DnsLookup,
-    ErrorFacts,
-    Evidence,
-    Expect,
-    Failure,
-    MailSession,
-    MxRecord,
-    Observation,
-    Reachability,
-    Role,
-    Status,
-    TlsMode,
-)
+from mailprobe.evidence import ErrorFacts, Evidence, Expect, Failure, Observation, Role, Status, TlsMode
+from mailprobe.kinds.baseline import Reachability
+from mailprobe.kinds.dns import DnsLookup, MxRecord
+from mailprobe.kinds.mail import MailSession
 from mailprobe.plan import Plan
 from mailprobe.profiles import load_profiles
 

@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mailprobe.evidence import ErrorFacts, Failure, LoginAttempt, LoginCandidate, Status
+from mailprobe.evidence import ErrorFacts, Failure, Status
+from mailprobe.kinds import summarize
+from mailprobe.kinds.login import LoginAttempt, LoginCandidate
 from mailprobe.lang import Lang
-from mailprobe.summaries import summarize
 
 
 def _attempt(**facts: object) -> LoginAttempt:

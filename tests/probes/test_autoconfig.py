@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import pytest
 
 from mailprobe.address import parse_address
-from mailprobe.evidence import Endpoint, Expect, Failure, Role, Status, TlsMode, WebVisit
+from mailprobe.evidence import Endpoint, Expect, Failure, Role, Status, TlsMode
+from mailprobe.kinds.web import WebVisit
 from mailprobe.net.deadline import Deadline
 from mailprobe.net.resolver import Answer, Resolver
 from mailprobe.net.tls import TlsSettings

@@ -101,7 +101,8 @@ async def test_a_greeting_the_deadline_cut_off_is_recorded_as_not_tested() -> No
 
 
 def test_a_session_cut_off_is_not_tested_and_one_that_stalled_failed() -> None:
-    from mailprobe.evidence import ErrorFacts, MailSession, TlsMode
+    from mailprobe.evidence import ErrorFacts, TlsMode
+    from mailprobe.kinds.mail import MailSession
     from mailprobe.net.connect import cut_off
     from mailprobe.probes.mail import _status
 

@@ -10,7 +10,8 @@ import pytest
 
 from mailprobe.addresspolicy import DialPolicy
 from mailprobe.diagnosis.dnsjudgements import mx_disagreement, resolver_is_sane
-from mailprobe.evidence import DnsLookup, Failure, MxRecord, Role, Status
+from mailprobe.evidence import Failure, Role, Status
+from mailprobe.kinds.dns import DnsLookup, MxRecord
 from mailprobe.net.deadline import Deadline
 from mailprobe.net.resolver import Resolver
 from mailprobe.plan import addresses_of

@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from mailprobe.evidence import Endpoint, Failure, MailSession, Status, TlsMode
+from mailprobe.evidence import Endpoint, Failure, Status, TlsMode
+from mailprobe.kinds.mail import MailSession
 from mailprobe.net.dialogue import Dialogue
 from mailprobe.probes import imap
 from mailprobe.probes.mail import Greeting, run_session

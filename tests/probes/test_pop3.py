@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 
-from mailprobe.evidence import Endpoint, Failure, MailSession, Status, TlsMode
+from mailprobe.evidence import Endpoint, Failure, Status, TlsMode
+from mailprobe.kinds.mail import MailSession
 from mailprobe.probes import pop3
 from tests.lab.certs import CertLab
 from tests.lab.mailserver import MailServer, lab_context

@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from mailprobe.evidence import Endpoint, Failure, MailSession, Status, TlsMode
+from mailprobe.evidence import Endpoint, Failure, Status, TlsMode
+from mailprobe.kinds.mail import MailSession
 from mailprobe.probes import smtp
 from tests.lab.certs import CertLab
 from tests.lab.mailserver import MailServer, ipv6_loopback_available, lab_context

@@ -12,7 +12,8 @@ from typing import Any, cast
 
 import pytest
 
-from mailprobe.evidence import Endpoint, Failure, Status, TlsMode, WebVisit
+from mailprobe.evidence import Endpoint, Failure, Status, TlsMode
+from mailprobe.kinds.web import WebVisit
 from mailprobe.net.deadline import Deadline
 from mailprobe.net.resolver import Answer, Resolver
 from mailprobe.net.tls import TlsSettings

@@ -7,18 +7,11 @@ from datetime import UTC, datetime
 from mailprobe.causes import Cause
 from mailprobe.compose import check_result, diagnosis_entry, prevention
 from mailprobe.diagnosis.finding import Finding
-from mailprobe.evidence import (
-    DnsLookup,
-    ErrorFacts,
-    Failure,
-    MailSession,
-    Observation,
-    Reachability,
-    Role,
-    Status,
-    TlsFacts,
-    WebVisit,
-)
+from mailprobe.evidence import ErrorFacts, Failure, Observation, Role, Status, TlsFacts
+from mailprobe.kinds.baseline import Reachability
+from mailprobe.kinds.dns import DnsLookup
+from mailprobe.kinds.mail import MailSession
+from mailprobe.kinds.web import WebVisit
 from mailprobe.lang import Lang
 from mailprobe.protocols import TlsMode
 from mailprobe.report import SCHEMA_VERSION, ProviderInfo, Report, ToolInfo

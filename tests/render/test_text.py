@@ -6,12 +6,13 @@ import unicodedata
 from datetime import UTC, datetime
 
 from mailprobe.compose import prevention
-from mailprobe.evidence import MailFacts, TlsMode
+from mailprobe.evidence import TlsMode
+from mailprobe.kinds.mail import MailCheck, MailFacts
 from mailprobe.render.options import RenderOptions
 from mailprobe.render.text import WIDTH
 from mailprobe.render.text import render as render_all
 from mailprobe.render.text import render_report as render
-from mailprobe.report import DiagnosisEntry, MailCheck, ProviderInfo, RemedyEntry, Report, ToolInfo
+from mailprobe.report import DiagnosisEntry, ProviderInfo, RemedyEntry, Report, ToolInfo
 
 
 def report(lang: str = "en", summary: str = "IMAP at imap.exmail.qq.com:993 is down on the provider's side.") -> Report:
@@ -114,8 +115,7 @@ def test_a_batch_ends_with_one_summary_line_worst_first_and_the_advice_once() ->
 
 
 def test_passing_checks_are_counted_and_v_lists_every_one() -> None:
-    from mailprobe.evidence import DnsFacts
-    from mailprobe.report import DnsCheck
+    from mailprobe.kinds.dns import DnsCheck, DnsFacts
 
     dns = DnsCheck(id="dns.mx/acme.com", kind="dns", target="acme.com", status="pass", summary="MX: 5 mx.qq.com",
                    data=DnsFacts(name="acme.com", rdtype="MX", purpose="mx", nameserver="192.0.2.53:53"))

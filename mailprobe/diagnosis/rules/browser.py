@@ -7,7 +7,8 @@ from mailprobe.diagnosis.facts import (
     Facts,
 )
 from mailprobe.diagnosis.finding import Finding
-from mailprobe.evidence import Expect, Failure, Role, Status, WebVisit
+from mailprobe.evidence import Expect, Failure, Role, Status
+from mailprobe.kinds.web import WebVisit
 
 
 def webmail_unusable_in_browsers(facts: Facts) -> list[Finding]:

@@ -11,7 +11,11 @@ from mailprobe.diagnosis.facts import (
     tested,
 )
 from mailprobe.diagnosis.finding import Finding
-from mailprobe.evidence import DnsLookup, Failure, MailSession, Reachability, Role, Status, WebVisit
+from mailprobe.evidence import Failure, Role, Status
+from mailprobe.kinds.baseline import Reachability
+from mailprobe.kinds.dns import DnsLookup
+from mailprobe.kinds.mail import MailSession
+from mailprobe.kinds.web import WebVisit
 
 
 def resolver_failing(facts: Facts) -> list[Finding]:

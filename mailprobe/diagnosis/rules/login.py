@@ -16,7 +16,8 @@ import re
 from mailprobe.causes import Cause
 from mailprobe.diagnosis.facts import Facts
 from mailprobe.diagnosis.finding import Alternative, Finding
-from mailprobe.evidence import Evidence, LoginAttempt, Role, not_tested
+from mailprobe.evidence import Evidence, Role, not_tested
+from mailprobe.kinds.login import LoginAttempt
 
 UNKNOWN_REFUSAL_CONFIDENCE = 0.3
 MAILBOX_REFUSED_CONFIDENCE = 0.5

@@ -19,7 +19,10 @@ from mailprobe.causes import Cause
 from mailprobe.diagnosis.facts import Facts
 from mailprobe.diagnosis.finding import Finding
 from mailprobe.diagnosis.rules.dns import resolver_disagrees, resolver_redirects_host
-from mailprobe.evidence import DnsLookup, MailSession, Observation, Role, Status, WebVisit
+from mailprobe.evidence import Observation, Role, Status
+from mailprobe.kinds.dns import DnsLookup
+from mailprobe.kinds.mail import MailSession
+from mailprobe.kinds.web import WebVisit
 
 # A portal answers every name with one address (two with IPv6, or a pair behind a balancer).
 MAX_SHARED_ADDRESSES = 2

@@ -14,7 +14,9 @@ from mailprobe.diagnosis.facts import (
     tested,
 )
 from mailprobe.diagnosis.finding import Finding, Severity
-from mailprobe.evidence import Expect, Failure, MailSession, Role, Status, WebVisit
+from mailprobe.evidence import Expect, Failure, Role, Status
+from mailprobe.kinds.mail import MailSession
+from mailprobe.kinds.web import WebVisit
 
 
 def nothing_answers(facts: Facts) -> list[Finding]:

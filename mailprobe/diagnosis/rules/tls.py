@@ -12,7 +12,8 @@ from mailprobe.diagnosis.facts import (
 )
 from mailprobe.diagnosis.finding import Finding, Severity
 from mailprobe.diagnosis.rules.portal import captive_portal
-from mailprobe.evidence import Expect, WebVisit
+from mailprobe.evidence import Expect
+from mailprobe.kinds.web import WebVisit
 
 EXPIRING_DAYS = 14.0  # the default of --cert-warn-days (Evidence.cert_warn_days)
 # A certificate served by the network's captive portal (or a hijacked name) in place of the server's: the
