@@ -22,7 +22,7 @@ from mailprobe.net.pace import Pace
 from mailprobe.net.resolver import Resolver
 from mailprobe.net.tls import TlsSettings
 from mailprobe.plan import Planner, PlanOptions, Step
-from mailprobe.probes import run_step, warm_up, warmed_up
+from mailprobe.probes import PROBES, guard_of, run_step, warm_up, warmed_up
 from mailprobe.probes.base import LoginCredentials, ProbeContext
 from mailprobe.profiles import ProfileSet, load_profiles
 from mailprobe.report import Report
@@ -89,12 +89,12 @@ class StepCache:
     @staticmethod
     def key(step: Step, ctx: ProbeContext) -> str:
         # Autoconfig asks about the mailbox's own domain; every other step names all it depends on.
-        domain = ctx.target.domain_ascii if step.probe == "autoconfig" and ctx.target is not None else ""
+        domain = ctx.target.domain_ascii if PROBES[step.probe].keyed_by_domain and ctx.target is not None else ""
         return f"{domain}|{step!r}"
 
     async def run(self, step: Step, ctx: ProbeContext) -> list[Observation]:
-        if step.probe == "login":
-            return await run_step(step, ctx)  # one mailbox's credentials: never shared, never kept
+        if not PROBES[step.probe].shareable:
+            return await run_step(step, ctx)  # e.g. one mailbox's credentials: never shared, never kept
         key = self.key(step, ctx)
         task = self._tasks.get(key)
         if task is None:
@@ -149,13 +149,12 @@ async def gather_evidence(
     if options.provider is not None:
         profiles.require(options.provider)
     ctx = _context(target, options, started)
-    # The guard is asked once, before any login can be planned: a refusal plans none at all. The login code is
-    # imported only when a login was asked for.
+    # The guard (the step a credentialed probe's entry asks for) is taken once, before any login can be planned:
+    # a refusal plans none at all. Its code is imported only when a login was asked for.
+    logins = guard_of(options.login is not None)
     login_run, claimed_ms = None, 0.0
     try:
-        if options.login is not None:
-            from mailprobe.login import run as logins
-
+        if logins is not None and options.login is not None:
             login_run = logins.claim(target.address, options.login, begun=lambda: _begun(ctx))
             claimed_ms = round(ctx.deadline.elapsed_ms(), 1)  # where a login the guard kept back sits on the clock
         planner = Planner(target, profiles, PlanOptions(
@@ -173,15 +172,11 @@ async def gather_evidence(
                         options.on_observation)
         warm_up(_import_diagnosis)  # while the first questions are in flight
         observations = await engine.run()
-        if login_run is not None and options.login is not None:
-            from mailprobe.login import run as logins
-
+        if logins is not None and login_run is not None and options.login is not None:
             observations += logins.refused_logins(login_run, options.login.protocols, claimed_ms)
             logins.settle(login_run, observations, _begun(ctx))
     except BaseException:
-        if login_run is not None:  # stopped or cancelled: logins that never began give their claims back
-            from mailprobe.login import run as logins
-
+        if logins is not None and login_run is not None:  # stopped or cancelled: unbegun logins give claims back
             logins.abandon(login_run, _begun(ctx))
         raise
     return Evidence(

@@ -12,8 +12,8 @@ from collections.abc import Awaitable, Callable
 
 from mailprobe.evidence import ErrorFacts, Failure, Observation, Status, check_id
 from mailprobe.kinds.dns import DnsLookup
-from mailprobe.plan import Planner, Step, cut_off
-from mailprobe.probes import run_step
+from mailprobe.plan import Planner, Step
+from mailprobe.probes import cut_off, run_step
 from mailprobe.probes.base import ProbeContext
 
 LAG_TICK_S = 0.05

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
 
@@ -198,16 +198,18 @@ class Planner:
             return self._after_mx(lookups[0])
         if step.probe == "dns.srv":
             return self._after_srv(lookups)
-        if step.probe == "autoconfig":
-            return self._after_autoconfig([o for o in observations if isinstance(o, WebVisit)])
+        published = [o for o in observations if isinstance(o, WebVisit) and o.published]
+        if published:  # an autoconfig file that names servers (a webmail visit names none)
+            return self._after_autoconfig(published)
         if step.probe == "dns.host" and step.endpoint is not None:
             sessions = self._sessions(step, lookups)
             dialled = [s.ip for s in sessions if s.ip is not None and s.unresolved is None]
             return sessions + self._login_ready(step.endpoint, dialled)
         if step.probe == "dns.host" and step.name in self._mx_pending:
             return self._after_mx_host(step, lookups)
-        if step.probe == "login" and step.endpoint is not None:
-            self._logins.done(step.endpoint.protocol)
+        protocol = self._logins.issued(step)
+        if protocol is not None:  # a login of the chain is over: the next one may start
+            self._logins.done(protocol)
             return self._login_steps()
         return []
 
@@ -221,7 +223,8 @@ class Planner:
 
     def _login_steps(self) -> list[Step]:
         return [
-            Step("login", endpoint=self._logins.endpoints[protocol], ip=ip, profile=self.plan.profile)
+            self._logins.issue(protocol, Step("login", endpoint=self._logins.endpoints[protocol], ip=ip,
+                                              profile=self.plan.profile))
             for protocol, ip in self._logins.next_ready()
         ]
 
@@ -363,7 +366,7 @@ class Planner:
                 self._not_probed[(endpoint.host, rdtype)] = len(found) - MAX_ADDRESSES_PER_FAMILY
         v4, v6 = (found[:MAX_ADDRESSES_PER_FAMILY] for found in families.values())
         if not v4 + v6:
-            probe = _session_probe(endpoint)
+            probe = session_probe(endpoint)
             return [Step(probe, step.why, endpoint=endpoint, unresolved=unresolved(endpoint, lookups))]
         steps = self._dials(endpoint, step.why, v4 + v6, step.grace)
         for ip in (v4 + v6)[len(steps):]:  # past the check's bound on what the domain publishes
@@ -378,7 +381,7 @@ class Planner:
             room = max(0, MAX_DOMAIN_DIALS - self._domain_dials)
             ips = ips[:room]
             self._domain_dials += len(ips)
-        probe = _session_probe(endpoint)
+        probe = session_probe(endpoint)
         # Servers an autoconfig file named are judged against the address the file came from, too.
         origin = self._published_from.get((endpoint.protocol, endpoint.host, endpoint.port))
         steps = []
@@ -414,6 +417,15 @@ class _LoginChain:
     ips: dict[str, str | None] = field(default_factory=dict)  # None: the host has no address
     finished: set[str] = field(default_factory=set)
     started: set[str] = field(default_factory=set)
+    steps: list[tuple[Step, str]] = field(default_factory=list)  # the login steps planned, and their protocols
+
+    def issue(self, protocol: str, step: Step) -> Step:
+        self.steps.append((step, protocol))
+        return step
+
+    def issued(self, step: Step) -> str | None:
+        """The protocol of STEP if it is one of the chain's logins (the very step planned)."""
+        return next((protocol for planned, protocol in self.steps if planned is step), None)
 
     def choose(self, planned: list[Endpoint]) -> None:
         for protocol in self.protocols:
@@ -484,26 +496,6 @@ def unresolved(endpoint: Endpoint, lookups: list[DnsLookup]) -> tuple[Status, Er
     return Status.ERROR, error
 
 
-# DNS steps of one question, whose lookup is recorded as unanswered when the deadline cuts it off.
-_ONE_QUESTION: frozenset[ProbeName] = frozenset({"dns.mx", "dns.spf"})
-
-
-def cut_off(step: Step) -> Step | None:
-    """What a step stood for, as it stands when the deadline cut it off: an endpoint not tested (a guess:
-    not offered), a question not answered. None for steps whose absence says enough."""
-    if step.probe == "login":
-        error = ErrorFacts(kind=Failure.TIMEOUT, stage=CUT_OFF_STAGE, detail="the overall deadline ran out")
-        return replace(step, unresolved=(Status.ERROR, error))
-    if step.endpoint is None:
-        if step.probe not in _ONE_QUESTION:
-            return None
-        error = ErrorFacts(kind=Failure.DNS_TIMEOUT, stage=CUT_OFF_STAGE, detail="the overall deadline ran out")
-        return replace(step, unresolved=(Status.ERROR, error))
-    error = ErrorFacts(kind=Failure.TIMEOUT, stage=CUT_OFF_STAGE, detail="the overall deadline ran out")
-    status = Status.SKIP if step.endpoint.expect == Expect.CANDIDATE else Status.ERROR
-    return replace(step, probe=_session_probe(step.endpoint), unresolved=(status, error))
-
-
 def _refused(endpoint: Endpoint, refusal: Refusal) -> tuple[Status, ErrorFacts]:
     """A session the address policy does not dial: a guess pointing there is simply not offered (skip), a server
     the domain or a profile names could not be tested (error). The evidence keeps where it points."""
@@ -515,10 +507,10 @@ def _over_budget(endpoint: Endpoint, why: Why) -> Step:
     """An endpoint of the domain's past the check's MAX_DOMAIN_DIALS: not dialled, and said so."""
     error = ErrorFacts(kind=Failure.POLICY, stage="budget",
                        detail=f"the domain publishes more than {MAX_DOMAIN_DIALS} addresses: not dialled")
-    return Step(_session_probe(endpoint), why, endpoint=endpoint, unresolved=(Status.SKIP, error))
+    return Step(session_probe(endpoint), why, endpoint=endpoint, unresolved=(Status.SKIP, error))
 
 
-def _session_probe(endpoint: Endpoint) -> ProbeName:
+def session_probe(endpoint: Endpoint) -> ProbeName:
     return "baseline" if endpoint.role == Role.BASELINE else endpoint.protocol
 
 

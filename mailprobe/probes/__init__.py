@@ -16,13 +16,14 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from types import ModuleType
+from typing import Any, Literal
 
-from mailprobe.evidence import Endpoint, Observation
+from mailprobe.evidence import CUT_OFF_STAGE, Endpoint, ErrorFacts, Expect, Failure, Observation, Status
 from mailprobe.kinds import baseline as baseline_kind
 from mailprobe.kinds import login as login_kind
 from mailprobe.kinds import mail as mail_kind
 from mailprobe.kinds import web as web_kind
-from mailprobe.plan import ProbeName, Step
+from mailprobe.plan import ProbeName, Step, session_probe
 from mailprobe.probes import dns
 from mailprobe.probes.base import Probe, ProbeContext, endpoint_of
 
@@ -162,13 +163,29 @@ def _login() -> ModuleType:
     return login
 
 
+# How a step stands when the deadline cut it off: a question not answered ("question"), an endpoint not tested
+# (a guess: not offered) ("endpoint"), an attempt that ran out of time ("attempt"); None: its absence says enough.
+CutOff = Literal["question", "endpoint", "attempt"]
+
+
 @dataclass(frozen=True)
 class ProbeEntry:
+    """A probe and its policy, as data: no code tests a probe's name."""
+
     run: Probe
     blank: Callable[[Step], Observation] | None = None  # endpoint probes: the observation before anything
+    shareable: bool = True  # several checks of one run share its result (check.StepCache)
+    keyed_by_domain: bool = False  # what it sees depends on the mailbox's domain too, not only on the step
+    credentialed: bool = False  # it sends the mailbox's credentials: one mailbox's own, never shared or kept
+    # The step the run takes first, before any step of this probe is planned (the lockout guard for logins):
+    # its module, imported only when the run asks for this probe.
+    guard: Callable[[], ModuleType] | None = None
+    cut_off: CutOff | None = None
 
 
-def _on_first_use(load: Callable[[], ModuleType], blank: Callable[[Step], Observation] | None = None) -> ProbeEntry:
+def _on_first_use(
+    load: Callable[[], ModuleType], blank: Callable[[Step], Observation] | None = None, **policy: Any
+) -> ProbeEntry:
     """The entry of a probe module imported when its first step runs, after the background warm-up (which
     may be importing it: the two never import it at once). Its blank needs no import (its kind's, in kinds/)."""
 
@@ -177,7 +194,13 @@ def _on_first_use(load: Callable[[], ModuleType], blank: Callable[[Step], Observ
         observations: list[Observation] = await load().probe(step, ctx)
         return observations
 
-    return ProbeEntry(run, blank)
+    return ProbeEntry(run, blank, **policy)
+
+
+def _login_guard() -> ModuleType:
+    from mailprobe.login import run
+
+    return run
 
 
 def _at_endpoint(blank: Callable[[Endpoint, str | None], Observation]) -> Callable[[Step], Observation]:
@@ -190,21 +213,22 @@ def _at_endpoint(blank: Callable[[Endpoint, str | None], Observation]) -> Callab
 
 
 PROBES: dict[ProbeName, ProbeEntry] = {
-    "dns.mx": ProbeEntry(dns.probe_mx, dns.blank_mx),
-    "dns.spf": ProbeEntry(dns.probe_spf, dns.blank_spf),
+    "dns.mx": ProbeEntry(dns.probe_mx, dns.blank_mx, cut_off="question"),
+    "dns.spf": ProbeEntry(dns.probe_spf, dns.blank_spf, cut_off="question"),
     "dns.sanity": ProbeEntry(dns.probe_sanity),
     "dns.prefetch": ProbeEntry(dns.probe_prefetch),
     "dns.srv": ProbeEntry(dns.probe_srv),
     "dns.implicit_mx": ProbeEntry(dns.probe_implicit_mx),
-    "dns.host": ProbeEntry(dns.probe_host),
+    "dns.host": ProbeEntry(dns.probe_host, cut_off="endpoint"),  # a host looked up for its endpoint
     "dns.authoritative": ProbeEntry(dns.probe_authoritative),
-    "autoconfig": _on_first_use(_autoconfig),
-    "web": _on_first_use(_web, _at_endpoint(web_kind.blank)),
-    "imap": _on_first_use(_imap, _at_endpoint(mail_kind.blank)),
-    "pop3": _on_first_use(_pop3, _at_endpoint(mail_kind.blank)),
-    "smtp": _on_first_use(_smtp, _at_endpoint(mail_kind.blank)),
-    "baseline": _on_first_use(_baseline, _at_endpoint(baseline_kind.blank)),
-    "login": _on_first_use(_login, _at_endpoint(login_kind.blank)),
+    "autoconfig": _on_first_use(_autoconfig, keyed_by_domain=True),
+    "web": _on_first_use(_web, _at_endpoint(web_kind.blank), cut_off="endpoint"),
+    "imap": _on_first_use(_imap, _at_endpoint(mail_kind.blank), cut_off="endpoint"),
+    "pop3": _on_first_use(_pop3, _at_endpoint(mail_kind.blank), cut_off="endpoint"),
+    "smtp": _on_first_use(_smtp, _at_endpoint(mail_kind.blank), cut_off="endpoint"),
+    "baseline": _on_first_use(_baseline, _at_endpoint(baseline_kind.blank), cut_off="endpoint"),
+    "login": _on_first_use(_login, _at_endpoint(login_kind.blank), shareable=False, credentialed=True,
+                           guard=_login_guard, cut_off="attempt"),
 }
 
 
@@ -219,3 +243,31 @@ async def run_step(step: Step, ctx: ProbeContext) -> list[Observation]:
     if step.cap is not None:
         ctx = replace(ctx, deadline=ctx.deadline.within(step.cap))
     return await entry.run(step, ctx)
+
+
+def guard_of(credentials: bool) -> ModuleType | None:
+    """The guard the run takes as its first step: that of a credentialed probe, when credentials were given."""
+    if not credentials:
+        return None
+    return next((entry.guard() for entry in PROBES.values() if entry.credentialed and entry.guard), None)
+
+
+_OVERALL = "the overall deadline ran out"
+
+
+def cut_off(step: Step) -> Step | None:
+    """What a step stood for, as it stands when the deadline cut it off (its entry's `cut_off`): an endpoint not
+    tested (a guess: not offered), a question not answered, an attempt out of time. None for steps whose
+    absence says enough."""
+    how = PROBES[step.probe].cut_off
+    if how == "attempt":
+        error = ErrorFacts(kind=Failure.TIMEOUT, stage=CUT_OFF_STAGE, detail=_OVERALL)
+        return replace(step, unresolved=(Status.ERROR, error))
+    if how == "question" and step.endpoint is None:
+        error = ErrorFacts(kind=Failure.DNS_TIMEOUT, stage=CUT_OFF_STAGE, detail=_OVERALL)
+        return replace(step, unresolved=(Status.ERROR, error))
+    if how != "endpoint" or step.endpoint is None:
+        return None
+    error = ErrorFacts(kind=Failure.TIMEOUT, stage=CUT_OFF_STAGE, detail=_OVERALL)
+    status = Status.SKIP if step.endpoint.expect == Expect.CANDIDATE else Status.ERROR
+    return replace(step, probe=session_probe(step.endpoint), unresolved=(status, error))

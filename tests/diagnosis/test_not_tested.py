@@ -22,8 +22,8 @@ from mailprobe.kinds.login import LoginAttempt
 from mailprobe.kinds.mail import MailSession
 from mailprobe.kinds.web import WebVisit
 from mailprobe.net.connect import cut_off as probe_cut_off
-from mailprobe.plan import Plan, Step, cut_off
-from mailprobe.probes import PROBES
+from mailprobe.plan import Plan, Step
+from mailprobe.probes import PROBES, cut_off
 from mailprobe.profiles import load_profiles
 
 TARGET = parse_address("li.lei@acme-trading.com")
