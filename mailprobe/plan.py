@@ -50,7 +50,7 @@ from mailprobe.timeouts import Timeouts
 MatchedBy = Literal["mx", "forced", "generic", "mx_failed"]  # mx_failed: the MX lookup itself failed
 ProbeName = Literal[
     "dns.mx", "dns.spf", "dns.sanity", "dns.prefetch", "dns.srv", "dns.implicit_mx", "dns.host",
-    "dns.authoritative", "autoconfig", "web", "imap", "pop3", "smtp", "baseline", "login",
+    "dns.authoritative", "autoconfig", "web", "imap", "pop3", "smtp", "baseline", "login", "spf.include",
 ]
 # The order logins go in (IMAP first: it proves the most), and what a protocol's login may go over.
 LOGIN_ORDER: tuple[str, ...] = ("imap", "smtp", "pop3")
@@ -156,6 +156,7 @@ class Planner:
         self._not_probed: dict[tuple[str, str], int] = {}  # (host, A | AAAA) → addresses beyond the cap
         self._not_followed: dict[str, int] = {}  # SRV or MX name → targets beyond the caps
         self._domain_dials = 0  # addresses of what the domain publishes, dialled or refused (MAX_DOMAIN_DIALS)
+        self._spf_compared = False
         self._compared: set[str] = set()  # provider hosts whose addresses are compared with their authorities
         self._logins = _LoginChain(tuple(p for p in LOGIN_ORDER if p in options.login_protocols))
 
@@ -312,13 +313,21 @@ class Planner:
         if self.options.discover_only:
             return []
         self._logins.choose(self.plan.endpoints)
-        steps = [self._endpoint_step(e) for e in endpoints]
+        steps = [self._endpoint_step(e) for e in endpoints] + self._spf_comparison()
         steps += self._host_comparisons(endpoints)
         if baseline:
             extra = [port for port in required_ports(endpoints) if port not in self._baseline_ports]
             if extra:
                 steps += self._baseline(extra, exclude=self.plan.profile.id if self.plan.profile else None)
         return steps
+
+    def _spf_comparison(self) -> list[Step]:
+        """Once, when the provider is known and its profile names its SPF includes: the domain's record against them."""
+        profile = self.plan.profile
+        if profile is None or not profile.spf_include or self._spf_compared:
+            return []
+        self._spf_compared = True
+        return [Step("spf.include", name=self.target.domain_ascii, hosts=tuple(profile.spf_include))]
 
     def _host_comparisons(self, endpoints: list[Endpoint]) -> list[Step]:
         """The provider hosts' addresses asked of their authoritative servers too: a resolver that redirects

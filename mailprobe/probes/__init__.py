@@ -22,6 +22,7 @@ from mailprobe.evidence import CUT_OFF_STAGE, Endpoint, ErrorFacts, Expect, Fail
 from mailprobe.kinds import baseline as baseline_kind
 from mailprobe.kinds import login as login_kind
 from mailprobe.kinds import mail as mail_kind
+from mailprobe.kinds import spf as spf_kind
 from mailprobe.kinds import web as web_kind
 from mailprobe.plan import ProbeName, Step, session_probe
 from mailprobe.probes import dns
@@ -212,10 +213,17 @@ def _at_endpoint(blank: Callable[[Endpoint, str | None], Observation]) -> Callab
     return of_step
 
 
+async def _spf_include(step: Step, ctx: ProbeContext) -> list[Observation]:
+    """The domain's SPF record (the answer the dns.spf step asked for) against the provider's includes."""
+    lookup = await dns.lookup_spf(ctx.resolver, step.name)
+    return [spf_kind.compare(lookup, dns.spf_includes(lookup), step.hosts)]
+
+
 PROBES: dict[ProbeName, ProbeEntry] = {
     "dns.mx": ProbeEntry(dns.probe_mx, dns.blank_mx, cut_off="question"),
     "dns.spf": ProbeEntry(dns.probe_spf, dns.blank_spf, cut_off="question"),
     "dns.sanity": ProbeEntry(dns.probe_sanity),
+    "spf.include": ProbeEntry(_spf_include),
     "dns.prefetch": ProbeEntry(dns.probe_prefetch),
     "dns.srv": ProbeEntry(dns.probe_srv),
     "dns.implicit_mx": ProbeEntry(dns.probe_implicit_mx),
