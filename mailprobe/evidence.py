@@ -1,4 +1,5 @@
-"""The vocabulary probes speak: typed observations of what happened on the network, never what it means."""
+"""The vocabulary every observation kind shares (the kinds themselves live in kinds/): what happened on the
+network, never what it means."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -69,7 +70,7 @@ def server_spoke(error: ErrorFacts | None) -> bool:
 
 
 # The stage of a step that mailprobe's own deadline cut off before the step's own bound ran out: whatever it
-# was waiting for, it was not tested (plan.cut_off, net/deadline.DeadlineReached).
+# was waiting for, it was not tested (probes.cut_off, net/deadline.DeadlineReached).
 CUT_OFF_STAGE = "deadline"
 
 

@@ -43,7 +43,7 @@ def settle(
             and observation.name not in needed_hosts
         )
         if guessed and observation.status in (Status.FAIL, Status.ERROR) and deadline_cut(observation.error):
-            observation.status = Status.SKIP  # a guess the deadline cut off: not tested, as plan.cut_off says
+            observation.status = Status.SKIP  # a guess the deadline cut off: not tested, as probes.cut_off says
         elif (
             guessed
             and observation.status == Status.FAIL

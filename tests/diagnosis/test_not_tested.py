@@ -1,6 +1,6 @@
 """A step mailprobe's own deadline cut off, or its own load starved, is "not tested": never evidence against DNS,
 the network or a provider (issue 16). A property over hand-made evidence in which every step that did not pass
-was cut off, in each way a run records it: by the engine (plan.cut_off), by a probe whose wait the deadline
+was cut off, in each way a run records it: by the engine (probes.cut_off), by a probe whose wait the deadline
 ended (net/connect.cut_off), by mailprobe's own failure (out of sockets), or as a time-out a starved mailprobe
 measured."""
 
