@@ -87,22 +87,63 @@ class Why(StrEnum):
 
 
 @dataclass(frozen=True)
+class Query:
+    """The parameters of a DNS step (and of the steps about the domain itself: autoconfig, the SPF comparison)."""
+
+    name: str = ""  # the DNS name or domain asked about
+    hosts: tuple[str, ...] = ()  # sanity / prefetch: the names asked; spf.include: the provider's includes
+    servers: tuple[tuple[str, int], ...] = ()  # authoritative servers named by the user
+    rdtype: str = "MX"  # what the authoritative comparison asks: the domain's MX, or a host's A
+
+
+@dataclass(frozen=True)
+class Session:
+    """The parameters of a step about one service: its endpoint, and the address dialled (None: the host's
+    lookup, or a session with no address)."""
+
+    endpoint: Endpoint
+    ip: str | None = None
+    profile: Profile | None = field(default=None, compare=False, repr=False)  # login steps: whose replies apply
+
+
+Params = Query | Session
+
+
+@dataclass(frozen=True)
 class Step:
-    """One thing to probe: what (`probe`, a name in probes.PROBES), where, why, and with what bound."""
+    """One thing to probe: what (`probe`, a name in probes.PROBES), its parameters (the type its probe's entry
+    names: a `Query` or a `Session`), why, and with what bound."""
 
     probe: ProbeName
+    params: Params
     why: Why = Why.PROVIDER
-    name: str = ""  # the DNS name or domain asked about
-    endpoint: Endpoint | None = None  # the service, for session and host-resolution steps
-    ip: str | None = None  # the address dialled, for session steps
-    hosts: tuple[str, ...] = ()  # the resolver sanity check's names
-    servers: tuple[tuple[str, int], ...] = ()  # authoritative servers named by the user
     cap: float | None = None  # a bound of its own for the whole step, inside the run's deadline
     keep: bool = True  # whether its observations are evidence (a baseline's host lookup is only a means)
     grace: float | None = None  # auxiliary: may run this long past the main steps, never holds the report up
     unresolved: tuple[Status, ErrorFacts] | None = None  # a session with no address to dial, and why
-    rdtype: str = "MX"  # what the authoritative comparison asks: the domain's MX, or a host's A
-    profile: Profile | None = field(default=None, compare=False, repr=False)  # login steps: whose replies apply
+
+    @property
+    def query(self) -> Query:
+        assert isinstance(self.params, Query), f"{self.probe} steps carry a Query"
+        return self.params
+
+    @property
+    def session(self) -> Session:
+        assert isinstance(self.params, Session), f"{self.probe} steps carry a Session"
+        return self.params
+
+    @property
+    def endpoint(self) -> Endpoint | None:
+        return self.params.endpoint if isinstance(self.params, Session) else None
+
+    @property
+    def ip(self) -> str | None:
+        return self.params.ip if isinstance(self.params, Session) else None
+
+    @property
+    def name(self) -> str:
+        """The name the step is about: the one asked, or its endpoint's host."""
+        return self.params.name if isinstance(self.params, Query) else self.params.endpoint.host
 
 
 @dataclass
@@ -165,19 +206,19 @@ class Planner:
     def first_steps(self) -> list[Step]:
         domain = self.target.domain_ascii
         if self.options.discover_only:
-            return [Step("dns.mx", name=domain)]
+            return [Step("dns.mx", Query(name=domain))]
         steps = [
-            Step("dns.mx", name=domain),
-            Step("dns.spf", name=domain),
-            Step("dns.sanity", Why.SANITY, hosts=tuple(self.sanity_hosts())),
-            Step("dns.authoritative", Why.COMPARISON, name=domain, grace=self.options.timeouts.aux_grace,
-                 servers=tuple(self.options.authoritative or ())),
+            Step("dns.mx", Query(name=domain)),
+            Step("dns.spf", Query(name=domain)),
+            Step("dns.sanity", Query(hosts=tuple(self.sanity_hosts())), Why.SANITY),
+            Step("dns.authoritative", Query(name=domain, servers=tuple(self.options.authoritative or ())),
+                 Why.COMPARISON, grace=self.options.timeouts.aux_grace),
         ]
         if self.options.prefetch and self.forced is None:  # a forced provider's hosts are asked at once
             # Whichever provider the MX names, its servers' addresses are then there and connections start at
             # once. Never waited for: the check's own lookups take these answers (the resolver shares them).
-            steps.append(Step("dns.prefetch", Why.PREFETCH, name=domain, hosts=tuple(self.profiles.fixed_hosts()),
-                              keep=False, grace=0.0))
+            steps.append(Step("dns.prefetch", Query(name=domain, hosts=tuple(self.profiles.fixed_hosts())),
+                              Why.PREFETCH, keep=False, grace=0.0))
         steps += self._baseline(list(DEFAULT_BASELINE_PORTS), exclude=self.forced.id if self.forced else None)
         if self.forced is not None:
             steps += self._provider(profile_endpoints(self.forced, self.target))
@@ -224,8 +265,8 @@ class Planner:
 
     def _login_steps(self) -> list[Step]:
         return [
-            self._logins.issue(protocol, Step("login", endpoint=self._logins.endpoints[protocol], ip=ip,
-                                              profile=self.plan.profile))
+            self._logins.issue(protocol, Step("login", Session(endpoint=self._logins.endpoints[protocol], ip=ip,
+                                                               profile=self.plan.profile)))
             for protocol, ip in self._logins.next_ready()
         ]
 
@@ -244,7 +285,7 @@ class Planner:
             if self.options.discover_only and mx.error is not None and mx.error.kind == Failure.NXDOMAIN:
                 # `settings` asks no sanity check up front: a domain that "does not exist" is told from an
                 # offline network by the providers' well-known names, as a check tells them.
-                return [Step("dns.sanity", Why.SANITY, hosts=tuple(self.sanity_hosts()))]
+                return [Step("dns.sanity", Query(hosts=tuple(self.sanity_hosts())), Why.SANITY)]
             return []  # nothing to guess at: the domain's DNS is missing or failing
         # Does the mail exchanger exist at all (a dangling MX)? And is it an alias of a provider's MX host
         # (`mx.example CNAME mxbiz1.qq.com`)? The generic plan waits for these answers.
@@ -255,7 +296,7 @@ class Planner:
         self._mx_pending = set(hosts)
         if not hosts:
             return self._after_mx_hosts()
-        return [Step("dns.host", name=host) for host in hosts]
+        return [Step("dns.host", Query(name=host)) for host in hosts]
 
     def _after_mx_host(self, step: Step, lookups: list[DnsLookup]) -> list[Step]:
         self._mx_pending.discard(step.name)
@@ -276,9 +317,9 @@ class Planner:
         if self.forced is not None:
             return []
         domain = self.target.domain_ascii
-        steps = [Step("autoconfig", name=domain), Step("dns.srv", name=domain)]
+        steps = [Step("autoconfig", Query(name=domain)), Step("dns.srv", Query(name=domain))]
         if self._mx is not None and self._mx.error and self._mx.error.kind == Failure.NO_ANSWER:
-            steps.append(Step("dns.implicit_mx", name=domain))
+            steps.append(Step("dns.implicit_mx", Query(name=domain)))
         return steps
 
     def _after_srv(self, lookups: list[DnsLookup]) -> list[Step]:
@@ -327,7 +368,7 @@ class Planner:
         if profile is None or not profile.spf_include or self._spf_compared:
             return []
         self._spf_compared = True
-        return [Step("spf.include", name=self.target.domain_ascii, hosts=tuple(profile.spf_include))]
+        return [Step("spf.include", Query(name=self.target.domain_ascii, hosts=tuple(profile.spf_include)))]
 
     def _host_comparisons(self, endpoints: list[Endpoint]) -> list[Step]:
         """The provider hosts' addresses asked of their authoritative servers too: a resolver that redirects
@@ -336,8 +377,9 @@ class Planner:
         fresh = [h for h in dict.fromkeys(hosts) if h not in self._compared][: MAX_COMPARED_HOSTS - len(self._compared)]
         self._compared.update(fresh)
         grace = self.options.timeouts.aux_grace
-        return [Step("dns.authoritative", Why.COMPARISON, name=host, grace=grace, rdtype="A",
-                     servers=tuple(self.options.authoritative or ())) for host in fresh]
+        servers = tuple(self.options.authoritative or ())
+        return [Step("dns.authoritative", Query(name=host, rdtype="A", servers=servers), Why.COMPARISON, grace=grace)
+                for host in fresh]
 
     def _baseline(self, ports: list[tuple[str, int]], exclude: str | None) -> list[Step]:
         if self.options.no_baseline:
@@ -360,7 +402,7 @@ class Planner:
             # An IP literal (a profile's, or an MX or SRV target written as one) is judged as any address is.
             dials = self._dials(endpoint, why, [endpoint.host], grace)
             return dials[0] if dials else _over_budget(endpoint, why)
-        return Step("dns.host", why, name=endpoint.host, endpoint=endpoint, keep=endpoint.role != Role.BASELINE,
+        return Step("dns.host", Session(endpoint=endpoint), why, keep=endpoint.role != Role.BASELINE,
                     grace=grace)
 
     def _sessions(self, step: Step, lookups: list[DnsLookup]) -> list[Step]:
@@ -376,7 +418,7 @@ class Planner:
         v4, v6 = (found[:MAX_ADDRESSES_PER_FAMILY] for found in families.values())
         if not v4 + v6:
             probe = session_probe(endpoint)
-            return [Step(probe, step.why, endpoint=endpoint, unresolved=unresolved(endpoint, lookups))]
+            return [Step(probe, Session(endpoint=endpoint), step.why, unresolved=unresolved(endpoint, lookups))]
         steps = self._dials(endpoint, step.why, v4 + v6, step.grace)
         for ip in (v4 + v6)[len(steps):]:  # past the check's bound on what the domain publishes
             family = "AAAA" if ":" in ip else "A"
@@ -397,14 +439,15 @@ class Planner:
         for ip in ips:
             refusal = self.options.policy.refusal(ip, endpoint.dial_origin)
             if refusal is not None:
-                steps.append(Step(probe, why, endpoint=endpoint, ip=ip, unresolved=_refused(endpoint, refusal)))
+                steps.append(Step(probe, Session(endpoint=endpoint, ip=ip), why,
+                                  unresolved=_refused(endpoint, refusal)))
                 continue
             reason = may_contact(origin, ip) if origin is not None else None
             if reason is not None:
                 error = ErrorFacts(kind=Failure.POLICY, stage="resolve", detail=f"{endpoint.host} ({ip}): {reason}")
-                steps.append(Step(probe, why, endpoint=endpoint, ip=ip, unresolved=(Status.ERROR, error)))
+                steps.append(Step(probe, Session(endpoint=endpoint, ip=ip), why, unresolved=(Status.ERROR, error)))
                 continue
-            steps.append(Step(probe, why, endpoint=endpoint, ip=ip, grace=grace))
+            steps.append(Step(probe, Session(endpoint=endpoint, ip=ip), why, grace=grace))
         return steps
 
     # -- the plan's flags, applied to what was seen (settle.py) ------------------------------------
@@ -516,7 +559,7 @@ def _over_budget(endpoint: Endpoint, why: Why) -> Step:
     """An endpoint of the domain's past the check's MAX_DOMAIN_DIALS: not dialled, and said so."""
     error = ErrorFacts(kind=Failure.POLICY, stage="budget",
                        detail=f"the domain publishes more than {MAX_DOMAIN_DIALS} addresses: not dialled")
-    return Step(session_probe(endpoint), why, endpoint=endpoint, unresolved=(Status.SKIP, error))
+    return Step(session_probe(endpoint), Session(endpoint=endpoint), why, unresolved=(Status.SKIP, error))
 
 
 def session_probe(endpoint: Endpoint) -> ProbeName:

@@ -46,7 +46,7 @@ def test_one_login_per_protocol_on_implicit_tls_chained_imap_smtp_pop3() -> None
     imap = [s for s in planner.after(hosts["imap:993"], _answer(hosts["imap:993"])) if s.probe == "login"]
     assert [(s.endpoint.protocol, s.endpoint.tls, s.ip) for s in imap if s.endpoint] == [
         ("imap", TlsMode.IMPLICIT, "127.0.0.9")]
-    assert imap[0].profile is not None and imap[0].profile.id == "qq"
+    assert imap[0].session.profile is not None and imap[0].session.profile.id == "qq"
     smtp = planner.after(imap[0], [])
     assert [s.endpoint.protocol for s in smtp if s.endpoint] == ["smtp"]
     pop3 = planner.after(smtp[0], [])

@@ -10,7 +10,7 @@ from mailprobe.addresspolicy import DialPolicy
 from mailprobe.evidence import Failure, Status, TlsMode
 from mailprobe.kinds.dns import DnsLookup
 from mailprobe.kinds.web import PublishedServer, WebVisit
-from mailprobe.plan import Planner, PlanOptions, Step
+from mailprobe.plan import Planner, PlanOptions, Query, Step
 from mailprobe.profiles import load_profiles
 
 TARGET = parse_address("li@unknown-shop.example")
@@ -24,7 +24,8 @@ def _planner_after_autoconfig(origin: str, lab: bool = False) -> tuple[Planner, 
         url="https://autoconfig.unknown-shop.example/mail/config-v1.1.xml",
         published=[PublishedServer(protocol="imap", host="imap.corp.example", port=993, tls=TlsMode.IMPLICIT)],
     )
-    steps = [s for s in planner.after(Step("autoconfig", name=TARGET.domain_ascii), [visit]) if s.probe == "dns.host"]
+    autoconfig = Step("autoconfig", Query(name=TARGET.domain_ascii))
+    steps = [s for s in planner.after(autoconfig, [visit]) if s.probe == "dns.host"]
     assert len(steps) == 1 and steps[0].name == "imap.corp.example"
     return planner, steps[0]
 
@@ -69,8 +70,8 @@ def test_the_providers_hosts_are_prefetched_without_holding_the_report() -> None
     [prefetch] = [s for s in steps if s.probe == "dns.prefetch"]
     assert prefetch.name == TARGET.domain_ascii and not prefetch.keep and prefetch.grace == 0.0
     for profile in profiles.all():
-        assert set(profile.well_known_hosts()) <= set(prefetch.hosts)
-    assert "imap.exmail.qq.com" in prefetch.hosts and "outlook.office365.com" in prefetch.hosts
+        assert set(profile.well_known_hosts()) <= set(prefetch.query.hosts)
+    assert "imap.exmail.qq.com" in prefetch.query.hosts and "outlook.office365.com" in prefetch.query.hosts
 
 
 def test_a_forced_provider_or_a_batch_prefetches_nothing() -> None:

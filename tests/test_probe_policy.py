@@ -14,8 +14,8 @@ import mailprobe
 from mailprobe.check import StepCache
 from mailprobe.evidence import Endpoint, Observation, TlsMode
 from mailprobe.kinds.mail import MailSession
-from mailprobe.plan import Step
-from mailprobe.probes import PROBES, ProbeEntry, cut_off, guard_of
+from mailprobe.plan import Query, Session, Step
+from mailprobe.probes import PROBES, ProbeEntry, cut_off, guard_of, run_step
 from mailprobe.probes.base import ProbeContext
 
 PACKAGE = Path(mailprobe.__file__).parent
@@ -71,9 +71,10 @@ def test_a_probe_whose_entry_is_not_shareable_runs_for_every_check(monkeypatch: 
         runs.append(step)
         return _session(step, ctx)
 
-    monkeypatch.setitem(PROBES, "imap", ProbeEntry(probe, shareable=False))
+    monkeypatch.setitem(PROBES, "imap", ProbeEntry(probe, params=(Session,), shareable=False))
     cache = StepCache()
-    step = Step("imap", endpoint=Endpoint(protocol="imap", host="h", port=993, tls=TlsMode.IMPLICIT), ip="127.0.0.1")
+    endpoint = Endpoint(protocol="imap", host="h", port=993, tls=TlsMode.IMPLICIT)
+    step = Step("imap", Session(endpoint=endpoint, ip="127.0.0.1"))
     ctx = ProbeContext.__new__(ProbeContext)
 
     async def twice() -> None:
@@ -86,8 +87,20 @@ def test_a_probe_whose_entry_is_not_shareable_runs_for_every_check(monkeypatch: 
 
 def test_a_cut_off_step_is_recorded_as_its_entry_says(monkeypatch: pytest.MonkeyPatch) -> None:
     endpoint = Endpoint(protocol="imap", host="h", port=993, tls=TlsMode.IMPLICIT)
-    step = Step("imap", endpoint=endpoint, ip="127.0.0.1")
+    step = Step("imap", Session(endpoint=endpoint, ip="127.0.0.1"))
     assert cut_off(step) is not None and cut_off(step).unresolved is not None  # type: ignore[union-attr]
 
     monkeypatch.setitem(PROBES, "imap", replace(PROBES["imap"], cut_off=None))
     assert cut_off(step) is None  # its absence says enough, as its entry says
+
+
+def test_each_probe_names_the_parameters_its_steps_carry() -> None:
+    assert PROBES["dns.mx"].params == (Query,)
+    assert PROBES["imap"].params == (Session,) and PROBES["login"].params == (Session,)
+    assert set(PROBES["dns.host"].params) == {Query, Session}  # an MX host's name, or an endpoint's host
+
+
+def test_a_step_with_another_probes_parameters_is_refused() -> None:
+    wrong = Step("imap", Query(name="imap.example"))
+    with pytest.raises(AssertionError, match="imap steps carry"):
+        asyncio.run(run_step(wrong, ProbeContext.__new__(ProbeContext)))

@@ -24,7 +24,7 @@ from mailprobe.kinds import login as login_kind
 from mailprobe.kinds import mail as mail_kind
 from mailprobe.kinds import spf as spf_kind
 from mailprobe.kinds import web as web_kind
-from mailprobe.plan import ProbeName, Step, session_probe
+from mailprobe.plan import ProbeName, Query, Session, Step, session_probe
 from mailprobe.probes import dns
 from mailprobe.probes.base import Probe, ProbeContext, endpoint_of
 
@@ -175,6 +175,8 @@ class ProbeEntry:
 
     run: Probe
     blank: Callable[[Step], Observation] | None = None  # endpoint probes: the observation before anything
+    # The parameters its steps carry (as blackbox_exporter's module has HTTP, TCP, DNS): a Query, a Session.
+    params: tuple[type[Query] | type[Session], ...] = (Query,)
     shareable: bool = True  # several checks of one run share its result (check.StepCache)
     keyed_by_domain: bool = False  # what it sees depends on the mailbox's domain too, not only on the step
     credentialed: bool = False  # it sends the mailbox's credentials: one mailbox's own, never shared or kept
@@ -216,7 +218,7 @@ def _at_endpoint(blank: Callable[[Endpoint, str | None], Observation]) -> Callab
 async def _spf_include(step: Step, ctx: ProbeContext) -> list[Observation]:
     """The domain's SPF record (the answer the dns.spf step asked for) against the provider's includes."""
     lookup = await dns.lookup_spf(ctx.resolver, step.name)
-    return [spf_kind.compare(lookup, dns.spf_includes(lookup), step.hosts)]
+    return [spf_kind.compare(lookup, dns.spf_includes(lookup), step.query.hosts)]
 
 
 PROBES: dict[ProbeName, ProbeEntry] = {
@@ -227,22 +229,24 @@ PROBES: dict[ProbeName, ProbeEntry] = {
     "dns.prefetch": ProbeEntry(dns.probe_prefetch),
     "dns.srv": ProbeEntry(dns.probe_srv),
     "dns.implicit_mx": ProbeEntry(dns.probe_implicit_mx),
-    "dns.host": ProbeEntry(dns.probe_host, cut_off="endpoint"),  # a host looked up for its endpoint
+    # An MX host's name (a Query), or the host of an endpoint (a Session, recorded as its session if cut off).
+    "dns.host": ProbeEntry(dns.probe_host, params=(Query, Session), cut_off="endpoint"),
     "dns.authoritative": ProbeEntry(dns.probe_authoritative),
     "autoconfig": _on_first_use(_autoconfig, keyed_by_domain=True),
-    "web": _on_first_use(_web, _at_endpoint(web_kind.blank), cut_off="endpoint"),
-    "imap": _on_first_use(_imap, _at_endpoint(mail_kind.blank), cut_off="endpoint"),
-    "pop3": _on_first_use(_pop3, _at_endpoint(mail_kind.blank), cut_off="endpoint"),
-    "smtp": _on_first_use(_smtp, _at_endpoint(mail_kind.blank), cut_off="endpoint"),
-    "baseline": _on_first_use(_baseline, _at_endpoint(baseline_kind.blank), cut_off="endpoint"),
-    "login": _on_first_use(_login, _at_endpoint(login_kind.blank), shareable=False, credentialed=True,
-                           guard=_login_guard, cut_off="attempt"),
+    "web": _on_first_use(_web, _at_endpoint(web_kind.blank), params=(Session,), cut_off="endpoint"),
+    "imap": _on_first_use(_imap, _at_endpoint(mail_kind.blank), params=(Session,), cut_off="endpoint"),
+    "pop3": _on_first_use(_pop3, _at_endpoint(mail_kind.blank), params=(Session,), cut_off="endpoint"),
+    "smtp": _on_first_use(_smtp, _at_endpoint(mail_kind.blank), params=(Session,), cut_off="endpoint"),
+    "baseline": _on_first_use(_baseline, _at_endpoint(baseline_kind.blank), params=(Session,), cut_off="endpoint"),
+    "login": _on_first_use(_login, _at_endpoint(login_kind.blank), params=(Session,), shareable=False,
+                           credentialed=True, guard=_login_guard, cut_off="attempt"),
 }
 
 
 async def run_step(step: Step, ctx: ProbeContext) -> list[Observation]:
     """Run STEP with its probe, within its own bound if the plan gave it one."""
     entry = PROBES[step.probe]
+    assert isinstance(step.params, entry.params), f"{step.probe} steps carry {entry.params}, not {step.params!r}"
     if step.unresolved is not None:  # nothing to dial: the plan says why
         assert entry.blank is not None, f"{step.probe} steps stand for no endpoint"
         observation = entry.blank(step)

@@ -71,7 +71,7 @@ async def probe_spf(step: Step, ctx: ProbeContext) -> list[Observation]:
 
 
 async def probe_sanity(step: Step, ctx: ProbeContext) -> list[Observation]:
-    return list(await resolver_sanity(ctx.resolver, list(step.hosts)))
+    return list(await resolver_sanity(ctx.resolver, list(step.query.hosts)))
 
 
 async def probe_prefetch(step: Step, ctx: ProbeContext) -> list[Observation]:
@@ -83,7 +83,7 @@ async def probe_prefetch(step: Step, ctx: ProbeContext) -> list[Observation]:
         return []
     except TimeoutError:
         pass
-    names = [ascii_name(host) for host in step.hosts]
+    names = [ascii_name(host) for host in step.query.hosts]
     await asyncio.gather(*(ctx.resolver.query(name, rdtype) for name in names for rdtype in ("A", "AAAA")))
     return []
 
@@ -101,8 +101,8 @@ async def probe_host(step: Step, ctx: ProbeContext) -> list[Observation]:
 
 
 async def probe_authoritative(step: Step, ctx: ProbeContext) -> list[Observation]:
-    servers = list(step.servers) or None
-    return list(await compare_authoritative(ctx.resolver, ctx.deadline, step.name, servers, rdtype=step.rdtype,
+    servers = list(step.query.servers) or None
+    return list(await compare_authoritative(ctx.resolver, ctx.deadline, step.name, servers, rdtype=step.query.rdtype,
                                             policy=ctx.address_policy))
 
 

@@ -37,7 +37,7 @@ def login_name(credentials: LoginCredentials, step: Step, target: Target) -> tup
     """The name to log in as and its form: --login-user, else the profile's rule (the full address by default)."""
     if credentials.login is not None:
         return credentials.login, "other"
-    if step.profile is not None and step.profile.login_name == "local_part":
+    if step.session.profile is not None and step.session.profile.login_name == "local_part":
         return target.local_part, "local_part"
     return target.address, "address"
 
@@ -82,7 +82,7 @@ def _fill(attempt: LoginAttempt, result: LoginResult, name: str, credentials: Lo
     if result.error is not None:
         attempt.error = result.error.model_copy(update={"detail": masked(result.error.detail)})
     if result.outcome in (LoginOutcome.REFUSED, LoginOutcome.MAILBOX_REFUSED):
-        profiles = [step.profile] if step.profile is not None else []
+        profiles = [step.session.profile] if step.session.profile is not None else []
         found = classify(result.replies, result.protocol, profiles)
         if not found and result.outcome is LoginOutcome.REFUSED:
             # The credentials were refused in words nothing explains: still a refusal of the credentials.

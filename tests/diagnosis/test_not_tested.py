@@ -22,7 +22,7 @@ from mailprobe.kinds.login import LoginAttempt
 from mailprobe.kinds.mail import MailSession
 from mailprobe.kinds.web import WebVisit
 from mailprobe.net.connect import cut_off as probe_cut_off
-from mailprobe.plan import Plan, Step
+from mailprobe.plan import Plan, Query, Session, Step
 from mailprobe.probes import PROBES, cut_off
 from mailprobe.profiles import load_profiles
 
@@ -86,7 +86,7 @@ def mx(ending: Ending) -> DnsLookup:
     if ending.how == "pass":
         return lookup
     if ending.how == "engine":
-        return _by_engine(Step("dns.mx", name="acme-trading.com"))  # type: ignore[return-value]
+        return _by_engine(Step("dns.mx", Query(name="acme-trading.com")))  # type: ignore[return-value]
     return lookup.model_copy(update={"status": Status.ERROR, "mx": [], "error": _error(ending, dns=True)})
 
 
@@ -109,7 +109,7 @@ def endpoint(protocol: str, host: str, role: Role = Role.PROVIDER, expect: Expec
 def service(protocol: str, ip: str, ending: Ending, expect: Expect = Expect.REQUIRED) -> Observation:
     point = endpoint(protocol, HOSTS[protocol] if expect != Expect.CANDIDATE else f"mail.{TARGET.domain_ascii}",
                      Role.CANDIDATE if expect == Expect.CANDIDATE else Role.PROVIDER, expect)
-    step = Step(protocol, endpoint=point, ip=ip)  # type: ignore[arg-type]
+    step = Step(protocol, Session(endpoint=point, ip=ip))  # type: ignore[arg-type]
     if ending.how == "engine":
         return _by_engine(step)
     observation = PROBES[step.probe].blank(step)  # type: ignore[misc]
@@ -131,7 +131,7 @@ def service(protocol: str, ip: str, ending: Ending, expect: Expect = Expect.REQU
 
 
 def baseline(protocol: str, host: str, ip: str, ending: Ending) -> Observation:
-    step = Step("baseline", endpoint=endpoint(protocol, host, Role.BASELINE), ip=ip)
+    step = Step("baseline", Session(endpoint=endpoint(protocol, host, Role.BASELINE), ip=ip))
     if ending.how == "engine":
         return _by_engine(step)
     observation = PROBES["baseline"].blank(step)  # type: ignore[misc]
@@ -144,7 +144,7 @@ def baseline(protocol: str, host: str, ip: str, ending: Ending) -> Observation:
 
 
 def login(ending: Ending, sent: bool) -> LoginAttempt:
-    step = Step("login", endpoint=endpoint("imap", HOSTS["imap"]), ip="127.0.0.11")
+    step = Step("login", Session(endpoint=endpoint("imap", HOSTS["imap"]), ip="127.0.0.11"))
     if ending.how in ("engine", "pass"):
         return _by_engine(step)  # type: ignore[return-value]
     attempt = PROBES["login"].blank(step)

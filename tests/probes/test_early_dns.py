@@ -15,7 +15,7 @@ from mailprobe.net import early
 from mailprobe.net.deadline import Deadline
 from mailprobe.net.resolver import Resolver
 from mailprobe.net.tls import TlsSettings
-from mailprobe.plan import Step, Why
+from mailprobe.plan import Query, Step, Why
 from mailprobe.probes.base import ProbeContext
 from mailprobe.probes.dns import probe_prefetch
 from tests.lab.dnsserver import LabDnsServer, Zone
@@ -90,7 +90,7 @@ def test_only_plain_domains_are_asked_early(address: str) -> None:
 
 
 def prefetch_step(domain: str) -> Step:
-    return Step("dns.prefetch", Why.PREFETCH, name=domain, hosts=HOSTS, keep=False, grace=0.0)
+    return Step("dns.prefetch", Query(name=domain, hosts=HOSTS), Why.PREFETCH, keep=False, grace=0.0)
 
 
 async def test_a_slow_mx_has_the_providers_hosts_asked_meanwhile(lab: LabDnsServer) -> None:
