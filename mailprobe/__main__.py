@@ -1,6 +1,6 @@
 """`python -m mailprobe` and the `mailprobe` command: the signal handlers first, then everything else."""
 
-from mailprobe import stopping
+import mailprobe.stopping as stopping
 
 
 def main() -> None:

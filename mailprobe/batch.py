@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from mailprobe import runloop
+import mailprobe.runloop as runloop
 from mailprobe.output import Sink
 from mailprobe.report import EXIT_CODES, ProviderInfo, Report, ToolInfo
 from mailprobe.version import __version__

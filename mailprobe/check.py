@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from mailprobe import runloop
+import mailprobe.runloop as runloop
 from mailprobe.address import Target, parse_address
 from mailprobe.engine import Engine, ObservationHook
 from mailprobe.evidence import Evidence, Observation

@@ -16,7 +16,7 @@ gc.disable()
 
 import click  # noqa: E402 - after the collector is off: click is the first heavy import
 
-from mailprobe import stopping  # noqa: E402
+import mailprobe.stopping as stopping  # noqa: E402
 from mailprobe.render import FORMATS  # noqa: E402
 from mailprobe.render.options import RenderOptions  # noqa: E402
 

@@ -1,5 +1,1 @@
-"""UI messages in English, Simplified and Traditional Chinese, and the safe lookup `t`."""
-
-from mailprobe.locales.messages import t
-
-__all__ = ["t"]
+"""UI messages in English, Simplified and Traditional Chinese; the safe lookup `t` is in `messages`."""

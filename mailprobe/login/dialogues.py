@@ -7,7 +7,6 @@ import typing
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 
-from mailprobe import __version__
 from mailprobe.evidence import Failure
 from mailprobe.login.attempt import Attempt, NotAttempted, run_login
 from mailprobe.login.result import LoginOutcome, LoginResult
@@ -15,6 +14,7 @@ from mailprobe.login.wire import Chunk, Revealable
 from mailprobe.net.connect import ProbeError
 from mailprobe.net.dialogue import MAX_REPLY_LINES, Dialogue, bad_reply
 from mailprobe.protocols import MailProtocol as Protocol
+from mailprobe.version import __version__
 
 _IMAP_BYE = re.compile(r"^\* BYE(?: |$)", re.IGNORECASE)
 _POP3_STATUS = re.compile(r"^(\+OK|-ERR)(?: |$)", re.IGNORECASE)
