@@ -19,6 +19,9 @@ SOCKETS_PER_CHECK = CONNECTIONS_PER_CHECK + QUESTIONS_PER_CHECK
 RESERVED_FILES = 64  # standard streams, the interpreter's own files, a state database
 OWN_FILES = 16  # what one process holds besides its checks' sockets: streams, the event loop, its threads' files
 OPEN_FILES_WANTED = 8192
+# How many of an unknown domain's mail exchangers are looked up (to tell a dangling MX); past it, the
+# verdict rests on the most preferred ones, and the MX lookup says how many were left (`targets_not_followed`).
+MAX_MX_HOSTS = 10
 
 
 @dataclass(frozen=True)

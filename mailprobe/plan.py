@@ -43,6 +43,7 @@ from mailprobe.evidence import (
 )
 from mailprobe.kinds.dns import DnsLookup
 from mailprobe.kinds.web import WebVisit
+from mailprobe.limits import MAX_MX_HOSTS
 from mailprobe.profiles import Profile, ProfileSet
 from mailprobe.settle import settle
 from mailprobe.timeouts import Timeouts
@@ -64,9 +65,6 @@ DEFAULT_BASELINE_PORTS: tuple[tuple[str, int], ...] = (("imap", 993), ("smtp", 4
 MAX_ADDRESSES_PER_FAMILY = 8
 # How many provider hosts' addresses are compared with their authoritative servers.
 MAX_COMPARED_HOSTS = 6
-# How many of an unknown domain's mail exchangers are looked up (to tell a dangling MX); past it, the
-# verdict rests on the most preferred ones, and the MX lookup says how many were left (`targets_not_followed`).
-MAX_MX_HOSTS = 10
 # How many addresses of what the mailbox's domain publishes (SRV targets, autoconfig servers, guesses, its MX
 # host) one check dials or refuses, whatever the records say: a bound on its sockets over time and on its report.
 # Past it, a host's lookup says how many of its addresses were left (`addresses_not_probed`).

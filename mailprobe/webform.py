@@ -41,7 +41,7 @@ TOKEN_TTL_S = 2 * 3600  # a form left open this long is loaded again
 FORM_TYPE = "application/x-www-form-urlencoded"
 _MARK = {"pass": "✓", "warn": "!", "fail": "✗", "error": "?", "skip": "–"}
 # Progress lines one answer streams; the rest is one line that counts them (the report below has them all, up to
-# compose.MAX_CHECKS).
+# kinds.base.MAX_CHECKS).
 MAX_PROGRESS_LINES = 200
 _LOG = logging.getLogger("mailprobe.serve")
 

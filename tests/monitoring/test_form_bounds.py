@@ -2,7 +2,7 @@
 with 1,500 SRV targets over real HTTP on loopback.
 
 Before: one such request took the exporter from 32 MB to 543 MB and produced an 11.4 MB page. Now the check keeps
-to its caps (plan.py, probes/dns.py, compose.MAX_CHECKS) and the page streams at most webform.MAX_PROGRESS_LINES
+to its caps (plan.py, probes/dns.py, kinds.base.MAX_CHECKS) and the page streams at most webform.MAX_PROGRESS_LINES
 progress lines.
 """
 

@@ -8,7 +8,7 @@ from mailprobe.diagnosis.facts import (
 )
 from mailprobe.diagnosis.finding import Finding
 from mailprobe.evidence import Failure, Status
-from mailprobe.plan import MAX_MX_HOSTS
+from mailprobe.limits import MAX_MX_HOSTS
 
 
 def mx_missing(facts: Facts) -> list[Finding]:
