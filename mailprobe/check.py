@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import mailprobe.runloop as runloop
 from mailprobe.address import Target, parse_address
 from mailprobe.engine import Engine, ObservationHook
-from mailprobe.evidence import Evidence, Observation
+from mailprobe.evidence import Evidence, Observation, PlanSummary
 from mailprobe.kinds.dns import DnsLookup
 from mailprobe.lang import Lang
 from mailprobe.limits import socket_budget
@@ -181,7 +181,7 @@ async def gather_evidence(
         raise
     return Evidence(
         target=target,
-        plan=planner.plan,
+        plan=PlanSummary(planner.plan.profile, planner.plan.matched_by, list(planner.plan.endpoints)),
         observations=planner.settle(observations),
         mx_profile_id=planner.mx_profile_id,
         baseline_enabled=not options.no_baseline,

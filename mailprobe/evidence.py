@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field, PrivateAttr
 
+from mailprobe.protocols import Expect as Expect  # re-exported: part of the evidence vocabulary
 from mailprobe.protocols import Service
 from mailprobe.protocols import TlsMode as TlsMode  # re-exported: part of the evidence vocabulary
 
 if TYPE_CHECKING:
     from mailprobe.address import Target
-    from mailprobe.plan import Plan
+    from mailprobe.profiles import Profile
 
 
 class Status(StrEnum):
@@ -89,12 +90,6 @@ class Role(StrEnum):
     PROVIDER = "provider"  # the mailbox's own provider or domain: its failures matter
     BASELINE = "baseline"  # another provider's service, to tell "your network" from "their server"
     CANDIDATE = "candidate"  # a guessed host (generic plan): absence is normal, not a fault
-
-
-class Expect(StrEnum):
-    REQUIRED = "required"  # mail does not work without it
-    OPTIONAL = "optional"  # a failure degrades (warning), does not break
-    CANDIDATE = "candidate"  # a guess: refused or missing means "not offered"
 
 
 class Endpoint(BaseModel):
@@ -201,12 +196,25 @@ def check_id(kind: str, *parts: object) -> str:
 ObservationT = TypeVar("ObservationT", bound=Observation)
 
 
+MatchedBy = Literal["mx", "forced", "generic", "mx_failed"]  # mx_failed: the MX lookup itself failed
+
+
+@dataclass
+class PlanSummary:
+    """What the plan followed, as the diagnosis and the report read it: the provider, how it was matched, and
+    the endpoints planned. A plain record, made from the planner's own once the run is over."""
+
+    profile: "Profile | None"
+    matched_by: MatchedBy
+    endpoints: list[Endpoint] = field(default_factory=list)
+
+
 @dataclass
 class Evidence:
-    """Everything the probes saw, with the plan they followed; the diagnosis reads only this."""
+    """Everything the probes saw, with a summary of the plan they followed; the diagnosis reads only this."""
 
     target: "Target"
-    plan: "Plan"
+    plan: PlanSummary
     observations: list[Observation] = field(default_factory=list)
     mx_profile_id: str | None = None  # the provider the MX records point to, if any
     baseline_enabled: bool = True

@@ -35,6 +35,7 @@ from mailprobe.evidence import (
     ErrorFacts,
     Expect,
     Failure,
+    MatchedBy,
     Observation,
     Role,
     Status,
@@ -48,7 +49,6 @@ from mailprobe.profiles import Profile, ProfileSet
 from mailprobe.settle import settle
 from mailprobe.timeouts import Timeouts
 
-MatchedBy = Literal["mx", "forced", "generic", "mx_failed"]  # mx_failed: the MX lookup itself failed
 ProbeName = Literal[
     "dns.mx", "dns.spf", "dns.sanity", "dns.prefetch", "dns.srv", "dns.implicit_mx", "dns.host",
     "dns.authoritative", "autoconfig", "web", "imap", "pop3", "smtp", "baseline", "login", "spf.include",

@@ -15,10 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from mailprobe.causes import Cause
 from mailprobe.errors import UsageError
-from mailprobe.evidence import Expect, TlsMode
 from mailprobe.lang import Lang
 from mailprobe.localinput import deeper_than, read_text
 from mailprobe.patterns import PROFILE_BUDGET, compile_safe, search_bounded, search_cost, total_cost
+from mailprobe.protocols import Expect, TlsMode
 
 PROVIDERS_DIR_ENV = "MAILPROBE_PROVIDERS_DIR"
 MAX_PROFILE_BYTES = 1024 * 1024  # the largest built-in profile is some 6 KiB

@@ -21,6 +21,14 @@ class TlsMode(StrEnum):
     PLAIN = "plain"
 
 
+class Expect(StrEnum):
+    """What an endpoint's absence means: a profile's server and a planned endpoint say it alike."""
+
+    REQUIRED = "required"  # mail does not work without it
+    OPTIONAL = "optional"  # a failure degrades (warning), does not break
+    CANDIDATE = "candidate"  # a guess: refused or missing means "not offered"
+
+
 @dataclass(frozen=True)
 class ProtocolInfo:
     name: Service

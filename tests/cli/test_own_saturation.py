@@ -53,14 +53,13 @@ def test_out_of_file_descriptors_is_mailprobes_own_failure_not_servfail() -> Non
 
 def test_a_starved_event_loop_blames_neither_dns_nor_network(tmp_path: Path) -> None:
     from mailprobe.address import parse_address
-    from mailprobe.evidence import ErrorFacts, Failure, Status
+    from mailprobe.evidence import ErrorFacts, Failure, PlanSummary, Status
     from mailprobe.kinds.dns import DnsLookup
-    from mailprobe.plan import Plan
 
     slow_mx = DnsLookup(id="dns.mx/acme.com", target="acme.com", status=Status.ERROR, name="acme.com",
                         rdtype="MX", purpose="mx",
                         error=ErrorFacts(kind=Failure.DNS_TIMEOUT, stage="resolve", detail="no answer in time"))
-    calm = Evidence(target=parse_address("li@acme.com"), plan=Plan(None, "generic"), observations=[slow_mx])
+    calm = Evidence(target=parse_address("li@acme.com"), plan=PlanSummary(None, "generic"), observations=[slow_mx])
     starved = Evidence(target=calm.target, plan=calm.plan, observations=[slow_mx], loop_lag_ms=4000.0)
     assert [f.cause.value for f in diagnose(calm)][:1] == ["dns_resolution_problem"]
     assert diagnose(starved) == []

@@ -15,14 +15,25 @@ from mailprobe.address import parse_address
 from mailprobe.compose import compose
 from mailprobe.diagnosis.diagnose import diagnose, overall_status
 from mailprobe.diagnosis.unfinished import suggested_timeout, unfinished
-from mailprobe.evidence import Endpoint, ErrorFacts, Evidence, Expect, Failure, Observation, Role, Status, TlsMode
+from mailprobe.evidence import (
+    Endpoint,
+    ErrorFacts,
+    Evidence,
+    Expect,
+    Failure,
+    Observation,
+    PlanSummary,
+    Role,
+    Status,
+    TlsMode,
+)
 from mailprobe.kinds.baseline import Reachability
 from mailprobe.kinds.dns import DnsLookup, MxRecord
 from mailprobe.kinds.login import LoginAttempt
 from mailprobe.kinds.mail import MailSession
 from mailprobe.kinds.web import WebVisit
 from mailprobe.net.connect import cut_off as probe_cut_off
-from mailprobe.plan import Plan, Query, Session, Step
+from mailprobe.plan import Query, Session, Step
 from mailprobe.probes import PROBES, cut_off
 from mailprobe.profiles import load_profiles
 
@@ -181,7 +192,7 @@ def cut_off_evidence(draw: st.DrawFn) -> Evidence:
     untested = [o for o in observations if o.status not in (Status.PASS, Status.WARN)]
     if not untested:
         observations.append(service(protocols[0], "127.0.0.41", Ending("probe", "greeting")))
-    plan = Plan(load_profiles().get(profile) if profile else None, "mx" if profile else "generic")
+    plan = PlanSummary(load_profiles().get(profile) if profile else None, "mx" if profile else "generic")
     plan.endpoints = [endpoint(p, HOSTS[p]) for p in protocols]
     timeout_s = draw(st.sampled_from([0.5, 1.2, 3.0]))
     lag_ms = OVERLOADED_LAG_MS if starved else draw(st.sampled_from([0.0, 40.0]))
@@ -203,7 +214,7 @@ def test_no_report_blames_dns_the_network_or_a_provider_for_what_its_own_deadlin
 
 
 def test_a_login_the_deadline_cut_off_after_sending_is_not_a_refusal() -> None:
-    evidence = Evidence(target=TARGET, plan=Plan(load_profiles().get("qq"), "mx"), observations=[
+    evidence = Evidence(target=TARGET, plan=PlanSummary(load_profiles().get("qq"), "mx"), observations=[
         mx(Ending("pass", "connect")), service("imap", "127.0.0.11", Ending("pass", "connect")),
         login(Ending("probe", "auth"), sent=True),
     ])
@@ -218,7 +229,7 @@ def test_the_unfinished_verdict_says_what_answered_and_a_timeout_that_fits_in_ev
     observations = [mx(Ending("pass", "connect")), service("imap", "127.0.0.11", Ending("engine", "greeting")),
                     baseline("imap", "imap.qiye.163.com", "127.0.0.12", Ending("pass", "connect"))]
     observations[0].duration_ms = 470.0
-    evidence = Evidence(target=TARGET, plan=Plan(load_profiles().get("qq"), "mx"), observations=observations,
+    evidence = Evidence(target=TARGET, plan=PlanSummary(load_profiles().get("qq"), "mx"), observations=observations,
                         timeout_s=1.2)
     words = {
         "en": ("could not finish in the 1.2 s it had", "DNS 1, other providers 1", "470 ms", "--timeout 4"),

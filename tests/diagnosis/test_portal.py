@@ -10,10 +10,18 @@ from mailprobe.causes import Cause
 from mailprobe.diagnosis.diagnose import diagnose
 from mailprobe.diagnosis.facts import Facts
 from mailprobe.diagnosis.rules.portal import captive_portal, network_hijacked, organisation
-from mailprobe.evidence import CertificateFacts, ErrorFacts, Evidence, Failure, Observation, Status, TlsFacts
+from mailprobe.evidence import (
+    CertificateFacts,
+    ErrorFacts,
+    Evidence,
+    Failure,
+    Observation,
+    PlanSummary,
+    Status,
+    TlsFacts,
+)
 from mailprobe.kinds.dns import DnsLookup, MxRecord
 from mailprobe.kinds.web import RedirectHop, WebVisit
-from mailprobe.plan import Plan
 from mailprobe.profiles import load_profiles
 
 PORTAL = "10.1.2.3"
@@ -24,7 +32,7 @@ OTHER_NAMES = ("imap.qiye.163.com", "mail.google.com", "qiye.aliyun.com")
 def evidence(*observations: Observation) -> Evidence:
     mx = DnsLookup(id="dns.mx/example.com", target="example.com", status=Status.PASS, name="example.com",
                    rdtype="MX", purpose="mx", mx=[MxRecord(preference=5, exchange="mxbiz1.qq.com")])
-    return Evidence(target=parse_address("user@example.com"), plan=Plan(load_profiles().get("qq"), "mx"),
+    return Evidence(target=parse_address("user@example.com"), plan=PlanSummary(load_profiles().get("qq"), "mx"),
                     observations=[mx, *observations])
 
 

@@ -11,11 +11,10 @@ from mailprobe.diagnosis.facts import Facts
 from mailprobe.diagnosis.finding import Alternative, Finding
 from mailprobe.diagnosis.rank import rank
 from mailprobe.diagnosis.rules import mx_dangling, mx_missing, resolver_failing, service_failures
-from mailprobe.evidence import ErrorFacts, Evidence, Expect, Failure, Observation, Role, Status, TlsMode
+from mailprobe.evidence import ErrorFacts, Evidence, Expect, Failure, Observation, PlanSummary, Role, Status, TlsMode
 from mailprobe.kinds.baseline import Reachability
 from mailprobe.kinds.dns import DnsLookup, MxRecord
 from mailprobe.kinds.mail import MailSession
-from mailprobe.plan import Plan
 from mailprobe.profiles import load_profiles
 
 TARGET = parse_address("user@example.com")
@@ -23,7 +22,8 @@ TARGET = parse_address("user@example.com")
 
 def evidence(*observations: Observation, provider: str | None = "qq") -> Evidence:
     profile = load_profiles().get(provider) if provider else None
-    return Evidence(target=TARGET, plan=Plan(profile, "mx" if profile else "generic"), observations=list(observations))
+    return Evidence(target=TARGET, plan=PlanSummary(profile, "mx" if profile else "generic"),
+                    observations=list(observations))
 
 
 def mx_ok() -> DnsLookup:
