@@ -216,9 +216,9 @@ async def run_check(address: str, options: CheckOptions | None = None) -> Report
     from mailprobe.compose import compose
     from mailprobe.diagnosis.diagnose import diagnose
 
-    findings = diagnose(evidence)
+    diagnosis = diagnose(evidence)
     duration_ms = (time.monotonic() - started) * 1000.0
-    return compose(evidence, findings, options.lang, started_at, duration_ms, options.load_profiles())
+    return compose(evidence, diagnosis, options.lang, started_at, duration_ms, options.load_profiles())
 
 
 def run_check_sync(address: str, options: CheckOptions | None = None) -> Report:

@@ -19,6 +19,7 @@ import click  # noqa: E402 - after the collector is off: click is the first heav
 import mailprobe.stopping as stopping  # noqa: E402
 from mailprobe.render import FORMATS  # noqa: E402
 from mailprobe.render.options import RenderOptions  # noqa: E402
+from mailprobe.status import EXIT_UNKNOWN  # noqa: E402
 
 if TYPE_CHECKING:
     from mailprobe.batch import BadLine
@@ -38,7 +39,6 @@ STARTED = time.monotonic()
 MAX_START_UP_S = 60.0
 # The longest --password-stdin line read (a password is far shorter; a stream with no line ending is refused).
 MAX_PASSWORD_BYTES = 4096
-EXIT_UNKNOWN = 3
 LANG_CHOICES = ("en", "zh-Hans", "zh-Hant")
 MAX_TIMEOUT_S = 300.0
 F = TypeVar("F", bound=Callable[..., Any])

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from mailprobe.causes import Cause
-from mailprobe.diagnosis.diagnose import overall_status
-from mailprobe.diagnosis.finding import Finding
+from mailprobe.diagnosis.finding import Diagnosis, Finding
 from mailprobe.evidence import Evidence, Observation, Status
 from mailprobe.kinds import rank, reworded, summarize
 from mailprobe.kinds.base import MAX_CHECKS
@@ -32,11 +31,11 @@ PROVIDER_REMEDY = "provider"
 
 
 def compose(
-    evidence: Evidence, findings: list[Finding], lang: Lang, started_at: datetime, duration_ms: float,
+    evidence: Evidence, diagnosis: Diagnosis, lang: Lang, started_at: datetime, duration_ms: float,
     profiles: ProfileSet | None = None,
 ) -> Report:
     profile = evidence.plan.profile
-    status = overall_status(evidence, findings)
+    findings, status = diagnosis.findings, diagnosis.status
     return Report(
         schema_version=SCHEMA_VERSION,
         tool=ToolInfo(version=__version__),

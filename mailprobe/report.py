@@ -12,13 +12,14 @@ from mailprobe.causes import Cause
 from mailprobe.evidence import Facts, Observation
 from mailprobe.kinds import CheckResult as CheckResult  # re-exported: the report's check union
 from mailprobe.kinds import kind_of
-from mailprobe.kinds.base import CheckStatus as CheckStatus  # re-exported
 from mailprobe.kinds.base import ReportModel as _Model
+from mailprobe.status import EXIT_CODES as EXIT_CODES  # re-exported: the report's readers name them here
+from mailprobe.status import CheckStatus as CheckStatus
+from mailprobe.status import OverallStatus as OverallStatus
+from mailprobe.status import Severity as Severity
+from mailprobe.status import worst
 
 SCHEMA_VERSION: Literal[2] = 2
-OverallStatus = Literal["ok", "warning", "critical", "unknown"]
-Severity = Literal["critical", "warning"]
-EXIT_CODES: dict[str, int] = {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}
 # A report id, `ABCD-EFGH`: base32 without 0, 1, 8 and 9 (`report_id`); empty before it is computed.
 REPORT_ID_PATTERN = r"^([A-Z2-7]{4}-[A-Z2-7]{4})?$"
 
@@ -150,8 +151,7 @@ def overall_status(reports: Sequence[Report]) -> OverallStatus:
     """A run's status, for its exit code and Nagios's status word alike: the worst of the addresses checked. A
     line that was not an address is named and carried as `unknown` but never raises it (a typo in a list of
     mailboxes must not hide a critical one behind UNKNOWN); a run that checked nothing is `unknown`."""
-    statuses = [report.status for report in reports if report.checked]
-    return max(statuses, key=EXIT_CODES.__getitem__, default="unknown")
+    return worst(report.status for report in reports if report.checked)
 
 
 def worst_exit_code(reports: Sequence[Report]) -> int:

@@ -9,10 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from mailprobe.report import ProviderInfo, ToolInfo
-
-Severity = Literal["critical", "warning"]
-OverallStatus = Literal["ok", "warning", "critical", "unknown"]
-CheckStatus = Literal["pass", "warn", "fail", "skip", "error"]
+from mailprobe.status import CheckStatus, OverallStatus, Severity
 
 
 class _Model(BaseModel):

@@ -9,7 +9,7 @@ from datetime import datetime
 from functools import cache
 from importlib import resources
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
@@ -17,8 +17,7 @@ from mailprobe.causes import Cause
 from mailprobe.lang import Lang
 from mailprobe.locales.messages import clock_phrase, fill, guard_times, placeholders, service_name, t
 from mailprobe.profiles import LocalText
-
-Severity = Literal["critical", "warning"]
+from mailprobe.status import Severity
 
 DATA_FILE = "causes.toml"
 DEFAULT_VARIANT = "default"

@@ -5,21 +5,27 @@ from __future__ import annotations
 from mailprobe.causes import Cause
 from mailprobe.diagnosis.confirmation import inconclusive, unconfirmed_findings
 from mailprobe.diagnosis.facts import Facts
-from mailprobe.diagnosis.finding import Finding
+from mailprobe.diagnosis.finding import Diagnosis, Finding
 from mailprobe.diagnosis.rank import rank
 from mailprobe.diagnosis.rules import RULES
 from mailprobe.diagnosis.rules.login import login_unsettled
 from mailprobe.diagnosis.unfinished import OVERLOAD_MIN_MS, OVERLOAD_SHARE, overloaded, starved, untested_needs
 from mailprobe.evidence import Evidence
-from mailprobe.report import OverallStatus
+from mailprobe.status import OverallStatus
 
-__all__ = ["OVERLOAD_MIN_MS", "OVERLOAD_SHARE", "diagnose", "overall_status", "overloaded"]
+__all__ = ["OVERLOAD_MIN_MS", "OVERLOAD_SHARE", "diagnose", "overall_status", "overloaded", "rank_findings"]
 _TIMING_CAUSES = frozenset({Cause.DNS_RESOLUTION_PROBLEM, Cause.NETWORK_PROBLEM})
 # Readings that rest on answers (every name at one address, a portal's redirect or certificate), not on timings.
 _ANSWER_VARIANTS = frozenset({"captive_portal", "dns_hijack"})
 
 
-def diagnose(evidence: Evidence) -> list[Finding]:
+def diagnose(evidence: Evidence) -> Diagnosis:
+    """The findings, ranked, and the report's status they give."""
+    findings = rank_findings(evidence)
+    return Diagnosis(findings, overall_status(evidence, findings))
+
+
+def rank_findings(evidence: Evidence) -> list[Finding]:
     # The rules read the evidence as tested: a time-out a starved mailprobe measured is not tested either.
     facts = Facts(starved(evidence))
     findings: list[Finding] = []

@@ -1,12 +1,12 @@
 """A finding: one cause the rules name, with the checks it rests on and what its texts need."""
 
-from typing import Literal
+from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
 from mailprobe.causes import Cause
+from mailprobe.status import OverallStatus, Severity
 
-Severity = Literal["critical", "warning"]
 Param = str | int | float
 
 
@@ -25,3 +25,11 @@ class Finding(BaseModel):
     variant: str = "default"  # which verdict sentence fits: "port_blocked", "nothing_answers", ...
     params: dict[str, Param] = Field(default_factory=dict)
     also_possible: list[Alternative] = Field(default_factory=list)  # most likely first; never a finding too
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """What the diagnosis says of one check: its findings, ranked, and the report's status they give."""
+
+    findings: list[Finding]
+    status: OverallStatus

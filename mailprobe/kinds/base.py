@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
 from mailprobe.evidence import Endpoint, Facts, Observation, Role
 from mailprobe.lang import Lang
+from mailprobe.status import CheckStatus
 
-CheckStatus = Literal["pass", "warn", "fail", "skip", "error"]
 # A report (the evidence of one check) holds at most this many checks, each of bounded size. The plan's caps
 # (plan.py, probes/dns.py) keep a check well below it; past it, the checks a finding cites are kept first and
 # one more check says how many were left out.

@@ -28,13 +28,13 @@ from mailprobe.lang import known
 from mailprobe.locales.messages import t
 from mailprobe.render.options import RenderOptions
 from mailprobe.safetext import shown
+from mailprobe.status import OverallStatus, worst
 
 if TYPE_CHECKING:
     from mailprobe.report import Report
 
 _STATUS_WORDS = {"ok": "OK", "warning": "WARNING", "critical": "CRITICAL", "unknown": "UNKNOWN"}
 _ORDER = ("ok", "warning", "critical", "unknown")
-_WORST = {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}  # the exit codes (report.EXIT_CODES)
 MAX_DETAIL_LINES = 50
 _NOT_CHECKED = "not checked (not an address)"
 
@@ -53,7 +53,7 @@ _PREFIX = "\x00"  # where the mailbox goes in a perfdata label: never in a clean
 class _Digest:
     """What the output takes of one report: past the detail lines' window, its status and perfdata only."""
 
-    status: str
+    status: OverallStatus
     checked: bool  # False for a line that was not an address (report.checked)
     address: str  # cleaned
     perf: str  # the perfdata, each label starting with _PREFIX (nothing for one mailbox, "ADDRESS " for several)
@@ -90,7 +90,7 @@ class Collector:
             return
         # The word is the exit code's: the worst of the addresses checked (report.overall_status).
         checked = [d for d in digests if d.checked]
-        worst = max((d.status for d in checked), key=_WORST.__getitem__, default="unknown")
+        status = worst(d.status for d in checked)
         if len(digests) == 1:
             only = digests[0]
             head = f"{only.address}: {only.verdict}"
@@ -110,7 +110,7 @@ class Collector:
                 lines.append(f"{d.address}: {_STATUS_WORDS[d.status]} - {d.verdict}" if d.checked
                              else f"{d.address}: {_NOT_CHECKED}")
                 lines += [f"{d.address}: {line}" for line in d.details]
-        yield f"MAILPROBE {_STATUS_WORDS[worst]} - {head}" + (f" | {perf}" if perf else "")
+        yield f"MAILPROBE {_STATUS_WORDS[status]} - {head}" + (f" | {perf}" if perf else "")
         yield from lines[:MAX_DETAIL_LINES]
 
     def _trim(self) -> None:

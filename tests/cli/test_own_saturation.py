@@ -61,8 +61,8 @@ def test_a_starved_event_loop_blames_neither_dns_nor_network(tmp_path: Path) -> 
                         error=ErrorFacts(kind=Failure.DNS_TIMEOUT, stage="resolve", detail="no answer in time"))
     calm = Evidence(target=parse_address("li@acme.com"), plan=PlanSummary(None, "generic"), observations=[slow_mx])
     starved = Evidence(target=calm.target, plan=calm.plan, observations=[slow_mx], loop_lag_ms=4000.0)
-    assert [f.cause.value for f in diagnose(calm)][:1] == ["dns_resolution_problem"]
-    assert diagnose(starved) == []
+    assert [f.cause.value for f in diagnose(calm).findings][:1] == ["dns_resolution_problem"]
+    assert diagnose(starved).findings == []
     assert overall_status(starved, []) == "unknown"
 
 

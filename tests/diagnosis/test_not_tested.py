@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from mailprobe.address import parse_address
 from mailprobe.compose import compose
 from mailprobe.diagnosis.diagnose import diagnose, overall_status
+from mailprobe.diagnosis.finding import Diagnosis
 from mailprobe.diagnosis.unfinished import suggested_timeout, unfinished
 from mailprobe.evidence import (
     Endpoint,
@@ -202,7 +203,7 @@ def cut_off_evidence(draw: st.DrawFn) -> Evidence:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cut_off_evidence())
 def test_no_report_blames_dns_the_network_or_a_provider_for_what_its_own_deadline_cut_off(evidence: Evidence) -> None:
-    findings = diagnose(evidence)
+    findings = diagnose(evidence).findings
 
     assert not BLAME & {f.cause.value for f in findings}, [(f.cause.value, f.variant) for f in findings]
     assert findings == [], [(f.cause.value, f.variant) for f in findings]
@@ -219,7 +220,7 @@ def test_a_login_the_deadline_cut_off_after_sending_is_not_a_refusal() -> None:
         login(Ending("probe", "auth"), sent=True),
     ])
 
-    assert diagnose(evidence) == []
+    assert diagnose(evidence).findings == []
     assert overall_status(evidence, []) == "unknown"
 
 
@@ -237,7 +238,8 @@ def test_the_unfinished_verdict_says_what_answered_and_a_timeout_that_fits_in_ev
         "zh-Hant": ("在給定的 1.2 秒內沒能完成", "DNS 1 項，其他服務商 1 項", "470 毫秒", "--timeout 4"),
     }
     for lang, expected in words.items():
-        report = compose(evidence, [], lang, datetime.now(UTC), 1200.0)  # type: ignore[arg-type]
+        diagnosis = Diagnosis([], overall_status(evidence, []))
+        report = compose(evidence, diagnosis, lang, datetime.now(UTC), 1200.0)  # type: ignore[arg-type]
         assert report.status == "unknown" and report.diagnosis == []
         assert report.unfinished is not None and report.unfinished.variant == "deadline"
         for part in expected:

@@ -74,7 +74,7 @@ def test_every_name_at_one_address_with_a_foreign_redirect_is_a_portal_named_by_
 
 
 def test_a_certificate_for_a_foreign_name_is_a_witness_and_outranks_the_certificate_reading() -> None:
-    found = diagnose(evidence(*names_at(PORTAL), webmail(PORTAL, cert=certificate("portal.hotel.example"))))
+    found = diagnose(evidence(*names_at(PORTAL), webmail(PORTAL, cert=certificate("portal.hotel.example")))).findings
 
     assert [(f.cause, f.variant) for f in found][:1] == [(Cause.NETWORK_PROBLEM, "captive_portal")]
     assert found[0].params["portal"] == "portal.hotel.example"
@@ -148,6 +148,6 @@ def test_a_starved_mailprobe_still_names_the_portal_its_answers_show() -> None:
     observed = evidence(*names_at(PORTAL), webmail(PORTAL, cert=certificate("portal.hotel.example")))
     starved = replace(observed, loop_lag_ms=60_000.0)
 
-    findings = diagnose(starved)
+    findings = diagnose(starved).findings
 
     assert (findings[0].cause, findings[0].variant) == (Cause.NETWORK_PROBLEM, "captive_portal")

@@ -59,7 +59,7 @@ def baseline(status: Status, port: int = 993, host: str = "imap.qiye.163.com", i
 
 
 def test_healthy_evidence_gives_an_empty_diagnosis() -> None:
-    assert diagnose(evidence(mx_ok(), session("127.0.0.11"), baseline(Status.PASS))) == []
+    assert diagnose(evidence(mx_ok(), session("127.0.0.11"), baseline(Status.PASS))).findings == []
 
 
 def test_resolver_timeout_alone_is_a_dns_problem() -> None:
@@ -123,7 +123,7 @@ def test_one_failing_baseline_host_alone_does_not_make_a_blocked_port() -> None:
 def test_one_of_two_addresses_failing_is_a_degraded_service_warning() -> None:
     found = diagnose(evidence(
         mx_ok(), session("127.0.0.11"), session("127.0.0.21", Status.FAIL, Failure.TIMEOUT), baseline(Status.PASS)
-    ))
+    )).findings
 
     assert [(f.cause, f.variant, f.severity) for f in found] == [(Cause.SERVER_OUTAGE, "partial", "warning")]
 
@@ -133,26 +133,27 @@ def test_optional_port_failing_is_only_a_warning() -> None:
         mx_ok(), session("127.0.0.11"),
         session("127.0.0.11", Status.FAIL, Failure.REFUSED, expect=Expect.OPTIONAL, port=143),
         baseline(Status.PASS, port=143),
-    ))
+    )).findings
 
     assert [(f.cause, f.severity) for f in found] == [(Cause.SERVER_OUTAGE, "warning")]
 
 
 def test_ipv6_without_a_route_here_is_not_a_fault_when_ipv4_works() -> None:
-    assert diagnose(evidence(mx_ok(), session("127.0.0.11"), session("::1", Status.FAIL, Failure.UNREACHABLE))) == []
+    ipv6_unreachable = session("::1", Status.FAIL, Failure.UNREACHABLE)
+    assert diagnose(evidence(mx_ok(), session("127.0.0.11"), ipv6_unreachable)).findings == []
 
 
 def test_a_guessed_candidate_host_that_is_absent_is_never_a_cause() -> None:
     guess = session("127.0.0.11", Status.SKIP, Failure.REFUSED, expect=Expect.CANDIDATE, port=587)
 
-    assert diagnose(evidence(mx_ok(), session("127.0.0.11"), guess)) == []
+    assert diagnose(evidence(mx_ok(), session("127.0.0.11"), guess)).findings == []
 
 
 def test_could_not_test_is_never_a_cause_by_itself() -> None:
     untested = session("127.0.0.11", Status.ERROR, Failure.TIMEOUT, stage="deadline")
     unresolved_baseline = baseline(Status.ERROR)
 
-    assert diagnose(evidence(mx_ok(), untested, unresolved_baseline)) == []
+    assert diagnose(evidence(mx_ok(), untested, unresolved_baseline)).findings == []
 
 
 def test_ranking_is_deterministic_whatever_order_the_rules_find_things_in() -> None:
@@ -185,7 +186,7 @@ def test_aaaa_servfail_for_a_host_that_resolved_over_a_is_not_a_dns_problem() ->
     found = diagnose(evidence(
         mx_ok(), host_lookup("imap.exmail.qq.com", "A", None),
         host_lookup("imap.exmail.qq.com", "AAAA", Failure.SERVFAIL), session("127.0.0.11"),
-    ))
+    )).findings
 
     assert found == []
 

@@ -13,10 +13,11 @@ from mailprobe.diagnosis.facts import (
     failed_on_path,
     tested,
 )
-from mailprobe.diagnosis.finding import Finding, Severity
+from mailprobe.diagnosis.finding import Finding
 from mailprobe.evidence import Expect, Failure, Role, Status
 from mailprobe.kinds.mail import MailSession
 from mailprobe.kinds.web import WebVisit
+from mailprobe.status import Severity
 
 
 def nothing_answers(facts: Facts) -> list[Finding]:

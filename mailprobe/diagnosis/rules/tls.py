@@ -10,10 +10,11 @@ from mailprobe.diagnosis.facts import (
     Service,
     answered,
 )
-from mailprobe.diagnosis.finding import Finding, Severity
+from mailprobe.diagnosis.finding import Finding
 from mailprobe.diagnosis.rules.portal import captive_portal
 from mailprobe.evidence import Expect
 from mailprobe.kinds.web import WebVisit
+from mailprobe.status import Severity
 
 EXPIRING_DAYS = 14.0  # the default of --cert-warn-days (Evidence.cert_warn_days)
 # A certificate served by the network's captive portal (or a hijacked name) in place of the server's: the
