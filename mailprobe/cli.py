@@ -735,7 +735,7 @@ def settings(
         )
     except UsageError as exc:
         _fail(str(exc))
-    click.echo(render_settings(found, _lang(lang), fmt))
+    click.echo(render_settings(found.view(_lang(lang)), _lang(lang), fmt))
     if found.profile is not None or found.matched_by == "published":
         return 0
     return EXIT_UNKNOWN if found.lookup_failed or found.dns_problem is not None else 1

@@ -13,18 +13,10 @@ from mailprobe.evidence import Endpoint, Evidence, Expect, Failure, Status, TlsM
 from mailprobe.kinds.dns import DnsLookup
 from mailprobe.lang import Lang
 from mailprobe.profiles import Profile, ServerSpec, load_profiles
+from mailprobe.settingsview import DnsProblem, ServerRow, SettingsView
 
 # The article's provider notes as a whole: cited for a provider it has no section of its own for (35.com).
 PROVIDER_NOTES = "5"
-
-
-@dataclass(frozen=True)
-class DnsProblem:
-    """What `check` says of this resolver: its cause, the verdict's variant, and the verdict in words."""
-
-    cause: str
-    variant: str
-    verdict: str
 
 
 @dataclass
@@ -60,6 +52,23 @@ class ClientSettings:
         if self.profile is not None and self.profile.login_name == "local_part":
             return self.target.local_part
         return self.target.address
+
+    def view(self, lang: Lang) -> SettingsView:
+        """These settings as plain values, for the renderer."""
+        return SettingsView(
+            address=self.target.address, domain=self.target.domain, domain_ascii=self.target.domain_ascii,
+            provider_id=self.profile.id if self.profile else None,
+            provider_name=self.profile.name(lang) if self.profile else None,
+            matched_by=self.matched_by, login_name=self.login_name, section=self.section,
+            mx_hosts=[r.exchange for r in self.mx.mx or []] if self.mx else [],
+            mx_error=self.mx.error.kind.value if self.mx and self.mx.error else None,
+            lookup_failed=self.lookup_failed, domain_missing=self.domain_missing, dns_problem=self.dns_problem,
+            guessed=self.guessed,
+            webmail=[u.replace("{domain}", self.target.domain_ascii) for u in self.profile.webmail]
+            if self.profile else [],
+            servers=[ServerRow(protocol=s.protocol, host=s.host, port=s.port, tls=s.tls.value, label=s.label,
+                               alternate=s.expect.value == "candidate") for s in self.servers],
+        )
 
 
 def client_settings(
