@@ -17,7 +17,6 @@ takes credentials from a URL.
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import logging
 import math
@@ -27,9 +26,10 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
 
 from mailprobe.errors import UsageError
+from mailprobe.exporter import Busy, RequestDeadline, Slots
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -188,15 +188,8 @@ class Exporter:
     def __post_init__(self) -> None:
         from mailprobe.webform import FormTokens
 
-        self.gate = asyncio.Semaphore(self.max_concurrent)
+        self.slots = Slots(self.max_concurrent, self.registry)
         self.tokens: FormTokens = FormTokens()
-        self.probes = Counter("mailprobe_exporter_probes", "Probes answered, by result", ["result"],
-                              registry=self.registry)
-        self.bad_requests = Counter("mailprobe_exporter_bad_requests", "Probe requests refused with 400",
-                                    registry=self.registry)
-        self.in_flight = Gauge("mailprobe_exporter_probes_in_flight", "Probes running now", registry=self.registry)
-        self.duration = Histogram("mailprobe_exporter_probe_duration_seconds", "Time to answer a probe",
-                                  registry=self.registry)
         self._profiles: dict[str | None, Any] = {}
         self._tls: dict[str | None, Any] = {}  # one TLS configuration per CA file for the exporter's life
 
@@ -281,36 +274,28 @@ class Exporter:
         from mailprobe.render import FORMATS
         from mailprobe.render.options import RenderOptions
 
-        started = time.monotonic()
+        started = time.monotonic()  # the request's arrival: its deadline counts from here
         params: dict[str, list[str]] = {}
         for key, value in request.query_params.multi_items():
             params.setdefault(key, []).append(value)
         try:
             target, options = self.options(params, request.headers.get("x-prometheus-scrape-timeout-seconds"))
         except UsageError as exc:
-            self.bad_requests.inc()
+            self.slots.bad_requests.inc()
             return PlainTextResponse(f"bad request: {exc}\n", status_code=400)
         if options.timeout < MIN_PROBE_S:  # the scrape leaves no time to probe: say so, as status 3
             report = _unknown(target, options)
-            self.probes.labels(report.status).inc()
+            self.slots.probes.labels(report.status).inc()
             body = FORMATS["prometheus"].render([report], RenderOptions()) + "\n"
             return Response(body, media_type=CONTENT_TYPE)
+        deadline = RequestDeadline(options.timeout, started)
         try:
-            # Waiting for a free slot counts against the deadline: a queue never makes a scrape late.
-            await asyncio.wait_for(self.gate.acquire(), timeout=options.timeout)
-        except TimeoutError:
-            self.probes.labels("busy").inc()
+            async with self.slots.slot(deadline):
+                options.timeout = deadline.left()  # never more than the scrape allowed
+                report = await run_check(target, options)
+        except Busy:
             return PlainTextResponse("too many probes at once\n", status_code=503)
-        try:
-            self.in_flight.inc()
-            # What is left of the deadline after the wait; never more than the scrape allowed.
-            options.timeout = max(min(0.5, options.timeout), options.timeout - (time.monotonic() - started))
-            report = await run_check(target, options)
-        finally:
-            self.in_flight.dec()
-            self.gate.release()
-        self.probes.labels(report.status).inc()
-        self.duration.observe(time.monotonic() - started)
+        self.slots.answered(report.status, deadline)
         body = FORMATS["prometheus"].render([report], RenderOptions()) + "\n"
         return Response(body, media_type=CONTENT_TYPE)
 
@@ -348,12 +333,13 @@ class Exporter:
 
         try:
             form = await read_form(request, self.loopback, self.tokens)
-            target, options = check_options(self, form)
+            target, options = check_options(self.options, form)
         except FormError as exc:
-            self.bad_requests.inc()
+            self.slots.bad_requests.inc()
             return self._form_response(exc.lang, 400, exc.address[:LIMITS["address"]], exc.words())
         nonce = new_nonce()
-        return StreamingResponse(stream_check(self, target, options, nonce), media_type="text/html; charset=utf-8",
+        answer = stream_check(self.slots, target, options, nonce)
+        return StreamingResponse(answer, media_type="text/html; charset=utf-8",
                                  headers={"Content-Security-Policy": page_csp(nonce), "Cache-Control": "no-store",
                                           "X-Accel-Buffering": "no"})
 

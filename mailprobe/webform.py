@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from mailprobe.check import CheckOptions
     from mailprobe.evidence import Observation
-    from mailprobe.serve import Exporter
+    from mailprobe.exporter import Slots
 
 LIMITS = {"address": 320, "lang": 16, "login": 8, "password": 1024, "token": 128}
 BODY_LIMIT = 8 * 1024
@@ -174,12 +174,15 @@ def _same_origin(request: Request) -> bool:
     return origin != "null" and urlsplit(origin).netloc == request.headers.get("host", "")
 
 
-def check_options(exporter: Exporter, form: FormInput) -> tuple[str, CheckOptions]:
-    """The server's own options (the `default` module) for the form's address; FormError if it is bad."""
+def check_options(
+    options_for: Callable[[dict[str, list[str]], str | None], tuple[str, CheckOptions]], form: FormInput,
+) -> tuple[str, CheckOptions]:
+    """The server's own options (the `default` module, through the exporter's `options_for`) for the form's
+    address; FormError if it is bad."""
     from mailprobe.login.run import LoginOptions
 
     try:
-        target, options = exporter.options({"target": [form.address]}, None)
+        target, options = options_for({"target": [form.address]}, None)
     except UsageError as exc:
         raise FormError("address", form.lang, address=form.address, reason=str(exc)) from None
     options.lang = form.lang
@@ -216,10 +219,12 @@ def more_line(count: int, lang: Lang) -> str:
     return line("skip", "…", "", page_t("form.progress_more", lang, count=count), "")
 
 
-async def stream_check(exporter: Exporter, target: str, options: CheckOptions, nonce: str) -> AsyncIterator[str]:
+async def stream_check(slots: Slots, target: str, options: CheckOptions, nonce: str) -> AsyncIterator[str]:
     """The answer to the form: head, progress lines, report (three languages), foot. Its <style> and <script>
-    elements carry `nonce`, the one the answer's CSP header names."""
+    elements carry `nonce`, the one the answer's CSP header names. The check waits for one of the exporter's
+    `slots` as a scrape does, within the same deadline."""
     from mailprobe.check import run_check
+    from mailprobe.exporter import Busy, RequestDeadline
     from mailprobe.locales.messages import format_ms
     from mailprobe.locales.page import page_t
     from mailprobe.page import translations
@@ -228,7 +233,7 @@ async def stream_check(exporter: Exporter, target: str, options: CheckOptions, n
     from mailprobe.safetext import shown
 
     lang = options.lang
-    started = time.monotonic()
+    deadline = RequestDeadline(options.timeout)
     yield page_head(lang, LANGS, title=page_t("page.title", lang, address=shown(target, 300)), nonce=nonce)
     yield progress_open(lang, page_t("form.progress", lang, address=shown(target, 300)),
                         page_t("form.progress_note", lang), nonce=nonce, lines=page_t("form.progress_lines", lang))
@@ -238,59 +243,54 @@ async def stream_check(exporter: Exporter, target: str, options: CheckOptions, n
         return (progress_close(problem=problem, error=page_t("form.failed", lang, reason=error))
                 + again(lang, page_t("form.again", lang)) + page_foot(lang, [lang], nonce=nonce))
 
-    try:
-        await asyncio.wait_for(exporter.gate.acquire(), timeout=options.timeout)
-    except TimeoutError:
-        exporter.probes.labels("busy").inc()
-        yield finish(page_t("form.err.busy", lang))
-        return
     queue: asyncio.Queue[Observation] = asyncio.Queue()
     options.on_observation = queue.put_nowait
     task = None
     streamed = held_back = 0
     try:
-        exporter.in_flight.inc()
-        options.timeout = max(0.5, options.timeout - (time.monotonic() - started))
-        task = asyncio.ensure_future(run_check(target, options))
-        while not task.done() or not queue.empty():
-            if queue.empty():
-                waiter = asyncio.ensure_future(queue.get())
-                await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
-                if not waiter.done():
-                    waiter.cancel()
-                    continue
-                observation = waiter.result()
-            else:
-                observation = queue.get_nowait()
-            if streamed < MAX_PROGRESS_LINES:  # a hostile domain's thousand checks never make a page of megabytes
-                streamed += 1
-                yield progress_line(observation, lang)
-            else:
-                held_back += 1
-        if held_back:
-            yield more_line(held_back, lang)
-        report = task.result()
-    except UsageError as exc:
-        yield finish(str(exc))
-        return
-    except Exception as exc:  # never a traceback in the page (nor the password: it is a Secret)
-        from mailprobe.login.guard import GuardError
+        async with slots.slot(deadline):
+            try:
+                options.timeout = deadline.left()
+                task = asyncio.ensure_future(run_check(target, options))
+                while not task.done() or not queue.empty():
+                    if queue.empty():
+                        waiter = asyncio.ensure_future(queue.get())
+                        await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+                        if not waiter.done():
+                            waiter.cancel()
+                            continue
+                        observation = waiter.result()
+                    else:
+                        observation = queue.get_nowait()
+                    if streamed < MAX_PROGRESS_LINES:  # a hostile domain's thousand checks never make megabytes
+                        streamed += 1
+                        yield progress_line(observation, lang)
+                    else:
+                        held_back += 1
+                if held_back:
+                    yield more_line(held_back, lang)
+                report = task.result()
+            except UsageError as exc:
+                yield finish(str(exc))
+                return
+            except Exception as exc:  # never a traceback in the page (nor the password: it is a Secret)
+                from mailprobe.login.guard import GuardError
 
-        if isinstance(exc, GuardError):
-            yield finish(str(exc))
-            return
-        _LOG.error("form check failed: %s", type(exc).__name__)
-        yield finish(page_t("form.err.internal", lang, kind=type(exc).__name__))
+                if isinstance(exc, GuardError):
+                    yield finish(str(exc))
+                    return
+                _LOG.error("form check failed: %s", type(exc).__name__)
+                yield finish(page_t("form.err.internal", lang, kind=type(exc).__name__))
+                return
+            finally:
+                if task is not None and not task.done():
+                    task.cancel()  # the person went away: stop probing for them
+    except Busy:
+        yield finish(page_t("form.err.busy", lang))
         return
-    finally:
-        if task is not None and not task.done():
-            task.cancel()  # the person went away: stop probing for them
-        exporter.in_flight.dec()
-        exporter.gate.release()
-    exporter.probes.labels(report.status).inc()
-    exporter.duration.observe(time.monotonic() - started)
+    slots.answered(report.status, deadline)
     every = translations([report], options.profiles)
-    duration = format_ms((time.monotonic() - started) * 1000.0, lang)
+    duration = format_ms(deadline.elapsed() * 1000.0, lang)
     yield progress_close(done=page_t("form.progress_done", lang, duration=duration))
     yield page_body(languages(every[lang], lang, every), lang, nonce=nonce)
     yield again(lang, page_t("form.again", lang))
