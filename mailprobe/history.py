@@ -1,5 +1,5 @@
-"""The monitoring history: every checked mailbox's report per run, in the same SQLite state file (and schema
-family: `login/guard.py` MIGRATIONS) as the login guard — WAL, a busy timeout, one transaction per report, so
+"""The monitoring history: every checked mailbox's report per run, in the same SQLite state file (`store.py`:
+one schema, its MIGRATIONS) as the login guard — WAL, a busy timeout, one transaction per report, so
 two overlapping cron runs are safe and an interrupted run leaves no half report.
 
 `record()` says whether the status or the first cause changed since the mailbox's previous run (a first run
@@ -16,16 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from mailprobe.lang import Lang
-from mailprobe.login.guard import LoginGuard, _errors, _transaction
 from mailprobe.report import CheckResult, Report
+from mailprobe.store import StateStore, default_state_path, mailbox_key
 
 HISTORY_ENV = "MAILPROBE_HISTORY"
 
 
 def history_path(option: str | None) -> Path:
     """--history, else $MAILPROBE_HISTORY, else the login guard's state file (XDG state directory)."""
-    from mailprobe.login.guard import default_state_path
-
     chosen = option or os.environ.get(HISTORY_ENV) or None
     return Path(chosen) if chosen else default_state_path()
 
@@ -50,17 +48,13 @@ class Run:
         return found.group(1) if found else _stored_id(self.report_json)
 
 
-def _key(address: str) -> str:
-    return address.strip().lower()
-
-
 class History:
-    """One connection to the state file (opened and migrated by the login guard's machinery)."""
+    """One connection to the state file (the same file, schema and pragmas as the guard: one state database)."""
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
-        self._guard = LoginGuard(path)
-        self.path = self._guard.path
-        self._db = self._guard._db  # the same file, schema and pragmas as the guard: one state database
+        self._store = StateStore(path)
+        self.path = self._store.path
+        self._db = self._store.db
 
     def __enter__(self) -> History:
         return self
@@ -69,15 +63,15 @@ class History:
         self.close()
 
     def close(self) -> None:
-        self._guard.close()
+        self._store.close()
 
     def record(self, report: Report) -> bool:
         """Store REPORT in one transaction; True when its status or first cause differs from the mailbox's
         previous run (or it has none)."""
         first = report.diagnosis[0] if report.diagnosis else None
         cause = str(first.cause) if first else None
-        key = _key(report.address)
-        with _errors(self.path, "write"), _transaction(self._db):
+        key = mailbox_key(report.address)
+        with self._store.errors("write"), self._store.transaction():
             previous = self._db.execute(
                 "SELECT status, cause FROM check_history WHERE address = ? ORDER BY at DESC, id DESC LIMIT 1",
                 (key,),
@@ -90,11 +84,11 @@ class History:
         return previous is None or (previous[0], previous[1]) != (report.status, cause)
 
     def runs(self, address: str, since: datetime | None = None) -> list[Run]:
-        with _errors(self.path, "read"):
+        with self._store.errors("read"):
             rows = self._db.execute(
                 "SELECT at, status, cause, section, report FROM check_history WHERE address = ? AND at >= ?"
                 " ORDER BY at, id",
-                (_key(address), since.timestamp() if since else 0.0),
+                (mailbox_key(address), since.timestamp() if since else 0.0),
             ).fetchall()
         return [Run(datetime.fromtimestamp(r[0], UTC), r[1], r[2], r[3], r[4]) for r in rows]
 
@@ -103,7 +97,7 @@ class History:
         several: `mailprobe explain --id`. Reports stored before they carried their id are read and their id
         computed, as when they were shown."""
         query = "SELECT at, status, cause, section, report FROM check_history WHERE {} ORDER BY at DESC, id DESC"
-        with _errors(self.path, "read"):
+        with self._store.errors("read"):
             row = self._db.execute(query.format("json_extract(report, '$.report_id') = ?") + " LIMIT 1",
                                    (report_id,)).fetchone()
             if row is None:
@@ -112,11 +106,11 @@ class History:
         return None if row is None else Run(datetime.fromtimestamp(row[0], UTC), row[1], row[2], row[3], row[4])
 
     def last_good_before(self, address: str, before: datetime) -> Run | None:
-        with _errors(self.path, "read"):
+        with self._store.errors("read"):
             row = self._db.execute(
                 "SELECT at, status, cause, section, report FROM check_history WHERE address = ? AND at < ?"
                 " AND status = 'ok' ORDER BY at DESC, id DESC LIMIT 1",
-                (_key(address), before.timestamp()),
+                (mailbox_key(address), before.timestamp()),
             ).fetchone()
         return None if row is None else Run(datetime.fromtimestamp(row[0], UTC), row[1], row[2], row[3], row[4])
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from mailprobe.login.guard import DEFAULT_WINDOW_S, MIGRATIONS, GuardError, LoginGuard, default_state_path
+from mailprobe.login.guard import DEFAULT_WINDOW_S, GuardError, LoginGuard
+from mailprobe.store import MIGRATIONS, default_state_path
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 ADDRESS = "alice@example.com"

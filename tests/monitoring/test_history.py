@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from mailprobe.history import History, timeline
-from mailprobe.login.guard import MIGRATIONS
 from mailprobe.report import Report
+from mailprobe.store import MIGRATIONS
 from tests.cli.conftest import REPO, cli_env, run_mailprobe
 from tests.lab.world import World
 from tests.monitoring.conftest import OTHER_DOMAIN, SECOND, USER, mailprobe_check
