@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from mailprobe.lang import LANGS, Lang
-from mailprobe.render.html import _template, served_csp
+from mailprobe.render.html import served_csp, template
 
 # Every answer of `serve` that is not a page (metrics, probes, 404s, 421s): it runs and loads nothing at all.
 BARE_CSP = "default-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -49,7 +49,7 @@ def form_page(
     words = {key: page_t(f"form.{key}", lang) for key in keys}
     words.update(skip=page_t("page.skip", lang), language=page_t("page.language", lang),
                  report_language=page_t("form.language", lang))
-    return _template("form.html.j2").render(
+    return template("form.html.j2").render(
         lang=lang, csp=served_csp(nonce, script=False), nonce=nonce, token=token, w=words,
         langs=[(code, LANG_NAMES[code]) for code in LANGS], loopback=loopback, limits=limits, address=address,
         error=error,
@@ -59,18 +59,18 @@ def form_page(
 def progress_open(lang: Lang, heading: str, note: str, *, nonce: str, lines: str = "") -> str:
     """The progress section, its lines in a <details> that is open while they come (the page's script folds
     it once the report is there: the verdict then stands just below its heading, not below 40 lines)."""
-    return _template("progress_open.html.j2").render(lang=lang, heading=heading, note=note, nonce=nonce,
+    return template("progress_open.html.j2").render(lang=lang, heading=heading, note=note, nonce=nonce,
                                                      lines=lines)
 
 
 def progress_line(status: str, mark: str, status_word: str, label: str, summary: str) -> str:
-    return _template("progress_line.html.j2").render(
+    return template("progress_line.html.j2").render(
         status=status, mark=mark, status_word=status_word, label=label, summary=summary)
 
 
 def progress_close(done: str | None = None, problem: str = "", error: str | None = None) -> str:
-    return _template("progress_close.html.j2").render(done=done, problem=problem, error=error)
+    return template("progress_close.html.j2").render(done=done, problem=problem, error=error)
 
 
 def again(lang: Lang, text: str) -> str:
-    return _template("again.html.j2").render(lang=lang, text=text)
+    return template("again.html.j2").render(lang=lang, text=text)

@@ -129,13 +129,13 @@ def page_foot(lang: Lang, langs: Sequence[Lang] = LANGS, *, nonce: str | None = 
 
     notes = {code: (page_t("page.offline", code), page_t("page.generated", code, version=__version__))
              for code in langs}
-    return _template("foot.html.j2").render(lang=lang, notes=notes, nonce=nonce, script=_markup(script()))
+    return template("foot.html.j2").render(lang=lang, notes=notes, nonce=nonce, script=_markup(script()))
 
 
 def _head(lang: Lang, langs: Sequence[Lang], title: str, csp: str, nonce: str | None) -> str:
     from mailprobe.locales.page import LANG_NAMES, page_t
 
-    return _template("head.html.j2").render(
+    return template("head.html.j2").render(
         lang=lang, title=title, csp=csp, nonce=nonce, style=_markup(stylesheet()),
         langs=[(code, LANG_NAMES[code]) for code in langs],
         labels={code: {"skip": page_t("page.skip", code), "language": page_t("page.language", code)}
@@ -150,7 +150,7 @@ def _parts(versions: Mapping[Lang, Sequence[Report]], lang: Lang) -> list[Any]:
 
 
 def _body(parts: Sequence[Any], geometry: str, nonce: str | None) -> str:
-    return _template("body.html.j2").render(parts=parts, geometry=_markup(geometry), nonce=nonce)
+    return template("body.html.j2").render(parts=parts, geometry=_markup(geometry), nonce=nonce)
 
 
 def _inline_text(css: str) -> str:
@@ -161,7 +161,7 @@ def _inline_text(css: str) -> str:
 @lru_cache(maxsize=4)
 def _inline(name: str) -> str:
     """A template with no variables (a stylesheet, the script) as the text of its element: on lines of its own."""
-    return "\n" + _template(name).render()
+    return "\n" + template(name).render()
 
 
 def _markup(text: str) -> Any:
@@ -195,5 +195,5 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def _template(name: str) -> jinja2.Template:
+def template(name: str) -> jinja2.Template:
     return _environment().get_template(name)
