@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import mailprobe.runloop as runloop
 from mailprobe.address import Target, parse_address
+from mailprobe.certdays import CRIT_DAYS, WARN_DAYS, CertThresholds
 from mailprobe.engine import Engine, ObservationHook
 from mailprobe.evidence import Evidence, Observation, PlanSummary
 from mailprobe.kinds.dns import DnsLookup
@@ -48,8 +49,8 @@ class CheckOptions:
     # report's duration_ms and every check's started_ms count from it.
     started: float | None = None
     profiles: ProfileSet | None = field(default=None, repr=False)
-    cert_warn_days: float = 14.0
-    cert_crit_days: float = 3.0
+    cert_warn_days: float = WARN_DAYS
+    cert_crit_days: float = CRIT_DAYS
     # Several addresses in one run share identical probes (same question, same host, port and IP).
     share: StepCache | None = field(default=None, repr=False)
     login: LoginOptions | None = field(default=None, repr=False)  # --login: one mailbox, one password
@@ -135,6 +136,7 @@ def _context(target: Target, options: CheckOptions, started: float | None = None
     return ProbeContext(
         deadline=deadline, tls=tls, resolver=resolver, target=target, credentials=credentials, pace=pace,
         sockets=SocketBudget(budget.connections),
+        cert=CertThresholds(options.cert_warn_days, options.cert_crit_days),
     )
 
 

@@ -17,6 +17,7 @@ gc.disable()
 import click  # noqa: E402 - after the collector is off: click is the first heavy import
 
 import mailprobe.stopping as stopping  # noqa: E402
+from mailprobe.certdays import CRIT_DAYS, MAX_DAYS, WARN_DAYS  # noqa: E402
 from mailprobe.render import FORMATS  # noqa: E402
 from mailprobe.render.options import RenderOptions  # noqa: E402
 from mailprobe.status import EXIT_UNKNOWN  # noqa: E402
@@ -191,9 +192,9 @@ def monitoring_options(f: F) -> F:
     for option in reversed((
         click.option("--output", "output", type=click.Path(dir_okay=False, allow_dash=True), metavar="FILE",
                      help="Write to FILE atomically (temporary file + rename) instead of standard output."),
-        click.option("--cert-warn-days", type=Number(0, 3650), default=14.0, show_default=True,
+        click.option("--cert-warn-days", type=Number(0, MAX_DAYS), default=WARN_DAYS, show_default=True,
                      help="A certificate with fewer days left is a warning."),
-        click.option("--cert-crit-days", type=Number(0, 3650), default=3.0, show_default=True,
+        click.option("--cert-crit-days", type=Number(0, MAX_DAYS), default=CRIT_DAYS, show_default=True,
                      help="A certificate with fewer days left is critical."),
         click.option("--history", "history", metavar="DB", envvar="MAILPROBE_HISTORY",
                      help="Store every report in this SQLite file (env MAILPROBE_HISTORY; default with "

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field, PrivateAttr
 
+from mailprobe.certdays import CRIT_DAYS, WARN_DAYS
 from mailprobe.protocols import Expect as Expect  # re-exported: part of the evidence vocabulary
 from mailprobe.protocols import Service
 from mailprobe.protocols import TlsMode as TlsMode  # re-exported: part of the evidence vocabulary
@@ -222,8 +223,8 @@ class Evidence:
     timeout_s: float = 10.0  # the run's deadline: how much of it DNS alone took is evidence too
     loop_lag_ms: float = 0.0  # how late mailprobe's own event loop woke up at worst: evidence about mailprobe
     # --cert-warn-days / --cert-crit-days: a verified certificate with fewer days left is a warning / critical.
-    cert_warn_days: float = 14.0
-    cert_crit_days: float = 3.0
+    cert_warn_days: float = WARN_DAYS
+    cert_crit_days: float = CRIT_DAYS
 
     def of_type(self, cls: type[ObservationT]) -> list[ObservationT]:
         return [o for o in self.observations if isinstance(o, cls)]

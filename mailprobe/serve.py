@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, generate_latest
 
+from mailprobe.certdays import CRIT_DAYS, MAX_DAYS, WARN_DAYS
 from mailprobe.errors import UsageError
 from mailprobe.exporter import Busy, RequestDeadline, Slots
 
@@ -43,7 +44,6 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 DEFAULT_TIMEOUT_S = 10.0
 SCRAPE_MARGIN_S = 0.5  # what Prometheus needs to receive the answer after the check ends
 MAX_TIMEOUT_S = 120.0
-MAX_CERT_DAYS = 3650.0
 # Query parameters a probe takes; anything else is a 400 (a typo should not silently change the check).
 PROBE_PARAMS = frozenset({"target", "module", "timeout", "nameserver", "provider", "baseline", "no_baseline",
                           "cert_warn_days", "cert_crit_days"})
@@ -67,8 +67,8 @@ class Module:
     no_baseline: bool = False
     ca_file: str | None = None  # only from the config file, never from a URL (it names a local file)
     providers_dir: str | None = None
-    cert_warn_days: float = 14.0
-    cert_crit_days: float = 3.0
+    cert_warn_days: float = WARN_DAYS
+    cert_crit_days: float = CRIT_DAYS
     url_params: tuple[str, ...] = ()  # of STEERING_PARAMS: what a /probe URL may set for this module
 
 
@@ -129,7 +129,7 @@ def module_values(where: str, values: dict[str, Any]) -> dict[str, Any]:
         if key == "timeout":
             checked[key] = _number(where, key, value, 0.0, MAX_TIMEOUT_S, "seconds, more than 0 and at most")
         elif key in ("cert_warn_days", "cert_crit_days"):
-            checked[key] = _number(where, key, value, 0.0, MAX_CERT_DAYS, "days, from 0 to")
+            checked[key] = _number(where, key, value, 0.0, MAX_DAYS, "days, from 0 to")
         elif key == "nameservers":
             checked[key] = _strings(where, key, value, "IP[:PORT]")
             for server in checked[key]:

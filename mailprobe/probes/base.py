@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from mailprobe.address import Target
 from mailprobe.addresspolicy import DialPolicy, lab_run
+from mailprobe.certdays import CertThresholds
 from mailprobe.evidence import Endpoint, Observation
 from mailprobe.net.connect import SocketBudget
 from mailprobe.net.deadline import Deadline
@@ -85,6 +86,7 @@ class ProbeContext:
     pace: Pace = field(default_factory=Pace)  # the round trips the run has seen (shared with the resolver)
     policy: DialPolicy | None = None  # which addresses may be dialled; None: as the resolver's servers say
     sockets: SocketBudget = field(default_factory=SocketBudget)  # the check's connections open at once
+    cert: CertThresholds = field(default_factory=CertThresholds)  # --cert-warn-days / --cert-crit-days
 
     @property
     def timeouts(self) -> Timeouts:

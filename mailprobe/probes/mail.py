@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
+from mailprobe.certdays import CertThresholds
 from mailprobe.evidence import Endpoint, ErrorFacts, Failure, Status, TlsFacts, TlsMode, not_tested
 from mailprobe.kinds.mail import MailSession, mail_session
 from mailprobe.net.connect import ProbeError, bounded, close_quietly, open_tcp
@@ -21,7 +22,6 @@ from mailprobe.protocols import MailProtocol as MailProtocolName
 MAX_CAPABILITIES = 64
 CAPABILITY_CHARS = 100
 # A certificate this close to its end still works, but the session is reported degraded.
-EXPIRY_WARN_DAYS = 14
 # After these the server is still talking to us, so a goodbye is due.
 _POLITE_FAILURES = {Failure.REJECTED, Failure.NOT_OFFERED}
 
@@ -77,7 +77,7 @@ async def run_session(
     if session.error is not None and session.error.kind == Failure.TLS_VERIFY:
         await _collect_despite_certificate(protocol, endpoint, address, ctx, session, session.error)
     session.duration_ms = round((time.monotonic() - started) * 1000.0, 2)
-    session.status = _status(session)
+    session.status = _status(session, ctx.cert)
     return session
 
 
@@ -110,13 +110,12 @@ async def _collect_despite_certificate(
     session.tls = tls.model_copy(update=verdict)
 
 
-def _status(session: MailSession) -> Status:
+def _status(session: MailSession, cert: CertThresholds) -> Status:
     if not_tested(session.error):
         return Status.ERROR  # cut off by mailprobe's deadline, or a fault of mailprobe's own: not tested
     if session.error is not None:
         return Status.FAIL
-    days_left = session.tls.days_left if session.tls is not None else None
-    if days_left is not None and days_left < EXPIRY_WARN_DAYS:
+    if session.tls is not None and cert.expiring(session.tls.days_left):
         return Status.WARN
     return Status.PASS
 

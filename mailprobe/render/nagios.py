@@ -24,6 +24,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from mailprobe.certdays import CRIT_DAYS, WARN_DAYS
 from mailprobe.lang import known
 from mailprobe.locales.messages import t
 from mailprobe.render.options import RenderOptions
@@ -183,7 +184,7 @@ def _days_left(report: Report) -> float | None:
 def _cert_thresholds(report: Report) -> tuple[float, float]:
     """The thresholds the diagnosis used (carried in the cause's parameters), else the defaults; a value a
     saved report holds that is no finite number of days is not a threshold."""
-    warn, crit = 14.0, 3.0
+    warn, crit = WARN_DAYS, CRIT_DAYS
     for entry in report.diagnosis:
         if "warn_days" in entry.params:
             warn = _days(entry.params["warn_days"], warn)

@@ -139,6 +139,19 @@ def test_certificate_thresholds_turn_expiry_into_warning_and_critical(world: Wor
     assert [labels["cause"] for labels, _ in found["mailprobe_cause_info"]] == ["tls_certificate_problem"]
 
 
+def test_certificate_thresholds_set_each_mail_sessions_status(world: World) -> None:
+    """The thresholds reach the mail sessions' own status too (it once kept a fixed 14 days): a lab
+    certificate with a year left is a warning under --cert-warn-days 3000, and no session warns under 0."""
+    import json
+
+    strict = json.loads(mailprobe_check(world, USER, "--format", "json", "--cert-warn-days", "3000").stdout)
+    lenient = json.loads(mailprobe_check(world, USER, "--format", "json", "--cert-warn-days", "0",
+                                         "--cert-crit-days", "0").stdout)
+    sessions = [c for c in strict["checks"] if c["kind"] in ("imap", "pop3", "smtp") and c["data"].get("tls")]
+    assert sessions and {c["status"] for c in sessions} == {"warn"}
+    assert all(c["status"] != "warn" for c in lenient["checks"] if c["kind"] in ("imap", "pop3", "smtp"))
+
+
 def test_output_is_written_atomically_for_every_format(world: World, tmp_path: Path) -> None:
     for fmt in ("prometheus", "nagios", "json", "jsonl", "text"):
         target = tmp_path / f"out.{fmt}"

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from mailprobe.certdays import CertThresholds
 from mailprobe.evidence import Endpoint, Failure, Status, TlsMode
 from mailprobe.kinds.mail import MailSession
 from mailprobe.net.dialogue import Dialogue
@@ -116,6 +117,20 @@ async def test_certificate_expiring_in_5_days_warns(lab: CertLab, ca_file: str) 
     assert session.status == Status.WARN
     assert session.error is None
     assert session.tls is not None and session.tls.days_left is not None and session.tls.days_left < 14
+
+
+async def test_the_run_s_certificate_thresholds_decide_the_session_status(lab: CertLab, ca_file: str) -> None:
+    """--cert-warn-days / --cert-crit-days reach the session's own status, not only the diagnosis: a
+    certificate with 5 days left passes under 1-day thresholds, one with a year left warns under 400 days."""
+    server = MailServer("imap", tls="implicit", lab=lab, cert="expiring_soon")
+    async with server:
+        ctx = dataclasses.replace(lab_context(5.0, ca_file), cert=CertThresholds(warn_days=1.0, crit_days=0.0))
+        lenient = await probe_once(imap, server.endpoint, server.address, ctx)
+    async with MailServer("imap", tls="implicit", lab=lab) as healthy:
+        ctx = dataclasses.replace(lab_context(5.0, ca_file), cert=CertThresholds(warn_days=400.0, crit_days=3.0))
+        strict = await probe_once(imap, healthy.endpoint, healthy.address, ctx)
+    assert lenient.status == Status.PASS, lenient.tls
+    assert strict.status == Status.WARN, strict.tls
 
 
 async def test_starttls_on_143_upgrades_and_rereads_capabilities(lab: CertLab, ca_file: str) -> None:

@@ -16,7 +16,6 @@ from mailprobe.evidence import Expect
 from mailprobe.kinds.web import WebVisit
 from mailprobe.status import Severity
 
-EXPIRING_DAYS = 14.0  # the default of --cert-warn-days (Evidence.cert_warn_days)
 # A certificate served by the network's captive portal (or a hijacked name) in place of the server's: the
 # portal is the cause (rules/portal.py), the certificate only how it showed.
 PORTAL_CONFIDENCE = 0.4
