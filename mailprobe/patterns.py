@@ -49,7 +49,6 @@ _MAX_RANGE_EXPANDED = 256
 _parser: Any = re._parser  # type: ignore[attr-defined]
 _c: Any = re._constants  # type: ignore[attr-defined]
 _REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", _c.MAX_REPEAT)}
-_ZERO_WIDTH = {_c.AT, _c.ASSERT, _c.ASSERT_NOT}
 _ONE_CHAR = {_c.LITERAL, _c.NOT_LITERAL, _c.ANY, _c.IN, _c.CATEGORY}
 _BACKREFERENCES = {_c.GROUPREF, _c.GROUPREF_EXISTS}
 _ATOMIC = getattr(_c, "ATOMIC_GROUP", None)

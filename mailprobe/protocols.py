@@ -12,7 +12,6 @@ from typing import Literal
 
 MailProtocol = Literal["imap", "pop3", "smtp"]
 Service = Literal["imap", "pop3", "smtp", "web"]
-MAIL_PROTOCOLS: tuple[MailProtocol, ...] = ("imap", "pop3", "smtp")
 
 
 class TlsMode(StrEnum):

@@ -95,10 +95,6 @@ class ServiceResult:
         return [o for o in self.relevant if o.status == Status.FAIL and tested(o)]
 
     @property
-    def all_failed(self) -> bool:
-        return bool(self.relevant) and len(self.failed) == len(self.relevant)
-
-    @property
     def partly_failed(self) -> bool:
         return bool(self.failed) and bool(self.passed)
 

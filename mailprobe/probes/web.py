@@ -282,7 +282,6 @@ def _judge(visit: WebVisit) -> None:
         # 401/403 is a login page doing its job; 404/429 is a server up and answering, only not at this
         # path or not now: degraded, never an outage.
         visit.status, visit.error = Status.WARN, error_facts(Failure.HTTP_STATUS, "http", f"HTTP {code}")
-        visit.status, visit.error = Status.WARN, error_facts(Failure.HTTP_STATUS, "http", f"HTTP {code}")
     elif any(resource.status is Status.FAIL for resource in visit.resources):
         visit.status = Status.WARN
     else:
