@@ -21,6 +21,7 @@ from mailprobe.certdays import CRIT_DAYS, MAX_DAYS, WARN_DAYS  # noqa: E402
 from mailprobe.render import FORMATS  # noqa: E402
 from mailprobe.render.options import RenderOptions  # noqa: E402
 from mailprobe.status import EXIT_UNKNOWN  # noqa: E402
+from mailprobe.timeouts import MAX_SERVE_TIMEOUT_S, MAX_TIMEOUT_S  # noqa: E402
 
 if TYPE_CHECKING:
     from mailprobe.batch import BadLine
@@ -41,7 +42,6 @@ MAX_START_UP_S = 60.0
 # The longest --password-stdin line read (a password is far shorter; a stream with no line ending is refused).
 MAX_PASSWORD_BYTES = 4096
 LANG_CHOICES = ("en", "zh-Hans", "zh-Hant")
-MAX_TIMEOUT_S = 300.0
 F = TypeVar("F", bound=Callable[..., Any])
 
 # -- options several commands share ------------------------------------------------------------------
@@ -316,7 +316,7 @@ def history(address: str, history: str | None, days: float, lang: str | None, fm
 @click.option("--config", type=click.Path(dir_okay=False), help="TOML file of named modules ([modules.NAME]).")
 @click.option("--max-concurrent", type=click.IntRange(1, 256), default=8, show_default=True,
               help="Probes run at once; more wait (within their deadline).")
-@click.option("--timeout", type=click.FloatRange(0, 120, min_open=True),
+@click.option("--timeout", type=click.FloatRange(0, MAX_SERVE_TIMEOUT_S, min_open=True),
               help="The default module's deadline in seconds (the form's checks use it).")
 @nameserver_option
 @click.option("--ca-file", type=click.Path(dir_okay=False), help="Extra CA bundle (PEM) for every TLS probe.")
@@ -398,6 +398,7 @@ def check(
         _ask_early(addresses, nameservers, timeout, started)
     from mailprobe.check import CheckOptions
     from mailprobe.errors import UsageError
+    from mailprobe.hostport import parse_hostport
     from mailprobe.net.nameservers import parse_nameserver
 
     if not 0 < timeout <= MAX_TIMEOUT_S:
@@ -436,7 +437,7 @@ def check(
             ca_file=ca_file,
             provider=provider,
             providers_dir=providers_dir,
-            baseline=[_hostport(b) for b in baselines] or None,
+            baseline=[parse_hostport(b) for b in baselines] or None,
             no_baseline=no_baseline,
             authoritative=[parse_nameserver(a, "--authoritative") for a in authoritative] or None,
             lang=_lang(lang),
@@ -600,44 +601,6 @@ def _read_lines(path: str, timeout_s: float) -> list[str | BadLine]:
 
     data = read_bytes(path, what="--input", max_bytes=MAX_INPUT_BYTES, allow_stdin=True, timeout_s=timeout_s)
     return input_lines(data)
-
-
-def _hostport(text: str) -> tuple[str, int]:
-    import re
-
-    from mailprobe.errors import UsageError
-    from mailprobe.safetext import quoted_input
-
-    host, sep, port = text.rpartition(":")
-    host = host.strip("[]")
-    # ASCII digits, at most five: str.isdigit() also takes '²' and '١', and int() of 5,000 digits raises.
-    if not sep or not host or not re.fullmatch(r"[0-9]{1,5}", port) or not 0 < int(port) < 65536:
-        raise UsageError(f"--baseline {quoted_input(text)} is not HOST:PORT")
-    if not _host_name(host):
-        raise UsageError(f"--baseline {quoted_input(text)}: {quoted_input(host)} is neither a host name nor an IP "
-                         "address")
-    return host.lower(), int(port)
-
-
-def _host_name(host: str) -> bool:
-    """An IP address, or a name DNS can ask about: IDNA labels of letters, digits and hyphens (never a
-    control character, a space or a bidi override)."""
-    import ipaddress
-    import re
-
-    import idna
-
-    try:
-        ipaddress.ip_address(host)
-        return True
-    except ValueError:
-        pass
-    try:
-        name = idna.encode(host.rstrip("."), uts46=True, transitional=False).decode("ascii")
-    except (idna.IDNAError, UnicodeError):
-        return False
-    labels = name.split(".")
-    return len(name) <= 253 and all(re.fullmatch(r"(?!-)[a-zA-Z0-9-]{1,63}(?<!-)", label) for label in labels)
 
 
 @cli.command()

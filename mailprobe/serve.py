@@ -31,6 +31,8 @@ from prometheus_client import CollectorRegistry, generate_latest
 from mailprobe.certdays import CRIT_DAYS, MAX_DAYS, WARN_DAYS
 from mailprobe.errors import UsageError
 from mailprobe.exporter import Busy, RequestDeadline, Slots
+from mailprobe.hostport import parse_hostport, parse_listen
+from mailprobe.timeouts import MAX_SERVE_TIMEOUT_S
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -43,7 +45,6 @@ if TYPE_CHECKING:
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 DEFAULT_TIMEOUT_S = 10.0
 SCRAPE_MARGIN_S = 0.5  # what Prometheus needs to receive the answer after the check ends
-MAX_TIMEOUT_S = 120.0
 # Query parameters a probe takes; anything else is a 400 (a typo should not silently change the check).
 PROBE_PARAMS = frozenset({"target", "module", "timeout", "nameserver", "provider", "baseline", "no_baseline",
                           "cert_warn_days", "cert_crit_days"})
@@ -127,7 +128,7 @@ def module_values(where: str, values: dict[str, Any]) -> dict[str, Any]:
     checked: dict[str, Any] = {}
     for key, value in values.items():
         if key == "timeout":
-            checked[key] = _number(where, key, value, 0.0, MAX_TIMEOUT_S, "seconds, more than 0 and at most")
+            checked[key] = _number(where, key, value, 0.0, MAX_SERVE_TIMEOUT_S, "seconds, more than 0 and at most")
         elif key in ("cert_warn_days", "cert_crit_days"):
             checked[key] = _number(where, key, value, 0.0, MAX_DAYS, "days, from 0 to")
         elif key == "nameservers":
@@ -137,7 +138,7 @@ def module_values(where: str, values: dict[str, Any]) -> dict[str, Any]:
         elif key == "baseline":
             checked[key] = _strings(where, key, value, "HOST:PORT")
             for hostport in checked[key]:
-                _hostport(hostport)
+                parse_hostport(hostport, "baseline")
         elif key == "url_params":
             checked[key] = _strings(where, key, value, "parameter name")
             for name in checked[key]:
@@ -242,8 +243,8 @@ class Exporter:
             parse_nameserver(server, "nameserver", requested=True)
         module = _overrides(module, params)
         timeout = module.timeout
-        if not 0 < timeout <= MAX_TIMEOUT_S:
-            raise UsageError(f"timeout must be more than 0 and at most {MAX_TIMEOUT_S:g} s")
+        if not 0 < timeout <= MAX_SERVE_TIMEOUT_S:
+            raise UsageError(f"timeout must be more than 0 and at most {MAX_SERVE_TIMEOUT_S:g} s")
         if scrape_timeout:
             try:
                 scrape = float(scrape_timeout)
@@ -260,7 +261,7 @@ class Exporter:
         options = CheckOptions(
             timeout=timeout, nameservers=[parse_nameserver(ns) for ns in module.nameservers] or None,
             ca_file=module.ca_file, provider=module.provider, providers_dir=module.providers_dir,
-            baseline=[_hostport(b) for b in module.baseline] or None, no_baseline=module.no_baseline,
+            baseline=[parse_hostport(b, "baseline") for b in module.baseline] or None, no_baseline=module.no_baseline,
             cert_warn_days=module.cert_warn_days, cert_crit_days=module.cert_crit_days, profiles=profiles,
             # Each scrape probes afresh (no step is shared between scrapes); only the TLS set-up is kept.
             share=StepCache(tls=self._tls),
@@ -592,20 +593,6 @@ def _overrides(module: Module, params: dict[str, list[str]]) -> Module:
     if no_baseline is not None:
         changes["no_baseline"] = no_baseline.lower() in ("1", "true", "yes", "on")
     return replace(module, **changes)
-
-
-def _hostport(text: str) -> tuple[str, int]:
-    host, sep, port = text.rpartition(":")
-    if not sep or not host or not port.isascii() or not port.isdigit() or not 0 < int(port[:6]) < 65536:
-        raise UsageError(f"baseline {text[:60]!r} is not HOST:PORT")
-    return host.strip("[]").lower(), int(port)
-
-
-def parse_listen(text: str) -> tuple[str, int]:
-    host, sep, port = text.rpartition(":")
-    if not sep or not port.isascii() or not port.isdigit() or not 0 <= int(port[:6]) < 65536:
-        raise UsageError(f"--listen {text[:60]!r} is not HOST:PORT")
-    return host.strip("[]") or "127.0.0.1", int(port)
 
 
 def is_loopback(host: str) -> bool:

@@ -9,6 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 DEFAULT_TIMEOUT_S = 10.0
+# The longest --timeout: a check someone waits for, or a batch's. SPEC.md sets none; these are the documented
+# ones (SECURITY.md for the exporter), kept here side by side.
+MAX_TIMEOUT_S: float = 300
+# The longest deadline of one exporter request (a module's `timeout`, the URL's, `serve --timeout`): a scrape
+# must end well inside Prometheus's interval.
+MAX_SERVE_TIMEOUT_S: float = 120
 
 
 @dataclass(frozen=True)

@@ -259,6 +259,9 @@ def test_nan_and_infinity_are_refused(served: Served, params: dict[str, str], he
     ('[modules.x]\nnameservers = "10.0.0.53"\n', "nameservers must be a list"),
     ('[modules.x]\nnameservers = ["dns.example"]\n', "is not an IP address"),
     ('[modules.x]\nbaseline = ["no-port"]\n', "is not HOST:PORT"),
+    # the one HOST:PORT parser the command line uses: a host that is no host name is refused here too
+    ('[modules.x]\nbaseline = ["two words:993"]\n', "is neither a host name nor an IP address"),
+    ('[modules.x]\nbaseline = ["imap.example:²"]\n', "is not HOST:PORT"),
     ('[modules.x]\nno_baseline = "yes"\n', "no_baseline must be true or false"),
     ('[modules.x]\nurl_params = ["target"]\n', "url_params: 'target' is not one of"),
     ("[modules.x]\nprovider = 7\n", "provider must be a string"),
