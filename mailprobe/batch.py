@@ -127,7 +127,7 @@ def unknown_report(entry: Entry, lang: str) -> Report:
 
 
 @dataclass
-class Outcome:
+class BatchResult:
     """What a batch keeps: the worst exit code and counts (streaming formats keep no report)."""
 
     exit_code: int = 0  # the worst of the addresses checked (a bad line is said, never raises it)
@@ -159,10 +159,10 @@ class Batch:
 
         return replace(self.render_options, translations=translations(reports, self.options.load_profiles()))
 
-    async def run(self, todo: Iterable[Entry]) -> Outcome:
+    async def run(self, todo: Iterable[Entry]) -> BatchResult:
         from mailprobe.check import StepCache, run_check
 
-        outcome = Outcome()
+        outcome = BatchResult()
         share = StepCache()
         self.options.share = share
         self.options.checks_at_once = self.concurrency  # each check's share of the open files (limits.py)
@@ -251,7 +251,7 @@ class Batch:
         return outcome
 
 
-def run_batch(batch: Batch, todo: Iterable[Entry]) -> Outcome:
+def run_batch(batch: Batch, todo: Iterable[Entry]) -> BatchResult:
     try:
         outcome = runloop.run(batch.run(todo))
     except BaseException:

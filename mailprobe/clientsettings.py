@@ -105,10 +105,10 @@ def dns_problem(evidence: Evidence, lang: Lang) -> DnsProblem | None:
     """The resolver's failure as a check judges it (the diagnosis' own rule), worded in LANG; None when the
     resolver works (a domain it denies while it knows the providers' names does not exist)."""
     from mailprobe.diagnosis import catalogue  # only when the provider was not recognised
-    from mailprobe.diagnosis.facts import Facts
+    from mailprobe.diagnosis.facts import EvidenceView
     from mailprobe.diagnosis.rules.dns import resolver_failing
 
-    findings = resolver_failing(Facts(evidence))
+    findings = resolver_failing(EvidenceView(evidence))
     if not findings:
         return None
     finding = findings[0]

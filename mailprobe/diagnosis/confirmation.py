@@ -9,19 +9,19 @@ could not test it in time (`unknown`).
 from __future__ import annotations
 
 from mailprobe.causes import Cause
-from mailprobe.diagnosis.facts import Facts, answered
+from mailprobe.diagnosis.facts import EvidenceView, answered
 from mailprobe.diagnosis.finding import Finding
 from mailprobe.evidence import Failure, Role, Status, not_tested
 from mailprobe.kinds.dns import DnsLookup
 from mailprobe.kinds.mail import MailSession
 
 
-def mail_confirmed(facts: Facts) -> bool:
+def mail_confirmed(facts: EvidenceView) -> bool:
     """Some IMAP, POP3 or SMTP server of the mailbox's domain answered."""
     return any(answered(o) for o in _sessions(facts))
 
 
-def unconfirmed_findings(facts: Facts) -> list[Finding]:
+def unconfirmed_findings(facts: EvidenceView) -> list[Finding]:
     """Asked only when no rule found anything: a domain whose every mail server refused or was absent."""
     if mail_confirmed(facts) or _untested(facts):
         return []
@@ -40,16 +40,16 @@ def unconfirmed_findings(facts: Facts) -> list[Finding]:
                     variant="no_service", params=params)]
 
 
-def inconclusive(facts: Facts) -> bool:
+def inconclusive(facts: EvidenceView) -> bool:
     """No finding, and no mail server confirmed either: mailprobe could not test what mail needs."""
     return not mail_confirmed(facts)
 
 
-def _sessions(facts: Facts) -> list[MailSession]:
+def _sessions(facts: EvidenceView) -> list[MailSession]:
     return [o for o in facts.evidence.of_type(MailSession) if o.role != Role.BASELINE]
 
 
-def _untested(facts: Facts) -> bool:
+def _untested(facts: EvidenceView) -> bool:
     """Some of the domain's mail servers were never really asked: cut off, or not ours to ask."""
     internal = any(
         isinstance(o, DnsLookup) and o.error is not None and o.error.kind is Failure.INTERNAL

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mailprobe.causes import Cause
 from mailprobe.diagnosis.confirmation import inconclusive, unconfirmed_findings
-from mailprobe.diagnosis.facts import Facts
+from mailprobe.diagnosis.facts import EvidenceView
 from mailprobe.diagnosis.finding import Diagnosis, Finding
 from mailprobe.diagnosis.rank import rank
 from mailprobe.diagnosis.rules import RULES
@@ -27,7 +27,7 @@ def diagnose(evidence: Evidence) -> Diagnosis:
 
 def rank_findings(evidence: Evidence) -> list[Finding]:
     # The rules read the evidence as tested: a time-out a starved mailprobe measured is not tested either.
-    facts = Facts(starved(evidence))
+    facts = EvidenceView(starved(evidence))
     findings: list[Finding] = []
     for rule in RULES:
         findings.extend(rule(facts))
@@ -50,5 +50,5 @@ def overall_status(evidence: Evidence, findings: list[Finding]) -> OverallStatus
         return "unknown"
     if overloaded(evidence):
         return "unknown"
-    facts = Facts(evidence)
+    facts = EvidenceView(evidence)
     return "unknown" if inconclusive(facts) or untested_needs(facts) else "ok"

@@ -1,4 +1,4 @@
-"""Facts: read-only views over the evidence that the rules share (which services answered, the baseline)."""
+"""EvidenceView: read-only views over the evidence that the rules share (which services answered, the baseline)."""
 
 from __future__ import annotations
 
@@ -103,7 +103,9 @@ class ServiceResult:
         return any(o.address is not None for o in self.observations)
 
 
-class Facts:
+class EvidenceView:
+    """The evidence as the rules read it (not `evidence.Facts`, what one observation carries)."""
+
     def __init__(self, evidence: Evidence) -> None:
         self.evidence = evidence
 

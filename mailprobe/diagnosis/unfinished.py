@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from mailprobe.diagnosis.facts import Facts, answered
+from mailprobe.diagnosis.facts import EvidenceView, answered
 from mailprobe.evidence import (
     CUT_OFF_STAGE,
     Evidence,
@@ -80,7 +80,7 @@ def _starved(observation: Observation) -> Observation:
     })
 
 
-def untested_needs(facts: Facts) -> list[Observation]:
+def untested_needs(facts: EvidenceView) -> list[Observation]:
     """The steps mail needs that were not tested: the MX, a provider's host with no address found, a service of
     the provider none of whose addresses answered, the login. (One address of several cut off, while another
     answered, leaves nothing untested that mail needs.)"""

@@ -21,7 +21,7 @@ KEEP_LINE_CHARS = 512
 
 
 @dataclass
-class Attempt:
+class LoginProgress:
     """What one login has done so far; becomes the LoginResult."""
 
     protocol: Protocol
@@ -82,7 +82,7 @@ class NotAttempted(Exception):
     """The server offers no password login this client may use; nothing was sent."""
 
 
-Flow = Callable[[Attempt, Sequence[str]], Awaitable[LoginOutcome]]
+Flow = Callable[[LoginProgress, Sequence[str]], Awaitable[LoginOutcome]]
 
 
 async def run_login(
@@ -96,7 +96,7 @@ async def run_login(
     tls: bool,
 ) -> LoginResult:
     require_tls(dialogue, tls)
-    attempt = Attempt(protocol, dialogue)
+    attempt = LoginProgress(protocol, dialogue)
     caps = [" ".join(cap.upper().split()) for cap in capabilities]
     try:
         attempt.credentials = Credentials.of(username, password)

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 
 from mailprobe.evidence import Failure
-from mailprobe.login.attempt import Attempt, NotAttempted, run_login
+from mailprobe.login.attempt import LoginProgress, NotAttempted, run_login
 from mailprobe.login.result import LoginOutcome, LoginResult
 from mailprobe.login.wire import Chunk, Revealable
 from mailprobe.net.connect import ProbeError
@@ -46,7 +46,7 @@ async def imap_login(
     return await run_login("imap", _imap_flow, "{tag} LOGOUT", dialogue, capabilities, username, password, tls)
 
 
-async def _imap_flow(attempt: Attempt, caps: Sequence[str]) -> LoginOutcome:
+async def _imap_flow(attempt: LoginProgress, caps: Sequence[str]) -> LoginOutcome:
     if "LOGINDISABLED" in caps:
         raise NotAttempted("LOGINDISABLED: the server takes no password login here")
     attempt.stage = "id"
@@ -71,13 +71,13 @@ async def _imap_flow(attempt: Attempt, caps: Sequence[str]) -> LoginOutcome:
     return LoginOutcome.OK if reply.ok else LoginOutcome.MAILBOX_REFUSED
 
 
-async def _imap_command(attempt: Attempt, command: str) -> _ImapReply:
+async def _imap_command(attempt: LoginProgress, command: str) -> _ImapReply:
     tag = attempt.dialogue.next_tag()
     await attempt.write(f"{tag} {command}\r\n".encode())
     return await _imap_reply(attempt, tag)
 
 
-async def _imap_authenticate_plain(attempt: Attempt, initial_response: bool) -> _ImapReply:
+async def _imap_authenticate_plain(attempt: LoginProgress, initial_response: bool) -> _ImapReply:
     assert attempt.credentials is not None
     tag = attempt.dialogue.next_tag()
     attempt.auth_begins("PLAIN")
@@ -93,7 +93,7 @@ async def _imap_authenticate_plain(attempt: Attempt, initial_response: bool) -> 
     return await _after_response(attempt, tag)
 
 
-async def _after_response(attempt: Attempt, tag: str) -> _ImapReply:
+async def _after_response(attempt: LoginProgress, tag: str) -> _ImapReply:
     reply = await _imap_reply(attempt, tag, continuation=True)
     if reply.status == "+":
         # PLAIN is one message; a server asking for more gets the exchange cancelled (RFC 9051 6.2.2), and
@@ -105,7 +105,7 @@ async def _after_response(attempt: Attempt, tag: str) -> _ImapReply:
     return reply
 
 
-async def _imap_login_command(attempt: Attempt, literal_plus: bool, literal_minus: bool) -> _ImapReply:
+async def _imap_login_command(attempt: LoginProgress, literal_plus: bool, literal_minus: bool) -> _ImapReply:
     assert attempt.credentials is not None
     tag = attempt.dialogue.next_tag()
     attempt.auth_begins("LOGIN")
@@ -119,7 +119,7 @@ async def _imap_login_command(attempt: Attempt, literal_plus: bool, literal_minu
     return await _imap_reply(attempt, tag)
 
 
-async def _imap_reply(attempt: Attempt, tag: str, continuation: bool = False) -> _ImapReply:
+async def _imap_reply(attempt: LoginProgress, tag: str, continuation: bool = False) -> _ImapReply:
     """Lines up to the one tagged TAG (or a continuation request, or BYE), each read within its bound."""
     lines: list[str] = []
     prefix = f"{tag} ".lower()
@@ -165,7 +165,7 @@ def smtp_mechanisms(caps: Sequence[str]) -> list[str]:
     return mechanisms
 
 
-async def _smtp_flow(attempt: Attempt, caps: Sequence[str]) -> LoginOutcome:
+async def _smtp_flow(attempt: LoginProgress, caps: Sequence[str]) -> LoginOutcome:
     assert attempt.credentials is not None
     mechanisms = smtp_mechanisms(caps)
     if "PLAIN" in mechanisms:
@@ -192,7 +192,7 @@ async def _smtp_flow(attempt: Attempt, caps: Sequence[str]) -> LoginOutcome:
     raise bad_reply("auth", "not an answer to AUTH", lines[-1])
 
 
-async def _smtp_auth_login(attempt: Attempt) -> tuple[str, list[str]]:
+async def _smtp_auth_login(attempt: LoginProgress) -> tuple[str, list[str]]:
     assert attempt.credentials is not None
     await attempt.write(b"AUTH LOGIN\r\n")
     code, lines = await _smtp_reply(attempt)
@@ -206,7 +206,7 @@ async def _smtp_auth_login(attempt: Attempt) -> tuple[str, list[str]]:
     return await _smtp_reply(attempt)
 
 
-async def _smtp_reply(attempt: Attempt) -> tuple[str, list[str]]:
+async def _smtp_reply(attempt: LoginProgress) -> tuple[str, list[str]]:
     code, texts = await attempt.dialogue.smtp_reply(attempt.stage)
     last = len(texts) - 1
     return code, [f"{code}{'-' if i < last else ' '}{text}".rstrip() for i, text in enumerate(texts)]
@@ -227,7 +227,7 @@ async def pop3_login(
     return await run_login("pop3", _pop3_flow, "QUIT", dialogue, capabilities, username, password, tls)
 
 
-async def _pop3_flow(attempt: Attempt, caps: Sequence[str]) -> LoginOutcome:
+async def _pop3_flow(attempt: LoginProgress, caps: Sequence[str]) -> LoginOutcome:
     assert attempt.credentials is not None
     sasl = [cap.split()[1:] for cap in caps if cap.split()[:1] == ["SASL"]]
     if any("PLAIN" in mechanisms for mechanisms in sasl):
@@ -260,7 +260,7 @@ async def _pop3_flow(attempt: Attempt, caps: Sequence[str]) -> LoginOutcome:
     return LoginOutcome.OK if attempt.mailbox_ok else LoginOutcome.MAILBOX_REFUSED
 
 
-async def _pop3_status(attempt: Attempt, continuation: bool = False) -> tuple[str, str]:
+async def _pop3_status(attempt: LoginProgress, continuation: bool = False) -> tuple[str, str]:
     line = await attempt.dialogue.read_line(attempt.stage)
     if continuation and (line == "+" or line.startswith("+ ")):
         return "+", line

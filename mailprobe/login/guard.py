@@ -18,7 +18,7 @@ from typing import Literal
 from mailprobe.errors import GuardError as GuardError  # re-exported: where callers have always found it
 from mailprobe.store import BUSY_TIMEOUT_MS, StateStore, mailbox_key, one_line
 
-Outcome = Literal["ok", "refused", "error"]
+GuardOutcome = Literal["ok", "refused", "error"]
 OUTCOMES: tuple[str, ...] = ("ok", "refused", "error")
 # How a login ended, as its report said (the login's own outcome): stored beside the guard's coarser one.
 RESULTS: tuple[str, ...] = ("ok", "mailbox_refused", "refused", "error")
@@ -177,7 +177,7 @@ class LoginGuard:
             self._db.execute(f"DELETE FROM login_attempts WHERE outcome = 'started' AND id IN ({marks})", ids)
 
     def record(
-        self, address: str, protocol: str, outcome: Outcome, cause: str | None = None, at: datetime | None = None,
+        self, address: str, protocol: str, outcome: GuardOutcome, cause: str | None = None, at: datetime | None = None,
         *, login: str | None = None, result: str | None = None, confidence: float | None = None,
         words: str | None = None, also: Sequence[tuple[str, float]] = (), bare: bool = False,
     ) -> None:

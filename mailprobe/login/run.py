@@ -18,7 +18,7 @@ from pathlib import Path
 from mailprobe.errors import GuardError
 from mailprobe.evidence import ErrorFacts, Failure, Observation, Status, check_id
 from mailprobe.kinds.login import LoginAttempt, LoginCandidate
-from mailprobe.login.guard import DEFAULT_WINDOW_S, LastLogin, LoginGuard, LoginHistory, Outcome, Refusal
+from mailprobe.login.guard import DEFAULT_WINDOW_S, GuardOutcome, LastLogin, LoginGuard, LoginHistory, Refusal
 from mailprobe.secret import Secret
 
 DEFAULT_PROTOCOLS: tuple[str, ...] = ("imap", "smtp")
@@ -188,7 +188,7 @@ def _worked_before(history: LoginHistory | None) -> bool | None:
     return history.ever_succeeded
 
 
-def _outcome(attempt: LoginAttempt) -> Outcome:
+def _outcome(attempt: LoginAttempt) -> GuardOutcome:
     if attempt.accepted:
         return "ok"
     if attempt.outcome == "refused":

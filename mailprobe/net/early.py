@@ -64,7 +64,7 @@ def share_timeout(resolver: dns.asyncresolver.Resolver, lifetime: float, floor: 
 
 
 @dataclass(frozen=True)
-class Outcome:
+class EarlyAnswer:
     """What dnspython said to one question asked early: its answer or its exception, and when it was asked."""
 
     started: float
@@ -72,7 +72,7 @@ class Outcome:
     error: BaseException | None = None
 
 
-class Question(Future[Outcome]):
+class Question(Future[EarlyAnswer]):
     """One question asked early: its outcome to come, and when it left (a question still unanswered at the
     deadline has been silent since then, not since the check asked for it)."""
 
@@ -129,7 +129,7 @@ def _run(resolver: dns.asyncresolver.Resolver, questions: list[tuple[str, str, Q
         asyncio.run(_ask_all(resolver, questions, deadline))
     finally:
         for *_, future in questions:  # whatever went wrong, nobody waits for an answer that will not come
-            _settle(future, Outcome(time.monotonic(), error=dns.exception.Timeout()))  # type: ignore[no-untyped-call]
+            _settle(future, EarlyAnswer(time.monotonic(), error=dns.exception.Timeout()))  # type: ignore[no-untyped-call]
 
 
 async def _ask_all(resolver: dns.asyncresolver.Resolver, questions: list[tuple[str, str, Question]],
@@ -146,14 +146,14 @@ async def _ask_all(resolver: dns.asyncresolver.Resolver, questions: list[tuple[s
             answer = await resolver.resolve(dns.name.from_text(name), rdtype, lifetime=lifetime, search=False,
                                             raise_on_no_answer=True)
         except Exception as exc:  # classified by the resolver that takes it
-            _settle(future, Outcome(started, error=exc))
+            _settle(future, EarlyAnswer(started, error=exc))
         else:
-            _settle(future, Outcome(started, answer=answer))
+            _settle(future, EarlyAnswer(started, answer=answer))
 
     await asyncio.gather(*(one(name, rdtype, future) for name, rdtype, future in questions))
 
 
-def _settle(future: Future[Outcome], outcome: Outcome) -> None:
+def _settle(future: Future[EarlyAnswer], outcome: EarlyAnswer) -> None:
     """Hand OUTCOME over, unless nobody waits for it any more (the check stopped waiting and cancelled it)."""
     with contextlib.suppress(InvalidStateError):
         if not future.done():

@@ -56,7 +56,7 @@ OnReady = Callable[[Dialogue, MailSession], Awaitable[None]]
 
 
 @dataclass
-class _Attempt:
+class _ConnectionSettings:
     """One connection's worth of settings: which context verifies, and whether it is the judging one."""
 
     context: ssl.SSLContext
@@ -72,7 +72,7 @@ async def run_session(
     started = time.monotonic()
     session = mail_session(protocol.name, endpoint, address)
     session.stage = "connect"
-    judged = _Attempt(ctx.tls.verified_context(), verified=True, on_ready=on_ready)
+    judged = _ConnectionSettings(ctx.tls.verified_context(), verified=True, on_ready=on_ready)
     session.error = await _guarded(session, _dialogue(protocol, endpoint, address, ctx, session, judged))
     if session.error is not None and session.error.kind == Failure.TLS_VERIFY:
         await _collect_despite_certificate(protocol, endpoint, address, ctx, session, session.error)
@@ -103,7 +103,7 @@ async def _collect_despite_certificate(
     """Reconnect unverified, so the evidence shows whether the server works while its certificate fails."""
     reason, message = verify_failure_facts(verify_error.detail)
     # The verification failure stays the finding; this second dialogue only adds facts.
-    unjudged = _Attempt(ctx.tls.unverified_context(), verified=False)
+    unjudged = _ConnectionSettings(ctx.tls.unverified_context(), verified=False)
     await _guarded(session, _dialogue(protocol, endpoint, address, ctx, session, unjudged))
     tls = session.tls or TlsFacts()
     verdict = {"verified": False, "verify_error": reason, "verify_message": message}
@@ -126,7 +126,7 @@ async def _dialogue(
     address: str,
     ctx: ProbeContext,
     session: MailSession,
-    attempt: _Attempt,
+    attempt: _ConnectionSettings,
 ) -> None:
     session.stage = "connect"
     async with ctx.sockets.slot(ctx.deadline):  # one of the check's connections, from connect to close
@@ -151,7 +151,7 @@ async def _dialogue(
 
 
 async def _converse(
-    protocol: MailProtocol, endpoint: Endpoint, dialogue: Dialogue, session: MailSession, attempt: _Attempt
+    protocol: MailProtocol, endpoint: Endpoint, dialogue: Dialogue, session: MailSession, attempt: _ConnectionSettings
 ) -> None:
     if endpoint.tls == TlsMode.IMPLICIT:
         await _upgrade(dialogue, endpoint.host, session, attempt)
@@ -180,7 +180,7 @@ async def _converse(
     session.capabilities = await _capabilities(protocol, dialogue, [])
 
 
-async def _upgrade(dialogue: Dialogue, host: str, session: MailSession, attempt: _Attempt) -> None:
+async def _upgrade(dialogue: Dialogue, host: str, session: MailSession, attempt: _ConnectionSettings) -> None:
     session.stage = "tls"
     handshake_ms = await upgrade(
         dialogue.writer, host, attempt.context, dialogue.deadline, dialogue.cap, dialogue.stall

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from mailprobe.address import parse_address
 from mailprobe.causes import Cause
 from mailprobe.diagnosis.diagnose import diagnose
-from mailprobe.diagnosis.facts import Facts
+from mailprobe.diagnosis.facts import EvidenceView
 from mailprobe.diagnosis.rules.portal import captive_portal, network_hijacked, organisation
 from mailprobe.evidence import (
     CertificateFacts,
@@ -63,7 +63,7 @@ def webmail(ip: str, *, location: str | None = None, cert: CertificateFacts | No
 
 
 def test_every_name_at_one_address_with_a_foreign_redirect_is_a_portal_named_by_its_redirect() -> None:
-    facts = Facts(evidence(*names_at(PORTAL), webmail(PORTAL, location="http://wifi.hotel.example/login")))
+    facts = EvidenceView(evidence(*names_at(PORTAL), webmail(PORTAL, location="http://wifi.hotel.example/login")))
 
     (finding,) = network_hijacked(facts)
 
@@ -83,19 +83,19 @@ def test_a_certificate_for_a_foreign_name_is_a_witness_and_outranks_the_certific
 
 
 def test_an_ip_literal_login_page_is_foreign_too() -> None:
-    portal = captive_portal(Facts(evidence(*names_at(PORTAL), webmail(PORTAL, location="http://10.1.2.3/login"))))
+    portal = captive_portal(EvidenceView(evidence(*names_at(PORTAL), webmail(PORTAL, location="http://10.1.2.3/login"))))
 
     assert portal is not None and portal.host == "10.1.2.3"
 
 
 def test_a_redirect_within_the_providers_own_domain_is_no_witness() -> None:
-    facts = Facts(evidence(*names_at(PORTAL), webmail(PORTAL, location="https://en.exmail.qq.com/cgi-bin/login")))
+    facts = EvidenceView(evidence(*names_at(PORTAL), webmail(PORTAL, location="https://en.exmail.qq.com/cgi-bin/login")))
 
     assert captive_portal(facts) is None
 
 
 def test_a_certificate_naming_another_host_of_the_same_organisation_is_no_witness() -> None:
-    facts = Facts(evidence(*names_at(PORTAL), webmail(PORTAL, cert=certificate("*.mail.qq.com"))))
+    facts = EvidenceView(evidence(*names_at(PORTAL), webmail(PORTAL, cert=certificate("*.mail.qq.com"))))
 
     assert captive_portal(facts) is None
 
@@ -104,19 +104,19 @@ def test_names_of_two_organisations_sharing_an_address_are_no_portal() -> None:
     lookups = [a("exmail.qq.com", PORTAL, purpose="host"), a("imap.exmail.qq.com", PORTAL),
                a("mail.google.com", PORTAL)]
 
-    assert captive_portal(Facts(evidence(*lookups, webmail(PORTAL, cert=certificate("portal.example"))))) is None
+    assert captive_portal(EvidenceView(evidence(*lookups, webmail(PORTAL, cert=certificate("portal.example"))))) is None
 
 
 def test_one_name_answered_elsewhere_means_the_network_does_not_send_every_name_there() -> None:
     lookups = [*names_at(PORTAL), a("mail.zoho.com", "10.9.9.9")]
 
-    assert captive_portal(Facts(evidence(*lookups, webmail(PORTAL, cert=certificate("portal.example"))))) is None
+    assert captive_portal(EvidenceView(evidence(*lookups, webmail(PORTAL, cert=certificate("portal.example"))))) is None
 
 
 def test_a_portal_may_answer_from_two_addresses() -> None:
     lookups = [lk.model_copy(update={"records": [PORTAL, "10.1.2.4"]}) for lk in names_at(PORTAL)]
 
-    portal = captive_portal(Facts(evidence(*lookups, webmail("10.1.2.4", cert=certificate("portal.example")))))
+    portal = captive_portal(EvidenceView(evidence(*lookups, webmail("10.1.2.4", cert=certificate("portal.example")))))
 
     assert portal is not None and portal.addresses == (PORTAL, "10.1.2.4")
 
@@ -124,17 +124,18 @@ def test_a_portal_may_answer_from_two_addresses() -> None:
 def test_a_witness_at_another_address_is_not_the_portals() -> None:
     lookups = [lk.model_copy(update={"records": [PORTAL, "10.1.2.4"]}) for lk in names_at(PORTAL)]
 
-    assert captive_portal(Facts(evidence(*lookups, webmail("10.7.7.7", cert=certificate("portal.example"))))) is None
+    seen = evidence(*lookups, webmail("10.7.7.7", cert=certificate("portal.example")))
+    assert captive_portal(EvidenceView(seen)) is None
 
 
 def test_three_addresses_are_no_portal() -> None:
     lookups = [lk.model_copy(update={"records": [PORTAL, "10.1.2.4", "10.1.2.5"]}) for lk in names_at(PORTAL)]
 
-    assert captive_portal(Facts(evidence(*lookups, webmail(PORTAL, cert=certificate("portal.example"))))) is None
+    assert captive_portal(EvidenceView(evidence(*lookups, webmail(PORTAL, cert=certificate("portal.example"))))) is None
 
 
 def test_shared_addresses_without_a_witness_are_no_portal() -> None:
-    assert captive_portal(Facts(evidence(*names_at(PORTAL), webmail(PORTAL)))) is None
+    assert captive_portal(EvidenceView(evidence(*names_at(PORTAL), webmail(PORTAL)))) is None
 
 
 def test_organisation_keeps_a_country_registry_level() -> None:

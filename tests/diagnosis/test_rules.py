@@ -7,7 +7,7 @@ import random
 from mailprobe.address import parse_address
 from mailprobe.causes import Cause
 from mailprobe.diagnosis.diagnose import diagnose
-from mailprobe.diagnosis.facts import Facts
+from mailprobe.diagnosis.facts import EvidenceView
 from mailprobe.diagnosis.finding import Alternative, Finding
 from mailprobe.diagnosis.rank import rank
 from mailprobe.diagnosis.rules import mx_dangling, mx_missing, resolver_failing, service_failures
@@ -63,7 +63,7 @@ def test_healthy_evidence_gives_an_empty_diagnosis() -> None:
 
 
 def test_resolver_timeout_alone_is_a_dns_problem() -> None:
-    (finding,) = resolver_failing(Facts(evidence(mx_failed(Failure.DNS_TIMEOUT))))
+    (finding,) = resolver_failing(EvidenceView(evidence(mx_failed(Failure.DNS_TIMEOUT))))
 
     assert (finding.cause, finding.variant) == (Cause.DNS_RESOLUTION_PROBLEM, "timeout")
 
@@ -71,13 +71,13 @@ def test_resolver_timeout_alone_is_a_dns_problem() -> None:
 def test_null_mx_is_not_configured() -> None:
     null = mx_ok().model_copy(update={"mx": [MxRecord(preference=0, exchange="")], "null_mx": True})
 
-    (finding,) = mx_missing(Facts(evidence(null)))
+    (finding,) = mx_missing(EvidenceView(evidence(null)))
 
     assert (finding.cause, finding.variant) == (Cause.MX_NOT_CONFIGURED, "null_mx")
 
 
 def test_refused_port_with_baseline_answering_is_their_outage() -> None:
-    facts = Facts(evidence(mx_ok(), session("127.0.0.11", Status.FAIL, Failure.REFUSED), baseline(Status.PASS)))
+    facts = EvidenceView(evidence(mx_ok(), session("127.0.0.11", Status.FAIL, Failure.REFUSED), baseline(Status.PASS)))
 
     (finding,) = service_failures(facts)
 
@@ -86,7 +86,7 @@ def test_refused_port_with_baseline_answering_is_their_outage() -> None:
 
 
 def test_refused_port_with_baseline_refused_too_is_a_blocked_port() -> None:
-    facts = Facts(evidence(
+    facts = EvidenceView(evidence(
         mx_ok(), session("127.0.0.11", Status.FAIL, Failure.REFUSED), baseline(Status.FAIL),
         baseline(Status.FAIL, host="imap.qiye.aliyun.com", ip="127.0.0.13"),
         session("127.0.0.11", port=465),  # something else answers: the network itself is up
@@ -98,7 +98,7 @@ def test_refused_port_with_baseline_refused_too_is_a_blocked_port() -> None:
 
 
 def test_a_blocked_port_while_the_service_works_on_another_published_port_is_a_warning() -> None:
-    facts = Facts(evidence(
+    facts = EvidenceView(evidence(
         mx_ok(), session("127.0.0.11", Status.FAIL, Failure.REFUSED), baseline(Status.FAIL),
         baseline(Status.FAIL, host="imap.qiye.aliyun.com", ip="127.0.0.13"),
         session("127.0.0.11", port=143),  # the same service on another published port answers
@@ -110,7 +110,7 @@ def test_a_blocked_port_while_the_service_works_on_another_published_port_is_a_w
 
 
 def test_one_failing_baseline_host_alone_does_not_make_a_blocked_port() -> None:
-    facts = Facts(evidence(
+    facts = EvidenceView(evidence(
         mx_ok(), session("127.0.0.11", Status.FAIL, Failure.REFUSED), baseline(Status.FAIL),
         session("127.0.0.11", port=465),
     ))
@@ -194,7 +194,7 @@ def test_aaaa_servfail_for_a_host_that_resolved_over_a_is_not_a_dns_problem() ->
 def test_mx_naming_exchangers_that_do_not_exist_is_not_configured() -> None:
     dangling = mx_ok().model_copy(update={"mx": [MxRecord(preference=10, exchange="mx.gone.example")]})
 
-    (finding,) = mx_dangling(Facts(evidence(
+    (finding,) = mx_dangling(EvidenceView(evidence(
         dangling, host_lookup("mx.gone.example", "A", Failure.NXDOMAIN),
         host_lookup("mx.gone.example", "AAAA", Failure.NXDOMAIN), provider=None,
     )))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mailprobe.diagnosis.facts import Facts
+from mailprobe.diagnosis.facts import EvidenceView
 from mailprobe.diagnosis.finding import Finding
 from mailprobe.diagnosis.rules.browser import webmail_unusable_in_browsers
 from mailprobe.diagnosis.rules.dns import (
@@ -28,7 +28,7 @@ from mailprobe.diagnosis.rules.reachability import (
 )
 from mailprobe.diagnosis.rules.tls import certificate_problems, clock_off
 
-Rule = Callable[[Facts], list[Finding]]
+Rule = Callable[[EvidenceView], list[Finding]]
 
 RULES: tuple[Rule, ...] = (
     resolver_failing,

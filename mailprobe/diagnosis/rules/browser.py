@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from mailprobe.causes import Cause
 from mailprobe.diagnosis.facts import (
-    Facts,
+    EvidenceView,
 )
 from mailprobe.diagnosis.finding import Finding
 from mailprobe.evidence import Expect, Failure, Role, Status
 from mailprobe.kinds.web import WebVisit
 
 
-def webmail_unusable_in_browsers(facts: Facts) -> list[Finding]:
+def webmail_unusable_in_browsers(facts: EvidenceView) -> list[Finding]:
     findings: list[Finding] = []
     for visit in facts.web:
         if visit.role != Role.PROVIDER or visit.expect == Expect.CANDIDATE:

@@ -6,7 +6,7 @@ from mailprobe.causes import Cause
 from mailprobe.diagnosis.dnsjudgements import mx_disagreement
 from mailprobe.diagnosis.facts import (
     DNS_FAILURES,
-    Facts,
+    EvidenceView,
     answered,
     tested,
 )
@@ -18,7 +18,7 @@ from mailprobe.kinds.mail import MailSession
 from mailprobe.kinds.web import WebVisit
 
 
-def resolver_failing(facts: Facts) -> list[Finding]:
+def resolver_failing(facts: EvidenceView) -> list[Finding]:
     """The configured resolver fails, times out, or denies even the providers' own hosts."""
     mx = facts.mx
     if mx is None or mx.error is None or not tested(mx):
@@ -46,7 +46,7 @@ def resolver_failing(facts: Facts) -> list[Finding]:
     return []
 
 
-def resolver_disagrees(facts: Facts) -> list[Finding]:
+def resolver_disagrees(facts: EvidenceView) -> list[Finding]:
     """The resolver's MX differs from what the domain's authoritative servers say (stale cache, hijack)."""
     mx = facts.mx
     authoritative = [lk for lk in facts.lookups("authoritative") if lk.status == Status.PASS and lk.mx]
@@ -65,7 +65,7 @@ def resolver_disagrees(facts: Facts) -> list[Finding]:
     )]
 
 
-def resolver_redirects_host(facts: Facts) -> list[Finding]:
+def resolver_redirects_host(facts: EvidenceView) -> list[Finding]:
     """The resolver gives a provider host addresses none of its authoritative servers give (a resolver or a
     DNS filter redirecting that one host): the certificate or dialogue failures that follow are its doing."""
     authoritative: dict[str, list[DnsLookup]] = {}
@@ -90,7 +90,7 @@ def resolver_redirects_host(facts: Facts) -> list[Finding]:
     return []
 
 
-def resolver_hijacked(facts: Facts) -> list[Finding]:
+def resolver_hijacked(facts: EvidenceView) -> list[Finding]:
     """Different providers' well-known names all resolve to the same address, and nothing there answers:
     a captive portal or a hijacking resolver, not a verdict about the domain."""
     sanity = [lk for lk in facts.lookups("resolver_sanity") if lk.status == Status.PASS and lk.records]
@@ -111,7 +111,7 @@ def _registrable(name: str) -> str:
     return ".".join(name.split(".")[-2:])
 
 
-def provider_hosts_unresolvable(facts: Facts) -> list[Finding]:
+def provider_hosts_unresolvable(facts: EvidenceView) -> list[Finding]:
     """The domain resolves, but the provider's server names fail in the resolver (and so have no address)."""
     hosts = facts.lookups("host")
     resolved = {lk.name for lk in hosts if lk.status == Status.PASS}
@@ -130,6 +130,6 @@ def provider_hosts_unresolvable(facts: Facts) -> list[Finding]:
     )]
 
 
-def _user_baseline_all_failed(facts: Facts) -> bool:
+def _user_baseline_all_failed(facts: EvidenceView) -> bool:
     tested = [o for o in facts.baseline_tested if o.provider_id == "user"]
     return bool(tested) and not any(answered(o) for o in tested)

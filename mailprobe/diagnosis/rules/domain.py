@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from mailprobe.causes import Cause
 from mailprobe.diagnosis.facts import (
-    Facts,
+    EvidenceView,
 )
 from mailprobe.diagnosis.finding import Finding
 from mailprobe.evidence import Failure, Status
 from mailprobe.limits import MAX_MX_HOSTS
 
 
-def mx_missing(facts: Facts) -> list[Finding]:
+def mx_missing(facts: EvidenceView) -> list[Finding]:
     """No MX, a null MX, or a domain that does not exist while the resolver is known to work."""
     mx = facts.mx
     if mx is None:
@@ -41,7 +41,7 @@ def mx_missing(facts: Facts) -> list[Finding]:
     return []
 
 
-def mx_dangling(facts: Facts) -> list[Finding]:
+def mx_dangling(facts: EvidenceView) -> list[Finding]:
     """The MX names mail exchangers that do not exist (left behind after leaving a provider)."""
     mx = facts.mx
     if mx is None or not mx.mx or mx.null_mx or facts.evidence.plan.profile is not None:
@@ -59,7 +59,7 @@ def mx_dangling(facts: Facts) -> list[Finding]:
                     params={"domain": facts.evidence.target.domain_ascii, "mx": mx.mx[0].exchange})]
 
 
-def mx_elsewhere(facts: Facts) -> list[Finding]:
+def mx_elsewhere(facts: EvidenceView) -> list[Finding]:
     """--provider names one provider, but the domain's MX points to another (or to none we know)."""
     plan = facts.evidence.plan
     mx = facts.mx

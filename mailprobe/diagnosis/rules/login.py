@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from mailprobe.causes import Cause
-from mailprobe.diagnosis.facts import Facts
+from mailprobe.diagnosis.facts import EvidenceView
 from mailprobe.diagnosis.finding import Alternative, Finding
 from mailprobe.evidence import Evidence, Role, not_tested
 from mailprobe.kinds.login import LoginAttempt
@@ -27,7 +27,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _IMAP_TAG = re.compile(r"^[A-Za-z0-9]+ (?=(?:NO|BAD|OK|BYE)\b)", re.IGNORECASE)
 
 
-def login_refused(facts: Facts) -> list[Finding]:
+def login_refused(facts: EvidenceView) -> list[Finding]:
     findings: list[Finding] = []
     for attempt in facts.evidence.of_type(LoginAttempt):
         if attempt.role == Role.PROVIDER:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from mailprobe.causes import Cause
-from mailprobe.diagnosis.facts import Facts
+from mailprobe.diagnosis.facts import EvidenceView
 from mailprobe.diagnosis.finding import Finding
 from mailprobe.diagnosis.rules.dns import resolver_disagrees, resolver_redirects_host
 from mailprobe.evidence import Observation, Role, Status
@@ -51,7 +51,7 @@ class Portal:
         return observation.address is not None and observation.address in self.addresses
 
 
-def captive_portal(facts: Facts) -> Portal | None:
+def captive_portal(facts: EvidenceView) -> Portal | None:
     """The portal the evidence shows, or None: every name the resolver answered points at one or two
     addresses, names of several organisations among them, and a second witness says it is not theirs."""
     names = [lk for lk in facts.dns if lk.rdtype in ("A", "AAAA") and lk.purpose not in _NOT_THE_RESOLVER
@@ -79,7 +79,7 @@ def captive_portal(facts: Facts) -> Portal | None:
                   witnesses=tuple(dict.fromkeys(witnesses)))
 
 
-def network_hijacked(facts: Facts) -> list[Finding]:
+def network_hijacked(facts: EvidenceView) -> list[Finding]:
     """Every name points at one address where a portal answers: this network, not the provider or the DNS
     of the domain. The user opens a browser and accepts the network's terms, or switches networks."""
     portal = captive_portal(facts)

@@ -6,7 +6,7 @@ from urllib.parse import urljoin, urlsplit
 
 from mailprobe.causes import Cause
 from mailprobe.diagnosis.facts import (
-    Facts,
+    EvidenceView,
     Service,
     ServiceResult,
     answered,
@@ -20,7 +20,7 @@ from mailprobe.kinds.web import WebVisit
 from mailprobe.status import Severity
 
 
-def nothing_answers(facts: Facts) -> list[Finding]:
+def nothing_answers(facts: EvidenceView) -> list[Finding]:
     """Nothing answered anywhere — the provider's services and the other providers' alike."""
     if not facts.nothing_answered:
         return []
@@ -40,7 +40,7 @@ def nothing_answers(facts: Facts) -> list[Finding]:
     ]
 
 
-def service_failures(facts: Facts) -> list[Finding]:
+def service_failures(facts: EvidenceView) -> list[Finding]:
     """Each failing provider service: their outage, or a port blocked on this network — decided by the baseline."""
     if facts.nothing_answered:
         return []  # nothing_answers speaks for this case
@@ -69,7 +69,7 @@ def _blocked_ports_together(findings: list[Finding]) -> list[Finding]:
     return [merged, *(f for f in findings if f not in blocked)]
 
 
-def _judge_service(facts: Facts, service: ServiceResult) -> Finding | None:
+def _judge_service(facts: EvidenceView, service: ServiceResult) -> Finding | None:
     host, port = _where_it_failed(service.failed[0])
     params: dict[str, str | int | float] = {
         "service": service.protocol, "host": host, "port": port,
@@ -139,7 +139,7 @@ def _one_line(text: str) -> str:
     return flat if len(flat) <= REPLY_CHARS else flat[: REPLY_CHARS - 1].rstrip() + "…"
 
 
-def _works_on_another_port(facts: Facts, service: ServiceResult) -> bool:
+def _works_on_another_port(facts: EvidenceView, service: ServiceResult) -> bool:
     return any(
         other.protocol == service.protocol and other.port != service.port and other.passed
         for other in facts.provider_services
@@ -156,7 +156,7 @@ def _where_it_failed(observation: Service) -> tuple[str, int]:
 
 
 def _unresolvable_host(
-    facts: Facts, service: ServiceResult, ids: list[str], params: dict[str, str | int | float]
+    facts: EvidenceView, service: ServiceResult, ids: list[str], params: dict[str, str | int | float]
 ) -> Finding | None:
     """The service's host name has no address while the resolver works: nothing was ever connected."""
     if not all(o.error is not None and o.error.kind in (Failure.NXDOMAIN, Failure.NO_ADDRESS) for o in service.failed):
@@ -190,7 +190,7 @@ def _browser_only(service: ServiceResult) -> bool:
 GUESS_PREFIX = {"imap": "imap.", "smtp": "smtp.", "pop3": "pop."}
 
 
-def guessed_services_down(facts: Facts) -> list[Finding]:
+def guessed_services_down(facts: EvidenceView) -> list[Finding]:
     """An unknown domain whose imap. / smtp. / pop. host exists but answers on none of the usual ports:
     a guess, but a host named for the service that resolves and refuses is a server that is down."""
     if facts.evidence.plan.profile is not None:
@@ -226,7 +226,7 @@ def guessed_services_down(facts: Facts) -> list[Finding]:
     return findings
 
 
-def webmail_page_missing(facts: Facts) -> list[Finding]:
+def webmail_page_missing(facts: EvidenceView) -> list[Finding]:
     """Webmail answers, but not with its login page (404 / 410): degraded, not down."""
     missing = [o for o in facts.web if o.role == Role.PROVIDER and o.expect != Expect.CANDIDATE
                and o.status == Status.WARN and o.status_code in (404, 410)]

@@ -6,7 +6,7 @@ import statistics
 
 from mailprobe.causes import Cause
 from mailprobe.diagnosis.facts import (
-    Facts,
+    EvidenceView,
     Service,
     answered,
 )
@@ -29,7 +29,7 @@ INTERCEPTORS = (
 )
 
 
-def certificate_problems(facts: Facts) -> list[Finding]:
+def certificate_problems(facts: EvidenceView) -> list[Finding]:
     failing = [o for o in facts.tls_observations if o.tls is not None and o.tls.verify_error is not None
                and _counts(o.expect)]
     if not failing:
@@ -63,7 +63,7 @@ def _counts(expect: Expect) -> bool:
     return expect != Expect.CANDIDATE
 
 
-def _looks_intercepted(facts: Facts, issuer: str, host: str) -> bool:
+def _looks_intercepted(facts: EvidenceView, issuer: str, host: str) -> bool:
     """Interception needs evidence from more than one place: a known interception product's issuer, or the
     same foreign issuer on other providers' servers (the baseline) or on the provider's other hosts. One host
     alone with an unknown issuer is that server's certificate or chain."""
@@ -85,7 +85,7 @@ def _looks_intercepted(facts: Facts, issuer: str, host: str) -> bool:
     return bool(other_hosts)
 
 
-def _others_verify(facts: Facts, host: str) -> bool:
+def _others_verify(facts: EvidenceView, host: str) -> bool:
     return any(o.tls is not None and o.tls.verified for o in facts.tls_observations if o.host != host) or any(
         o.issuer and answered(o) for o in facts.baseline
     )
@@ -96,7 +96,7 @@ def _issuer_of(observation: Service) -> str:
     return (cert.issuer_org or cert.issuer_cn or cert.issuer) if cert else ""
 
 
-def _expiring(facts: Facts) -> list[Finding]:
+def _expiring(facts: EvidenceView) -> list[Finding]:
     """A verified certificate close to its end: warning under --cert-warn-days, critical under --cert-crit-days."""
     warn_days, crit_days = facts.evidence.cert_warn_days, facts.evidence.cert_crit_days
     soon = [o for o in facts.tls_observations if o.tls is not None and o.tls.verified
@@ -119,7 +119,7 @@ CLOCK_SKEW_S = 300.0  # browsers and TLS tolerate little; five minutes is alread
 CLOCK_AGREE_S = 60.0
 
 
-def clock_off(facts: Facts) -> list[Finding]:
+def clock_off(facts: EvidenceView) -> list[Finding]:
     """The local clock disagrees with the servers' Date headers, or certificates are 'not yet valid' here.
     Either direction breaks TLS: a clock ahead makes certificates 'expired', one behind 'not yet valid'."""
     dated = _dated(facts)
@@ -142,28 +142,28 @@ def clock_off(facts: Facts) -> list[Finding]:
     return []
 
 
-def _dated(facts: Facts) -> list[WebVisit]:
+def _dated(facts: EvidenceView) -> list[WebVisit]:
     return [o for o in facts.web if o.clock_offset_s is not None and o.address is not None]
 
 
-def _offsets(facts: Facts) -> list[float]:
+def _offsets(facts: EvidenceView) -> list[float]:
     """Every server's Date against our clock: the provider's webmail, and the other providers' (baseline)."""
     dated = [o.clock_offset_s for o in _dated(facts) if o.clock_offset_s is not None]
     return dated + [o.clock_offset_s for o in facts.baseline if o.clock_offset_s is not None]
 
 
-def _median_offset(facts: Facts) -> float | None:
+def _median_offset(facts: EvidenceView) -> float | None:
     offsets = _offsets(facts)
     return statistics.median(offsets) if offsets else None
 
 
-def _servers_agree(facts: Facts, median: float) -> bool:
+def _servers_agree(facts: EvidenceView, median: float) -> bool:
     """The servers' Dates tell one story (ours is off), not one server's clock being wrong: one provider's
     wrong Date is compared with the other servers' before it is read as our clock."""
     return all(abs(x - median) <= CLOCK_AGREE_S for x in _offsets(facts))
 
 
-def _clock_explains(facts: Facts, observation: Service) -> bool:
+def _clock_explains(facts: EvidenceView, observation: Service) -> bool:
     """A certificate that fails only because of our clock: 'expired' while our clock is ahead of the servers'
     (or 'not yet valid' while it is behind), and valid at the servers' own time."""
     tls = observation.tls
@@ -183,11 +183,11 @@ def _clock_explains(facts: Facts, observation: Service) -> bool:
     return False
 
 
-def _not_yet_valid(facts: Facts) -> list[Service]:
+def _not_yet_valid(facts: EvidenceView) -> list[Service]:
     return [o for o in facts.tls_observations if o.tls is not None and o.tls.verify_error == "not_yet_valid"]
 
 
-def _clock_suspect(facts: Facts) -> bool:
+def _clock_suspect(facts: EvidenceView) -> bool:
     """A slow local clock shows only in freshly issued certificates: one 'not yet valid' while others verify.
     A server Date that agrees with our clock clears it."""
     if not _not_yet_valid(facts):
