@@ -155,7 +155,7 @@ class Batch:
         """The page carries every language: its reports re-worded in each (a renderer never re-words)."""
         if not self.fmt.translated:
             return self.render_options
-        from mailprobe.page import translations
+        from mailprobe.translations import translations
 
         return replace(self.render_options, translations=translations(reports, self.options.load_profiles()))
 

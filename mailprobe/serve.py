@@ -316,7 +316,7 @@ class Exporter:
         """The form page with a fresh token and a fresh nonce (its CSP header names it)."""
         from starlette.responses import HTMLResponse
 
-        from mailprobe.render.formpage import form_csp, form_page, new_nonce
+        from mailprobe.render.form import form_csp, form_page, new_nonce
         from mailprobe.webform import LIMITS
 
         nonce = new_nonce()
@@ -329,7 +329,7 @@ class Exporter:
         """POST /check: a bad form is a 400 page saying why; a good one streams the check's page."""
         from starlette.responses import StreamingResponse
 
-        from mailprobe.render.formpage import new_nonce, page_csp
+        from mailprobe.render.form import new_nonce, page_csp
         from mailprobe.webform import LIMITS, FormError, check_options, read_form, stream_check
 
         try:
@@ -526,7 +526,7 @@ class SecurityHeaders:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        from mailprobe.render.formpage import BARE_CSP
+        from mailprobe.render.form import BARE_CSP
 
         if scope["type"] != "http":
             await self.app(scope, receive, send)

@@ -54,7 +54,7 @@ class FormError(Exception):
         self.key, self.lang, self.address, self.params = key, lang, address, params
 
     def words(self) -> str:
-        from mailprobe.locales.page import page_t
+        from mailprobe.locales.pagewords import page_t
 
         return page_t(f"form.err.{self.key}", self.lang, **self.params)
 
@@ -195,8 +195,8 @@ def progress_line(observation: Observation, lang: Lang) -> str:
     from mailprobe.kinds import summarize
     from mailprobe.kinds.dns import DnsLookup
     from mailprobe.locales.messages import service_name
-    from mailprobe.locales.page import page_t
-    from mailprobe.render.formpage import progress_line as line
+    from mailprobe.locales.pagewords import page_t
+    from mailprobe.render.form import progress_line as line
     from mailprobe.safetext import shown
 
     if isinstance(observation, DnsLookup):
@@ -213,8 +213,8 @@ def progress_line(observation: Observation, lang: Lang) -> str:
 
 def more_line(count: int, lang: Lang) -> str:
     """The progress line that stands for COUNT more, once MAX_PROGRESS_LINES were shown."""
-    from mailprobe.locales.page import page_t
-    from mailprobe.render.formpage import progress_line as line
+    from mailprobe.locales.pagewords import page_t
+    from mailprobe.render.form import progress_line as line
 
     return line("skip", "…", "", page_t("form.progress_more", lang, count=count), "")
 
@@ -226,11 +226,11 @@ async def stream_check(slots: Slots, target: str, options: CheckOptions, nonce: 
     from mailprobe.check import run_check
     from mailprobe.exporter import Busy, RequestDeadline
     from mailprobe.locales.messages import format_ms
-    from mailprobe.locales.page import page_t
-    from mailprobe.page import translations
-    from mailprobe.render.formpage import again, progress_close, progress_open
+    from mailprobe.locales.pagewords import page_t
+    from mailprobe.render.form import again, progress_close, progress_open
     from mailprobe.render.html import languages, page_body, page_foot, page_head
     from mailprobe.safetext import shown
+    from mailprobe.translations import translations
 
     lang = options.lang
     deadline = RequestDeadline(options.timeout)

@@ -38,7 +38,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "check": ("mailprobe.check",),
     "render": ("mailprobe.render.",),
     "services": ("mailprobe.clientsettings", "mailprobe.history", "mailprobe.batch", "mailprobe.output",
-                 "mailprobe.page", "mailprobe.exporter", "mailprobe.webform", "mailprobe.serve"),
+                 "mailprobe.translations", "mailprobe.exporter", "mailprobe.webform", "mailprobe.serve"),
     "cli": ("mailprobe.cli", "mailprobe.cli.", "mailprobe.__main__"),
     "face": ("mailprobe",),
 }

@@ -97,7 +97,7 @@ def print_reports(
         return  # printed as each finished
     translations = None
     if FORMATS[fmt].translated:
-        from mailprobe.page import translations as every_language
+        from mailprobe.translations import translations as every_language
 
         translations = every_language(reports, profiles)
     color = output is None and color_on(sys.stdout)

@@ -8,7 +8,7 @@ autoescape, and `shown()` makes control characters visible first.
 
 For `mailprobe serve` (a streamed response with progress), the page comes in three parts: `page_head` (needs
 no report: send it at once), `page_body` (the reports in each language, from `languages()`) and `page_foot`;
-`render_page` is the three joined. `mailprobe.page.render_page(reports, lang)` adds the translations.
+`report_page` is the three joined. `mailprobe.translations.translated_page(reports, lang)` adds the translations.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 # What every page may do: load nothing, post nowhere but here, have no <base>. The page's own <style> and
 # <script> elements are allowed one by one, never as 'unsafe-inline': by a nonce on a page `serve` sends, by
-# their hashes in a saved file (`static_csp`). It has no style attribute (`pageview.place`).
+# their hashes in a saved file (`static_csp`). It has no style attribute (`reportview.place`).
 CSP_BASE = "default-src 'none'; base-uri 'none'"
 
 
@@ -65,16 +65,16 @@ def script() -> str:
 
 def render(reports: Sequence[Report], options: RenderOptions) -> str:
     lang = _lang_of(reports[0].lang) if reports else "en"
-    return render_page(reports, lang, options.translations)
+    return report_page(reports, lang, options.translations)
 
 
-def render_page(
+def report_page(
     reports: Sequence[Report], lang: Lang, translations: Mapping[Lang, Sequence[Report]] | None = None
 ) -> str:
     """The whole page: `reports` in `lang` first; `translations` (lang → the same reports re-worded) are the
     other languages the page can switch to. Without them the page carries `lang` alone. A file to save: its
     CSP names the hashes of its own style and script."""
-    from mailprobe.render.pageview import geometry_css
+    from mailprobe.render.reportview import geometry_css
 
     versions = languages(reports, lang, translations)
     parts = _parts(versions, lang)
@@ -99,7 +99,7 @@ def languages(
 
 
 def page_title(reports: Sequence[Report], lang: Lang) -> str:
-    from mailprobe.locales.page import page_t
+    from mailprobe.locales.pagewords import page_t
     from mailprobe.safetext import shown
 
     if len(reports) == 1:
@@ -116,7 +116,7 @@ def page_head(lang: Lang, langs: Sequence[Lang] = LANGS, title: str = "mailprobe
 
 def page_body(versions: Mapping[Lang, Sequence[Report]], lang: Lang, *, nonce: str) -> str:
     """The reports, one part per language (`languages()`); only `lang`'s part is visible at first."""
-    from mailprobe.render.pageview import geometry_css
+    from mailprobe.render.reportview import geometry_css
 
     parts = _parts(versions, lang)
     return _body(parts, _inline_text(geometry_css(parts)), nonce)
@@ -124,7 +124,7 @@ def page_body(versions: Mapping[Lang, Sequence[Report]], lang: Lang, *, nonce: s
 
 def page_foot(lang: Lang, langs: Sequence[Lang] = LANGS, *, nonce: str | None = None) -> str:
     """The footer, the language-switch script, the end of the document."""
-    from mailprobe.locales.page import page_t
+    from mailprobe.locales.pagewords import page_t
     from mailprobe.version import __version__
 
     notes = {code: (page_t("page.offline", code), page_t("page.generated", code, version=__version__))
@@ -133,7 +133,7 @@ def page_foot(lang: Lang, langs: Sequence[Lang] = LANGS, *, nonce: str | None = 
 
 
 def _head(lang: Lang, langs: Sequence[Lang], title: str, csp: str, nonce: str | None) -> str:
-    from mailprobe.locales.page import LANG_NAMES, page_t
+    from mailprobe.locales.pagewords import LANG_NAMES, page_t
 
     return template("head.html.j2").render(
         lang=lang, title=title, csp=csp, nonce=nonce, style=_markup(stylesheet()),
@@ -144,7 +144,7 @@ def _head(lang: Lang, langs: Sequence[Lang], title: str, csp: str, nonce: str | 
 
 
 def _parts(versions: Mapping[Lang, Sequence[Report]], lang: Lang) -> list[Any]:
-    from mailprobe.render.pageview import part
+    from mailprobe.render.reportview import part
 
     return [part(code, reports, shown_first=code == lang) for code, reports in versions.items()]
 

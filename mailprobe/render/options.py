@@ -16,7 +16,7 @@ class RenderOptions:
     color: bool = False  # ANSI colours (only on a terminal, never with NO_COLOR)
     verbose: bool = False  # every check, also the skipped ones
     # The same reports re-worded in each language (html: the page carries all three and switches without a
-    # reload). Filled by whoever may re-word a report (cli, `mailprobe.page`); renderers never re-word.
+    # reload). Filled by whoever may re-word a report (cli, `mailprobe.translations`); renderers never re-word.
     translations: Mapping[Lang, Sequence[Report]] | None = None
 
 

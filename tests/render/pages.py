@@ -1,4 +1,4 @@
-"""Reports made up for the page's tests and for bench/page.py: no network, every kind of check, one cause."""
+"""Reports made up for the page's tests and for bench/htmlpage.py: no network, every kind of check, one cause."""
 
 from __future__ import annotations
 

@@ -12,17 +12,17 @@ from pathlib import Path
 import pytest
 
 from mailprobe.compose import relocalize
-from mailprobe.page import render_page, translations
 from mailprobe.profiles import load_profiles
 from mailprobe.render import FORMATS, RenderOptions
 from mailprobe.report import report_id
+from mailprobe.translations import translated_page, translations
 from tests.cli.conftest import run_mailprobe
 from tests.render.pages import FAILING, HOSTILE_REPLY, sample_report
 
 
 @pytest.fixture(scope="module")
 def page() -> str:
-    return render_page([sample_report(50)], "en")
+    return translated_page([sample_report(50)], "en")
 
 
 def inline_hash(text: str) -> str:
@@ -72,7 +72,7 @@ def test_a_hostile_server_reply_is_escaped_never_markup(page: str) -> None:
 def test_control_characters_from_a_server_are_made_visible() -> None:
     report = sample_report(5)
     checks = [c.model_copy(update={"summary": "ok\x1b[2J\u202egnp.exe"}) for c in report.checks]
-    html = render_page([report.model_copy(update={"checks": checks})], "en", load_profiles())
+    html = translated_page([report.model_copy(update={"checks": checks})], "en", load_profiles())
     assert "\x1b" not in html and "\u202e" not in html
 
 
@@ -86,7 +86,7 @@ def test_the_page_carries_three_languages_with_en_shown_first(page: str) -> None
 
 
 def test_lang_chooses_the_language_shown_first() -> None:
-    html = render_page([sample_report(10)], "zh-Hant")
+    html = translated_page([sample_report(10)], "zh-Hant")
     assert '<html lang="zh-Hant">' in html
     assert not re.search(r'<div class="part" lang="zh-Hant"[^>]*hidden>', html)
     assert re.search(r'<div class="part" lang="en"[^>]*hidden>', html)
@@ -172,7 +172,7 @@ def test_explain_html_on_stdout_and_a_bad_output_path_is_one_line(tmp_path: Path
 
 def test_the_page_words_exist_in_every_language_with_the_same_placeholders() -> None:
     from mailprobe.locales.messages import placeholders
-    from mailprobe.locales.page import PAGE_MESSAGES
+    from mailprobe.locales.pagewords import PAGE_MESSAGES
 
     english = PAGE_MESSAGES["en"]
     for lang, words in PAGE_MESSAGES.items():

@@ -26,9 +26,9 @@ def translations(reports: Sequence[Report], profiles: ProfileSet | None = None) 
     }
 
 
-def render_page(reports: Sequence[Report], lang: Lang, profiles: ProfileSet | None = None) -> str:
+def translated_page(reports: Sequence[Report], lang: Lang, profiles: ProfileSet | None = None) -> str:
     """The self-contained page for `reports`, shown first in `lang`, switchable to the other two."""
-    from mailprobe.render.html import render_page as render
+    from mailprobe.render.html import report_page
 
     every = translations(reports, profiles)
-    return render(every[lang], lang, every)
+    return report_page(every[lang], lang, every)

@@ -29,13 +29,13 @@ Verdict = tuple[str, str, bool]
 
 
 def build() -> tuple[str, list[float]]:
-    from mailprobe.page import render_page, translations
     from mailprobe.profiles import load_profiles
-    from mailprobe.render.html import render_page as render_only
+    from mailprobe.render.html import report_page as render_only
+    from mailprobe.translations import translated_page, translations
     from tests.render.pages import sample_report
 
     report = sample_report(CHECKS)
-    page = render_page([report], "en", load_profiles())  # warm-up: templates compiled, profiles loaded
+    page = translated_page([report], "en", load_profiles())  # warm-up: templates compiled, profiles loaded
     every = translations([report], load_profiles())
     timings = []
     for _ in range(RENDERS):

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from mailprobe.lang import Lang
 from mailprobe.locales.messages import format_ms, format_span, guard_times, server_label, service_name
-from mailprobe.locales.page import page_t
+from mailprobe.locales.pagewords import page_t
 from mailprobe.render.guard import unfinished_verdict
 from mailprobe.safetext import shown
 

@@ -42,7 +42,7 @@ def form_page(
     """The form in `lang`: address, report language and — only on a loopback listener — the login opt-in
     with its password field. `error` (already in words) is shown above it; `address` refills the field.
     `token` goes back with the post (`webform.FormTokens`); `nonce` is the one `form_csp` names."""
-    from mailprobe.locales.page import LANG_NAMES, page_t
+    from mailprobe.locales.pagewords import LANG_NAMES, page_t
 
     keys = ("title", "intro", "address", "address_hint", "login_legend", "login", "password", "login_note",
             "submit", "exporter", "problem")
