@@ -110,31 +110,31 @@ class SocketBudget:
             self._free.release()
 
 
-def never_dialled(address: str) -> str | None:
+def never_dialled(ip: str) -> str | None:
     """Why ADDRESS is never dialled, whoever named it (addresspolicy.NEVER_CONTACTED), or None: the last guard
     before a socket, whatever the plan and the probes decided."""
     try:
-        cls = ip_class(address)
+        cls = ip_class(ip)
     except ValueError:
         return None  # not an IP address: the socket layer will say so
     if cls in NEVER_CONTACTED:
-        return f"{address} is a {words(cls)} address, where no mail server can be: never dialled"
+        return f"{ip} is a {words(cls)} address, where no mail server can be: never dialled"
     return None
 
 
 async def open_tcp(
-    address: str, port: int, deadline: Deadline, cap: float | None = None
+    ip: str, port: int, deadline: Deadline, cap: float | None = None
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, float]:
     """Connect to ADDRESS:PORT; returns (reader, writer, connect_ms) or raises ProbeError at stage 'connect'
     (Failure.POLICY, before any packet, for an address that is never dialled)."""
-    refused = never_dialled(address)
+    refused = never_dialled(ip)
     if refused is not None:
         raise ProbeError(Failure.POLICY, "policy", refused)
     started = time.monotonic()
-    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    family = socket.AF_INET6 if ":" in ip else socket.AF_INET
     try:
         reader, writer = await deadline.run(
-            asyncio.open_connection(address, port, family=family, limit=LINE_LIMIT), cap
+            asyncio.open_connection(ip, port, family=family, limit=LINE_LIMIT), cap
         )
     except (OSError, TimeoutError) as exc:
         raise probe_error(exc, "connect") from None

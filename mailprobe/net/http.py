@@ -54,7 +54,7 @@ class Exchange:
 
 async def fetch(
     url: httpx.URL | str,
-    address: str,
+    ip: str,
     *,
     tls_context: ssl.SSLContext,
     deadline: Deadline,
@@ -77,10 +77,10 @@ async def fetch(
     TLS_CONTEXT must be one for HTTP alone (`TlsSettings.verified_http_context` or `unverified_http_context`):
     httpcore writes ALPN into it.
     """
-    refused = never_dialled(address)
+    refused = never_dialled(ip)
     if refused is not None:
         return Exchange(error=error_facts(Failure.POLICY, "policy", refused))
-    args = (url, address, tls_context, deadline, cap, max_bytes, method, accept, connect_cap, pace)
+    args = (url, ip, tls_context, deadline, cap, max_bytes, method, accept, connect_cap, pace)
     if sockets is None:
         return await _fetch(*args)
     try:
@@ -91,7 +91,7 @@ async def fetch(
 
 
 async def _fetch(
-    url: httpx.URL | str, address: str, tls_context: ssl.SSLContext, deadline: Deadline, cap: float,
+    url: httpx.URL | str, ip: str, tls_context: ssl.SSLContext, deadline: Deadline, cap: float,
     max_bytes: int, method: str, accept: str, connect_cap: float | None, pace: Pace | None,
 ) -> Exchange:
     trace, exchange = _Trace(), Exchange()
@@ -106,7 +106,7 @@ async def _fetch(
     # Whether a time-out would be the run's deadline, short of the step's own bounds, is known as it begins.
     cut_connect, by_the_run = deadline.cuts(connect, connect_cap or cap), deadline.cuts(bound)
     try:
-        request = _Request(httpx.URL(url), address, method, accept, max_bytes)
+        request = _Request(httpx.URL(url), ip, method, accept, max_bytes)
         await deadline.run(request.send(tls_context, bound, connect, trace, exchange), cap)
     except Exception as exc:  # every failure of the exchange is evidence
         stage = trace.stage()
@@ -284,7 +284,7 @@ class _Trace:
 @dataclass
 class _Request:
     url: httpx.URL
-    address: str
+    ip: str
     method: str
     accept: str
     max_bytes: int
@@ -307,7 +307,7 @@ class _Request:
         extensions = {"sni_hostname": host_of(self.url), "trace": trace}
         client = httpx.AsyncClient(verify=context, trust_env=False, follow_redirects=False, timeout=timeout)
         async with client:
-            dial = self.url.copy_with(host=self.address)
+            dial = self.url.copy_with(host=self.ip)
             request = client.build_request(self.method, dial, headers=headers, extensions=extensions)
             response = await client.send(request, stream=True)
             exchange.response, exchange.received_at = response, datetime.now(UTC)

@@ -36,20 +36,20 @@ from mailprobe.probes.smtp import SMTP
 _DIALOGUES: dict[str, MailProtocol] = {"imap": IMAP, "pop3": POP3, "smtp": SMTP}
 
 async def probe(step: Step, ctx: ProbeContext) -> list[Observation]:
-    endpoint, address = step.endpoint, step.ip
-    assert endpoint is not None and address is not None
+    endpoint, ip = step.endpoint, step.ip
+    assert endpoint is not None and ip is not None
     started = time.monotonic()
     observation = baseline_kind.blank(endpoint_of(step), step.ip)
     if endpoint.protocol in _DIALOGUES and endpoint.tls != TlsMode.PLAIN:
-        await _dialogue(endpoint, address, ctx, observation)
+        await _dialogue(endpoint, ip, ctx, observation)
     else:
-        await _handshake(endpoint, address, ctx, observation)
+        await _handshake(endpoint, ip, ctx, observation)
     observation.duration_ms = round((time.monotonic() - started) * 1000.0, 2)
     return [observation]
 
 
-async def _dialogue(endpoint: Endpoint, address: str, ctx: ProbeContext, observation: Reachability) -> None:
-    session = await run_session(_DIALOGUES[endpoint.protocol], endpoint, address, ctx)
+async def _dialogue(endpoint: Endpoint, ip: str, ctx: ProbeContext, observation: Reachability) -> None:
+    session = await run_session(_DIALOGUES[endpoint.protocol], endpoint, ip, ctx)
     observation.connect_ms = session.connect_ms
     if session.tls is not None and session.tls.certificate is not None:
         observation.issuer = issuer_name(session.tls.certificate)
@@ -62,22 +62,22 @@ async def _dialogue(endpoint: Endpoint, address: str, ctx: ProbeContext, observa
         observation.error = session.error
 
 
-async def _handshake(endpoint: Endpoint, address: str, ctx: ProbeContext, observation: Reachability) -> None:
+async def _handshake(endpoint: Endpoint, ip: str, ctx: ProbeContext, observation: Reachability) -> None:
     try:
         async with ctx.sockets.slot(ctx.deadline):  # one of the check's connections at a time
-            await _handshakes(endpoint, address, ctx, observation)
+            await _handshakes(endpoint, ip, ctx, observation)
     except ProbeError as exc:  # the deadline ran out before a connection of ours was free: not tested
         observation.status, observation.error, observation.stage = Status.ERROR, exc.facts, "connect"
 
 
-async def _handshakes(endpoint: Endpoint, address: str, ctx: ProbeContext, observation: Reachability) -> None:
+async def _handshakes(endpoint: Endpoint, ip: str, ctx: ProbeContext, observation: Reachability) -> None:
     # Only "does TLS complete" matters here; the certificate is the provider probe's business. A verifying
     # handshake first (OpenSSL then names the issuer itself); one that fails verification is tried again
     # without, to learn whose certificate it was (an interception box re-signs every provider's).
     verifying = endpoint.tls == TlsMode.IMPLICIT
     while True:
         try:
-            reader, writer, connect_ms = await open_tcp(address, endpoint.port, ctx.deadline, ctx.connect_cap)
+            reader, writer, connect_ms = await open_tcp(ip, endpoint.port, ctx.deadline, ctx.connect_cap)
             ctx.pace.saw(connect_ms)
         except ProbeError as exc:
             observation.status, observation.error, observation.stage = _failed(exc.facts), exc.facts, "connect"

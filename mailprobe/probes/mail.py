@@ -65,17 +65,17 @@ class _ConnectionSettings:
 
 
 async def run_session(
-    protocol: MailProtocol, endpoint: Endpoint, address: str, ctx: ProbeContext, on_ready: OnReady | None = None
+    protocol: MailProtocol, endpoint: Endpoint, ip: str, ctx: ProbeContext, on_ready: OnReady | None = None
 ) -> MailSession:
     """One dialogue with ADDRESS; every failure becomes evidence, nothing is raised. ON_READY, if given, is
     called only on a verified TLS channel; never on a plaintext one, nor on the unverified second look."""
     started = time.monotonic()
-    session = mail_session(protocol.name, endpoint, address)
+    session = mail_session(protocol.name, endpoint, ip)
     session.stage = "connect"
     judged = _ConnectionSettings(ctx.tls.verified_context(), verified=True, on_ready=on_ready)
-    session.error = await _guarded(session, _dialogue(protocol, endpoint, address, ctx, session, judged))
+    session.error = await _guarded(session, _dialogue(protocol, endpoint, ip, ctx, session, judged))
     if session.error is not None and session.error.kind == Failure.TLS_VERIFY:
-        await _collect_despite_certificate(protocol, endpoint, address, ctx, session, session.error)
+        await _collect_despite_certificate(protocol, endpoint, ip, ctx, session, session.error)
     session.duration_ms = round((time.monotonic() - started) * 1000.0, 2)
     session.status = _status(session, ctx.cert)
     return session
@@ -95,7 +95,7 @@ async def _guarded(session: MailSession, step: Coroutine[Any, Any, None]) -> Err
 async def _collect_despite_certificate(
     protocol: MailProtocol,
     endpoint: Endpoint,
-    address: str,
+    ip: str,
     ctx: ProbeContext,
     session: MailSession,
     verify_error: ErrorFacts,
@@ -104,7 +104,7 @@ async def _collect_despite_certificate(
     reason, message = verify_failure_facts(verify_error.detail)
     # The verification failure stays the finding; this second dialogue only adds facts.
     unjudged = _ConnectionSettings(ctx.tls.unverified_context(), verified=False)
-    await _guarded(session, _dialogue(protocol, endpoint, address, ctx, session, unjudged))
+    await _guarded(session, _dialogue(protocol, endpoint, ip, ctx, session, unjudged))
     tls = session.tls or TlsFacts()
     verdict = {"verified": False, "verify_error": reason, "verify_message": message}
     session.tls = tls.model_copy(update=verdict)
@@ -123,14 +123,14 @@ def _status(session: MailSession, cert: CertThresholds) -> Status:
 async def _dialogue(
     protocol: MailProtocol,
     endpoint: Endpoint,
-    address: str,
+    ip: str,
     ctx: ProbeContext,
     session: MailSession,
     attempt: _ConnectionSettings,
 ) -> None:
     session.stage = "connect"
     async with ctx.sockets.slot(ctx.deadline):  # one of the check's connections, from connect to close
-        reader, writer, connect_ms = await open_tcp(address, endpoint.port, ctx.deadline, ctx.connect_cap)
+        reader, writer, connect_ms = await open_tcp(ip, endpoint.port, ctx.deadline, ctx.connect_cap)
         ctx.pace.saw(connect_ms)
         session.connect_ms = round(connect_ms, 2)
         dialogue = Dialogue(reader, writer, ctx.deadline, ctx.step_cap, ctx.stall_bound)

@@ -65,11 +65,11 @@ class _Failed(Exception):
 class _Visitor:
     """Follows one visit hop by hop; the addresses of other hosts come from the run's resolver only."""
 
-    def __init__(self, visit: WebVisit, ctx: ProbeContext, address: str) -> None:
+    def __init__(self, visit: WebVisit, ctx: ProbeContext, ip: str) -> None:
         self.visit, self.ctx = visit, ctx
         self.url = httpx.URL(visit.url)
-        self.origin = address  # where the chain started: the fetch policy judges every further address by it
-        self.addresses: dict[str, str | ErrorFacts] = {host_of(self.url): address}
+        self.origin = ip  # where the chain started: the fetch policy judges every further address by it
+        self.addresses: dict[str, str | ErrorFacts] = {host_of(self.url): ip}
         # Hosts whose page loaded only with TLS 1.0 / 1.1 (the legacy context): their further pages and resources
         # use it too, as a browser that still spoke it would. Never the unverified look after a certificate
         # failure: that one fetches the first page at the first address only (SECURITY.md).
@@ -121,11 +121,11 @@ class _Visitor:
     async def _hop(self) -> Exchange | None:
         first = not self.visit.redirects
         try:
-            address = await self._address(self.url, "connect" if first else "redirect")
+            ip = await self._address(self.url, "connect" if first else "redirect")
         except _Failed as failed:
             self._fail(failed.facts)
             return None
-        exchange = await self._fetch_judging_tls(address)
+        exchange = await self._fetch_judging_tls(ip)
         if first:
             self.visit.connect_ms, self.visit.ttfb_ms = exchange.connect_ms, exchange.ttfb_ms
             self.visit.tls = self.visit.tls or exchange.tls
@@ -137,10 +137,10 @@ class _Visitor:
             self.visit.error = self._hop_error(exchange.error, first)  # the body broke off: still a page
         return exchange
 
-    async def _fetch_judging_tls(self, address: str) -> Exchange:
+    async def _fetch_judging_tls(self, ip: str) -> Exchange:
         """Fetch with the verifying context; after a TLS failure, learn what the server does offer."""
         cap, host = self.ctx.step_cap, host_of(self.url)
-        exchange = await self._fetch(self.url, address, self._context(host), cap, PAGE_LIMIT)
+        exchange = await self._fetch(self.url, ip, self._context(host), cap, PAGE_LIMIT)
         error = exchange.error
         if error is None or error.stage != "tls" or host in self.fallbacks or self.url.scheme != "https":
             return exchange
@@ -149,7 +149,7 @@ class _Visitor:
                 return exchange  # never a retry without verification to where a redirect led
             # What a user clicking through the warning would get: is webmail itself answering? This page only:
             # a redirect from it, even on the same host, and its resources are never fetched unverified.
-            retry = await self._fetch(self.url, address, self.ctx.tls.unverified_http_context(), cap, PAGE_LIMIT)
+            retry = await self._fetch(self.url, ip, self.ctx.tls.unverified_http_context(), cap, PAGE_LIMIT)
             self.unverified_page = retry.response is not None
             reason, message = verify_failure_facts(error.detail)
             facts = retry.tls or TlsFacts()
@@ -160,7 +160,7 @@ class _Visitor:
         if error.kind is Failure.TIMEOUT:
             return exchange
         legacy = self.ctx.tls.legacy_context()
-        retry = await self._fetch(self.url, address, legacy, cap, PAGE_LIMIT)
+        retry = await self._fetch(self.url, ip, legacy, cap, PAGE_LIMIT)
         if retry.tls is not None:
             self.fallbacks[host] = legacy
         return self._judge_legacy(exchange, retry)
@@ -172,9 +172,9 @@ class _Visitor:
         assert self.verified is not None
         return self.verified
 
-    async def _fetch(self, url: httpx.URL, address: str, context: ssl.SSLContext, cap: float, limit: int
+    async def _fetch(self, url: httpx.URL, ip: str, context: ssl.SSLContext, cap: float, limit: int
     ) -> Exchange:
-        exchange = await fetch(url, address, tls_context=context, deadline=self.ctx.deadline, cap=cap,
+        exchange = await fetch(url, ip, tls_context=context, deadline=self.ctx.deadline, cap=cap,
                                max_bytes=limit, connect_cap=self.ctx.connect_cap, pace=self.ctx.pace,
                                sockets=self.ctx.sockets)
         self.ctx.pace.saw(exchange.connect_ms)
@@ -254,7 +254,7 @@ class _Visitor:
 
     async def _resource(self, url: httpx.URL) -> PageResource:
         try:
-            address = await self._address(url, "resolve")
+            ip = await self._address(url, "resolve")
         except _Failed as failed:
             # Not ours to test, or not tested (the deadline cut it off).
             untested = failed.facts.kind is Failure.POLICY or not_tested(failed.facts)
@@ -262,7 +262,7 @@ class _Visitor:
             return PageResource(url=_url(url), status=status, error=failed.facts)
         cap = min(self.ctx.timeouts.web_resource, self.ctx.step_cap)
         context = self._context(host_of(url))
-        exchange = await self._fetch(url, address, context, cap, RESOURCE_LIMIT)
+        exchange = await self._fetch(url, ip, context, cap, RESOURCE_LIMIT)
         code = exchange.response.status_code if exchange.response is not None else None
         error = exchange.error
         if error is None and code is not None and code >= 400:
