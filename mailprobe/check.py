@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import mailprobe.runloop as runloop
 from mailprobe.address import Target, parse_address
@@ -22,6 +23,7 @@ from mailprobe.net.deadline import Deadline
 from mailprobe.net.pace import Pace
 from mailprobe.net.resolver import Resolver
 from mailprobe.net.tls import TlsSettings
+from mailprobe.params import COMMAND_LINE, Edge, check_values
 from mailprobe.plan import Planner, PlanOptions, Step
 from mailprobe.probes import PROBES, guard_of, run_step, warm_up, warmed_up
 from mailprobe.probes.base import LoginCredentials, ProbeContext
@@ -59,6 +61,11 @@ class CheckOptions:
     on_observation: ObservationHook | None = field(default=None, repr=False)
     prefetch: bool = False  # one address on the command line: see PlanOptions.prefetch
     checks_at_once: int = 1  # how many checks share the process's open files (limits.socket_budget)
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any], edge: Edge = COMMAND_LINE) -> CheckOptions:
+        """The options from named values (params.PARAMS), each checked as EDGE names it; UsageError if bad."""
+        return cls(**check_values(params, edge))
 
     def timeouts(self) -> Timeouts:
         return Timeouts(total=self.timeout)

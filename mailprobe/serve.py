@@ -216,6 +216,7 @@ class Exporter:
         from mailprobe.address import parse_address
         from mailprobe.check import CheckOptions, StepCache
         from mailprobe.net.nameservers import parse_nameserver
+        from mailprobe.params import EXPORTER
         from mailprobe.profiles import load_profiles
 
         for name in params:
@@ -242,9 +243,13 @@ class Exporter:
         for server in params.get("nameserver", []):  # a request's: no link-local or metadata resolver either
             parse_nameserver(server, "nameserver", requested=True)
         module = _overrides(module, params)
-        timeout = module.timeout
-        if not 0 < timeout <= MAX_SERVE_TIMEOUT_S:
-            raise UsageError(f"timeout must be more than 0 and at most {MAX_SERVE_TIMEOUT_S:g} s")
+        options = CheckOptions.from_params({
+            "timeout": module.timeout, "nameservers": module.nameservers, "ca_file": module.ca_file,
+            "provider": module.provider, "providers_dir": module.providers_dir, "baseline": module.baseline,
+            "no_baseline": module.no_baseline, "cert_warn_days": module.cert_warn_days,
+            "cert_crit_days": module.cert_crit_days,
+        }, EXPORTER)
+        timeout = options.timeout
         if scrape_timeout:
             try:
                 scrape = float(scrape_timeout)
@@ -258,14 +263,9 @@ class Exporter:
             profiles = self._profiles[module.providers_dir] = load_profiles(module.providers_dir)
         if module.provider is not None:
             profiles.require(module.provider)
-        options = CheckOptions(
-            timeout=timeout, nameservers=[parse_nameserver(ns) for ns in module.nameservers] or None,
-            ca_file=module.ca_file, provider=module.provider, providers_dir=module.providers_dir,
-            baseline=[parse_hostport(b, "baseline") for b in module.baseline] or None, no_baseline=module.no_baseline,
-            cert_warn_days=module.cert_warn_days, cert_crit_days=module.cert_crit_days, profiles=profiles,
-            # Each scrape probes afresh (no step is shared between scrapes); only the TLS set-up is kept.
-            share=StepCache(tls=self._tls),
-        )
+        options.timeout, options.profiles = timeout, profiles
+        # Each scrape probes afresh (no step is shared between scrapes); only the TLS set-up is kept.
+        options.share = StepCache(tls=self._tls)
         return target, options
 
     async def probe(self, request: Request) -> Response:

@@ -35,7 +35,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "engine": ("mailprobe.engine",),
     "diagnosis": ("mailprobe.diagnosis.",),
     "compose": ("mailprobe.compose", "mailprobe.summaries"),
-    "check": ("mailprobe.check",),
+    "check": ("mailprobe.check", "mailprobe.params"),
     "render": ("mailprobe.render.",),
     "services": ("mailprobe.clientsettings", "mailprobe.history", "mailprobe.batch", "mailprobe.output",
                  "mailprobe.translations", "mailprobe.exporter", "mailprobe.webform", "mailprobe.serve"),

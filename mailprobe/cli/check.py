@@ -90,8 +90,6 @@ def check(
         _ask_early(addresses, nameservers, timeout, started)
     from mailprobe.check import CheckOptions
     from mailprobe.errors import UsageError
-    from mailprobe.hostport import parse_hostport
-    from mailprobe.net.nameservers import parse_nameserver
 
     if not 0 < timeout <= MAX_TIMEOUT_S:
         fail(f"--timeout must be more than 0 and at most {MAX_TIMEOUT_S:g} seconds")
@@ -123,18 +121,13 @@ def check(
     elif password_stdin or login_protocols or login_user or force_login:
         fail("--password-stdin, --login-protocols, --login-user and --force-login need --login")
     try:
-        options = CheckOptions(
-            timeout=timeout,
-            nameservers=[parse_nameserver(ns) for ns in nameservers] or None,
-            ca_file=ca_file,
-            provider=provider,
-            providers_dir=providers_dir,
-            baseline=[parse_hostport(b) for b in baselines] or None,
-            no_baseline=no_baseline,
-            authoritative=[parse_nameserver(a, "--authoritative") for a in authoritative] or None,
-            lang=chosen_lang(lang),
-            login=login_options,
-        )
+        options = CheckOptions.from_params({
+            "timeout": timeout, "nameservers": nameservers, "ca_file": ca_file, "provider": provider,
+            "providers_dir": providers_dir, "baseline": baselines, "no_baseline": no_baseline,
+            "authoritative": authoritative, "lang": chosen_lang(lang),
+            "cert_warn_days": monitoring["cert_warn_days"], "cert_crit_days": monitoring["cert_crit_days"],
+        })
+        options.login = login_options
         _validate(options)
     except UsageError as exc:
         fail(str(exc))
@@ -227,7 +220,6 @@ def _monitored_run(
     from mailprobe.output import is_stdout, open_output
     from mailprobe.safetext import quoted_input
 
-    options.cert_warn_days, options.cert_crit_days = monitoring["cert_warn_days"], monitoring["cert_crit_days"]
     if is_stdout(monitoring["output"]):
         monitoring["output"] = None  # "-" or /dev/stdout: standard output
     label = "'-'" if input_file == "-" else quoted_input(input_file or "", PATH_SHOWN)
