@@ -33,6 +33,12 @@ class Target(BaseModel):
         return f"{self.local_part}@{self.domain_ascii}"
 
 
+def mailbox_key(address: str) -> str:
+    """The key a mailbox (or a login name) goes by: providers treat the whole address case-insensitively at
+    login, so one lockout budget and one history per mailbox."""
+    return address.strip().lower()
+
+
 def _visible(text: str) -> str:
     """Drop invisible format characters (BOM, zero-width space / joiner, word joiner, soft hyphen) that ride
     along when an address is copied from a web page or a chat: the user cannot see them, the server would."""

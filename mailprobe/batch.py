@@ -23,6 +23,7 @@ from mailprobe.report import EXIT_CODES, ProviderInfo, Report, ToolInfo
 from mailprobe.version import __version__
 
 if TYPE_CHECKING:
+    from mailprobe.address import Target
     from mailprobe.check import CheckOptions
     from mailprobe.history import History
     from mailprobe.lang import Lang
@@ -40,6 +41,7 @@ class Entry:
     position: int
     address: str
     error: str | None = None
+    target: Target | None = None  # the address parsed (once, here at the edge); None for a bad line
 
 
 @dataclass(frozen=True)
@@ -87,12 +89,12 @@ def entries(
 
     position = 0
     for address in addresses:
-        error = None
+        error, target = None, None
         try:
-            parse_address(address)
+            target = parse_address(address)
         except UsageError as exc:
             error = str(exc)
-        yield Entry(position, address, error)
+        yield Entry(position, address, error, target)
         position += 1
     for number, line in enumerate(lines, start=1):
         if isinstance(line, BadLine):
@@ -103,12 +105,12 @@ def entries(
         text = line.strip()
         if not text or text.startswith("#"):
             continue
-        error = None
+        error, target = None, None
         try:
-            parse_address(text)
+            target = parse_address(text)
         except UsageError as exc:
             error = f"--input {input_label} line {number}: {exc}"
-        yield Entry(position, text, error)
+        yield Entry(position, text, error, target)
         position += 1
 
 
@@ -224,7 +226,7 @@ class Batch:
                         unprinted(entry.position)
                     self.on_done()
                     continue
-                report = await run_check(entry.address, self.options)
+                report = await run_check(entry.target or entry.address, self.options)
                 outcome.checked += 1
                 changed = await remember(report) if self.history is not None else True
                 if changed or not self.changes_only:

@@ -148,12 +148,13 @@ def _context(target: Target, options: CheckOptions, started: float | None = None
 
 
 async def gather_evidence(
-    address: str, options: CheckOptions, *, discover_only: bool = False, started: float | None = None,
+    address: str | Target, options: CheckOptions, *, discover_only: bool = False, started: float | None = None,
 ) -> Evidence:
-    """Run the plan for ADDRESS and return what was seen. Raises UsageError for bad input only.
+    """Run the plan for ADDRESS (as typed, or the Target the edge parsed it into once) and return what was seen.
+    Raises UsageError for bad input only.
     `discover_only`: only what the domain publishes (MX, SRV, autoconfig) — for `mailprobe settings`.
     `started`: the deadline's origin (default: options.started, or now)."""
-    target = parse_address(address)
+    target = address if isinstance(address, Target) else parse_address(address)
     profiles = options.load_profiles()
     if options.provider is not None:
         profiles.require(options.provider)
@@ -213,7 +214,7 @@ def _import_diagnosis() -> None:
     from mailprobe.diagnosis.diagnose import diagnose  # noqa: F401
 
 
-async def run_check(address: str, options: CheckOptions | None = None) -> Report:
+async def run_check(address: str | Target, options: CheckOptions | None = None) -> Report:
     """Check one mailbox address. Raises UsageError for bad input; network trouble is evidence, never raised."""
     options = options or CheckOptions()
     # One clock for the report: the deadline's origin. The report starts there (started_at), every check's
@@ -230,11 +231,11 @@ async def run_check(address: str, options: CheckOptions | None = None) -> Report
     return compose(evidence, diagnosis, options.lang, started_at, duration_ms, options.load_profiles())
 
 
-def run_check_sync(address: str, options: CheckOptions | None = None) -> Report:
+def run_check_sync(address: str | Target, options: CheckOptions | None = None) -> Report:
     return runloop.run(run_check(address, options))
 
 
-def discover_sync(address: str, options: CheckOptions) -> Evidence:
+def discover_sync(address: str | Target, options: CheckOptions) -> Evidence:
     """What the domain of ADDRESS publishes, found as a check finds it (the same plan, resolver and deadline)."""
     return runloop.run(gather_evidence(address, options, discover_only=True))
 

@@ -86,7 +86,7 @@ def client_settings(
         profile = profiles.require(provider)
         return ClientSettings(target, profile, "forced", servers=_servers(profile, target))
     options = CheckOptions(timeout=timeout, nameservers=nameservers, profiles=profiles, ca_file=ca_file)
-    evidence = discover_sync(address, options)
+    evidence = discover_sync(target, options)
     mx = next((o for o in evidence.of_type(DnsLookup) if o.purpose == "mx"), None)
     recognised = evidence.plan.profile
     if recognised is not None:

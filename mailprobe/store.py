@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from mailprobe.address import mailbox_key as mailbox_key  # re-exported: the state file keys by it
 from mailprobe.errors import GuardError
 
 BUSY_TIMEOUT_MS = 5000
@@ -74,12 +75,6 @@ def default_state_path() -> Path:
     # The XDG spec says a relative path in the variable is invalid and must be ignored.
     base = Path(state_home) if state_home and os.path.isabs(state_home) else Path.home() / ".local" / "state"
     return base / "mailprobe" / "state.db"
-
-
-def mailbox_key(address: str) -> str:
-    """The key a mailbox goes by in the state file: providers treat the whole address case-insensitively at
-    login, so one lockout budget and one history per mailbox."""
-    return address.strip().lower()
 
 
 def one_line(text: str) -> str:
