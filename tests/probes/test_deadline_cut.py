@@ -101,6 +101,7 @@ async def test_a_greeting_the_deadline_cut_off_is_recorded_as_not_tested() -> No
 
 
 def test_a_session_cut_off_is_not_tested_and_one_that_stalled_failed() -> None:
+    from mailprobe.certdays import CertThresholds
     from mailprobe.evidence import ErrorFacts, TlsMode
     from mailprobe.kinds.mail import MailSession
     from mailprobe.net.connect import cut_off
@@ -109,6 +110,6 @@ def test_a_session_cut_off_is_not_tested_and_one_that_stalled_failed() -> None:
     session = MailSession(id="imap.993/x/127.0.0.1", kind="imap", target="x:993", address="127.0.0.1",
                           status=Status.PASS, host="x", port=993, tls_mode=TlsMode.IMPLICIT)
     session.error = cut_off("greeting").facts
-    assert _status(session) is Status.ERROR
+    assert _status(session, CertThresholds()) is Status.ERROR
     session.error = ErrorFacts(kind=Failure.TIMEOUT, stage="greeting", detail="no answer in time")
-    assert _status(session) is Status.FAIL
+    assert _status(session, CertThresholds()) is Status.FAIL
