@@ -189,10 +189,11 @@ async def gather_evidence(
         if logins is not None and login_run is not None:  # stopped or cancelled: unbegun logins give claims back
             logins.abandon(login_run, _begun(ctx))
         raise
+    settled = planner.settle(observations)  # may still set the plan's flags (matched_by "mx_failed")
     return Evidence(
         target=target,
         plan=PlanSummary(planner.plan.profile, planner.plan.matched_by, list(planner.plan.endpoints)),
-        observations=planner.settle(observations),
+        observations=settled,
         mx_profile_id=planner.mx_profile_id,
         baseline_enabled=not options.no_baseline,
         nameservers=ctx.resolver.nameservers,

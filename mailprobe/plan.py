@@ -35,8 +35,8 @@ from mailprobe.evidence import (
     ErrorFacts,
     Expect,
     Failure,
-    MatchedBy,
     Observation,
+    PlanSummary,
     Role,
     Status,
     TlsMode,
@@ -145,12 +145,9 @@ class Step:
 
 
 @dataclass
-class Plan:
-    """The provider the plan follows and the endpoints it probes (it grows as answers come in)."""
-
-    profile: Profile | None
-    matched_by: MatchedBy
-    endpoints: list[Endpoint] = field(default_factory=list)
+class Plan(PlanSummary):
+    """The provider the plan follows and the endpoints it probes (it grows as answers come in): the planner's
+    own record, of which Evidence carries a copy once the run is over."""
 
     @property
     def provider_id(self) -> str:

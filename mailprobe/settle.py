@@ -13,7 +13,7 @@ from mailprobe.kinds.dns import DnsLookup
 from mailprobe.kinds.web import WebVisit
 
 if TYPE_CHECKING:
-    from mailprobe.plan import Plan
+    from mailprobe.evidence import PlanSummary
 
 # A guess that failed in one of these ways was simply not there: nothing is wrong.
 CANDIDATE_ABSENT = frozenset(
@@ -22,7 +22,7 @@ CANDIDATE_ABSENT = frozenset(
 
 
 def settle(
-    plan: Plan, target: Target, observations: list[Observation], not_probed: dict[tuple[str, str], int],
+    plan: PlanSummary, target: Target, observations: list[Observation], not_probed: dict[tuple[str, str], int],
     not_followed: dict[str, int],
 ) -> list[Observation]:
     """De-duplicate shared lookups, drop baselines of the provider itself, and call a guess that was not

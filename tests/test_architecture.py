@@ -27,14 +27,16 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "words": ("mailprobe.locales.",),
     # the vocabularies: what was seen, the provider profiles, the report and its readers
     "data": ("mailprobe.evidence", "mailprobe.profiles", "mailprobe.settingsview"),
+    # each observation kind's home: its facts, observation, report check, blank, summary and words
+    "kinds": ("mailprobe.kinds.", "mailprobe.summaries"),
     "report": ("mailprobe.report", "mailprobe.report_v1", "mailprobe.savedreport"),
     "net": ("mailprobe.net.",),
-    "plan": ("mailprobe.plan",),
+    "plan": ("mailprobe.plan", "mailprobe.endpoints", "mailprobe.settle"),
     "login": ("mailprobe.login.",),
     "probes": ("mailprobe.probes.",),
     "engine": ("mailprobe.engine",),
     "diagnosis": ("mailprobe.diagnosis.",),
-    "compose": ("mailprobe.compose", "mailprobe.summaries"),
+    "compose": ("mailprobe.compose",),
     "check": ("mailprobe.check", "mailprobe.params"),
     "render": ("mailprobe.render.",),
     "services": ("mailprobe.clientsettings", "mailprobe.history", "mailprobe.batch", "mailprobe.output",
@@ -43,20 +45,22 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "face": ("mailprobe",),
 }
 
-_BELOW_CHECK = ("base", "words", "data", "report", "net", "plan", "login", "probes", "engine", "diagnosis", "compose")
+_BELOW_CHECK = ("base", "words", "data", "kinds", "report", "net", "plan", "login", "probes", "engine", "diagnosis",
+                "compose")
 
 # layer → the layers it may reach (itself always)
 ALLOWED: dict[str, tuple[str, ...]] = {
     "base": (),
     "words": ("base",),
     "data": ("base",),
-    "report": ("base", "data"),
+    "kinds": ("base", "words", "data"),
+    "report": ("base", "data", "kinds"),
     "net": ("base", "data"),
-    "plan": ("base", "data"),
-    "login": ("base", "data", "net"),
+    "plan": ("base", "data", "kinds"),
+    "login": ("base", "data", "kinds", "net"),
     "probes": ("base", "data", "net", "plan", "login"),
     "engine": ("base", "data", "net", "plan", "login", "probes"),
-    "diagnosis": ("base", "words", "data"),
+    "diagnosis": ("base", "words", "data", "kinds"),
     "compose": ("base", "words", "data", "report", "diagnosis"),
     "check": _BELOW_CHECK,
     # renderers read the Report (and the plain models made for them) and the words, nothing that computes
