@@ -49,12 +49,6 @@ class CheckBase(ReportModel):
         return self.observed.model_validate({**data.model_dump(), **base, "kind": self.kind})
 
 
-class OtherFacts(Facts):
-    """The facts of a kind this mailprobe does not know: kept as they were written, read by name."""
-
-    model_config = ConfigDict(extra="allow")
-
-
 @dataclass(frozen=True)
 class Kind:
     """One observation kind's entry in the table: the report `kind`s it reads, its observation and report

@@ -310,7 +310,7 @@ def _replies(check: CheckResult, lang: Lang) -> list[str]:
     greeting = getattr(check.data, "greeting", None)
     if isinstance(greeting, str) and greeting:
         replies.append(shown(greeting, REPLY_LIMIT))
-    error = check.data.error
+    error = getattr(check.data, "error", None)
     if error is None or error.stage == "guard":
         return replies  # no error, or the lockout guard's own note: not the server's words
     kind = str(error.kind)
@@ -333,7 +333,7 @@ def _row(check: CheckResult, lang: Lang, anchor: str, axis: tuple[float, float],
     start, end = axis
     left = max(0.0, min(100.0, (check.started_ms - start) / (end - start) * 100))
     width = max(0.4, min(100.0 - left, check.duration_ms / (end - start) * 100))
-    error = check.data.error
+    error = getattr(check.data, "error", None)  # a check of an unknown kind keeps plain data: no error read
     failed_at = kept_back = None
     if check.kind == "login" and getattr(check.data, "stage", None) == "guard":
         kept_back = _kept_back_note(check, lang)  # not a step of this run that failed: one not retried
