@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from tests.browser.test_page import ADDRESS, HOSTILE
-from tests.cli.conftest import cli_env
 from tests.lab.mailserver import Fault
 from tests.lab.world import World
-from tests.monitoring.conftest import free_port, serving
+from tests.support.command import cli_env
+from tests.support.exporter import free_port, serving
 
 # Records, from the first byte of each document, when progress lines and the verdict appear.
 WATCH = """

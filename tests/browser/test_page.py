@@ -18,10 +18,10 @@ import pytest
 from mailprobe.check import run_check_sync
 from mailprobe.compose import relocalize
 from mailprobe.report import Report
-from tests.cli.conftest import run_mailprobe
 from tests.lab.mailserver import Fault
 from tests.lab.webserver import Route, login_page
 from tests.lab.world import CUSTOMER, SITES, World
+from tests.support.command import run_mailprobe
 
 # An SMTP server refusing service with a greeting that tries to run a script in whoever shows it.
 HOSTILE = "421 <script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\"> busy"

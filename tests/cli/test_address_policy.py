@@ -24,9 +24,9 @@ from typing import Any
 
 import pytest
 
-from tests.cli.conftest import Result, run_mailprobe
 from tests.lab.sockethooks import hooked_env
 from tests.lab.world import ALL_SITES, World
+from tests.support.command import Result, run_mailprobe
 
 RECORDS = "hostile-records.example"  # publishes SRV records
 GUESSED = "hostile-guess.example"  # publishes no SRV: its MX host and the usual names are guessed

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import Run, assert_bad_input
+from tests.support.command import Run, assert_bad_input
 
 # If validation ever let a run through, it would talk only to this dead loopback port, and briefly.
 SAFE = ("--nameserver", "127.0.0.1:9", "--timeout", "2", "--no-baseline")

@@ -22,9 +22,9 @@ from mailprobe.endpoints import MAX_SRV_TARGETS
 from mailprobe.limits import SOCKETS_PER_CHECK
 from mailprobe.plan import MAX_DOMAIN_DIALS
 from mailprobe.probes.dns import MAX_RECORDS
-from tests.cli.conftest import REPO, cli_env, run_mailprobe
 from tests.lab.webserver import Route, WebServer
 from tests.lab.world import CUSTOMER, SITES, World, _shared_port
+from tests.support.command import REPO, cli_env, run_mailprobe
 
 FLOOD = "srv-flood.example"
 SERVICES = ("_imaps._tcp", "_imap._tcp", "_pop3s._tcp", "_pop3._tcp", "_submissions._tcp", "_submission._tcp")

@@ -11,9 +11,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-from tests.cli.conftest import Run, run_mailprobe
 from tests.lab.dnsserver import LabDnsServer
 from tests.lab.world import CUSTOMER, World
+from tests.support.command import Run, run_mailprobe
 
 USER = f"zhang.san@{CUSTOMER}"
 IDN_ASCII = "xn--55qx5d.xn--fiqs8s"  # 公司.中国

@@ -11,8 +11,8 @@ import jsonschema
 import pytest
 
 import mailprobe
-from tests.cli.conftest import Run
 from tests.lab.world import CUSTOMER, World
+from tests.support.command import Run
 
 REQUIRED_IDS = {"qq", "netease", "aliyun", "35com"}
 # `settings --provider` must not look anything up: a resolver that does not exist proves it.

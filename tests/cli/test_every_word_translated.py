@@ -35,12 +35,12 @@ from mailprobe.login.run import LoginOptions
 from mailprobe.profiles import load_profiles
 from mailprobe.report import ProviderInfo, Report
 from mailprobe.secret import Secret
-from tests.cli.conftest import cli_env, run_mailprobe
 from tests.lab.loginserver import UNSAFE_LOGIN
 from tests.lab.mailserver import Fault
 from tests.lab.webserver import Route, login_page, redirect
 from tests.lab.world import CUSTOMER, SANWU_CUSTOMER, SELF_HOSTED, SITES, World
 from tests.render.untranslated import leaks, page_text
+from tests.support.command import cli_env, run_mailprobe
 
 ADDRESS = f"zhang.san@{CUSTOMER}"
 PASSWORD = "Tr0ub4dor&3-lab"

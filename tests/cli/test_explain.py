@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.cli.conftest import Run, run_mailprobe
 from tests.lab.world import CUSTOMER, World
+from tests.support.command import Run, run_mailprobe
 
 USER = f"zhang.san@{CUSTOMER}"
 # Characters that exist only in one script: the same words in Simplified / Traditional Chinese.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import Run
+from tests.support.command import Run
 
 V1_REPORT = Path(__file__).resolve().parents[1] / "fixtures" / "report-v1-outage.json"
 

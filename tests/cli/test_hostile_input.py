@@ -18,7 +18,7 @@ from typing import BinaryIO
 
 import pytest
 
-from tests.cli.conftest import REPO, Result, Run, assert_bad_input, cli_env
+from tests.support.command import REPO, Result, Run, assert_bad_input, cli_env
 
 SAFE = ("--nameserver", "127.0.0.1:1", "--timeout", "2", "--no-baseline")
 GOOD = "user@b.example"

@@ -19,7 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from mailprobe.render import FORMATS
 from mailprobe.report import Report
 from mailprobe.savedreport import load_reports
-from tests.cli.conftest import REPO, Run, assert_bad_input
+from tests.support.command import REPO, Run, assert_bad_input
 
 # A title change, a screen clear, a C1 CSI, a bidi override, a newline and a '|' that would start Nagios
 # perfdata, quote and backslash that a Prometheus label value must escape.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.cli.conftest import Run, assert_bad_input
+from tests.support.command import Run, assert_bad_input
 
 ADDRESS = "someone@example.invalid"
 PASSWORD = "Tr0ub4dor&3-cli"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.cli.conftest import REPO, Run
+from tests.support.command import REPO, Run
 
 SAVED = REPO / "tests" / "fixtures" / "report-v1-outage.json"
 

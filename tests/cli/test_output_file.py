@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import REPO, Run, assert_bad_input, cli_env
 from tests.lab.mailserver import Fault
 from tests.lab.world import SITES, World
+from tests.support.command import REPO, Run, assert_bad_input, cli_env
 
 FIXTURE = REPO / "tests" / "fixtures" / "report-v1-outage.json"
 SAFE = ("--nameserver", "127.0.0.1:1", "--timeout", "2", "--no-baseline")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from mailprobe.render import FORMATS
-from tests.cli.conftest import REPO, Run
+from tests.support.command import REPO, Run
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 HEADING = "Options of `check`"

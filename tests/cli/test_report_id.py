@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import REPO, Run, assert_bad_input
 from tests.lab.world import CUSTOMER, World
+from tests.support.command import REPO, Run, assert_bad_input
 
 ADDRESS = f"zhang.san@{CUSTOMER}"
 ID = re.compile(r"[A-Z2-7]{4}-[A-Z2-7]{4}")
@@ -21,7 +21,7 @@ V1_REPORT = REPO / "tests" / "fixtures" / "report-v1-outage.json"
 @pytest.fixture(scope="module")
 def failing(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """One check of a world whose IMAP server refuses: its JSON report, and a history holding it and one more."""
-    from tests.cli.conftest import run_mailprobe
+    from tests.support.command import run_mailprobe
 
     root = tmp_path_factory.mktemp("report-id")
     saved, history = root / "report.json", root / "history.db"

@@ -24,9 +24,9 @@ from pathlib import Path
 import pytest
 
 from mailprobe.limits import RESERVED_FILES, SOCKETS_PER_CHECK
-from tests.cli.conftest import REPO, Run, assert_bad_input, cli_env, run_mailprobe
 from tests.lab.mailserver import Fault
 from tests.lab.world import CUSTOMER, World
+from tests.support.command import REPO, Run, assert_bad_input, cli_env, run_mailprobe
 
 USER = f"zhang.san@{CUSTOMER}"
 SECOND = f"li.si@{CUSTOMER}"

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import Run
 from tests.lab.dnsserver import LabDnsServer
 from tests.lab.world import CUSTOMER, World
+from tests.support.command import Run
 
 ADDRESS = "someone@qq.com"
 

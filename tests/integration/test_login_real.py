@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from tests.cli.conftest import Result, run_mailprobe
 from tests.integration.realservers import RealServers
 from tests.lab.dnsserver import LabDnsServer
+from tests.support.command import Result, run_mailprobe
 
 PROFILE = """\
 id = "examplemail"

@@ -30,10 +30,10 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from mailprobe.serve import load_config
-from tests.cli.conftest import REPO, Result, cli_env
 from tests.lab.world import World
-from tests.monitoring.conftest import NULL_MX, OTHER_DOMAIN, USER
 from tests.monitoring.test_formats import parse_nagios
+from tests.support.command import REPO, Result, cli_env
+from tests.support.exporter import NULL_MX, OTHER_DOMAIN, USER
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 MONITORING = README[README.index("## Monitoring"):README.index("## How it decides")]

@@ -12,8 +12,8 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.cli.conftest import REPO, cli_env
-from tests.monitoring.conftest import NULL_MX, USER
+from tests.support.command import REPO, cli_env
+from tests.support.exporter import NULL_MX, USER
 
 
 def _families(text: str) -> dict[str, list[tuple[dict[str, str], float]]]:

@@ -24,8 +24,8 @@ from mailprobe.render import FORMATS
 from mailprobe.render.options import RenderOptions
 from mailprobe.report import Report
 from mailprobe.savedreport import load_reports
-from tests.cli.conftest import REPO, cli_env
 from tests.lab.world import World
+from tests.support.command import REPO, cli_env
 
 FIXTURE = REPO / "tests" / "fixtures" / "report-v1-outage.json"
 COLLECTED = ("json", "prometheus", "nagios")

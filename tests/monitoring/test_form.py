@@ -14,9 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.cli.conftest import cli_env
 from tests.lab.world import World
-from tests.monitoring.conftest import SECOND, USER, free_port, serving
+from tests.support.command import cli_env
+from tests.support.exporter import SECOND, USER, free_port, serving
 
 PASSWORD = "hunter2-Sekret"
 _REMOTE = (

@@ -19,12 +19,12 @@ import httpx
 import pytest
 
 from mailprobe.webform import MAX_PROGRESS_LINES
-from tests.cli.conftest import cli_env
 from tests.cli.test_check_bounds import FLOOD, TARPITS, flood, servers
 from tests.lab.webserver import WebServer
 from tests.lab.world import World, _shared_port
-from tests.monitoring.conftest import free_port, serving
 from tests.monitoring.test_form import _post
+from tests.support.command import cli_env
+from tests.support.exporter import free_port, serving
 
 PAGE_BOUND = 2 * 1024 * 1024
 GROWTH_BOUND_MB = 120.0

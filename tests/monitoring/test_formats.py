@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.cli.conftest import run_mailprobe
 from tests.lab.world import World
-from tests.monitoring.conftest import NULL_MX, USER, mailprobe_check
+from tests.support.command import run_mailprobe
+from tests.support.exporter import NULL_MX, USER, mailprobe_check
 
 # The monitoring-plugins guidelines: 'label'=value[UOM];[warn];[crit];[min];[max]
 PERF = re.compile(r"^(?:'[^'=]+'|[^' =]+)=-?[0-9.]+(?:s|us|ms|%|B|KB|MB|TB|c)?"

@@ -16,9 +16,9 @@ from pathlib import Path
 from mailprobe.history import History, timeline
 from mailprobe.report import Report
 from mailprobe.store import MIGRATIONS
-from tests.cli.conftest import REPO, cli_env, run_mailprobe
 from tests.lab.world import World
-from tests.monitoring.conftest import OTHER_DOMAIN, SECOND, USER, mailprobe_check
+from tests.support.command import REPO, cli_env, run_mailprobe
+from tests.support.exporter import OTHER_DOMAIN, SECOND, USER, mailprobe_check
 
 
 def _lines(text: str) -> list[dict[str, object]]:

@@ -15,9 +15,9 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.cli.conftest import cli_env
 from tests.lab.world import World
-from tests.monitoring.conftest import USER, free_port, serving
+from tests.support.command import cli_env
+from tests.support.exporter import USER, free_port, serving
 
 # host ident user [day/Mon/year:HH:MM:SS zone] "METHOD path protocol" status bytes
 COMMON_LOG = re.compile(r'^127\.0\.0\.1 - - \[\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] '

@@ -25,11 +25,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.cli.conftest import assert_bad_input, cli_env, run_mailprobe
 from tests.lab.loginserver import LoginServer
 from tests.lab.world import World
-from tests.monitoring.conftest import USER, free_port, serving
 from tests.monitoring.test_form import nonce_of, token
+from tests.support.command import assert_bad_input, cli_env, run_mailprobe
+from tests.support.exporter import USER, free_port, serving
 
 PASSWORD = "rebound-Sekret-7"
 ALLOWED = "mailprobe.lab.test"  # allow_hosts in the config: any port

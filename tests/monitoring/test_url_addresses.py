@@ -17,10 +17,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.cli.conftest import cli_env
 from tests.lab.sockethooks import hooked_env
 from tests.lab.world import World
-from tests.monitoring.conftest import USER, free_port, serving
+from tests.support.command import cli_env
+from tests.support.exporter import USER, free_port, serving
 
 
 @dataclass

@@ -16,8 +16,8 @@ from mailprobe.profiles import load_profiles
 from mailprobe.render import FORMATS, RenderOptions
 from mailprobe.report import report_id
 from mailprobe.translations import translated_page, translations
-from tests.cli.conftest import run_mailprobe
 from tests.render.pages import FAILING, HOSTILE_REPLY, sample_report
+from tests.support.command import run_mailprobe
 
 
 @pytest.fixture(scope="module")

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from tests.cli.conftest import Result, run_mailprobe
 from tests.lab.dnsserver import LabDnsServer
 from tests.lab.mailserver import Fault, MailServer
 from tests.lab.webserver import Route, login_page
 from tests.lab.world import CUSTOMER, SELF_HOSTED, SITES, World
+from tests.support.command import Result, run_mailprobe
 
 ADDRESS = f"zhang.san@{CUSTOMER}"
 OWNER = f"owner@{SELF_HOSTED}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +9,8 @@ import pytest
 
 from mailprobe.check import run_check_sync
 from mailprobe.report import Report
-from tests.lab.world import CUSTOMER, World
-
-ADDRESS = f"zhang.san@{CUSTOMER}"
-CheckIn = Callable[..., Report]
+from tests.lab.world import World
+from tests.support.scenarios import ADDRESS, CheckIn
 
 
 @pytest.fixture
@@ -25,11 +22,3 @@ def check_in(tmp_path: Path) -> CheckIn:
             return run_check_sync(address, lab.options(**(options or {})))
 
     return run
-
-
-def causes(report: Report) -> list[str]:
-    return [entry.cause for entry in report.diagnosis]
-
-
-def first_cause(report: Report) -> str | None:
-    return report.diagnosis[0].cause if report.diagnosis else None

@@ -13,7 +13,7 @@ from tests.lab.dnsserver import LabDnsServer
 from tests.lab.mailserver import Fault
 from tests.lab.webserver import Route, login_page, redirect
 from tests.lab.world import CUSTOMER, SELF_HOSTED, SITES, World
-from tests.scenarios.conftest import ADDRESS, CheckIn, causes, first_cause
+from tests.support.scenarios import ADDRESS, CheckIn, causes, first_cause
 
 ALL_DOWN = {f"{site}.{service}" for site in SITES for service in ("imap", "pop3", "smtp", "web")}
 

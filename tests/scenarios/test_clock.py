@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 
-from tests.cli.conftest import REPO, Result, assert_bad_input, cli_env, run_mailprobe
 from tests.lab.loginserver import LoginServer
 from tests.lab.world import ALL_SITES, CUSTOMER, World
+from tests.support.command import REPO, Result, assert_bad_input, cli_env, run_mailprobe
 
 ADDRESS = f"zhang.san@{CUSTOMER}"
 PASSWORD = "Tr0ub4dor&3-clock"

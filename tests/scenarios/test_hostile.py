@@ -28,7 +28,7 @@ from tests.lab.dnsserver import LabDnsServer
 from tests.lab.mailserver import Fault, MailServer, ipv6_loopback_available
 from tests.lab.webserver import Route, WebServer, login_page, redirect
 from tests.lab.world import CUSTOMER, SELF_HOSTED, SITES, World
-from tests.scenarios.conftest import ADDRESS, causes, first_cause
+from tests.support.scenarios import ADDRESS, causes, first_cause
 
 ALL_DOWN = {f"{site}.{service}" for site in SITES for service in ("imap", "pop3", "smtp", "web")}
 MAIL_PORTS_DOWN_EVERYWHERE = {f"{site}.{service}" for site in SITES for service in ("imap", "pop3", "smtp")}

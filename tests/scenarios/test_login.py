@@ -22,9 +22,9 @@ from urllib.parse import quote
 import pytest
 
 from mailprobe.login.guard import LoginGuard
-from tests.cli.conftest import REPO, Result, cli_env, run_mailprobe
 from tests.lab.loginserver import LoginServer
 from tests.lab.world import CUSTOMER, World
+from tests.support.command import REPO, Result, cli_env, run_mailprobe
 
 ADDRESS = f"zhang.san@{CUSTOMER}"
 PASSWORD = "Tr0ub4dor&3-lab"  # never a real one; long enough that an accidental match means a leak

@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
-from tests.cli.conftest import Result, run_mailprobe
 from tests.lab.certs import CertLab
 from tests.lab.dnsserver import LabDnsServer
 from tests.lab.webserver import Route, WebServer
 from tests.lab.world import CUSTOMER, SANWU_CUSTOMER, SITES, World
+from tests.support.command import Result, run_mailprobe
 
 REPO = Path(__file__).resolve().parents[2]
 ADDRESS = f"zhang.san@{CUSTOMER}"

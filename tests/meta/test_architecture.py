@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "mailprobe"
+PACKAGE = Path(__file__).resolve().parents[2] / "mailprobe"
 
 # layer → the modules in it: a name ending in "." is a whole package, any other name one module.
 LAYERS: dict[str, tuple[str, ...]] = {
