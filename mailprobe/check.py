@@ -33,6 +33,7 @@ from mailprobe.timeouts import DEFAULT_TIMEOUT_S, Timeouts
 
 if TYPE_CHECKING:
     from mailprobe.login.run import LoginOptions
+    from mailprobe.loop.run import LoopOptions
 
 
 @dataclass
@@ -56,6 +57,7 @@ class CheckOptions:
     # Several addresses in one run share identical probes (same question, same host, port and IP).
     share: StepCache | None = field(default=None, repr=False)
     login: LoginOptions | None = field(default=None, repr=False)  # --login: one mailbox, one password
+    loop: LoopOptions | None = field(default=None, repr=False)  # --loop: one message, after the quick checks
     # Told of each observation as its step ends, before the report exists (serve's live progress). It must
     # not raise or block: it runs on the engine's event loop.
     on_observation: ObservationHook | None = field(default=None, repr=False)
@@ -182,6 +184,10 @@ async def gather_evidence(
                         options.on_observation)
         warm_up(_import_diagnosis)  # while the first questions are in flight
         observations = await engine.run()
+        if options.loop is not None:  # after the quick checks, under its own budget (loop/run.py)
+            from mailprobe.loop.run import run_loop
+
+            observations.append(await run_loop(options.loop, target, observations, planner.plan, ctx, options.lang))
         if logins is not None and login_run is not None and options.login is not None:
             observations += logins.refused_logins(login_run, options.login.protocols, claimed_ms)
             logins.settle(login_run, observations, _begun(ctx))

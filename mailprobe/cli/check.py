@@ -65,6 +65,15 @@ MAX_INPUT_BYTES = 16 * 1024 * 1024  # some 500,000 addresses
 @click.option("--force-login", is_flag=True, help="Log in even if the lockout guard's window has not passed.")
 @click.option("--login-interval", type=Number(min=0.0, max=7 * 86400.0), default=900.0,
               show_default=True, metavar="SECONDS", help="The lockout guard's window between logins.")
+@click.option("--loop", "loop", is_flag=True,
+              help="Also send ONE message to the mailbox itself over authenticated submission and find it over IMAP "
+                   "(implies --login); it is deleted once found.")
+@click.option("--loop-to", default=None, metavar="ADDR",
+              help="Send the --loop message here (same domain, or --loop-allow).")
+@click.option("--loop-allow", multiple=True, metavar="DOMAIN|ADDR",
+              help="Another domain or address --loop-to may name.")
+@click.option("--loop-timeout", type=Number(min=1.0, max=900.0), default=120.0, show_default=True, metavar="SECONDS",
+              help="How long the --loop waits for its message, after the quick checks.")
 @click.option("--state", "state", type=click.Path(dir_okay=False), envvar="MAILPROBE_STATE", default=None,
               metavar="DB", help="The lockout guard's state file (default: $XDG_STATE_HOME/mailprobe/state.db).")
 @verbose_option
@@ -74,9 +83,11 @@ def check(
     nameservers: tuple[str, ...], ca_file: str | None, provider: str | None, providers_dir: str | None,
     baselines: tuple[str, ...], no_baseline: bool, authoritative: tuple[str, ...], concurrency: int,
     login: bool, password_stdin: bool, login_protocols: str | None, login_user: str | None, force_login: bool,
-    login_interval: float, state: str | None, verbose: bool, **monitoring: Any,
+    login_interval: float, state: str | None, verbose: bool, loop: bool = False, loop_to: str | None = None,
+    loop_allow: tuple[str, ...] = (), loop_timeout: float = 120.0, **monitoring: Any,
 ) -> int:
     """Check ADDRESS… (e.g. user@company.com) and say why it cannot log in."""
+    login = login or loop  # the loop is a login: the same password sources, the same guard
     from mailprobe.net.trust import preload
 
     preload(ca_file)  # on another core while the check's modules are imported
@@ -109,6 +120,8 @@ def check(
             fail("--login takes one address: one password belongs to one mailbox")
         try:
             protocols = _login_protocols(login_protocols)
+            if loop:
+                protocols = tuple(dict.fromkeys((*protocols, "imap", "smtp")))
             asked = time.monotonic()
             password = read_password(password_stdin, timeout, _prompt)
             if waits:
@@ -120,6 +133,8 @@ def check(
             _ask_early(addresses, nameservers, timeout, started)
     elif password_stdin or login_protocols or login_user or force_login:
         fail("--password-stdin, --login-protocols, --login-user and --force-login need --login")
+    if not loop and (loop_to or loop_allow):
+        fail("--loop-to and --loop-allow need --loop")
     try:
         options = CheckOptions.from_params({
             "timeout": timeout, "nameservers": nameservers, "ca_file": ca_file, "provider": provider,
@@ -128,6 +143,10 @@ def check(
             "cert_warn_days": monitoring["cert_warn_days"], "cert_crit_days": monitoring["cert_crit_days"],
         })
         options.login = login_options
+        if loop:
+            from mailprobe.loop.cli import loop_options
+
+            options.loop = loop_options(addresses, loop_to, loop_allow, loop_timeout, options.lang)
         _validate(options)
     except UsageError as exc:
         fail(str(exc))

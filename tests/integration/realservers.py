@@ -43,6 +43,25 @@ DOMAIN = "example.test"
 USER = f"alice@{DOMAIN}"
 PASSWORD = "Correct-Horse-7-Battery"
 WRONG_PASSWORD = "Wrong-Horse-7-Battery"
+# The delivering world (`delivery=True`, the send-and-receive loop): one mailbox per way mail can go wrong, each
+# logging in with PASSWORD and sending to itself. A Sieve rule files JUNK_USER's loop message as junk; FULL_USER's
+# quota is nearly spent; Postfix refuses BLOCKED_USER as a sender (check_sender_access), says 4xx to
+# DEFERRED_USER, and holds HELD_USER's mail in its queue (accepted, never delivered).
+JUNK_USER = f"junky@{DOMAIN}"
+FULL_USER = f"full@{DOMAIN}"
+BLOCKED_USER = f"blocked@{DOMAIN}"
+DEFERRED_USER = f"later@{DOMAIN}"
+HELD_USER = f"held@{DOMAIN}"
+LOOP_USERS = (USER, JUNK_USER, FULL_USER, BLOCKED_USER, DEFERRED_USER, HELD_USER)
+FULL_QUOTA_BYTES = 20_000  # FULL_USER's quota, nearly filled before the servers start
+BLOCKED_REPLY = "553 5.7.1 Mail from must equal authorized user"
+DEFERRED_REPLY = "451 4.7.1 Service unavailable, try again later"
+SIEVE_JUNK = f"""require ["fileinto", "envelope"];
+if allof (exists "X-Mailprobe-Loop", envelope :is "to" "{JUNK_USER}") {{
+  fileinto "Junk";
+  stop;
+}}
+"""
 
 STARTUP_TIMEOUT_S = 10.0
 STOP_TIMEOUT_S = 5.0
@@ -52,6 +71,8 @@ INSTALL_HINT = ".ci/system-packages installs it"
 DOVECOT_BINARY = "dovecot"
 POSTFIX_BINARY = "postfix"
 POSTFIX_MASTER = "/usr/lib/postfix/sbin/master"
+LMTP_BINARY = "/usr/lib/dovecot/lmtp"
+SIEVE_PLUGIN = "/usr/lib/dovecot/modules/lib90_sieve_plugin.so"
 # Debian puts the daemons in /usr/sbin, which a non-root PATH often lacks.
 SBIN_DIRS = ("/usr/sbin", "/sbin", "/usr/local/sbin")
 
@@ -269,8 +290,13 @@ def _postfix_user() -> str | None:
 class Dovecot:
     """`dovecot -F -c <dir>/dovecot.conf`: IMAP and POP3, implicit TLS and STARTTLS, plus an auth socket."""
 
-    def __init__(self, lab: Lab, *, auth_failure_delay_s: int = 0, auth_penalty: bool = False) -> None:
+    def __init__(
+        self, lab: Lab, *, auth_failure_delay_s: int = 0, auth_penalty: bool = False, delivery: bool = False
+    ) -> None:
         self.lab = lab
+        # delivery: also LMTP (for Postfix), Sieve, quota and special-use folders; the loop's mailboxes
+        self.delivery = delivery
+        self.lmtp_socket = self.dir_for(lab) / "run" / "lmtp-postfix"
         self.dir = lab.root / "dovecot"
         self.base_dir = self.dir / "run"
         self.log = self.dir / "dovecot.log"
@@ -282,10 +308,16 @@ class Dovecot:
         self.greetings: dict[str, bytes] = {}
         self.process: subprocess.Popen[bytes] | None = None
 
+    @staticmethod
+    def dir_for(lab: Lab) -> Path:
+        return lab.root / "dovecot"
+
     def start(self) -> None:
         binary = find_binary(DOVECOT_BINARY)
         if binary is None:
             raise ServerUnavailable(f"dovecot not installed ({INSTALL_HINT})")
+        if self.delivery and not (Path(LMTP_BINARY).exists() and Path(SIEVE_PLUGIN).exists()):
+            raise ServerUnavailable(f"dovecot-lmtpd or dovecot-sieve not installed ({INSTALL_HINT})")
         accounts = _Accounts.for_this_process()
         self.dir.mkdir()
         (self.dir / "state").mkdir()
@@ -296,6 +328,9 @@ class Dovecot:
         users = self.dir / "users"
         home = mail_root / USER
         users.write_text(f"{USER}:{{PLAIN}}{PASSWORD}:{accounts.mail_uid}:{accounts.mail_gid}::{home}::\n")
+        if self.delivery:
+            users.write_text("".join(self._loop_user(mail_root, user, accounts) for user in LOOP_USERS))
+            (self.dir / "before.sieve").write_text(SIEVE_JUNK)
         users.chmod(0o640)
         if os.geteuid() == 0:
             os.chown(users, 0, grp.getgrnam("dovecot").gr_gid)
@@ -311,6 +346,64 @@ class Dovecot:
                 start_new_session=True,
             )
         self._wait_until_ready()
+
+    def _loop_user(self, mail_root: Path, user: str, accounts: _Accounts) -> str:
+        """A passwd-file line; FULL_USER gets a small quota and a maildir already holding most of it."""
+        home = mail_root / user
+        extra = ""
+        if user == FULL_USER:
+            extra = f"userdb_quota_rule=*:storage={FULL_QUOTA_BYTES}B"
+            new = home / "Maildir" / "cur"
+            new.mkdir(parents=True)
+            filler = "Subject: filler\r\n\r\n" + "x" * (FULL_QUOTA_BYTES * 19 // 20) + "\r\n"
+            (new / f"1700000000.filler.{self.lab.host}:2,S").write_text(filler)
+            for path in (home, home / "Maildir", new, *new.iterdir()):
+                os.chown(path, accounts.mail_uid, accounts.mail_gid)
+        return f"{user}:{{PLAIN}}{PASSWORD}:{accounts.mail_uid}:{accounts.mail_gid}::{home}::{extra}\n"
+
+    def _delivery_config(self, postfix_user: str | None) -> str:
+        if not self.delivery:
+            return ""
+        owner = "" if postfix_user is None else f"\n    user = {postfix_user}\n    group = {postfix_user}"
+        return f"""
+protocols = $protocols lmtp
+mail_plugins = $mail_plugins quota
+protocol imap {{
+  mail_plugins = $mail_plugins imap_quota
+}}
+protocol lmtp {{
+  mail_plugins = $mail_plugins sieve
+  postmaster_address = postmaster@{DOMAIN}
+}}
+lmtp_save_to_detail_mailbox = no
+quota_full_tempfail = no
+plugin {{
+  quota = maildir:User quota
+  quota_rule = *:storage=100M
+  sieve = file:~/sieve;active=~/.dovecot.sieve
+  sieve_before = {self.dir / "before.sieve"}
+}}
+namespace inbox {{
+  inbox = yes
+  mailbox Junk {{
+    special_use = \\Junk
+    auto = create
+  }}
+  mailbox Trash {{
+    special_use = \\Trash
+    auto = create
+  }}
+  mailbox Sent {{
+    special_use = \\Sent
+    auto = subscribe
+  }}
+}}
+service lmtp {{
+  unix_listener lmtp-postfix {{
+    mode = 0660{owner}
+  }}
+}}
+"""
 
     def _config(self, accounts: _Accounts, users: Path, postfix_user: str | None) -> str:
         # Without root nothing can chroot (Debian chroots the login processes and anvil).
@@ -379,7 +472,7 @@ service auth {{
     mode = 0660{listener_owner}
   }}
 }}
-"""
+{self._delivery_config(postfix_user)}"""
 
     def _wait_until_ready(self) -> None:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
@@ -399,6 +492,11 @@ service auth {{
             if time.monotonic() > deadline:
                 self.stop()
                 raise ServerUnavailable(self._failure(f"dovecot made no auth socket at {self.auth_socket}"))
+            time.sleep(0.05)
+        while self.delivery and not self.lmtp_socket.exists():
+            if time.monotonic() > deadline:
+                self.stop()
+                raise ServerUnavailable(self._failure(f"dovecot made no LMTP socket at {self.lmtp_socket}"))
             time.sleep(0.05)
 
     def _failure(self, reason: str) -> str:
@@ -502,6 +600,21 @@ smtpd_sasl_tls_security_options = noanonymous
 # Loopback is in mynetworks, yet only an authenticated client may relay.
 smtpd_relay_restrictions = permit_sasl_authenticated, reject
 smtpd_recipient_restrictions = permit_sasl_authenticated, reject
+{self._delivery_cf()}"""
+
+    def _delivery_cf(self) -> str:
+        """The delivering world: mail for the domain goes to Dovecot over LMTP; one sender refused, one told to
+        try later, one recipient's mail held in the queue."""
+        if not self.dovecot.delivery:
+            return ""
+        return f"""virtual_mailbox_domains = {DOMAIN}
+virtual_transport = lmtp:unix:{self.dovecot.lmtp_socket}
+smtpd_reject_unlisted_recipient = no
+smtpd_delay_reject = no
+smtpd_sender_restrictions = check_sender_access inline:{{ {{ {BLOCKED_USER} = {BLOCKED_REPLY} }},
+  {{ {DEFERRED_USER} = {DEFERRED_REPLY} }} }}
+smtpd_recipient_restrictions = check_recipient_access inline:{{ {{ {HELD_USER} = HOLD }} }},
+  permit_sasl_authenticated, reject
 """
 
     def _master_cf(self) -> str:
@@ -625,10 +738,11 @@ def servers_info(lab: Lab, dovecot: Dovecot, postfix: Postfix | None = None) -> 
 
 
 @contextlib.contextmanager
-def running_servers(*, postfix: bool = True) -> Iterator[RealServers]:
-    """Start Dovecot (and Postfix) for the length of the block, outside pytest too (e.g. a benchmark)."""
+def running_servers(*, postfix: bool = True, delivery: bool = False) -> Iterator[RealServers]:
+    """Start Dovecot (and Postfix) for the length of the block, outside pytest too (e.g. a benchmark).
+    `delivery`: the delivering world of the send-and-receive loop (LMTP, Sieve, quota, the loop's users)."""
     lab = Lab.create()
-    dovecot = Dovecot(lab)
+    dovecot = Dovecot(lab, delivery=delivery)
     mta = Postfix(lab, dovecot) if postfix else None
     try:
         dovecot.start()

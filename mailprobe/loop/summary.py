@@ -1,0 +1,41 @@
+"""The loop check's one line: what happened to the message, never what it means (the diagnosis says that)."""
+
+from __future__ import annotations
+
+from mailprobe.lang import Lang
+from mailprobe.locales.messages import t, template
+from mailprobe.loop.facts import LoopRun
+
+
+def summary(run: LoopRun, lang: Lang) -> str:
+    from mailprobe.summaries import failure_phrase, quote
+
+    cleanup = t(f"loop.cleanup.{run.cleanup or 'not_found'}", lang)
+    seconds = f"{run.found_after_s:.1f}" if run.found_after_s is not None else "?"
+    refused = next((s for s in run.replies if s.command != "auth" and s.code[:1] in ("4", "5")), None)
+    reply = quote(" ".join(p for p in (refused.code, refused.enhanced, refused.text) if p)) if refused else ""
+    match run.outcome:
+        case "delivered":
+            text = t("summary.loop.delivered", lang, folder=run.folder or "INBOX", seconds=seconds, hops=len(run.hops),
+                     cleanup=cleanup)
+        case "junk":
+            text = t("summary.loop.junk", lang, folder=run.folder or "", seconds=seconds, cleanup=cleanup)
+        case "delayed":
+            last = run.hops[-1].by_host if run.hops and run.hops[-1].by_host else None
+            text = t("summary.loop.delayed", lang, queue_id=run.queue_id or "-", budget=round(run.budget_s),
+                     last_hop=last or t("loop.hops.unknown", lang))
+        case "rejected" | "deferred":
+            text = t(f"summary.loop.{run.outcome}", lang, reply=reply)
+        case "not_run":
+            detail = run.error.detail if run.error is not None else ""
+            key = f"loop.reason.{detail}"
+            reason = t(key, lang) if template(key, lang) is not None else detail
+            return t("summary.loop.not_run", lang, reason=reason)
+        case _:
+            reason = failure_phrase(run.error, lang) if run.error is not None else ""
+            return t("summary.loop.error", lang, stage=run.stage, reason=reason)
+    storage = run.storage()
+    if storage is not None:
+        quota = t("summary.loop.quota", lang, percent=round(storage.percent), used=storage.used, limit=storage.limit)
+        text = f"{text}; {quota}"
+    return text
