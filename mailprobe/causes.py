@@ -18,3 +18,7 @@ class Cause(StrEnum):
     CLOCK_SKEW = "clock_skew"
     MODERN_AUTH_REQUIRED = "modern_auth_required"
     LOGIN_RESTRICTED = "login_restricted"
+    SENDING_REJECTED = "sending_rejected"
+    MAILBOX_FULL = "mailbox_full"
+    DELIVERY_DELAYED = "delivery_delayed"
+    DELIVERED_TO_JUNK = "delivered_to_junk"

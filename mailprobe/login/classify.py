@@ -154,6 +154,8 @@ def _patterns(text: str, protocol: ProtocolName | None, profiles: Iterable[Profi
         for known in profile.replies:
             if protocol is not None and known.protocols and protocol not in known.protocols:
                 continue
+            if getattr(known, "stage", "login") != "login":
+                continue  # a reply to the --loop message, not to a login (mailprobe/loop/sending.py)
             regex = _compiled(known.pattern)
             if regex is None or not regex.search(text):
                 continue

@@ -19,6 +19,7 @@ from mailprobe.diagnosis.rules.dns import (
 )
 from mailprobe.diagnosis.rules.domain import mx_dangling, mx_elsewhere, mx_missing
 from mailprobe.diagnosis.rules.login import login_refused
+from mailprobe.diagnosis.rules.loop import loop_findings
 from mailprobe.diagnosis.rules.portal import network_hijacked
 from mailprobe.diagnosis.rules.reachability import (
     guessed_services_down,
@@ -48,6 +49,7 @@ RULES: tuple[Rule, ...] = (
     clock_off,
     webmail_unusable_in_browsers,
     login_refused,
+    loop_findings,
 )
 
 __all__ = [
