@@ -21,7 +21,7 @@ def summary(run: LoopRun, lang: Lang) -> str:
         case "junk":
             text = t("summary.loop.junk", lang, folder=run.folder or "", seconds=seconds, cleanup=cleanup)
         case "delayed":
-            last = run.hops[-1].by_host if run.hops and run.hops[-1].by_host else None
+            last = run.hops[-1].by_host if run.hops and run.hops[-1].by_host else run.submission
             text = t("summary.loop.delayed", lang, queue_id=run.queue_id or "-", budget=round(run.budget_s),
                      last_hop=last or t("loop.hops.unknown", lang))
         case "rejected" | "deferred":

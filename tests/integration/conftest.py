@@ -2,6 +2,8 @@
 
 - `real_dovecot`: IMAP and POP3 only (`ports`: imaps, imap_starttls, pop3s, pop3_starttls).
 - `real_servers`: both, with Postfix's smtps and submission (STARTTLS) ports as well.
+- `loop_servers`: a second pair, the delivering world of the send-and-receive loop (`delivery=True`: Postfix
+  delivers to Dovecot over LMTP; Sieve, quota, special-use folders and the loop's users, realservers.py).
 
 Both return a `RealServers` (host, ip, ports, ca_file, user, password, wrong_password). A server that is not
 installed or does not come up skips the tests that need it, with the reason; the end of the run repeats the
@@ -79,6 +81,27 @@ def real_dovecot(real_lab: Lab, dovecot_instance: Dovecot) -> RealServers:
 def real_servers(real_lab: Lab, dovecot_instance: Dovecot, postfix_instance: Postfix) -> RealServers:
     """Real Dovecot and Postfix: all six ports, SMTP AUTH through Dovecot."""
     return servers_info(real_lab, dovecot_instance, postfix_instance)
+
+
+@pytest.fixture(scope="package")
+def loop_servers() -> Iterator[RealServers]:
+    """Real Postfix delivering to a real Dovecot: the loop's world, on its own private directory and ports."""
+    lab = Lab.create()
+    dovecot = Dovecot(lab, delivery=True)
+    postfix = Postfix(lab, dovecot)
+    started = time.monotonic()
+    try:
+        try:
+            dovecot.start()
+            postfix.start()
+        except ServerUnavailable as error:
+            _unavailable("postfix + dovecot (delivering)", error)
+        _started["delivering postfix + dovecot"] = time.monotonic() - started
+        yield servers_info(lab, dovecot, postfix)
+    finally:
+        postfix.stop()
+        dovecot.stop()
+        lab.remove()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -45,7 +45,7 @@ PASSWORD = "Correct-Horse-7-Battery"
 WRONG_PASSWORD = "Wrong-Horse-7-Battery"
 # The delivering world (`delivery=True`, the send-and-receive loop): one mailbox per way mail can go wrong, each
 # logging in with PASSWORD and sending to itself. A Sieve rule files JUNK_USER's loop message as junk; FULL_USER's
-# quota is nearly spent; Postfix refuses BLOCKED_USER as a sender (check_sender_access), says 4xx to
+# quota is spent; Postfix refuses BLOCKED_USER as a sender (check_sender_access), says 4xx to
 # DEFERRED_USER, and holds HELD_USER's mail in its queue (accepted, never delivered).
 JUNK_USER = f"junky@{DOMAIN}"
 FULL_USER = f"full@{DOMAIN}"
@@ -53,7 +53,7 @@ BLOCKED_USER = f"blocked@{DOMAIN}"
 DEFERRED_USER = f"tempfail@{DOMAIN}"
 HELD_USER = f"held@{DOMAIN}"
 LOOP_USERS = (USER, JUNK_USER, FULL_USER, BLOCKED_USER, DEFERRED_USER, HELD_USER)
-FULL_QUOTA_BYTES = 20_000  # FULL_USER's quota, nearly filled before the servers start
+FULL_QUOTA_BYTES = 20_000  # FULL_USER's quota, filled before the servers start
 BLOCKED_REPLY = "553 5.7.1 Mail from must equal authorized user"
 DEFERRED_REPLY = "451 4.7.1 Service unavailable, try again later"
 SIEVE_JUNK = f"""require ["fileinto", "envelope"];
@@ -355,7 +355,7 @@ class Dovecot:
             extra = f"userdb_quota_rule=*:storage={FULL_QUOTA_BYTES}B"
             new = home / "Maildir" / "cur"
             new.mkdir(parents=True)
-            filler = "Subject: filler\r\n\r\n" + "x" * (FULL_QUOTA_BYTES * 19 // 20) + "\r\n"
+            filler = "Subject: filler\r\n\r\n" + "x" * FULL_QUOTA_BYTES + "\r\n"  # at its quota: LMTP refuses more
             (new / f"1700000000.filler.{self.lab.host}:2,S").write_text(filler)
             for path in (home, home / "Maildir", new, *new.iterdir()):
                 os.chown(path, accounts.mail_uid, accounts.mail_gid)
