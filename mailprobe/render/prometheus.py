@@ -54,10 +54,12 @@ _FAMILIES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
      ("mailbox", "cause", "section", "severity")),
     ("mailprobe_report_info", "The report's id: `mailprobe explain --id ID` shows the stored report",
      ("mailbox", "id")),
+    ("mailprobe_loop_success", "--loop: 1 if the message arrived (inbox or junk folder), else 0", ("mailbox",)),
+    ("mailprobe_loop_delivery_seconds", "--loop: from the message sent to the message found", ("mailbox",)),
     ("mailprobe_run_timestamp_seconds", "When the last check of this run finished (unix time)", ()),
 )
 (SUCCESS, STATUS, DURATION, TIMESTAMP, CHECK_SUCCESS, CHECK_DURATION, EXPIRY, TLS_VERSION, CAUSE, REPORT,
- RUN) = range(len(_FAMILIES))
+ LOOP_SUCCESS, LOOP_DELIVERY, RUN) = range(len(_FAMILIES))
 _INDEX = {name: index for index, (name, _, _) in enumerate(_FAMILIES)}
 
 
@@ -155,6 +157,11 @@ def _lines(report: Report) -> tuple[str, list[list[str]]]:
         series[CAUSE][(mailbox, _label(str(first.cause)), _label(first.section), _label(first.severity))] = 1
     if report.report_id and report.checked:
         series[REPORT][(mailbox, _label(report.report_id))] = 1
+    for check in report.checks:
+        if check.kind == "loop" and check.data.get("outcome") != "not_run":
+            series[LOOP_SUCCESS][(mailbox,)] = 1 if check.data.get("outcome") in ("delivered", "junk") else 0
+            if check.data.get("found_after_s") is not None:
+                series[LOOP_DELIVERY][(mailbox,)] = float(check.data.get("found_after_s"))
     families = []
     for index, (name, doc, labels) in enumerate(_FAMILIES):
         if labels and series[index]:

@@ -234,3 +234,15 @@ def test_loop_to_outside_the_domain_is_refused_before_anything_is_sent(
     result, _ = loop(loop_servers, dns, tmp_path, USER, "--loop", "--loop-to", "someone@elsewhere.test")
     assert "elsewhere.test" in assert_bad_input(result)
     assert mail_commands(loop_servers)[before:] == []
+
+
+def test_loop_figures_reach_prometheus_and_nagios(loop_servers: RealServers, dns: LabDnsServer, tmp_path: Path) -> None:
+    result, _ = loop(loop_servers, dns, tmp_path, USER, "--loop", "--loop-timeout", "30", fmt="prometheus")
+    assert result.code == 0, result.stderr
+    assert re.search(r'^mailprobe_loop_success\{mailbox="alice@example.test"\} 1\.0$', result.stdout, re.MULTILINE)
+    assert re.search(r'^mailprobe_loop_delivery_seconds\{mailbox="alice@example.test"\} \d+(\.\d+)?$', result.stdout,
+                     re.MULTILINE)
+    result, _ = loop(loop_servers, dns, tmp_path, USER, "--loop", "--loop-timeout", "30", "--force-login",
+                     fmt="nagios")
+    assert result.code == 0, result.stderr
+    assert re.search(r"'loop_delivery'=\d+\.\d{3}s;;;0;", result.stdout.splitlines()[0]), result.stdout
