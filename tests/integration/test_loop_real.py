@@ -112,9 +112,13 @@ def mail_commands(servers: RealServers) -> list[str]:
 def test_loop_delivers_reports_latency_and_hops_and_deletes_its_message(
     loop_servers: RealServers, dns: LabDnsServer, tmp_path: Path
 ) -> None:
+    before = len(mail_commands(loop_servers))
     result, report = loop(loop_servers, dns, tmp_path, USER, "--loop", "--loop-timeout", "30")
     assert report is not None
     assert result.code == 0, (result.stderr, [c["summary"] for c in report["checks"]])
+    # One message: one session with a MAIL FROM (the login's own SMTP session has none).
+    (session,) = [line for line in mail_commands(loop_servers)[before:] if " mail=" in line]
+    assert " mail=1 rcpt=1 data=1 " in session, session
     check = loop_check(report)
     data = check["data"]
     assert check["status"] == "pass"
