@@ -151,9 +151,12 @@ async def run_loop(options: LoopOptions, target: Target, observations: list[Obse
             state.sent.set_result(sending.sent_at)
         imap_session = await watching
     except BaseException:
+        # Stopped: the IMAP side, cancelled once with this task, deletes a message that has arrived (watch.py,
+        # within its own bound); a second cancel would cut that short.
         if not state.sent.done():
-            state.sent.set_result(None)
-        watching.cancel()
+            state.sent.set_result(sending.sent_at)
+        if not watching.done() and not watching.cancelling():
+            watching.cancel()
         with contextlib.suppress(BaseException):
             await watching
         raise

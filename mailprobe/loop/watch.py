@@ -6,6 +6,7 @@ nothing (and it says so). Never a bare EXPUNGE, which would remove other message
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ IDLE_SLICE_S = 10.0  # one IDLE lasts at most this, then a search again (a misse
 POLL_FIRST_S = 0.5
 POLL_MAX_S = 5.0
 KEEP_REPLY_CHARS = 300
+ON_THE_WAY_OUT_S = 3.0  # stopped (Ctrl-C): how long the deletion of a message that has arrived may take
 
 Progress = Callable[[str, dict[str, object]], None]
 
@@ -55,6 +57,8 @@ class Watch:
     replies: list[str] = field(default_factory=list)
     stage: str = "login"
     result: LoginResult | None = None
+    idling: str | None = None  # the tag of an IDLE under way
+    looked_in_junk: bool = False
 
 
 @dataclass
@@ -108,21 +112,41 @@ async def _flow(attempt: Attempt, caps: Sequence[str], state: Watch) -> LoginOut
     attempt.mailbox_ok = True
     state.ready.set()
     assert state.sent is not None
-    sent = await state.sent
-    if sent is None:
-        return LoginOutcome.OK
-    state.stage = "wait"
-    await _wait_in_inbox(attempt, state)
-    if state.uid is None:
-        state.stage = "junk"
-        await _look_in_junk(attempt, state)
-    if state.uid is not None:
-        state.stage = "fetch"
-        await _fetch(attempt, state)
-        state.stage = "cleanup"
-        state.cleanup = await _delete(attempt, state)
+    try:
+        sent = await state.sent
+        if sent is None:
+            return LoginOutcome.OK
+        state.stage = "wait"
+        await _wait_in_inbox(attempt, state)
+        if state.uid is None:
+            state.stage = "junk"
+            await _look_in_junk(attempt, state)
+        if state.uid is not None:
+            state.stage = "fetch"
+            await _fetch(attempt, state)
+            state.stage = "cleanup"
+            state.cleanup = await _delete(attempt, state)
+    except asyncio.CancelledError:
+        # Stopped (Ctrl-C, SIGTERM): a message that has arrived is still deleted, within a bound of its own.
+        if state.sent.done() and state.sent.result() is not None and state.cleanup is None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(_on_the_way_out(attempt, state), ON_THE_WAY_OUT_S)
+        raise
     state.stage = "done"
     return LoginOutcome.OK
+
+
+async def _on_the_way_out(attempt: Attempt, state: Watch) -> None:
+    if state.idling is not None:
+        await attempt.write(b"DONE\r\n")
+        await _read(attempt, state.idling)
+        state.idling = None
+    if state.uid is None:
+        state.uid = await _search(attempt, state)
+    if state.uid is None and not state.looked_in_junk:
+        await _look_in_junk(attempt, state)
+    if state.uid is not None:
+        state.cleanup = await _delete(attempt, state)
 
 
 async def _wait_in_inbox(attempt: Attempt, state: Watch) -> None:
@@ -138,21 +162,23 @@ async def _wait_in_inbox(attempt: Attempt, state: Watch) -> None:
         if left <= 0:
             return
         if idle:
-            await _idle(attempt, min(IDLE_SLICE_S, left))
+            await _idle(attempt, state, min(IDLE_SLICE_S, left))
         else:
             await asyncio.sleep(min(pause, left))
             pause = min(pause * 2, POLL_MAX_S)
             await _command(attempt, "NOOP")
 
 
-async def _idle(attempt: Attempt, seconds: float) -> None:
+async def _idle(attempt: Attempt, state: Watch, seconds: float) -> None:
     """One IDLE (RFC 2177) until the mailbox changes or SECONDS pass, then DONE."""
     dialogue = attempt.dialogue
     tag = dialogue.next_tag()
     await attempt.write(f"{tag} IDLE\r\n".encode())
+    state.idling = tag
     line = await dialogue.read_line("wait")
     if not line.startswith("+"):
         if line.lower().startswith(f"{tag} ".lower()):
+            state.idling = None
             await asyncio.sleep(min(seconds, POLL_MAX_S))  # IDLE refused: wait as a poll would
             return
         raise bad_reply("wait", "not an answer to IDLE", line)
@@ -166,6 +192,7 @@ async def _idle(attempt: Attempt, seconds: float) -> None:
             break
     await attempt.write(b"DONE\r\n")
     await _read(attempt, tag)
+    state.idling = None
 
 
 async def _search(attempt: Attempt, state: Watch) -> int | None:
@@ -175,6 +202,7 @@ async def _search(attempt: Attempt, state: Watch) -> int | None:
 
 
 async def _look_in_junk(attempt: Attempt, state: Watch) -> None:
+    state.looked_in_junk = True
     reply = await _command(attempt, 'LIST "" "*"')
     junk = imapwire.special(imapwire.folders(reply.untagged), "\\Junk", imapwire.JUNK_NAMES)
     if junk is None:

@@ -250,3 +250,49 @@ def test_loop_figures_reach_prometheus_and_nagios(loop_servers: RealServers, dns
                      fmt="nagios")
     assert result.code == 0, result.stderr
     assert re.search(r"'loop_delivery'=\d+\.\d{3}s;;;0;", result.stdout.splitlines()[0]), result.stdout
+
+
+def test_stopped_while_waiting_the_loop_still_deletes_its_message(
+    loop_servers: RealServers, dns: LabDnsServer, tmp_path: Path
+) -> None:
+    """The Sieve rule files JUNK_USER's message as junk at once, while the loop waits in the inbox; SIGINT then:
+    the loop finds it on its way out and deletes it."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.cli.conftest import cli_env
+
+    providers = tmp_path / "providers"
+    providers.mkdir()
+    host = loop_servers.host
+    (providers / "examplemail.toml").write_text(PROFILE.format(host=host, **loop_servers.ports), encoding="utf-8")
+    before = len(mail_commands(loop_servers))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mailprobe", "check", JUNK_USER, "--loop", "--loop-timeout", "60", "--provider",
+         "examplemail", "--providers-dir", str(providers), "--ca-file", str(loop_servers.ca_file), "--nameserver",
+         dns.nameserver, "--no-baseline", "--state", str(tmp_path / "state.db"), "--format", "json"],
+        env=cli_env({"MAILPROBE_PASSWORD": loop_servers.password}), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not [line for line in mail_commands(loop_servers)[before:] if " mail=1" in line]:
+            assert time.monotonic() < deadline, "the loop sent nothing"
+            time.sleep(0.1)
+        time.sleep(1.5)  # delivered (LMTP, Sieve) while the loop waits in the inbox
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=15)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    sessions = [line for line in mail_commands(loop_servers)[before:] if " mail=" in line]
+    assert len(sessions) == 1
+    with _LoopbackIMAP4(loop_servers) as imap:
+        imap.login(JUNK_USER, loop_servers.password)
+        imap.select("Junk")
+        _, data = imap.uid("SEARCH", "HEADER", "X-Mailprobe-Loop", '""')  # any loop message at all
+        assert data == [b""], data
