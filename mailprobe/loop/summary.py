@@ -8,7 +8,7 @@ from mailprobe.loop.facts import LoopRun
 
 
 def summary(run: LoopRun, lang: Lang) -> str:
-    from mailprobe.summaries import failure_phrase, quote
+    from mailprobe.summaries import _join, failure_phrase, quote
 
     cleanup = t(f"loop.cleanup.{run.cleanup or 'not_found'}", lang)
     seconds = f"{run.found_after_s:.1f}" if run.found_after_s is not None else "?"
@@ -37,5 +37,5 @@ def summary(run: LoopRun, lang: Lang) -> str:
     storage = run.storage()
     if storage is not None:
         quota = t("summary.loop.quota", lang, percent=round(storage.percent), used=storage.used, limit=storage.limit)
-        text = f"{text}; {quota}"
+        text = _join([text, quota], lang)
     return text

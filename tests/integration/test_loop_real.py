@@ -296,3 +296,25 @@ def test_stopped_while_waiting_the_loop_still_deletes_its_message(
         imap.select("Junk")
         _, data = imap.uid("SEARCH", "HEADER", "X-Mailprobe-Loop", '""')  # any loop message at all
         assert data == [b""], data
+
+
+def test_a_refused_login_runs_no_loop_and_sends_nothing(
+    loop_servers: RealServers, dns: LabDnsServer, tmp_path: Path
+) -> None:
+    before = len(mail_commands(loop_servers))
+    providers = tmp_path / "providers"
+    providers.mkdir()
+    (providers / "examplemail.toml").write_text(PROFILE.format(host=loop_servers.host, **loop_servers.ports),
+                                                encoding="utf-8")
+    result = run_mailprobe(
+        "check", USER, "--loop", "--provider", "examplemail", "--providers-dir", str(providers), "--ca-file",
+        str(loop_servers.ca_file), "--nameserver", dns.nameserver, "--no-baseline", "--state",
+        str(tmp_path / "state.db"), "--format", "json", env={"MAILPROBE_PASSWORD": loop_servers.wrong_password},
+        timeout=60,
+    )
+    report = json.loads(result.stdout)
+    assert result.code == 2 and causes(report)[0] == "password_incorrect"
+    check = loop_check(report)
+    assert (check["status"], check["data"]["outcome"]) == ("skip", "not_run")
+    assert not [line for line in mail_commands(loop_servers)[before:] if " mail=" in line]
+    assert loop_servers.wrong_password not in result.stdout + result.stderr
