@@ -30,6 +30,7 @@ IDLE_SLICE_S = 10.0  # one IDLE lasts at most this, then a search again (a misse
 POLL_FIRST_S = 0.5
 POLL_MAX_S = 5.0
 KEEP_REPLY_CHARS = 300
+PROGRESS_EVERY_S = 10.0  # a terminal is told the loop still waits this often
 ON_THE_WAY_OUT_S = 3.0  # stopped (Ctrl-C): how long the deletion of a message that has arrived may take
 
 Progress = Callable[[str, dict[str, object]], None]
@@ -153,7 +154,11 @@ async def _wait_in_inbox(attempt: Attempt, state: Watch) -> None:
     idle = "IDLE" in state.capabilities
     state.watched_with = "idle" if idle else "poll"
     pause = POLL_FIRST_S
+    began = told = time.monotonic()
     while True:
+        if state.progress is not None and time.monotonic() - told >= PROGRESS_EVERY_S:
+            told = time.monotonic()
+            state.progress("loop.progress.waiting", {"seconds": round(told - began)})
         uid = await _search(attempt, state)
         if uid is not None:
             state.uid, state.found_at, state.folder = uid, time.monotonic(), "INBOX"

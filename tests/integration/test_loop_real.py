@@ -45,8 +45,8 @@ tls = "implicit"
 [[servers]]
 protocol = "smtp"
 host = "{host}"
-port = {submission}
-tls = "starttls"
+port = {smtp_port}
+tls = "{smtp_tls}"
 """
 
 
@@ -57,11 +57,18 @@ def dns(loop_servers: RealServers) -> Iterator[LabDnsServer]:
         yield server
 
 
+def profile(real: RealServers, implicit: bool = False) -> str:
+    """The profile of the world: submission with STARTTLS (587's way), or with implicit TLS (465's)."""
+    port = real.ports["smtps" if implicit else "submission"]
+    return PROFILE.format(host=real.host, smtp_port=port, smtp_tls="implicit" if implicit else "starttls",
+                          **real.ports)
+
+
 def loop(real: RealServers, dns: LabDnsServer, tmp_path: Path, user: str, *extra: str,
-         fmt: str = "json") -> tuple[Result, dict[str, Any] | None]:
+         fmt: str = "json", implicit: bool = False) -> tuple[Result, dict[str, Any] | None]:
     providers = tmp_path / "providers"
     providers.mkdir(exist_ok=True)
-    (providers / "examplemail.toml").write_text(PROFILE.format(host=real.host, **real.ports), encoding="utf-8")
+    (providers / "examplemail.toml").write_text(profile(real, implicit), encoding="utf-8")
     result = run_mailprobe(
         "check", user, "--provider", "examplemail", "--providers-dir", str(providers), "--ca-file",
         str(real.ca_file), "--nameserver", dns.nameserver, "--no-baseline", "--state", str(tmp_path / "state.db"),
@@ -141,6 +148,13 @@ def test_loop_delivers_reports_latency_and_hops_and_deletes_its_message(
     with sqlite3.connect(tmp_path / "state.db") as db:
         dumped = "\n".join(db.iterdump())
     assert loop_servers.password not in dumped
+
+
+def test_loop_sends_over_implicit_tls_too(loop_servers: RealServers, dns: LabDnsServer, tmp_path: Path) -> None:
+    result, report = loop(loop_servers, dns, tmp_path, USER, "--loop", "--loop-timeout", "30", implicit=True)
+    assert report is not None and result.code == 0, result.stderr
+    data = loop_check(report)["data"]
+    assert (data["submission_tls"], data["outcome"], data["cleanup"]) == ("implicit", "delivered", "expunged")
 
 
 def test_a_run_without_loop_sends_no_mail_from(loop_servers: RealServers, dns: LabDnsServer, tmp_path: Path) -> None:
@@ -266,8 +280,7 @@ def test_stopped_while_waiting_the_loop_still_deletes_its_message(
 
     providers = tmp_path / "providers"
     providers.mkdir()
-    host = loop_servers.host
-    (providers / "examplemail.toml").write_text(PROFILE.format(host=host, **loop_servers.ports), encoding="utf-8")
+    (providers / "examplemail.toml").write_text(profile(loop_servers), encoding="utf-8")
     before = len(mail_commands(loop_servers))
     process = subprocess.Popen(
         [sys.executable, "-m", "mailprobe", "check", JUNK_USER, "--loop", "--loop-timeout", "60", "--provider",
@@ -304,7 +317,7 @@ def test_a_refused_login_runs_no_loop_and_sends_nothing(
     before = len(mail_commands(loop_servers))
     providers = tmp_path / "providers"
     providers.mkdir()
-    (providers / "examplemail.toml").write_text(PROFILE.format(host=loop_servers.host, **loop_servers.ports),
+    (providers / "examplemail.toml").write_text(profile(loop_servers),
                                                 encoding="utf-8")
     result = run_mailprobe(
         "check", USER, "--loop", "--provider", "examplemail", "--providers-dir", str(providers), "--ca-file",
