@@ -120,7 +120,9 @@ def test_loop_delivers_reports_latency_and_hops_and_deletes_its_message(
     loop_servers: RealServers, dns: LabDnsServer, tmp_path: Path
 ) -> None:
     before = len(mail_commands(loop_servers))
-    result, report = loop(loop_servers, dns, tmp_path, USER, "--loop", "--loop-timeout", "30")
+    history = tmp_path / "history.db"
+    result, report = loop(loop_servers, dns, tmp_path, USER, "--loop", "--loop-timeout", "30", "--history",
+                          str(history))
     assert report is not None
     assert result.code == 0, (result.stderr, [c["summary"] for c in report["checks"]])
     # One message: one session with a MAIL FROM (the login's own SMTP session has none).
@@ -142,12 +144,13 @@ def test_loop_delivers_reports_latency_and_hops_and_deletes_its_message(
     assert report["diagnosis"] == []
     # Gone from the mailbox afterwards.
     assert messages_with(loop_servers, USER, data["loop_id"]) == {"INBOX": [], "Junk": [], "Trash": []}
-    # The password never reaches the state file either.
-    state = (tmp_path / "state.db").read_bytes()
-    assert loop_servers.password.encode() not in state
-    with sqlite3.connect(tmp_path / "state.db") as db:
-        dumped = "\n".join(db.iterdump())
-    assert loop_servers.password not in dumped
+    # The password never reaches the state file nor the history, which keeps the loop's figures.
+    for store in (tmp_path / "state.db", history):
+        assert loop_servers.password.encode() not in store.read_bytes()
+        with sqlite3.connect(store) as db:
+            dumped = "\n".join(db.iterdump())
+        assert loop_servers.password not in dumped
+    assert data["loop_id"] in dumped
 
 
 def test_loop_sends_over_implicit_tls_too(loop_servers: RealServers, dns: LabDnsServer, tmp_path: Path) -> None:
