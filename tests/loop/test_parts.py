@@ -102,3 +102,23 @@ def test_the_loop_budget_is_a_part_of_the_run_deadline_not_a_second_clock() -> N
     assert part.started == run.started and part.timeouts is run.timeouts
     assert 119.0 < part.remaining() <= 120.0
     assert part.run_ends == pytest.approx(run.run_ends + 120.0)
+
+
+def _quota_findings(used: int, limit: int) -> list[tuple[str, str, str]]:
+    from mailprobe.diagnosis.facts import Facts
+    from mailprobe.diagnosis.rules.loop import loop_findings
+    from mailprobe.evidence import Evidence, Status
+    from mailprobe.loop.facts import LoopRun, QuotaRoot
+    from mailprobe.plan import Plan
+
+    run = LoopRun(id="loop", target="alice@example.test", status=Status.PASS, outcome="delivered",
+                  quota=[QuotaRoot(root="User quota", resource="STORAGE", used=used, limit=limit)])
+    evidence = Evidence(target=parse_address("alice@example.test"), plan=Plan(None, "generic"), observations=[run])
+    return [(f.cause.value, f.severity, f.variant) for f in loop_findings(Facts(evidence))]
+
+
+def test_a_mailbox_from_90_percent_full_is_a_warning_and_at_its_quota_critical() -> None:
+    assert _quota_findings(890, 1000) == []
+    assert _quota_findings(900, 1000) == [("mailbox_full", "warning", "near")]
+    assert _quota_findings(1000, 1000) == [("mailbox_full", "critical", "quota")]
+    assert _quota_findings(5, 0) == []  # no limit: nothing to be full of
