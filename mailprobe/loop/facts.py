@@ -74,9 +74,9 @@ class LoopFacts(Facts):
     budget_s: float = 0.0
     imap_replies: list[str] = Field(default_factory=list)  # the IMAP server's deciding words, redacted
 
-    def deciding(self) -> SmtpStep | None:
-        """The submission's refusal (its first 4xx / 5xx), if any."""
-        return next((r for r in self.replies if r.code[:1] in ("4", "5")), None)
+    def refusal(self) -> SmtpStep | None:
+        """The message's refusal: the first 4xx / 5xx to MAIL FROM, RCPT TO or DATA, if any."""
+        return next((r for r in self.replies if r.command != "auth" and r.code[:1] in ("4", "5")), None)
 
     def storage(self) -> QuotaRoot | None:
         """The fullest STORAGE resource seen."""

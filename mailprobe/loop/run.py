@@ -27,7 +27,7 @@ from mailprobe.kinds.mail import MailSession
 from mailprobe.lang import Lang
 from mailprobe.loop import message as loop_message
 from mailprobe.loop import received
-from mailprobe.loop.facts import LoopRun, SmtpStep
+from mailprobe.loop.facts import LoopRun
 from mailprobe.loop.submit import Submission, submit
 from mailprobe.loop.watch import Watch, watch
 from mailprobe.net.deadline import Deadline
@@ -184,7 +184,7 @@ def _fill(run: LoopRun, state: Watch, sending: Submission, imap: MailSession, sm
             whole = sending.sent_wall.replace(microsecond=0)
             run.internaldate_after_s = round((state.internaldate - whole).total_seconds(), 3)
         run.hops = received.hops(received.received_headers(state.headers), sending.sent_wall)
-    refusal = next((s for s in sending.steps if s.command != "auth" and s.code[:1] in ("4", "5")), None)
+    refusal = run.refusal()
     if sending.accepted:
         run.outcome = "junk" if state.junk else ("delivered" if state.uid is not None else "delayed")
     elif refusal is not None:
@@ -223,7 +223,3 @@ def _status(run: LoopRun) -> Status:
     if run.cleanup in ("not_allowed", "failed"):
         return Status.WARN
     return Status.PASS
-
-
-def refusal(run: LoopRun) -> SmtpStep | None:
-    return next((s for s in run.replies if s.command != "auth" and s.code[:1] in ("4", "5")), None)

@@ -12,7 +12,7 @@ def summary(run: LoopRun, lang: Lang) -> str:
 
     cleanup = t(f"loop.cleanup.{run.cleanup or 'not_found'}", lang)
     seconds = f"{run.found_after_s:.1f}" if run.found_after_s is not None else "?"
-    refused = next((s for s in run.replies if s.command != "auth" and s.code[:1] in ("4", "5")), None)
+    refused = run.refusal()
     reply = quote(" ".join(p for p in (refused.code, refused.enhanced, refused.text) if p)) if refused else ""
     match run.outcome:
         case "delivered":

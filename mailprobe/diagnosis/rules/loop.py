@@ -37,7 +37,7 @@ def loop_findings(facts: Facts) -> list[Finding]:
 
 
 def _refusal(run: LoopRun, profiles: list[object]) -> list[Finding]:
-    refused = next((s for s in run.replies if s.command != "auth" and s.code[:1] in ("4", "5")), None)
+    refused = run.refusal()
     if refused is None:
         return []
     reading = read(refused, profiles)
