@@ -11,7 +11,7 @@ EN: dict[str, str] = {
     "loop.progress.sent": "loop: sent at {at} to {to}, waiting up to {budget} s …",
     "loop.progress.found": "loop: found after {seconds} s in {folder}",
     "loop.progress.waiting": "loop: not there yet after {seconds} s …",
-    "summary.loop.delivered": "delivered to {folder} after {seconds} s over {hops} hops; {cleanup}",
+    "summary.loop.delivered": "delivered to {folder} after {seconds} s over {hops} hops ({route}); {cleanup}",
     "summary.loop.junk": "delivered to the junk folder {folder} after {seconds} s; {cleanup}",
     "summary.loop.delayed": "accepted (queue id {queue_id}) but not found within {budget} s; last hop seen: {last_hop}",
     "summary.loop.rejected": "the provider refused to send the message: «{reply}»",
@@ -28,6 +28,7 @@ EN: dict[str, str] = {
     "loop.reason.no_submission": "no submission server over TLS (465 or 587) to send through",
     "loop.reason.no_imap": "no IMAP server over TLS to look in",
     "loop.hops.unknown": "none seen",
+    "loop.hop": "{by} with {protocol} +{delay} s",
 }
 
 ZH_HANS: dict[str, str] = {
@@ -40,7 +41,7 @@ ZH_HANS: dict[str, str] = {
     "loop.progress.sent": "回环：已于 {at} 发往 {to}，最多等待 {budget} 秒……",
     "loop.progress.found": "回环：{seconds} 秒后在 {folder} 中找到",
     "loop.progress.waiting": "回环：{seconds} 秒后仍未到达……",
-    "summary.loop.delivered": "{seconds} 秒后投递到 {folder}，经过 {hops} 跳；{cleanup}",
+    "summary.loop.delivered": "{seconds} 秒后投递到 {folder}，经过 {hops} 跳（{route}）；{cleanup}",
     "summary.loop.junk": "{seconds} 秒后投递到垃圾邮件文件夹 {folder}；{cleanup}",
     "summary.loop.delayed": "已被接受（队列号 {queue_id}），但 {budget} 秒内未收到；最后可见的一跳：{last_hop}",
     "summary.loop.rejected": "服务商拒绝发送这封邮件：«{reply}»",
@@ -57,6 +58,7 @@ ZH_HANS: dict[str, str] = {
     "loop.reason.no_submission": "没有可通过 TLS（465 或 587）发信的服务器",
     "loop.reason.no_imap": "没有可通过 TLS 查看的 IMAP 服务器",
     "loop.hops.unknown": "未见",
+    "loop.hop": "{by}（{protocol}）+{delay} 秒",
 }
 
 ZH_HANT: dict[str, str] = {
@@ -69,7 +71,7 @@ ZH_HANT: dict[str, str] = {
     "loop.progress.sent": "迴圈：已於 {at} 寄往 {to}，最多等待 {budget} 秒……",
     "loop.progress.found": "迴圈：{seconds} 秒後在 {folder} 中找到",
     "loop.progress.waiting": "迴圈：{seconds} 秒後仍未送達……",
-    "summary.loop.delivered": "{seconds} 秒後送達 {folder}，經過 {hops} 站；{cleanup}",
+    "summary.loop.delivered": "{seconds} 秒後送達 {folder}，經過 {hops} 站（{route}）；{cleanup}",
     "summary.loop.junk": "{seconds} 秒後送達垃圾郵件資料夾 {folder}；{cleanup}",
     "summary.loop.delayed": "已被接受（佇列編號 {queue_id}），但 {budget} 秒內未收到；最後可見的一站：{last_hop}",
     "summary.loop.rejected": "服務商拒絕寄出這封郵件：«{reply}»",
@@ -86,4 +88,5 @@ ZH_HANT: dict[str, str] = {
     "loop.reason.no_submission": "沒有可透過 TLS（465 或 587）寄信的伺服器",
     "loop.reason.no_imap": "沒有可透過 TLS 查看的 IMAP 伺服器",
     "loop.hops.unknown": "未見",
+    "loop.hop": "{by}（{protocol}）+{delay} 秒",
 }

@@ -17,7 +17,7 @@ def summary(run: LoopRun, lang: Lang) -> str:
     match run.outcome:
         case "delivered":
             text = t("summary.loop.delivered", lang, folder=run.folder or "INBOX", seconds=seconds, hops=len(run.hops),
-                     cleanup=cleanup)
+                     route=_route(run, lang), cleanup=cleanup)
         case "junk":
             text = t("summary.loop.junk", lang, folder=run.folder or "", seconds=seconds, cleanup=cleanup)
         case "delayed":
@@ -39,3 +39,11 @@ def summary(run: LoopRun, lang: Lang) -> str:
         quota = t("summary.loop.quota", lang, percent=round(storage.percent), used=storage.used, limit=storage.limit)
         text = _join([text, quota], lang)
     return text
+
+
+def _route(run: LoopRun, lang: Lang) -> str:
+    """The hops, oldest first: who took the message, how, and how long after the hop before (or the sending)."""
+    if not run.hops:
+        return t("loop.hops.unknown", lang)
+    return " → ".join(t("loop.hop", lang, by=hop.by_host or "?", protocol=hop.protocol or "?",
+                        delay="?" if hop.delay_s is None else f"{hop.delay_s:g}") for hop in run.hops)

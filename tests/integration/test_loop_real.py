@@ -334,3 +334,13 @@ def test_a_refused_login_runs_no_loop_and_sends_nothing(
     assert (check["status"], check["data"]["outcome"]) == ("skip", "not_run")
     assert not [line for line in mail_commands(loop_servers)[before:] if " mail=" in line]
     assert loop_servers.wrong_password not in result.stdout + result.stderr
+
+
+def test_the_text_report_shows_the_loops_latency_and_hops_without_v(
+    loop_servers: RealServers, dns: LabDnsServer, tmp_path: Path
+) -> None:
+    result, _ = loop(loop_servers, dns, tmp_path, USER, "--loop", "--loop-timeout", "30", fmt="text")
+    assert result.code == 0, result.stderr
+    flat = " ".join(result.stdout.split())
+    assert re.search(r"delivered to INBOX after \d+\.\d s over 2 hops \(mail\.example\.test with ESMTPSA \+\d+ s → "
+                     r"\S+ with LMTP \+\d+ s\); deleted again \(UID EXPUNGE\)", flat), result.stdout
