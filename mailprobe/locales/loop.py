@@ -8,6 +8,7 @@ EN: dict[str, str] = {
         "This message was sent by mailprobe to check that this mailbox sends and receives mail (test {loop_id}).\n"
         "mailprobe deletes it as soon as it has arrived; if it is still here, you may delete it."
     ),
+    "loop.progress.start": "loop: quick checks done in {seconds} s; sending one message, waiting {budget} s at most",
     "loop.progress.sent": "loop: sent at {at} to {to}, waiting up to {budget} s …",
     "loop.progress.found": "loop: found after {seconds} s in {folder}",
     "loop.progress.waiting": "loop: not there yet after {seconds} s …",
@@ -38,6 +39,7 @@ ZH_HANS: dict[str, str] = {
         "这封邮件由 mailprobe 发送，用于检查本邮箱能否正常收发邮件（测试 {loop_id}）。\n"
         "邮件到达后 mailprobe 会立即删除它；如果它仍在这里，可以直接删除。"
     ),
+    "loop.progress.start": "回环：快速检查用时 {seconds} 秒；现在发送一封邮件，随后最多等待 {budget} 秒",
     "loop.progress.sent": "回环：已于 {at} 发往 {to}，最多等待 {budget} 秒……",
     "loop.progress.found": "回环：{seconds} 秒后在 {folder} 中找到",
     "loop.progress.waiting": "回环：{seconds} 秒后仍未到达……",
@@ -68,6 +70,7 @@ ZH_HANT: dict[str, str] = {
         "這封郵件由 mailprobe 寄出，用來檢查本信箱能否正常收發郵件（測試 {loop_id}）。\n"
         "郵件送達後 mailprobe 會立即刪除它；如果它仍在這裡，可以直接刪除。"
     ),
+    "loop.progress.start": "迴圈：快速檢查耗時 {seconds} 秒；現在寄出一封郵件，隨後最多等待 {budget} 秒",
     "loop.progress.sent": "迴圈：已於 {at} 寄往 {to}，最多等待 {budget} 秒……",
     "loop.progress.found": "迴圈：{seconds} 秒後在 {folder} 中找到",
     "loop.progress.waiting": "迴圈：{seconds} 秒後仍未送達……",

@@ -27,7 +27,7 @@ from mailprobe.kinds.mail import MailSession
 from mailprobe.lang import Lang
 from mailprobe.loop import message as loop_message
 from mailprobe.loop import received
-from mailprobe.loop.facts import LoopRun
+from mailprobe.loop.facts import LoopRun, SmtpStep
 from mailprobe.loop.submit import Submission, submit
 from mailprobe.loop.watch import Watch, watch
 from mailprobe.net.deadline import Deadline
@@ -133,8 +133,14 @@ async def run_loop(options: LoopOptions, target: Target, observations: list[Obse
         await watch(dialogue, session.capabilities, name, credentials.password, state, tls=True)
 
     async def on_smtp(dialogue: Dialogue, session: MailSession) -> None:
+        if session.greeting_code:  # the submission's evidence starts with the server's greeting
+            text = (session.greeting or "").split(" | ")[0].removeprefix(session.greeting_code).strip()
+            sending.steps.append(SmtpStep(command="greeting", code=session.greeting_code, text=text))
         await submit(dialogue, session.capabilities, name, credentials.password, sending, tls=True)
 
+    if say is not None:  # the quick checks are done, within --timeout; the loop's result follows
+        say("loop.progress.start", {"seconds": round(ctx.deadline.elapsed_ms() / 1000.0, 1),
+                                    "budget": round(options.budget_s)})
     watching = asyncio.ensure_future(run_session(IMAP, imap, imap_login.address or "", part, on_ready=on_imap))
     try:
         ready = asyncio.ensure_future(state.ready.wait())
@@ -163,7 +169,7 @@ async def run_loop(options: LoopOptions, target: Target, observations: list[Obse
     _fill(run, state, sending, imap_session, smtp_session)
     run.duration_ms = round((time.monotonic() - began) * 1000.0, 1)
     if say is not None and run.found_after_s is not None:
-        say("loop.progress.found", {"seconds": run.found_after_s, "folder": run.folder or ""})
+        say("loop.progress.found", {"seconds": f"{run.found_after_s:.1f}", "folder": run.folder or ""})
     return run
 
 

@@ -133,7 +133,7 @@ def test_loop_delivers_reports_latency_and_hops_and_deletes_its_message(
     assert check["status"] == "pass"
     assert data["outcome"] == "delivered" and data["folder"] == "INBOX"
     assert data["submission_tls"] == "starttls" and data["watched_with"] == "idle"
-    assert [r["command"] for r in data["replies"]] == ["auth", "mail", "rcpt", "data", "message"]
+    assert [r["command"] for r in data["replies"]] == ["greeting", "auth", "mail", "rcpt", "data", "message"]
     assert re.fullmatch(r"[0-9A-F]{6,}", data["queue_id"] or ""), data["queue_id"]
     assert 0 <= data["found_after_s"] < 30
     protocols = [hop["protocol"] for hop in data["hops"]]
