@@ -43,6 +43,7 @@ CASES = [
     ("netease", "MAIL", "553 Mail from must equal authorized user", "utf-8", Cause.SENDING_REJECTED,
      "sender_mismatch"),
     ("netease", "MAIL", "552 邮件被反垃圾引擎拒绝", "gb18030", Cause.SENDING_REJECTED, "spam"),
+    ("netease", "MAIL", "552 message rejected by anti-spam engine", "utf-8", Cause.SENDING_REJECTED, "spam"),
     ("netease", "MAIL", "451 Requested mail action not taken: too much fail authentication", "utf-8",
      Cause.ACCOUNT_LOCKED, "login"),
     ("qq", "MAIL", "501 mail from address must be same as authorization user", "utf-8", Cause.SENDING_REJECTED,
@@ -127,3 +128,12 @@ def test_a_login_refusal_is_never_read_with_the_sending_replies() -> None:
 
     found = classify("535 DT:SPM MI:SFQ mail from must equal authorized user", "smtp", [PROFILES["netease"]])
     assert Cause.SENDING_REJECTED.value not in [c.cause for c in found]
+
+
+def test_every_sending_reply_a_profile_ships_meets_a_real_reply_here() -> None:
+    import re
+
+    hit = {(profile, known.pattern) for profile, _, reply, _, _, _ in CASES
+           for known in PROFILES[profile].replies if known.stage == "send" and re.search(known.pattern, reply)}
+    shipped = {(p.id, known.pattern) for p in PROFILES.values() for known in p.replies if known.stage == "send"}
+    assert shipped - hit == set()
