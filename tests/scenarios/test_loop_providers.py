@@ -79,3 +79,16 @@ def test_a_providers_sending_refusal_is_named_through_the_cli(
     # ID before SELECT on the loop's own IMAP session, as NetEase asks.
     imap_verbs = [line.split(" ")[1].upper() for line in imap.commands if " " in line]
     assert "SELECT" in imap_verbs and imap_verbs.index("ID", imap_verbs.index("EXAMINE")) < imap_verbs.index("SELECT")
+
+
+def test_without_loop_no_server_ever_gets_a_mail_from(tmp_path: Path) -> None:
+    with world(tmp_path / "world", "qq", b"250 2.1.0 Ok") as lab:
+        result = run_mailprobe(
+            "check", ADDRESS, *lab.cli_args(), "--login", "--login-protocols", "imap,smtp,pop3", "--state",
+            str(tmp_path / "state.db"), "--format", "json", "--no-baseline", env={"MAILPROBE_PASSWORD": PASSWORD},
+        )
+        received = [line for server in lab.servers.values() for line in getattr(server, "commands", [])]
+    assert "Traceback" not in result.stderr, result.stderr
+    assert any(line.upper().startswith("AUTH ") for line in received)  # the SMTP login did happen
+    assert not [line for line in received if line.upper().startswith(("MAIL", "RCPT", "DATA"))]
+    assert not [c for c in json.loads(result.stdout)["checks"] if c["kind"] == "loop"]
