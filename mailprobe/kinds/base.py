@@ -38,6 +38,13 @@ class CheckBase(ReportModel):
     duration_ms: float = 0.0
     summary: str = ""
     observed: ClassVar[type[Observation] | None] = None  # the observation class it mirrors
+    # A check the user asked for by an option of its own (--loop): the text report lists its line without -v.
+    always_listed: ClassVar[bool] = False
+
+    def gauges(self) -> dict[str, float]:
+        """The check's own measurements for the monitoring formats, by name (`<name>` is the Prometheus family
+        `mailprobe_<name>`; one ending in `_seconds` is also Nagios perfdata): none for most kinds."""
+        return {}
 
     def observation(self) -> Observation | None:
         """The check as the evidence it came from (for re-wording it in another language); None for a check

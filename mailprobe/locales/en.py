@@ -289,4 +289,14 @@ MESSAGES: dict[str, str] = {
     "dns.source.authoritative": "authoritative server {server}",
     "batch.count": "{count} {status}",
     "batch.summary": "{count} mailboxes checked: {parts}.",
+    # check --loop: the one message it sends and its progress lines on a terminal (mailprobe/loop/)
+    "loop.subject": "mailprobe loop test {loop_id}",
+    "loop.body": (
+        "This message was sent by mailprobe to check that this mailbox sends and receives mail (test {loop_id}).\n"
+        "mailprobe deletes it as soon as it has arrived; if it is still here, you may delete it."
+    ),
+    "loop.progress.start": "loop: quick checks done in {seconds} s; sending one message, waiting {budget} s at most",
+    "loop.progress.sent": "loop: sent at {at} to {to}, waiting up to {budget} s …",
+    "loop.progress.found": "loop: found after {seconds} s in {folder}",
+    "loop.progress.waiting": "loop: not there yet after {seconds} s …",
 }

@@ -11,7 +11,7 @@ from types import MappingProxyType
 from typing import Any
 
 from mailprobe.lang import LANGS, Lang
-from mailprobe.locales import en, loop, zh_hans, zh_hant
+from mailprobe.locales import en, zh_hans, zh_hant
 
 # Each observation kind keeps its words beside its code (mailprobe/kinds/<kind>.toml), the three languages
 # side by side: read as files, never imported, so the kinds may use `t` and the catalogue stays a leaf.
@@ -33,10 +33,7 @@ def kind_words(directory: Path = KIND_WORDS_DIR) -> dict[Lang, dict[str, str]]:
     return words
 
 
-_TABLES: dict[Lang, dict[str, str]] = {
-    "en": {**en.MESSAGES, **loop.EN}, "zh-Hans": {**zh_hans.MESSAGES, **loop.ZH_HANS},
-    "zh-Hant": {**zh_hant.MESSAGES, **loop.ZH_HANT},
-}
+_TABLES: dict[Lang, dict[str, str]] = {"en": en.MESSAGES, "zh-Hans": zh_hans.MESSAGES, "zh-Hant": zh_hant.MESSAGES}
 for _lang, _words in kind_words().items():
     _TABLES[_lang].update(_words)
 MESSAGES: Mapping[Lang, Mapping[str, str]] = MappingProxyType(

@@ -275,4 +275,14 @@ MESSAGES: dict[str, str] = {
     "dns.source.authoritative": "权威服务器 {server}",
     "batch.count": "{status} {count} 个",
     "batch.summary": "共检查 {count} 个邮箱：{parts}。",
+    # check --loop: the one message it sends and its progress lines on a terminal (mailprobe/loop/)
+    "loop.subject": "mailprobe 收发测试 {loop_id}",
+    "loop.body": (
+        "这封邮件由 mailprobe 发送，用于检查本邮箱能否正常收发邮件（测试 {loop_id}）。\n"
+        "邮件到达后 mailprobe 会立即删除它；如果它仍在这里，可以直接删除。"
+    ),
+    "loop.progress.start": "回环：快速检查用时 {seconds} 秒；现在发送一封邮件，随后最多等待 {budget} 秒",
+    "loop.progress.sent": "回环：已于 {at} 发往 {to}，最多等待 {budget} 秒……",
+    "loop.progress.found": "回环：{seconds} 秒后在 {folder} 中找到",
+    "loop.progress.waiting": "回环：{seconds} 秒后仍未到达……",
 }

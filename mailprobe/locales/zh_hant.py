@@ -275,4 +275,14 @@ MESSAGES: dict[str, str] = {
     "dns.source.authoritative": "權威伺服器 {server}",
     "batch.count": "{status} {count} 個",
     "batch.summary": "共檢查 {count} 個信箱：{parts}。",
+    # check --loop: the one message it sends and its progress lines on a terminal (mailprobe/loop/)
+    "loop.subject": "mailprobe 收發測試 {loop_id}",
+    "loop.body": (
+        "這封郵件由 mailprobe 寄出，用來檢查本信箱能否正常收發郵件（測試 {loop_id}）。\n"
+        "郵件送達後 mailprobe 會立即刪除它；如果它仍在這裡，可以直接刪除。"
+    ),
+    "loop.progress.start": "迴圈：快速檢查耗時 {seconds} 秒；現在寄出一封郵件，隨後最多等待 {budget} 秒",
+    "loop.progress.sent": "迴圈：已於 {at} 寄往 {to}，最多等待 {budget} 秒……",
+    "loop.progress.found": "迴圈：{seconds} 秒後在 {folder} 中找到",
+    "loop.progress.waiting": "迴圈：{seconds} 秒後仍未送達……",
 }

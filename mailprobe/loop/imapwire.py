@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from mailprobe.loop.facts import QuotaRoot
+from mailprobe.kinds.loop import QuotaRoot
 
 # Folder names providers give their junk folder, compared case-insensitively on the last part of the name.
 JUNK_NAMES = frozenset({"junk", "spam", "junk e-mail", "junk email", "bulk mail", "垃圾邮件", "垃圾箱", "垃圾郵件"})

@@ -9,7 +9,7 @@ from email import message_from_bytes
 from email.policy import default
 from email.utils import parsedate_to_datetime
 
-from mailprobe.loop.facts import Hop
+from mailprobe.kinds.loop import Hop
 
 MAX_HOPS = 30
 _NAME_CHARS = 120

@@ -23,11 +23,11 @@ from mailprobe.evidence import (
     TlsMode,
 )
 from mailprobe.kinds.login import LoginAttempt
+from mailprobe.kinds.loop import LoopRun, SmtpStep
 from mailprobe.kinds.mail import MailSession
 from mailprobe.lang import Lang
 from mailprobe.loop import message as loop_message
 from mailprobe.loop import received
-from mailprobe.loop.facts import LoopRun, SmtpStep
 from mailprobe.loop.submit import Submission, submit
 from mailprobe.loop.watch import Watch, watch
 from mailprobe.net.deadline import Deadline

@@ -9,8 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from mailprobe.causes import Cause
+from mailprobe.kinds.loop import SmtpStep
 from mailprobe.login.classify import reply_text
-from mailprobe.loop.facts import SmtpStep
 from mailprobe.patterns import search_bounded
 
 PATTERN_CONFIDENCE = 0.8

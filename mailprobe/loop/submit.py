@@ -10,11 +10,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from mailprobe.kinds.loop import SmtpStep
 from mailprobe.login.attempt import Attempt, run_login
 from mailprobe.login.dialogues import _smtp_flow
 from mailprobe.login.result import LoginOutcome, LoginResult
 from mailprobe.login.wire import Revealable
-from mailprobe.loop.facts import SmtpStep
 from mailprobe.loop.message import LoopMessage, dot_stuffed
 from mailprobe.net.dialogue import Dialogue
 

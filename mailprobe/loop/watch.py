@@ -14,12 +14,12 @@ from datetime import datetime
 
 from mailprobe import __version__
 from mailprobe.evidence import Failure
+from mailprobe.kinds.loop import Cleanup, QuotaRoot
 from mailprobe.login.attempt import Attempt, NotAttempted, run_login
 from mailprobe.login.dialogues import _imap_authenticate_plain, _imap_login_command
 from mailprobe.login.result import LoginOutcome, LoginResult
 from mailprobe.login.wire import Revealable
 from mailprobe.loop import imapwire
-from mailprobe.loop.facts import Cleanup, QuotaRoot
 from mailprobe.loop.message import LOOP_HEADER
 from mailprobe.net.connect import LINE_LIMIT, ProbeError
 from mailprobe.net.dialogue import Dialogue, bad_reply

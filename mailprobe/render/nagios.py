@@ -164,9 +164,10 @@ def _perfdata(report: Report) -> list[tuple[str, str]]:
     if days is not None:
         warn, crit = _cert_thresholds(report)
         parts.append(("cert_days_left", _value(f"{days:.1f}", "", warn=f"{warn:g}:", crit=f"{crit:g}:")))
-    for check in report.checks:  # --loop: from the message sent to the message found
-        if check.kind == "loop" and check.data.get("found_after_s") is not None:
-            parts.append(("loop_delivery", _value(f"{float(check.data.get('found_after_s')):.3f}", "s", minimum="0")))
+    for check in report.checks:  # a kind's own durations (--loop's: from the message sent to the message found)
+        for gauge, value in check.gauges().items():
+            if gauge.endswith("_seconds"):
+                parts.append((gauge.removesuffix("_seconds"), _value(f"{value:.3f}", "s", minimum="0")))
     return parts
 
 

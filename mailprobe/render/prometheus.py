@@ -59,7 +59,7 @@ _FAMILIES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("mailprobe_run_timestamp_seconds", "When the last check of this run finished (unix time)", ()),
 )
 (SUCCESS, STATUS, DURATION, TIMESTAMP, CHECK_SUCCESS, CHECK_DURATION, EXPIRY, TLS_VERSION, CAUSE, REPORT,
- LOOP_SUCCESS, LOOP_DELIVERY, RUN) = range(len(_FAMILIES))
+ LOOP_SUCCESS, LOOP_DELIVERY, RUN) = range(len(_FAMILIES))  # the loop's two: its check's gauges (kinds/loop.py)
 _INDEX = {name: index for index, (name, _, _) in enumerate(_FAMILIES)}
 
 
@@ -157,11 +157,10 @@ def _lines(report: Report) -> tuple[str, list[list[str]]]:
         series[CAUSE][(mailbox, _label(str(first.cause)), _label(first.section), _label(first.severity))] = 1
     if report.report_id and report.checked:
         series[REPORT][(mailbox, _label(report.report_id))] = 1
-    for check in report.checks:
-        if check.kind == "loop" and check.data.get("outcome") != "not_run":
-            series[LOOP_SUCCESS][(mailbox,)] = 1 if check.data.get("outcome") in ("delivered", "junk") else 0
-            if check.data.get("found_after_s") is not None:
-                series[LOOP_DELIVERY][(mailbox,)] = float(check.data.get("found_after_s"))
+    for check in report.checks:  # a kind's own measurements (--loop's), each its family's
+        for gauge, value in check.gauges().items():
+            if (index := _INDEX.get(f"mailprobe_{gauge}")) is not None:
+                series[index][(mailbox,)] = value
     families = []
     for index, (name, doc, labels) in enumerate(_FAMILIES):
         if labels and series[index]:

@@ -206,9 +206,9 @@ def _checks(
     line = _wrap(f"{t('heading.checks', lang)}: {t('summary.list_sep', lang).join(said)} "
                  f"({t('checks.verbose_hint', lang)})", "   ", first="")
     line[0] = heading + line[0][len(t("heading.checks", lang)):]
-    # and the send-and-receive loop's line, which the user asked for (--loop): its latency and hops
+    # and the line of a check the user asked for (--loop's: its latency and hops)
     failing = [c for c in report.checks
-               if (c.status in ("fail", "warn", "error") or c.kind == "loop") and c.id not in shown_evidence
+               if (c.status in ("fail", "warn", "error") or c.always_listed) and c.id not in shown_evidence
                and not _comparison(c)]
     for check in failing[:MAX_FAILING_ROWS]:
         line += _check_line(check, lang, paint, "  ")

@@ -108,7 +108,7 @@ def _quota_findings(used: int, limit: int) -> list[tuple[str, str, str]]:
     from mailprobe.diagnosis.facts import Facts
     from mailprobe.diagnosis.rules.loop import loop_findings
     from mailprobe.evidence import Evidence, Status
-    from mailprobe.loop.facts import LoopRun, QuotaRoot
+    from mailprobe.kinds.loop import LoopRun, QuotaRoot
     from mailprobe.plan import Plan
 
     run = LoopRun(id="loop", target="alice@example.test", status=Status.PASS, outcome="delivered",

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from mailprobe.causes import Cause
+from mailprobe.kinds.loop import LoopRun
 from mailprobe.loop import sending
-from mailprobe.loop.facts import LoopRun
 from mailprobe.loop.message import build
 from mailprobe.loop.submit import Submission, submit
 from mailprobe.profiles import builtin_profiles
@@ -106,7 +106,7 @@ def test_a_temporary_refusal_is_a_warning_and_a_refusal_critical() -> None:
     from mailprobe.diagnosis.facts import Facts
     from mailprobe.diagnosis.rules.loop import loop_findings
     from mailprobe.evidence import Evidence, Status
-    from mailprobe.loop.facts import SmtpStep
+    from mailprobe.kinds.loop import SmtpStep
     from mailprobe.plan import Plan
 
     def findings(code: str, enhanced: str, text: str) -> list[tuple[str, str, str]]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from mailprobe.causes import Cause
 from mailprobe.diagnosis.facts import Facts
 from mailprobe.diagnosis.finding import Finding, Param
-from mailprobe.loop.facts import LoopRun
+from mailprobe.kinds.loop import LoopRun
 from mailprobe.loop.sending import read
 
 FULL_PERCENT = 100.0
