@@ -24,7 +24,9 @@ _POP3_STATUS = re.compile(r"^(\+OK|-ERR)(?: |$)", re.IGNORECASE)
 
 
 @dataclass
-class _ImapReply:
+class ImapReply:
+    """An IMAP command's reply: its lines (the tagged one last) and its status."""
+
     lines: list[str]
     status: str  # OK, NO, BAD, BYE, or "+" for a continuation request
 
@@ -55,10 +57,7 @@ async def _imap_flow(attempt: LoginProgress, caps: Sequence[str]) -> LoginOutcom
     if reply.status == "BYE":
         attempt.heard(reply.lines)
         raise ProbeError(Failure.REJECTED, "id", reply.lines[-1])
-    if "AUTH=PLAIN" in caps:
-        reply = await _imap_authenticate_plain(attempt, "SASL-IR" in caps)
-    else:
-        reply = await _imap_login_command(attempt, "LITERAL+" in caps, "LITERAL-" in caps)
+    reply = await imap_authenticate(attempt, caps)
     attempt.auth_ends()
     attempt.heard(reply.lines)
     if not reply.ok:
@@ -71,13 +70,21 @@ async def _imap_flow(attempt: LoginProgress, caps: Sequence[str]) -> LoginOutcom
     return LoginOutcome.OK if reply.ok else LoginOutcome.MAILBOX_REFUSED
 
 
-async def _imap_command(attempt: LoginProgress, command: str) -> _ImapReply:
+async def imap_authenticate(attempt: LoginProgress, caps: Sequence[str]) -> ImapReply:
+    """One authentication as CAPS allow: AUTHENTICATE PLAIN (with SASL-IR when offered), else LOGIN (with the
+    literals offered). The server's answer; the caller reads it (the login's flow, the --loop's watch)."""
+    if "AUTH=PLAIN" in caps:
+        return await _imap_authenticate_plain(attempt, "SASL-IR" in caps)
+    return await _imap_login_command(attempt, "LITERAL+" in caps, "LITERAL-" in caps)
+
+
+async def _imap_command(attempt: LoginProgress, command: str) -> ImapReply:
     tag = attempt.dialogue.next_tag()
     await attempt.write(f"{tag} {command}\r\n".encode())
     return await _imap_reply(attempt, tag)
 
 
-async def _imap_authenticate_plain(attempt: LoginProgress, initial_response: bool) -> _ImapReply:
+async def _imap_authenticate_plain(attempt: LoginProgress, initial_response: bool) -> ImapReply:
     assert attempt.credentials is not None
     tag = attempt.dialogue.next_tag()
     attempt.auth_begins("PLAIN")
@@ -93,7 +100,7 @@ async def _imap_authenticate_plain(attempt: LoginProgress, initial_response: boo
     return await _after_response(attempt, tag)
 
 
-async def _after_response(attempt: LoginProgress, tag: str) -> _ImapReply:
+async def _after_response(attempt: LoginProgress, tag: str) -> ImapReply:
     reply = await _imap_reply(attempt, tag, continuation=True)
     if reply.status == "+":
         # PLAIN is one message; a server asking for more gets the exchange cancelled (RFC 9051 6.2.2), and
@@ -105,7 +112,7 @@ async def _after_response(attempt: LoginProgress, tag: str) -> _ImapReply:
     return reply
 
 
-async def _imap_login_command(attempt: LoginProgress, literal_plus: bool, literal_minus: bool) -> _ImapReply:
+async def _imap_login_command(attempt: LoginProgress, literal_plus: bool, literal_minus: bool) -> ImapReply:
     assert attempt.credentials is not None
     tag = attempt.dialogue.next_tag()
     attempt.auth_begins("LOGIN")
@@ -119,7 +126,7 @@ async def _imap_login_command(attempt: LoginProgress, literal_plus: bool, litera
     return await _imap_reply(attempt, tag)
 
 
-async def _imap_reply(attempt: LoginProgress, tag: str, continuation: bool = False) -> _ImapReply:
+async def _imap_reply(attempt: LoginProgress, tag: str, continuation: bool = False) -> ImapReply:
     """Lines up to the one tagged TAG (or a continuation request, or BYE), each read within its bound."""
     lines: list[str] = []
     prefix = f"{tag} ".lower()
@@ -130,11 +137,11 @@ async def _imap_reply(attempt: LoginProgress, tag: str, continuation: bool = Fal
             status = line[len(prefix) :].split(" ", 1)[0].upper()
             if status not in ("OK", "NO", "BAD"):
                 raise bad_reply(attempt.stage, "not an IMAP status response", line)
-            return _ImapReply(lines, status)
+            return ImapReply(lines, status)
         if continuation and (line == "+" or line.startswith("+ ")):
-            return _ImapReply(lines, "+")
+            return ImapReply(lines, "+")
         if _IMAP_BYE.match(line):
-            return _ImapReply(lines, "BYE")
+            return ImapReply(lines, "BYE")
     raise ProbeError(Failure.BAD_REPLY, attempt.stage, f"IMAP reply longer than {MAX_REPLY_LINES} lines")
 
 
@@ -150,7 +157,7 @@ async def smtp_login(
     tls: bool,
 ) -> LoginResult:
     """One AUTH PLAIN (initial response) or AUTH LOGIN after EHLO, then QUIT: never MAIL FROM."""
-    return await run_login("smtp", _smtp_flow, "QUIT", dialogue, capabilities, username, password, tls)
+    return await run_login("smtp", smtp_authenticate, "QUIT", dialogue, capabilities, username, password, tls)
 
 
 def smtp_mechanisms(caps: Sequence[str]) -> list[str]:
@@ -165,7 +172,9 @@ def smtp_mechanisms(caps: Sequence[str]) -> list[str]:
     return mechanisms
 
 
-async def _smtp_flow(attempt: LoginProgress, caps: Sequence[str]) -> LoginOutcome:
+async def smtp_authenticate(attempt: LoginProgress, caps: Sequence[str]) -> LoginOutcome:
+    """One AUTH (PLAIN, else LOGIN) on an SMTP session after EHLO: OK, REFUSED, or raises on a reply that is
+    none of those. The login's flow, and the --loop's submission before it sends its message."""
     assert attempt.credentials is not None
     mechanisms = smtp_mechanisms(caps)
     if "PLAIN" in mechanisms:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from mailprobe.kinds.loop import SmtpStep
 from mailprobe.login.attempt import Attempt, run_login
-from mailprobe.login.dialogues import _smtp_flow
+from mailprobe.login.dialogues import smtp_authenticate
 from mailprobe.login.result import LoginOutcome, LoginResult
 from mailprobe.login.wire import Revealable
 from mailprobe.loop.message import LoopMessage, dot_stuffed
@@ -49,7 +49,7 @@ class Submission:
 async def submit(dialogue: Dialogue, caps: Sequence[str], username: str, password: Revealable, state: Submission,
                  *, tls: bool) -> LoginResult:
     async def flow(attempt: Attempt, caps: Sequence[str]) -> LoginOutcome:
-        outcome = await _smtp_flow(attempt, caps)
+        outcome = await smtp_authenticate(attempt, caps)
         state.steps.append(_step("auth", attempt.replies, attempt))
         if outcome is not LoginOutcome.OK:
             return outcome

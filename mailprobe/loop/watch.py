@@ -16,12 +16,12 @@ from mailprobe import __version__
 from mailprobe.evidence import Failure
 from mailprobe.kinds.loop import Cleanup, QuotaRoot
 from mailprobe.login.attempt import Attempt, NotAttempted, run_login
-from mailprobe.login.dialogues import _imap_authenticate_plain, _imap_login_command
+from mailprobe.login.dialogues import imap_authenticate
 from mailprobe.login.result import LoginOutcome, LoginResult
 from mailprobe.login.wire import Revealable
 from mailprobe.loop import imapwire
 from mailprobe.loop.message import LOOP_HEADER
-from mailprobe.net.connect import LINE_LIMIT, ProbeError
+from mailprobe.net.connect import ProbeError
 from mailprobe.net.dialogue import Dialogue, bad_reply
 
 MAX_RESPONSE_LINES = 2000
@@ -88,10 +88,7 @@ async def _flow(attempt: Attempt, caps: Sequence[str], state: Watch) -> LoginOut
         raise NotAttempted("LOGINDISABLED: the server takes no password login here")
     attempt.stage = "id"
     reply = await _command(attempt, f'ID ("name" "mailprobe" "version" "{__version__}")')
-    if "AUTH=PLAIN" in caps:
-        login = await _imap_authenticate_plain(attempt, "SASL-IR" in caps)
-    else:
-        login = await _imap_login_command(attempt, "LITERAL+" in caps, "LITERAL-" in caps)
+    login = await imap_authenticate(attempt, caps)
     attempt.auth_ends()
     attempt.heard(login.lines)
     if not login.ok:
@@ -190,7 +187,7 @@ async def _idle(attempt: Attempt, state: Watch, seconds: float) -> None:
     ends = time.monotonic() + seconds
     while (left := ends - time.monotonic()) > 0:
         try:
-            line = await asyncio.wait_for(dialogue._line("wait"), left)
+            line = await asyncio.wait_for(dialogue.unbounded_line("wait"), left)
         except TimeoutError:
             break
         if line.upper().endswith(" EXISTS") or line.upper().endswith(" RECENT"):
@@ -269,7 +266,7 @@ async def _response(dialogue: Dialogue, tag: str, stage: str) -> _Response:
     literals: list[tuple[str, bytes]] = []
     prefix = f"{tag} ".lower()
     for _ in range(MAX_RESPONSE_LINES):
-        line = await dialogue._line(stage)
+        line = await dialogue.unbounded_line(stage)
         if line.lower().startswith(prefix):
             status = line[len(prefix):].split(" ", 1)[0].upper()
             return _Response(untagged, line, status, literals)
@@ -279,18 +276,6 @@ async def _response(dialogue: Dialogue, tag: str, stage: str) -> _Response:
         if size is not None:
             if size > MAX_LITERAL_BYTES:
                 raise bad_reply(stage, "literal too large", line)
-            literals.append((line, await _literal(dialogue, size, stage)))
+            literals.append((line, await dialogue.read_bytes(size, stage)))
         untagged.append(line)
     raise ProbeError(Failure.BAD_REPLY, stage, f"IMAP response longer than {MAX_RESPONSE_LINES} lines")
-
-
-async def _literal(dialogue: Dialogue, size: int, stage: str) -> bytes:
-    """A literal's SIZE bytes as they came (then masked as every reply is); what follows it is the response's."""
-    while len(dialogue._pending) < size:
-        chunk = await dialogue.reader.read(LINE_LIMIT)
-        if not chunk:
-            raise ProbeError(Failure.CLOSED, stage, "connection closed inside a literal")
-        dialogue._pending += chunk
-    data = bytes(dialogue._pending[:size])
-    del dialogue._pending[:size]
-    return dialogue.scrub(data) if dialogue.scrub is not None else data

@@ -93,6 +93,23 @@ class Dialogue:
         """One line without its CRLF; garbage, over-long lines and EOF become ProbeErrors."""
         return await self.bounded_step(self._line(stage), stage)
 
+    async def unbounded_line(self, stage: str) -> str:
+        """One line as `read_line` reads it, with no bound of its own: for a caller that bounds a whole
+        exchange (an IMAP response with its literals, an IDLE slice)."""
+        return await self._line(stage)
+
+    async def read_bytes(self, size: int, stage: str) -> bytes:
+        """Exactly SIZE bytes as they came (an IMAP literal), the bytes read ahead first, masked as every line
+        is; no bound of its own (the caller's exchange has one)."""
+        while len(self._pending) < size:
+            chunk = await self.reader.read(LINE_LIMIT)
+            if not chunk:
+                raise ProbeError(Failure.CLOSED, stage, "connection closed inside a literal")
+            self._pending += chunk
+        data = bytes(self._pending[:size])
+        del self._pending[:size]
+        return self.scrub(data) if self.scrub is not None else data
+
     async def _line(self, stage: str) -> str:
         while True:
             end = self._pending.find(b"\n")
