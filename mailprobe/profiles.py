@@ -84,7 +84,7 @@ class ReplyPattern(BaseModel):
     # "send": a reply to the --loop message's MAIL FROM / RCPT TO / DATA (mailprobe/loop/sending.py), never read
     # for a login; `rule` names which sending rule refused it (a sending_rejected verdict variant).
     stage: Literal["login", "send"] = "login"
-    rule: Literal["sender_mismatch", "quota_spent", "spam", "send_as", "tenant_blocked"] | None = None
+    rule: Literal["sender_mismatch", "quota_spent", "spam_suspected", "send_as", "tenant_blocked"] | None = None
 
     @field_validator("pattern", "unless")
     @classmethod

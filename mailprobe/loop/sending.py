@@ -19,7 +19,7 @@ GENERIC_CONFIDENCE = 0.6
 TEMPORARY_CONFIDENCE = 0.5
 
 # Sending rules a profile pattern may name (the sending_rejected verdict variants in causes.toml).
-RULES = ("sender_mismatch", "quota_spent", "spam", "send_as", "tenant_blocked")
+RULES = ("sender_mismatch", "quota_spent", "spam_suspected", "send_as", "tenant_blocked")
 
 _MAILBOX_FULL = re.compile(
     r"\[OVERQUOTA\]|quota exceeded|over quota|mailbox (?:is )?full|exceeded storage allocation|邮箱空间不足|信箱已滿",
@@ -69,7 +69,7 @@ def read(step: SmtpStep, profiles: Iterable[object] = ()) -> Reading:
     if temporary:
         return Reading(Cause.SENDING_REJECTED, "temporary", TEMPORARY_CONFIDENCE, "code")
     if search_bounded(_SPAM, text) is not None:
-        return Reading(Cause.SENDING_REJECTED, "spam", GENERIC_CONFIDENCE, "text")
+        return Reading(Cause.SENDING_REJECTED, "spam_suspected", GENERIC_CONFIDENCE, "text")
     return Reading(Cause.SENDING_REJECTED, "rejected", GENERIC_CONFIDENCE, "code")
 
 

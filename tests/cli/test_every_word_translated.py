@@ -132,6 +132,9 @@ SAMPLE_PARAMS: dict[str, str | int | float] = {
     "resolver": "127.0.0.53", "server": "ns1.acme-trading.com", "resolver_ips": "127.0.0.99",
     "authoritative_ips": "127.0.0.11", "resolver_mx": "mx.old-host.com", "authoritative_mx": "mxbiz1.qq.com",
     "provider": "qq", "other": "netease", "ms": 4200,
+    # --loop's (issue 20)
+    "command": "RCPT", "queue_id": "4ZxY1b2C3d", "budget": 120, "last_hop": "mx.acme-trading.com",
+    "folder": "INBOX", "seconds": 4.2, "percent": 93, "used": 1952000, "limit": 2097152,
 }
 
 

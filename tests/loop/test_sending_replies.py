@@ -34,15 +34,15 @@ def verbs(server: LoginServer) -> list[str]:
 
 CASES = [
     # (profile, command refused, the reply as the server sends it, its charset, cause, rule)
-    ("netease", "MAIL", "451 DT:SPM ,please try again", "utf-8", Cause.SENDING_REJECTED, "spam"),
+    ("netease", "MAIL", "451 DT:SPM ,please try again", "utf-8", Cause.SENDING_REJECTED, "spam_suspected"),
     ("netease", "MAIL", "554 DT:SPM 发送的邮件内容包含了未被许可的信息，或被系统识别为垃圾邮件", "gb18030",
-     Cause.SENDING_REJECTED, "spam"),
+     Cause.SENDING_REJECTED, "spam_suspected"),
     ("netease", "MAIL", "550 MI:SFQ 发信人在15分钟内的发信数量超过限制", "gb18030", Cause.SENDING_REJECTED,
      "quota_spent"),
     ("netease", "MAIL", "553 Mail from must equal authorized user", "utf-8", Cause.SENDING_REJECTED,
      "sender_mismatch"),
-    ("netease", "MAIL", "552 邮件被反垃圾引擎拒绝", "gb18030", Cause.SENDING_REJECTED, "spam"),
-    ("netease", "MAIL", "552 message rejected by anti-spam engine", "utf-8", Cause.SENDING_REJECTED, "spam"),
+    ("netease", "MAIL", "552 邮件被反垃圾引擎拒绝", "gb18030", Cause.SENDING_REJECTED, "spam_suspected"),
+    ("netease", "MAIL", "552 message rejected by anti-spam engine", "utf-8", Cause.SENDING_REJECTED, "spam_suspected"),
     ("netease", "MAIL", "451 Requested mail action not taken: too much fail authentication", "utf-8",
      Cause.ACCOUNT_LOCKED, "login"),
     ("qq", "MAIL", "501 mail from address must be same as authorization user", "utf-8", Cause.SENDING_REJECTED,
@@ -117,7 +117,7 @@ def test_a_temporary_refusal_is_a_warning_and_a_refusal_critical() -> None:
         return [(f.cause.value, f.severity, f.variant) for f in loop_findings(Facts(evidence))]
 
     assert findings("451", "4.7.1", "try again later") == [("sending_rejected", "warning", "temporary")]
-    assert findings("554", "", "DT:SPM") == [("sending_rejected", "critical", "spam")]
+    assert findings("554", "", "DT:SPM") == [("sending_rejected", "critical", "spam_suspected")]
     assert findings("550", "5.7.1", "relay denied") == [("sending_rejected", "critical", "rejected")]
 
 

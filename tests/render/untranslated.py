@@ -21,6 +21,7 @@ from html.parser import HTMLParser
 PROPER_NAMES = (
     "mailprobe", "Microsoft 365", "Google Workspace", "Zoho Mail", "OAuth2", "OAuth", "Outlook", "Thunderbird",
     "Chrome", "Edge", "Firefox", "Safari", "Windows", "macOS", "Caps Lock", "Wi-Fi", "Cookie", "App",
+    "Exchange", "Microsoft Defender",
     "ipconfig /flushdns", "sudo dscacheutil -flushcache",
 )
 # Provider ids stand in reports as ids (and in the lab's profile names, "qq（实验室）").
