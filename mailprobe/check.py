@@ -6,7 +6,7 @@ import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -179,15 +179,18 @@ async def gather_evidence(
             prefetch=options.prefetch,
             timeouts=ctx.timeouts,
             policy=ctx.address_policy,
+            phase_budget_s=options.loop.budget_s if options.loop is not None else 0.0,
         ))
         engine = Engine(planner, ctx, options.share.run if options.share is not None else run_step,
                         options.on_observation)
         warm_up(_import_diagnosis)  # while the first questions are in flight
         observations = await engine.run()
-        if options.loop is not None:  # after the quick checks, under its own budget (loop/run.py)
+        if options.loop is not None:  # after the quick checks, under the budget the plan declares (loop/run.py)
             from mailprobe.loop.run import run_loop
 
-            observations.append(await run_loop(options.loop, target, observations, planner.plan, ctx, options.lang))
+            phase = replace(ctx, deadline=ctx.deadline.extended(planner.options.phase_budget_s))
+            observations.append(await run_loop(options.loop, target, observations, planner.plan, phase,
+                                               options.lang))
         if logins is not None and login_run is not None and options.login is not None:
             observations += logins.refused_logins(login_run, options.login.protocols, claimed_ms)
             logins.settle(login_run, observations, _begun(ctx))

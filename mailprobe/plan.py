@@ -169,6 +169,9 @@ class PlanOptions:
     prefetch: bool = False
     timeouts: Timeouts = field(default_factory=Timeouts)  # the graces of auxiliary steps
     policy: DialPolicy = field(default_factory=DialPolicy)  # which addresses may be dialled (addresspolicy.py)
+    # A phase after the quick checks with a budget of its own (--loop's wait for its message): declared here,
+    # so the run's deadline is extended by it (`Deadline.extended`), never kept by a second clock.
+    phase_budget_s: float = 0.0
 
 
 class Planner:

@@ -1,4 +1,4 @@
-"""`check --loop`: after the quick checks, under its own budget declared as a part of the run's deadline, send
+"""`check --loop`: after the quick checks, under the budget the plan declares (the run's deadline extended by it), send
 ONE message over the submission port the login used, to the mailbox itself (or --loop-to), and find it over
 IMAP. The IMAP side opens the inbox first, so the wait is measured from the moment the message went out."""
 
@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,7 +29,6 @@ from mailprobe.loop import message as loop_message
 from mailprobe.loop import received
 from mailprobe.loop.submit import Submission, submit
 from mailprobe.loop.watch import Watch, watch
-from mailprobe.net.deadline import Deadline
 from mailprobe.net.dialogue import Dialogue
 from mailprobe.plan import Plan
 from mailprobe.probes.base import ProbeContext
@@ -70,13 +68,6 @@ def recipient(target: Target, options: LoopOptions) -> str:
     if to.domain_ascii == target.domain_ascii or to.domain_ascii in allowed or to.address.lower() in allowed:
         return to.address
     raise UsageError(f"--loop-to {to.address}: not in {target.domain_ascii}; name it or its domain in --loop-allow")
-
-
-def loop_deadline(run: Deadline, budget_s: float) -> Deadline:
-    """The loop's budget as a part of the run's deadline: the same origin and step bounds, the run's end moved
-    on by the budget, and the part ending BUDGET_S from now (`within`). Not a second clock."""
-    extended = Deadline(run.total + budget_s, run.started, run.timeouts)
-    return extended.within(budget_s)
 
 
 def _endpoint(plan: Plan, attempt: LoginAttempt) -> Endpoint | None:
@@ -120,8 +111,7 @@ async def run_loop(options: LoopOptions, target: Target, observations: list[Obse
     name = credentials.login or (
         target.local_part if plan.profile is not None and plan.profile.login_name == "local_part" else target.address
     )
-    deadline = loop_deadline(ctx.deadline, options.budget_s)
-    part = dataclasses.replace(ctx, deadline=deadline)
+    deadline = ctx.deadline  # the phase's: the run's, extended by the budget the plan declares (check.py)
     tail = min(TAIL_MAX_S, options.budget_s * TAIL_SHARE)
     built = loop_message.build(target.address, to, lang)
     run.loop_id, run.message_id = built.loop_id, built.message_id
@@ -141,7 +131,7 @@ async def run_loop(options: LoopOptions, target: Target, observations: list[Obse
     if say is not None:  # the quick checks are done, within --timeout; the loop's result follows
         say("loop.progress.start", {"seconds": round(ctx.deadline.elapsed_ms() / 1000.0, 1),
                                     "budget": round(options.budget_s)})
-    watching = asyncio.ensure_future(run_session(IMAP, imap, imap_login.address or "", part, on_ready=on_imap))
+    watching = asyncio.ensure_future(run_session(IMAP, imap, imap_login.address or "", ctx, on_ready=on_imap))
     try:
         ready = asyncio.ensure_future(state.ready.wait())
         await asyncio.wait({ready, watching}, return_when=asyncio.FIRST_COMPLETED)
@@ -149,7 +139,7 @@ async def run_loop(options: LoopOptions, target: Target, observations: list[Obse
         smtp_session: MailSession | None = None
         if state.ready.is_set():
             run.stage = "submission"
-            smtp_session = await run_session(SMTP, smtp, smtp_login.address or "", part, on_ready=on_smtp)
+            smtp_session = await run_session(SMTP, smtp, smtp_login.address or "", ctx, on_ready=on_smtp)
             if sending.accepted and say is not None:
                 say("loop.progress.sent", {"at": sending.sent_wall.strftime("%H:%M:%S") if sending.sent_wall else "",
                                            "to": to, "budget": round(deadline.at - time.monotonic())})

@@ -73,6 +73,12 @@ class Deadline:
         part.run_ends = self.run_ends
         return part
 
+    def extended(self, budget_s: float) -> Deadline:
+        """A phase after the run's quick part with a budget of its own, as the plan declares it (--loop's
+        wait): the same origin and step bounds, the run's end moved on by BUDGET_S, and the phase ending
+        BUDGET_S from now (`within`). A part of this deadline, never a second clock."""
+        return Deadline(self.total + budget_s, self.started, self.timeouts).within(budget_s)
+
     def cuts(self, limit: float, own: float | None = None) -> bool:
         """Whether a wait given LIMIT seconds (this deadline's `bound`, taken now, as the wait begins) is cut off
         if it runs out: the run's own end set the limit, short of the step's own bound OWN (None: it has none but
