@@ -110,7 +110,7 @@ def _summary(run: LoopRun, lang: Lang) -> str:
             text = t("summary.loop.delivered", lang, folder=run.folder or "INBOX", seconds=seconds, hops=len(run.hops),
                      route=_route(run, lang), cleanup=cleanup)
         case "junk":
-            text = t("summary.loop.junk", lang, folder=run.folder or "", seconds=seconds, cleanup=cleanup)
+            text = t("summary.loop.junk", lang, folder=quote(run.folder or ""), seconds=seconds, cleanup=cleanup)
         case "delayed":
             last = run.hops[-1].by_host if run.hops and run.hops[-1].by_host else run.submission
             text = t("summary.loop.delayed", lang, queue_id=run.queue_id or "-", budget=round(run.budget_s),
@@ -124,7 +124,8 @@ def _summary(run: LoopRun, lang: Lang) -> str:
             return t("summary.loop.not_run", lang, reason=reason)
         case _:
             reason = failure_phrase(run.error, lang) if run.error is not None else ""
-            return t("summary.loop.error", lang, stage=run.stage, reason=reason)
+            stage = t(f"stage.{run.stage}", lang) if template(f"stage.{run.stage}", lang) is not None else run.stage
+            return t("summary.loop.error", lang, stage=stage, reason=reason)
     storage = run.storage()
     if storage is not None:
         quota = t("summary.loop.quota", lang, percent=round(storage.percent), used=storage.used, limit=storage.limit)

@@ -12,6 +12,7 @@ import pytest
 
 from mailprobe.address import parse_address
 from mailprobe.errors import UsageError
+from mailprobe.kinds.loop import LoopRun, QuotaRoot
 from mailprobe.loop import imapwire, received
 from mailprobe.loop.message import LOOP_HEADER, build, dot_stuffed
 from mailprobe.loop.run import LoopOptions, recipient
@@ -108,7 +109,6 @@ def _quota_findings(used: int, limit: int) -> list[tuple[str, str, str]]:
     from mailprobe.diagnosis.facts import Facts
     from mailprobe.diagnosis.rules.loop import loop_findings
     from mailprobe.evidence import Evidence, Status
-    from mailprobe.kinds.loop import LoopRun, QuotaRoot
     from mailprobe.plan import Plan
 
     run = LoopRun(id="loop", target="alice@example.test", status=Status.PASS, outcome="delivered",
@@ -122,3 +122,36 @@ def test_a_mailbox_from_90_percent_full_is_a_warning_and_at_its_quota_critical()
     assert _quota_findings(900, 1000) == [("mailbox_full", "warning", "near")]
     assert _quota_findings(1000, 1000) == [("mailbox_full", "critical", "quota")]
     assert _quota_findings(5, 0) == []  # no limit: nothing to be full of
+
+
+def _runs() -> list[LoopRun]:
+    from mailprobe.evidence import ErrorFacts, Failure, Status
+    from mailprobe.kinds.loop import Hop, SmtpStep
+
+    base = {"id": "loop", "target": "li@example.test", "status": Status.PASS, "sender": "li@example.test",
+            "recipient": "li@example.test", "budget_s": 120.0}
+    hops = [Hop(by_host="mail.example.test", protocol="ESMTPSA", delay_s=0.2),
+            Hop(by_host="imap.example.test", protocol="LMTP")]
+    refused = SmtpStep(command="mail", code="553", text="Mail from must equal authorized user")
+    return [
+        LoopRun(**base, outcome="delivered", folder="INBOX", found_after_s=2.5, hops=hops, cleanup="expunged",
+                quota=[QuotaRoot(root="", resource="STORAGE", used=95, limit=100)]),
+        LoopRun(**base, outcome="junk", folder="Junk E-mail", found_after_s=2.5, cleanup="not_allowed"),
+        LoopRun(**base, outcome="delayed", queue_id="2835B2120DD", hops=hops),
+        LoopRun(**base, outcome="rejected", replies=[refused]),
+        LoopRun(**base, outcome="deferred", replies=[SmtpStep(command="rcpt", code="451", text="MI:SFQ try later")]),
+        LoopRun(**base, outcome="not_run", error=ErrorFacts(kind=Failure.NOT_OFFERED, stage="plan", detail="no_login")),
+        *(LoopRun(**base, outcome="error", stage=stage, error=ErrorFacts(kind=Failure.CLOSED, stage=stage))
+          for stage in ("submission", "wait", "junk", "fetch", "cleanup")),
+    ]
+
+
+@pytest.mark.parametrize("lang", ["zh-Hans", "zh-Hant"])
+def test_the_loops_line_is_all_chinese_in_every_outcome(lang: str) -> None:
+    """The folder a server names is quoted as its words; the loop's stages have words of their own."""
+    from mailprobe.kinds import summarize
+    from tests.render.untranslated import leaks
+
+    for run in _runs():
+        line = summarize(run, lang)  # type: ignore[arg-type]
+        assert not leaks(line), (run.outcome, line)
