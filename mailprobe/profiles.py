@@ -81,7 +81,7 @@ class ReplyPattern(BaseModel):
     unless: str | None = None
     protocols: list[Literal["imap", "pop3", "smtp", "web"]] = Field(default_factory=list)  # empty: any
     source: str = ""
-    # "send": a reply to the --loop message's MAIL FROM / RCPT TO / DATA (mailprobe/loop/sending.py), never read
+    # "send": a reply to the --loop message's MAIL FROM / RCPT TO / DATA (mailprobe/diagnosis/sending.py), never read
     # for a login; `rule` names which sending rule refused it (a sending_rejected verdict variant).
     stage: Literal["login", "send"] = "login"
     rule: Literal["sender_mismatch", "quota_spent", "spam_suspected", "send_as", "tenant_blocked"] | None = None

@@ -155,7 +155,7 @@ def _patterns(text: str, protocol: ProtocolName | None, profiles: Iterable[Profi
             if protocol is not None and known.protocols and protocol not in known.protocols:
                 continue
             if getattr(known, "stage", "login") != "login":
-                continue  # a reply to the --loop message, not to a login (mailprobe/loop/sending.py)
+                continue  # a reply to the --loop message, not to a login (mailprobe/diagnosis/sending.py)
             regex = _compiled(known.pattern)
             if regex is None or not regex.search(text):
                 continue

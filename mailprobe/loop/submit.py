@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from mailprobe.kinds.loop import SmtpStep
-from mailprobe.login.attempt import Attempt, run_login
+from mailprobe.login.attempt import LoginProgress, run_login
 from mailprobe.login.dialogues import smtp_authenticate
 from mailprobe.login.result import LoginOutcome, LoginResult
 from mailprobe.login.wire import Revealable
@@ -48,7 +48,7 @@ class Submission:
 
 async def submit(dialogue: Dialogue, caps: Sequence[str], username: str, password: Revealable, state: Submission,
                  *, tls: bool) -> LoginResult:
-    async def flow(attempt: Attempt, caps: Sequence[str]) -> LoginOutcome:
+    async def flow(attempt: LoginProgress, caps: Sequence[str]) -> LoginOutcome:
         outcome = await smtp_authenticate(attempt, caps)
         state.steps.append(_step("auth", attempt.replies, attempt))
         if outcome is not LoginOutcome.OK:
@@ -60,7 +60,7 @@ async def submit(dialogue: Dialogue, caps: Sequence[str], username: str, passwor
     return state.result
 
 
-async def _send(attempt: Attempt, state: Submission) -> None:
+async def _send(attempt: LoginProgress, state: Submission) -> None:
     for command, line in (("mail", f"MAIL FROM:<{state.sender}>"), ("rcpt", f"RCPT TO:<{state.recipient}>")):
         attempt.stage = "auth"
         state.mail_from_sent = True
@@ -82,12 +82,12 @@ async def _send(attempt: Attempt, state: Submission) -> None:
         state.queue_id = queue_id(step.text)
 
 
-async def _reply(attempt: Attempt, command: str) -> SmtpStep:
+async def _reply(attempt: LoginProgress, command: str) -> SmtpStep:
     code, texts = await attempt.dialogue.smtp_reply(command)
     return _step(command, [f"{code} {text}" for text in texts], attempt, code)
 
 
-def _step(command: str, lines: Sequence[str], attempt: Attempt, code: str | None = None) -> SmtpStep:
+def _step(command: str, lines: Sequence[str], attempt: LoginProgress, code: str | None = None) -> SmtpStep:
     mask = attempt.credentials.mask if attempt.credentials is not None else str
     words = [line[4:] if line[:3].isdigit() else line for line in lines]
     code = code or next((line[:3] for line in lines if line[:3].isdigit()), "")

@@ -12,10 +12,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from mailprobe import __version__
 from mailprobe.evidence import Failure
 from mailprobe.kinds.loop import Cleanup, QuotaRoot
-from mailprobe.login.attempt import Attempt, NotAttempted, run_login
+from mailprobe.login.attempt import LoginProgress, NotAttempted, run_login
 from mailprobe.login.dialogues import imap_authenticate
 from mailprobe.login.result import LoginOutcome, LoginResult
 from mailprobe.login.wire import Revealable
@@ -23,6 +22,7 @@ from mailprobe.loop import imapwire
 from mailprobe.loop.message import LOOP_HEADER
 from mailprobe.net.connect import ProbeError
 from mailprobe.net.dialogue import Dialogue, bad_reply
+from mailprobe.version import __version__
 
 MAX_RESPONSE_LINES = 2000
 MAX_LITERAL_BYTES = 256 * 1024
@@ -76,14 +76,14 @@ class _Response:
 
 async def watch(dialogue: Dialogue, caps: Sequence[str], username: str, password: Revealable, state: Watch,
                 *, tls: bool) -> LoginResult:
-    async def flow(attempt: Attempt, caps: Sequence[str]) -> LoginOutcome:
+    async def flow(attempt: LoginProgress, caps: Sequence[str]) -> LoginOutcome:
         return await _flow(attempt, caps, state)
 
     state.result = await run_login("imap", flow, "{tag} LOGOUT", dialogue, caps, username, password, tls)
     return state.result
 
 
-async def _flow(attempt: Attempt, caps: Sequence[str], state: Watch) -> LoginOutcome:
+async def _flow(attempt: LoginProgress, caps: Sequence[str], state: Watch) -> LoginOutcome:
     if "LOGINDISABLED" in caps:
         raise NotAttempted("LOGINDISABLED: the server takes no password login here")
     attempt.stage = "id"
@@ -134,7 +134,7 @@ async def _flow(attempt: Attempt, caps: Sequence[str], state: Watch) -> LoginOut
     return LoginOutcome.OK
 
 
-async def _on_the_way_out(attempt: Attempt, state: Watch) -> None:
+async def _on_the_way_out(attempt: LoginProgress, state: Watch) -> None:
     if state.idling is not None:
         await attempt.write(b"DONE\r\n")
         await _read(attempt, state.idling)
@@ -147,7 +147,7 @@ async def _on_the_way_out(attempt: Attempt, state: Watch) -> None:
         state.cleanup = await _delete(attempt, state)
 
 
-async def _wait_in_inbox(attempt: Attempt, state: Watch) -> None:
+async def _wait_in_inbox(attempt: LoginProgress, state: Watch) -> None:
     idle = "IDLE" in state.capabilities
     state.watched_with = "idle" if idle else "poll"
     pause = POLL_FIRST_S
@@ -171,7 +171,7 @@ async def _wait_in_inbox(attempt: Attempt, state: Watch) -> None:
             await _command(attempt, "NOOP")
 
 
-async def _idle(attempt: Attempt, state: Watch, seconds: float) -> None:
+async def _idle(attempt: LoginProgress, state: Watch, seconds: float) -> None:
     """One IDLE (RFC 2177) until the mailbox changes or SECONDS pass, then DONE."""
     dialogue = attempt.dialogue
     tag = dialogue.next_tag()
@@ -197,13 +197,13 @@ async def _idle(attempt: Attempt, state: Watch, seconds: float) -> None:
     state.idling = None
 
 
-async def _search(attempt: Attempt, state: Watch) -> int | None:
+async def _search(attempt: LoginProgress, state: Watch) -> int | None:
     reply = await _command(attempt, f"UID SEARCH HEADER {LOOP_HEADER} {state.loop_id}")
     uids = imapwire.search_uids(reply.untagged) if reply.ok else []
     return uids[0] if uids else None
 
 
-async def _look_in_junk(attempt: Attempt, state: Watch) -> None:
+async def _look_in_junk(attempt: LoginProgress, state: Watch) -> None:
     state.looked_in_junk = True
     reply = await _command(attempt, 'LIST "" "*"')
     junk = imapwire.special(imapwire.folders(reply.untagged), "\\Junk", imapwire.JUNK_NAMES)
@@ -217,7 +217,7 @@ async def _look_in_junk(attempt: Attempt, state: Watch) -> None:
         state.uid, state.found_at, state.folder, state.junk = uid, time.monotonic(), junk.shown, True
 
 
-async def _fetch(attempt: Attempt, state: Watch) -> None:
+async def _fetch(attempt: LoginProgress, state: Watch) -> None:
     reply = await _command(attempt, f"UID FETCH {state.uid} (UID INTERNALDATE BODY.PEEK[HEADER.FIELDS (RECEIVED)])")
     for line, data in reply.literals:
         state.internaldate = state.internaldate or imapwire.internaldate(line)
@@ -227,7 +227,7 @@ async def _fetch(attempt: Attempt, state: Watch) -> None:
             state.internaldate = state.internaldate or imapwire.internaldate(line)
 
 
-async def _delete(attempt: Attempt, state: Watch) -> Cleanup:
+async def _delete(attempt: LoginProgress, state: Watch) -> Cleanup:
     caps = state.capabilities
     if "UIDPLUS" in caps:
         reply = await _command(attempt, f"UID STORE {state.uid} +FLAGS.SILENT (\\Deleted)")
@@ -245,18 +245,18 @@ async def _delete(attempt: Attempt, state: Watch) -> Cleanup:
     return "not_allowed"
 
 
-def _heard(state: Watch, attempt: Attempt, reply: _Response) -> None:
+def _heard(state: Watch, attempt: LoginProgress, reply: _Response) -> None:
     mask = attempt.credentials.mask if attempt.credentials is not None else str
     state.replies = [mask(reply.tagged[:KEEP_REPLY_CHARS])]
 
 
-async def _command(attempt: Attempt, command: str) -> _Response:
+async def _command(attempt: LoginProgress, command: str) -> _Response:
     tag = attempt.dialogue.next_tag()
     await attempt.write(f"{tag} {command}\r\n".encode())
     return await _read(attempt, tag)
 
 
-async def _read(attempt: Attempt, tag: str) -> _Response:
+async def _read(attempt: LoginProgress, tag: str) -> _Response:
     return await attempt.dialogue.bounded_step(_response(attempt.dialogue, tag, attempt.stage), attempt.stage)
 
 

@@ -106,15 +106,15 @@ def test_the_loop_budget_is_a_part_of_the_run_deadline_not_a_second_clock() -> N
 
 
 def _quota_findings(used: int, limit: int) -> list[tuple[str, str, str]]:
-    from mailprobe.diagnosis.facts import Facts
+    from mailprobe.diagnosis.facts import EvidenceView
     from mailprobe.diagnosis.rules.loop import loop_findings
-    from mailprobe.evidence import Evidence, Status
-    from mailprobe.plan import Plan
+    from mailprobe.evidence import Evidence, PlanSummary, Status
 
     run = LoopRun(id="loop", target="alice@example.test", status=Status.PASS, outcome="delivered",
                   quota=[QuotaRoot(root="User quota", resource="STORAGE", used=used, limit=limit)])
-    evidence = Evidence(target=parse_address("alice@example.test"), plan=Plan(None, "generic"), observations=[run])
-    return [(f.cause.value, f.severity, f.variant) for f in loop_findings(Facts(evidence))]
+    evidence = Evidence(target=parse_address("alice@example.test"), plan=PlanSummary(None, "generic"),
+                        observations=[run])
+    return [(f.cause.value, f.severity, f.variant) for f in loop_findings(EvidenceView(evidence))]
 
 
 def test_a_mailbox_from_90_percent_full_is_a_warning_and_at_its_quota_critical() -> None:

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from mailprobe.causes import Cause
+from mailprobe.diagnosis import sending
 from mailprobe.kinds.loop import LoopRun
-from mailprobe.loop import sending
 from mailprobe.loop.message import build
 from mailprobe.loop.submit import Submission, submit
 from mailprobe.profiles import builtin_profiles
@@ -103,18 +103,17 @@ async def test_an_accepted_message_goes_out_once_with_its_queue_id(certs: CertLa
 
 def test_a_temporary_refusal_is_a_warning_and_a_refusal_critical() -> None:
     from mailprobe.address import parse_address
-    from mailprobe.diagnosis.facts import Facts
+    from mailprobe.diagnosis.facts import EvidenceView
     from mailprobe.diagnosis.rules.loop import loop_findings
-    from mailprobe.evidence import Evidence, Status
+    from mailprobe.evidence import Evidence, PlanSummary, Status
     from mailprobe.kinds.loop import SmtpStep
-    from mailprobe.plan import Plan
 
     def findings(code: str, enhanced: str, text: str) -> list[tuple[str, str, str]]:
         run = LoopRun(id="loop", target=USERNAME, status=Status.FAIL, outcome="rejected",
                       replies=[SmtpStep(command="mail", code=code, enhanced=enhanced, text=text)])
-        evidence = Evidence(target=parse_address(USERNAME), plan=Plan(PROFILES["netease"], "forced"),
+        evidence = Evidence(target=parse_address(USERNAME), plan=PlanSummary(PROFILES["netease"], "forced"),
                             observations=[run])
-        return [(f.cause.value, f.severity, f.variant) for f in loop_findings(Facts(evidence))]
+        return [(f.cause.value, f.severity, f.variant) for f in loop_findings(EvidenceView(evidence))]
 
     assert findings("451", "4.7.1", "try again later") == [("sending_rejected", "warning", "temporary")]
     assert findings("554", "", "DT:SPM") == [("sending_rejected", "critical", "spam_suspected")]

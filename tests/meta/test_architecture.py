@@ -35,6 +35,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "login": ("mailprobe.login.",),
     "probes": ("mailprobe.probes.",),
     "engine": ("mailprobe.engine",),
+    # check --loop: one message sent and found after the quick checks (its evidence is kinds/loop.py)
+    "loop": ("mailprobe.loop.",),
     "diagnosis": ("mailprobe.diagnosis.",),
     "compose": ("mailprobe.compose",),
     "check": ("mailprobe.check", "mailprobe.params"),
@@ -45,8 +47,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "face": ("mailprobe",),
 }
 
-_BELOW_CHECK = ("base", "words", "data", "kinds", "report", "net", "plan", "login", "probes", "engine", "diagnosis",
-                "compose")
+_BELOW_CHECK = ("base", "words", "data", "kinds", "report", "net", "plan", "login", "probes", "engine", "loop",
+                "diagnosis", "compose")
 
 # layer → the layers it may reach (itself always)
 ALLOWED: dict[str, tuple[str, ...]] = {
@@ -60,6 +62,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "login": ("base", "data", "kinds", "net"),
     "probes": ("base", "data", "net", "plan", "login"),
     "engine": ("base", "data", "net", "plan", "login", "probes"),
+    "loop": ("base", "words", "data", "kinds", "net", "plan", "login", "probes"),
     "diagnosis": ("base", "words", "data", "kinds"),
     "compose": ("base", "words", "data", "report", "diagnosis"),
     "check": _BELOW_CHECK,

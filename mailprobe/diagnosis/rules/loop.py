@@ -5,10 +5,10 @@ a temporary refusal, a warning), a full mailbox (the server's words, or GETQUOTA
 from __future__ import annotations
 
 from mailprobe.causes import Cause
-from mailprobe.diagnosis.facts import Facts
+from mailprobe.diagnosis.facts import EvidenceView
 from mailprobe.diagnosis.finding import Finding, Param
+from mailprobe.diagnosis.sending import read
 from mailprobe.kinds.loop import LoopRun
-from mailprobe.loop.sending import read
 
 FULL_PERCENT = 100.0
 NEAR_FULL_PERCENT = 90.0
@@ -18,7 +18,7 @@ JUNK_CONFIDENCE = 0.9
 REPLY_CHARS = 160
 
 
-def loop_findings(facts: Facts) -> list[Finding]:
+def loop_findings(facts: EvidenceView) -> list[Finding]:
     findings: list[Finding] = []
     profile = facts.evidence.plan.profile
     for run in facts.evidence.of_type(LoopRun):

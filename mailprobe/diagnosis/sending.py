@@ -1,6 +1,6 @@
-"""What a refusal of the loop's message means: the provider's own sending replies (profile `[[replies]]` with
-`stage = "send"`, beside the login replies) first, then the standard codes (RFC 3463 5.2.2 mailbox full,
-Microsoft's 5.7.60 / 5.7.7xx) and known words. Pure: no network."""
+"""What a refusal of the loop's message means, as its rule (rules/loop.py) reads it: the provider's own sending
+replies (profile `[[replies]]` with `stage = "send"`, beside the login replies) first, then the standard codes
+(RFC 3463 5.2.2 mailbox full, Microsoft's 5.7.60 / 5.7.7xx) and known words. Pure: no network."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from mailprobe.causes import Cause
 from mailprobe.kinds.loop import SmtpStep
-from mailprobe.login.classify import reply_text
 from mailprobe.patterns import search_bounded
 
 PATTERN_CONFIDENCE = 0.8
@@ -44,7 +43,7 @@ class Reading:
 
 def read(step: SmtpStep, profiles: Iterable[object] = ()) -> Reading:
     """The likeliest meaning of a 4xx / 5xx to MAIL FROM, RCPT TO or DATA."""
-    text = reply_text(" ".join(p for p in (step.code, step.enhanced, step.text) if p))
+    text = " ".join(p for p in (step.code, step.enhanced, step.text) if p)  # one line, bounded (KEEP_TEXT_CHARS)
     temporary = step.code.startswith("4")
     for profile in profiles:
         for known in getattr(profile, "replies", ()):
