@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from tests.cli.conftest import Result, assert_bad_input, run_mailprobe
 from tests.integration.realservers import (
     BLOCKED_USER,
     DEFERRED_USER,
@@ -26,6 +25,7 @@ from tests.integration.realservers import (
     RealServers,
 )
 from tests.lab.dnsserver import LabDnsServer
+from tests.support.command import Result, assert_bad_input, run_mailprobe
 
 PROFILE = """\
 id = "examplemail"
@@ -279,7 +279,7 @@ def test_stopped_while_waiting_the_loop_still_deletes_its_message(
     import sys
     import time
 
-    from tests.cli.conftest import cli_env
+    from tests.support.command import cli_env
 
     providers = tmp_path / "providers"
     providers.mkdir()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.cli.conftest import assert_bad_input, run_mailprobe
+from tests.support.command import assert_bad_input, run_mailprobe
 
 PASSWORD = {"MAILPROBE_PASSWORD": "not-a-real-one-9"}
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from tests.cli.conftest import REPO, run_mailprobe
 from tests.lab.loginserver import LoginServer
 from tests.lab.world import CUSTOMER, World
+from tests.support.command import REPO, run_mailprobe
 
 ADDRESS = f"li.si@{CUSTOMER}"
 PASSWORD = "Tr0ub4dor&3-loop"
