@@ -16,12 +16,12 @@ Verdict = tuple[str, str, bool]
 
 
 def benchmarks() -> list[tuple[str, Callable[[], list[Verdict]]]]:
-    from bench import batch, blackhole, bounds, deadline, htmlpage, parallelism, sidebyside, startup
+    from bench import batch, blackhole, bounds, deadline, htmlpage, parallelism, phases, sidebyside, startup
 
     return [("(a) parallelism", parallelism.main), ("(b) blackhole", blackhole.main), ("(c) start-up", startup.main),
             ("(d) batch", batch.main), ("(e) html page", htmlpage.main),
             ("(f) side by side", sidebyside.main), ("(g) resource bounds", bounds.main),
-            ("(h) deadline", deadline.main)]
+            ("(h) deadline", deadline.main), ("(i) phases", phases.main)]
 
 
 def run_one(name: str, bench: Callable[[], list[Verdict]]) -> tuple[list[Verdict], bool]:

@@ -1,7 +1,8 @@
 """Benchmark (f): the real `mailprobe check` and the Monitoring Plugins chain a cron script would run, side by side.
 
-Three loopback worlds, each timed as whole processes, interleaved run by run:
+Four loopback worlds, each timed as whole processes, interleaved run by run:
   healthy     every DNS answer, every mail greeting and every web answer delayed 200 ms;
+  field       as healthy, and like the field: authoritative servers, overseas hosts, dual stack (bench/field.py);
   blackholed  DNS answers, every provider port silently drops SYNs (bench/blackhole.py's sinks), --timeout 10;
   firewalled  the provider's IMAP port (993 in the field) drops SYNs, everything else healthy.
 The chain (check_dig, check_dns ×4, check_simap, check_spop, check_ssmtp, check_http --ssl --sni) resolves
@@ -25,24 +26,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.blackhole import Run, Sinks, run_cli
+from bench.field import LAB_DNS, healthy_world
 from tests.lab.dnsserver import LabDnsServer
-from tests.lab.webserver import Route, login_page
 from tests.lab.world import CUSTOMER, SERVICES, SITES, World
 
 PLUGINS = Path("/usr/lib/nagios/plugins")
 PACKAGES = ("monitoring-plugins-basic", "monitoring-plugins-standard", "bind9-dnsutils")  # dnsutils: dig, nslookup
-LAB_DNS = ("127.0.0.153", 53)  # the glibc resolver only asks port 53; not 127.0.0.53 (systemd-resolved's)
-DELAY_S = 0.2
 TIMEOUT_S = 10.0  # mailprobe's default, and the plugins' default -t
-MAIL_SERVICES = ("imap", "pop3", "smtp")
 PROVIDER = SITES["qq"]  # the customer's MX names it
-RUNS = {"healthy": 5, "blackholed": 3, "firewalled": 3}
+RUNS = {"healthy": 5, "field": 5, "blackholed": 3, "firewalled": 3}
 TARGET_HEALTHY_RATIO = 4.0
 TARGET_VERDICT_S = 3.5
 TARGET_BLACKHOLE_RATIO = 10.0
 # The first cause each world is diagnosed with before this benchmark existed (main at dfc5944): speed must not
 # change it.
-EXPECTED_CAUSE = {"healthy": "-", "blackholed": "network_problem", "firewalled": "server_outage"}
+EXPECTED_CAUSE = {"healthy": "-", "field": "-", "blackholed": "network_problem", "firewalled": "server_outage"}
 APT_TIMEOUT_S = 300.0
 
 
@@ -113,14 +111,11 @@ def run_chain(script: Path, resolv: Path) -> ChainRun:
 
 @contextlib.contextmanager
 def lab_world(root: Path, kind: str) -> Iterator[World]:
-    dns = LabDnsServer(host=LAB_DNS[0], port=LAB_DNS[1])
-    if kind == "healthy":
-        mail = {f"{site}.{service}": {"greeting_delay": DELAY_S} for site in SITES for service in MAIL_SERVICES}
-        web = {site: {"route": Route(delay_s=DELAY_S, body=login_page())} for site in SITES}
-        with World(root, dns=dns, mail=mail, web=web) as world:
-            world.dns.set_faults(delay=DELAY_S)
+    if kind in ("healthy", "field"):
+        with healthy_world(root, "old" if kind == "healthy" else kind) as world:
             yield world
         return
+    dns = LabDnsServer(host=LAB_DNS[0], port=LAB_DNS[1])
     down = ({f"{site}.{service}" for site in SITES for service in SERVICES} if kind == "blackholed"
             else {f"{PROVIDER.id}.imap"})
     with World(root, dns=dns, down=down) as world:
@@ -173,11 +168,11 @@ def report(kind: str, mailprobe: list[Run], chains: list[ChainRun], skip_reason:
     same_cause = causes == [EXPECTED_CAUSE[kind]] and not any(run.error for run in mailprobe)
     cause_note = "" if same_cause else f"; cause {', '.join(causes)} ≠ expected {EXPECTED_CAUSE[kind]}"
     verdicts: list[tuple[str, str, bool]] = []
-    if kind == "healthy":
+    if kind in ("healthy", "field"):
         ratio = chain / mp if chains else 0.0
         figure = (f"mailprobe {mp:.2f} s vs chain {chain:.2f} s = {ratio:.2f} × (target ≥ {TARGET_HEALTHY_RATIO:g} ×)"
                   if chains else f"mailprobe {mp:.2f} s; chain skipped ({skip_reason})")
-        verdicts.append(("(f) healthy, 200 ms delays: chain / mailprobe", figure + cause_note,
+        verdicts.append((f"(f) {kind}, 200 ms delays: chain / mailprobe", figure + cause_note,
                          bool(chains) and ratio >= TARGET_HEALTHY_RATIO and same_cause))
     elif kind == "blackholed":
         ratio = chain / mp if chains else 0.0
