@@ -34,9 +34,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # `python bench/phases.py` puts bench/ first; tests.lab lives at the root
 
-from bench.blackhole import ADDRESS, _environment, mailprobe_command
-from bench.field import LAB_DNS, PROVIDER, WORLDS, dns_servers, healthy_world
-from tests.lab.world import CUSTOMER, World
+from bench.blackhole import ADDRESS, _environment, mailprobe_command  # noqa: E402
+from bench.field import LAB_DNS, PROVIDER, WORLDS, dns_servers, healthy_world  # noqa: E402
+from tests.lab.world import CUSTOMER, World  # noqa: E402
 
 RUNS = 7  # per world, interleaved: check, floor, chain
 TIMEOUT_S = 10.0
