@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -38,7 +39,10 @@ from bench.blackhole import ADDRESS, _environment, mailprobe_command  # noqa: E4
 from bench.field import LAB_DNS, PROVIDER, WORLDS, dns_servers, healthy_world  # noqa: E402
 from tests.lab.world import CUSTOMER, World  # noqa: E402
 
-RUNS = 7  # per world, interleaved: check, floor, chain
+RUNS = 7  # per world, interleaved: check, floor, chain (and the check before, with BEFORE_ENV)
+# A source tree of mailprobe to compare with (e.g. `git archive <commit> mailprobe | tar -x -C DIR`): its
+# check runs interleaved too, through this interpreter, and its wall is printed beside this one's.
+BEFORE_ENV = "MAILPROBE_BENCH_BEFORE"
 TIMEOUT_S = 10.0
 TARGET_FLOOR_RATIO = 2.0  # the whole command at most this many times its floor
 TARGET_CHAIN_RATIO = 4.0  # and at least this many times faster than the plugin chain
@@ -89,6 +93,7 @@ class Marks:
     size: int = 0
     cause: str = "-"
     exit_code: int = 0
+    cpu_s: float = 0.0  # the process's own CPU time (user + system), from its rusage
 
     def phases(self) -> list[float | None]:
         points = [self.start, self.origin, self.question, self.answer, self.report, self.output, self.exit]
@@ -104,10 +109,12 @@ def os_start(pid: int) -> float:
     return now - (since_boot - ticks / os.sysconf("SC_CLK_TCK"))
 
 
-def run_marked(argv: list[str]) -> tuple[float, float, float | None, float, bytes, bytes, int]:
-    """(wall s, OS start, last output byte, reaped, stdout, stderr, exit code) of ARGV run to its end."""
+def run_marked(argv: list[str], env: dict[str, str] | None = None
+               ) -> tuple[float, float, float | None, float, bytes, bytes, int, float]:
+    """(wall s, OS start, last output byte, reaped, stdout, stderr, exit code, CPU s) of ARGV run to its end."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_environment())
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**_environment(), **(env or {})})
     start = os_start(proc.pid)
     assert proc.stdout is not None and proc.stderr is not None
     errors: list[bytes] = []
@@ -128,7 +135,9 @@ def run_marked(argv: list[str]) -> tuple[float, float, float | None, float, byte
     reader.join(SUBPROCESS_TIMEOUT_S)
     proc.stdout.close()
     proc.stderr.close()
-    return wall, start, last, reaped, b"".join(chunks), b"".join(errors), proc.returncode
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return wall, start, last, reaped, b"".join(chunks), b"".join(errors), proc.returncode, cpu
 
 
 def _first_question(world: World, after: float) -> float | None:
@@ -136,11 +145,11 @@ def _first_question(world: World, after: float) -> float | None:
     return min(arrivals) if arrivals else None
 
 
-def check_once(world: World, argv: list[str]) -> Marks:
+def check_once(world: World, argv: list[str], env: dict[str, str] | None = None) -> Marks:
     for server in dns_servers(world):
         server.clear_queries()
     before = time.monotonic()
-    wall, start, output, reaped, out, err, code = run_marked(argv)
+    wall, start, output, reaped, out, err, code, cpu = run_marked(argv, env)
     try:
         report = json.loads(out)
     except json.JSONDecodeError:
@@ -151,16 +160,16 @@ def check_once(world: World, argv: list[str]) -> Marks:
     causes = [entry["cause"] for entry in report.get("diagnosis", [])]
     return Marks(wall, start, origin, _first_question(world, before),
                  origin + max(ends) / 1000.0 if ends else None, origin + report["duration_ms"] / 1000.0,
-                 output, reaped, len(out), causes[0] if causes else "-", code)
+                 output, reaped, len(out), causes[0] if causes else "-", code, cpu)
 
 
 def floor_once(argv: list[str]) -> Marks:
-    wall, start, _, reaped, out, err, code = run_marked(argv)
+    wall, start, _, reaped, out, err, code, cpu = run_marked(argv)
     if code != 0:
         raise RuntimeError(f"the floor program failed: {err.decode(errors='replace')[-300:]}")
     marks = json.loads(err)
     return Marks(wall, start, start, marks["question"], marks["answer"], marks["report"], marks["output"], reaped,
-                 len(out))
+                 len(out), cpu_s=cpu)
 
 
 def _median(values: list[float | None]) -> float | None:
@@ -172,7 +181,7 @@ def _ms(value: float | None) -> str:
     return "    -" if value is None else f"{value:5.0f}"
 
 
-def measure(kind: str, chain_skip: str) -> tuple[list[Marks], list[Marks], list[float]]:
+def measure(kind: str, chain_skip: str) -> tuple[list[Marks], list[Marks], list[float], list[Marks]]:
     from bench import sidebyside
 
     with tempfile.TemporaryDirectory(prefix="mailprobe-bench-") as tmp, healthy_world(Path(tmp), kind) as world:
@@ -191,15 +200,23 @@ def measure(kind: str, chain_skip: str) -> tuple[list[Marks], list[Marks], list[
         checks: list[Marks] = []
         floors: list[Marks] = []
         chains: list[float] = []
+        befores: list[Marks] = []
+        before_src = os.environ.get(BEFORE_ENV)
+        before = [sys.executable, "-P", "-m", "mailprobe", *check[1:]]  # -P: not ./mailprobe, PYTHONPATH's
+        before_env = {"PYTHONPATH": before_src} if before_src else None
+        if before_src:
+            run_marked(before, before_env)  # warm-up
         for _ in range(RUNS):
             checks.append(check_once(world, check))
             floors.append(floor_once(floor))
             if not chain_skip:
                 chains.append(sidebyside.run_chain(script, resolv).wall_s)
-    return checks, floors, chains
+            if before_src:
+                befores.append(check_once(world, before, before_env))
+    return checks, floors, chains, befores
 
 
-def report(kind: str, checks: list[Marks], floors: list[Marks], chains: list[float],
+def report(kind: str, checks: list[Marks], floors: list[Marks], chains: list[float], befores: list[Marks],
            chain_skip: str) -> list[tuple[str, str, bool]]:
     print(f"  [{kind}] report {statistics.median([m.size for m in checks]) / 1000:.0f} KB of JSON; "
           f"exit {sorted({m.exit_code for m in checks})}; first cause {', '.join(sorted({m.cause for m in checks}))}")
@@ -211,6 +228,17 @@ def report(kind: str, checks: list[Marks], floors: list[Marks], chains: list[flo
     wall = _median([m.wall_s * 1000.0 for m in checks])
     floor_wall = _median([m.wall_s * 1000.0 for m in floors])
     print(f"    {'whole command (wall)':<34} {_ms(wall):>6} {_ms(floor_wall):>6}")
+    cpu = _median([m.cpu_s * 1000.0 for m in checks])
+    floor_cpu = _median([m.cpu_s * 1000.0 for m in floors])
+    print(f"    {'of which CPU (user + system)':<34} {_ms(cpu):>6} {_ms(floor_cpu):>6}")
+    if befores:
+        print(f"    before ({os.environ.get(BEFORE_ENV)}), same runs:")
+        for index, name in enumerate(PHASES):
+            print(f"      {name:<32} {_ms(_median([m.phases()[index] for m in befores])):>6}")
+        print(f"      {'whole command (wall)':<32} {_ms(_median([m.wall_s * 1000.0 for m in befores])):>6}; CPU "
+              f"{_ms(_median([m.cpu_s * 1000.0 for m in befores]))}; before / floor "
+              f"{statistics.median([b.wall_s / f.wall_s for b, f in zip(befores, floors, strict=True)]):.2f} ×; "
+              f"before / now {statistics.median([b.wall_s / c.wall_s for b, c in zip(befores, checks, strict=True)]):.2f} ×")  # noqa: E501
     floor_ratio = statistics.median([c.wall_s / f.wall_s for c, f in zip(checks, floors, strict=True)])
     passed = floor_ratio <= TARGET_FLOOR_RATIO
     verdicts = [(f"(i) {kind} world: check / its floor", f"{floor_ratio:.2f} × (target ≤ {TARGET_FLOOR_RATIO:g} ×)",
