@@ -47,7 +47,9 @@ class WarmUp:
         self.enough = threading.Event()
         self.thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+        self._imported = 0  # how many of `session` are imported, in order
+        # (loop, waiter, how many of `session` it waits for: None, all of them)
+        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None], int | None]] = []
 
     def start(self, *first: Callable[[], object]) -> None:
         if self.thread is None:
@@ -60,6 +62,8 @@ class WarmUp:
                 if self.enough.is_set():
                     return
                 step()
+                if step in self.session:
+                    self._wake(self.session.index(step) + 1)
         except OSError:
             # Out of file descriptors (a module's file could not be opened): mailprobe's own limit. Stop warming
             # up; a probe that needs the module imports it itself, and its failure is evidence, not a traceback.
@@ -67,20 +71,31 @@ class WarmUp:
         finally:
             with self._lock:
                 self.probes_ready.set()
-                waiters, self._waiters = self._waiters, []
-            for loop, waiter in waiters:  # woken in their own loops (no worker thread just to wait)
-                with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits any more
-                    loop.call_soon_threadsafe(_wake, waiter)
+            self._wake(None)
 
-    async def wait_probes(self) -> None:
+    def _wake(self, imported: int | None) -> None:
+        """IMPORTED of the session's modules are in (None: the thread is done): wake whoever waited for them."""
+        with self._lock:
+            if imported is not None:
+                self._imported = imported
+            woken = [w for w in self._waiters if imported is None or (w[2] is not None and w[2] <= imported)]
+            self._waiters = [w for w in self._waiters if w not in woken]
+        for loop, waiter, _ in woken:  # woken in their own loops (no worker thread just to wait)
+            with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits any more
+                loop.call_soon_threadsafe(_wake, waiter)
+
+    async def wait_probes(self, needs: Callable[[], object] | None = None) -> None:
+        """Until the thread has imported NEEDS (one of `session`) and what comes before it in `session`, or
+        everything (None), or stopped: a probe whose module is in need not wait for the others'."""
         if self.thread is None or self.probes_ready.is_set():
             return
+        upto = self.session.index(needs) + 1 if needs in self.session else None
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[None] = loop.create_future()
         with self._lock:
-            if self.probes_ready.is_set():
+            if self.probes_ready.is_set() or (upto is not None and self._imported >= upto):
                 return
-            self._waiters.append((loop, waiter))
+            self._waiters.append((loop, waiter, upto))
         await waiter
 
     async def stop(self) -> None:
@@ -187,13 +202,15 @@ class ProbeEntry:
 
 
 def _on_first_use(
-    load: Callable[[], ModuleType], blank: Callable[[Step], Observation] | None = None, **policy: Any
+    load: Callable[[], ModuleType], blank: Callable[[Step], Observation] | None = None,
+    warmed: Callable[[], object] | None = None, **policy: Any,
 ) -> ProbeEntry:
-    """The entry of a probe module imported when its first step runs, after the background warm-up (which
-    may be importing it: the two never import it at once). Its blank needs no import (its kind's, in kinds/)."""
+    """The entry of a probe module imported when its first step runs, after the background warm-up has
+    imported WARMED (its group; None: all of them), which may be importing it: the two never import it at
+    once. Its blank needs no import (its kind's, in kinds/)."""
 
     async def run(step: Step, ctx: ProbeContext) -> list[Observation]:
-        await _WARM_UP.wait_probes()
+        await _WARM_UP.wait_probes(warmed)
         observations: list[Observation] = await load().probe(step, ctx)
         return observations
 
@@ -232,12 +249,16 @@ PROBES: dict[ProbeName, ProbeEntry] = {
     # An MX host's name (a Query), or the host of an endpoint (a Session, recorded as its session if cut off).
     "dns.host": ProbeEntry(dns.probe_host, params=(Query, Session), cut_off="endpoint"),
     "dns.authoritative": ProbeEntry(dns.probe_authoritative),
-    "autoconfig": _on_first_use(_autoconfig, keyed_by_domain=True),
-    "web": _on_first_use(_web, _at_endpoint(web_kind.blank), params=(Session,), cut_off="endpoint"),
-    "imap": _on_first_use(_imap, _at_endpoint(mail_kind.blank), params=(Session,), cut_off="endpoint"),
-    "pop3": _on_first_use(_pop3, _at_endpoint(mail_kind.blank), params=(Session,), cut_off="endpoint"),
-    "smtp": _on_first_use(_smtp, _at_endpoint(mail_kind.blank), params=(Session,), cut_off="endpoint"),
-    "baseline": _on_first_use(_baseline, _at_endpoint(baseline_kind.blank), params=(Session,), cut_off="endpoint"),
+    "autoconfig": _on_first_use(_autoconfig, None, _import_web, keyed_by_domain=True),
+    "web": _on_first_use(_web, _at_endpoint(web_kind.blank), _import_web, params=(Session,), cut_off="endpoint"),
+    "imap": _on_first_use(_imap, _at_endpoint(mail_kind.blank), _import_mail, params=(Session,),
+                          cut_off="endpoint"),
+    "pop3": _on_first_use(_pop3, _at_endpoint(mail_kind.blank), _import_mail, params=(Session,),
+                          cut_off="endpoint"),
+    "smtp": _on_first_use(_smtp, _at_endpoint(mail_kind.blank), _import_mail, params=(Session,),
+                          cut_off="endpoint"),
+    "baseline": _on_first_use(_baseline, _at_endpoint(baseline_kind.blank), _import_mail, params=(Session,),
+                              cut_off="endpoint"),
     "login": _on_first_use(_login, _at_endpoint(login_kind.blank), params=(Session,), shareable=False,
                            credentialed=True, guard=_login_guard, cut_off="attempt"),
 }

@@ -312,12 +312,9 @@ async def compare_authoritative(
 
 
 async def _find_ns(resolver: Resolver, name: str) -> DnsLookup:
-    answer: Answer | None = None
-    for zone in zone_candidates(name):
-        answer = await resolver.query(zone, "NS")
-        if answer.failure not in _ABSENT:
-            break
-    assert answer is not None  # zone_candidates always holds the name itself
+    # Every level is asked at once (one round trip, not one per level); the nearest that is not absent counts.
+    answers = await asyncio.gather(*(resolver.query(zone, "NS") for zone in zone_candidates(name)))
+    answer = next((a for a in answers if a.failure not in _ABSENT), answers[-1])
     return _lookup(answer, check_id("dns.ns", name), "ns", nameserver=_asked(resolver, answer))
 
 

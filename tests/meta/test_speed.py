@@ -65,6 +65,41 @@ def test_the_background_imports_run_in_order_when_not_stopped() -> None:
     assert ran == ["diagnosis", "mail", "web"]
 
 
+def test_a_probe_waits_for_its_own_modules_only() -> None:
+    """The mail probes start once the mail modules are in, while httpx and the web probe still load: a session
+    never waits for another group's imports."""
+    import asyncio
+    import threading
+
+    from mailprobe.probes import WarmUp
+
+    release = threading.Event()
+    ran: list[str] = []
+
+    def mail() -> None:
+        ran.append("mail")
+
+    def web() -> None:
+        release.wait(10)
+        ran.append("web")
+
+    warm = WarmUp([mail, web])
+
+    async def scenario() -> None:
+        warm.start(lambda: ran.append("diagnosis"))
+        await asyncio.wait_for(warm.wait_probes(mail), 5)
+        assert ran == ["diagnosis", "mail"]  # released while web is still importing
+        waiting_for_web = asyncio.ensure_future(warm.wait_probes(web))
+        waiting_for_all = asyncio.ensure_future(warm.wait_probes())
+        await asyncio.sleep(0.05)
+        assert not waiting_for_web.done() and not waiting_for_all.done()
+        release.set()
+        await asyncio.wait_for(asyncio.gather(waiting_for_web, waiting_for_all), 10)
+
+    asyncio.run(scenario())
+    assert ran == ["diagnosis", "mail", "web"]
+
+
 def test_a_healthy_check_never_loads_cryptography(tmp_path: Path) -> None:
     """OpenSSL decodes every certificate it verified; cryptography is for one that failed (net/tls.py)."""
     import json
