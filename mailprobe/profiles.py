@@ -276,8 +276,11 @@ class ProfileSet:
         return profile
 
     def fixed_hosts(self) -> list[str]:
-        """Every provider's own fixed host names, the ones its probes dial (looked up while a slow MX comes)."""
-        return list(dict.fromkeys(host for profile in self.all() for host in profile.well_known_hosts()))
+        """Every provider's own fixed host names, the ones its probes dial (looked up while a slow MX comes),
+        the secondary ones (overseas, …) too: their lookups start with the others', not after the MX."""
+        return list(dict.fromkeys(
+            host for profile in self.all()
+            for host in [*profile.well_known_hosts(), *(s.host for s in profile.servers if "{" not in s.host)]))
 
     def recognise(self, mx_hosts: Iterable[str]) -> Profile | None:
         """The profile whose MX patterns match the most preferred exchanger that any profile matches."""
