@@ -32,6 +32,7 @@ from mailprobe.report import Report
 from mailprobe.timeouts import DEFAULT_TIMEOUT_S, Timeouts
 
 if TYPE_CHECKING:
+    from mailprobe.admin.run import AdminOptions
     from mailprobe.login.run import LoginOptions
     from mailprobe.loop.run import LoopOptions
 
@@ -58,6 +59,7 @@ class CheckOptions:
     share: StepCache | None = field(default=None, repr=False)
     login: LoginOptions | None = field(default=None, repr=False)  # --login: one mailbox, one password
     loop: LoopOptions | None = field(default=None, repr=False)  # --loop: one message, after the quick checks
+    admin: AdminOptions | None = field(default=None, repr=False)  # --admin: the provider's administrator API
     # Told of each observation as its step ends, before the report exists (serve's live progress). It must
     # not raise or block: it runs on the engine's event loop.
     on_observation: ObservationHook | None = field(default=None, repr=False)
@@ -184,6 +186,7 @@ async def gather_evidence(
         engine = Engine(planner, ctx, options.share.run if options.share is not None else run_step,
                         options.on_observation)
         warm_up(_import_diagnosis)  # while the first questions are in flight
+        admin = _ask_admin(ctx, options, planner, engine) if options.admin is not None else None
         observations = await engine.run()
         if options.loop is not None:  # after the quick checks, under the budget the plan declares (loop/run.py)
             from mailprobe.loop.run import run_loop
@@ -191,6 +194,8 @@ async def gather_evidence(
             phase = replace(ctx, deadline=ctx.deadline.extended(planner.options.phase_budget_s))
             observations.append(await run_loop(options.loop, target, observations, planner.plan, phase,
                                                options.lang))
+        if admin is not None:  # its own waits are bounded by the deadline too
+            observations.append(await admin)
         if logins is not None and login_run is not None and options.login is not None:
             observations += logins.refused_logins(login_run, options.login.protocols, claimed_ms)
             logins.settle(login_run, observations, _begun(ctx))
@@ -211,6 +216,15 @@ async def gather_evidence(
         cert_warn_days=options.cert_warn_days,
         cert_crit_days=options.cert_crit_days,
     )
+
+
+def _ask_admin(ctx: ProbeContext, options: CheckOptions, planner: Planner, engine: Engine) -> asyncio.Task[Observation]:
+    """--admin: the provider's administrator API, asked alongside the wire checks once the plan knows the provider."""
+    from mailprobe.admin.run import observe
+
+    assert options.admin is not None
+    mx_answered = lambda: any(o.kind == "dns" and getattr(o, "purpose", "") == "mx" for o in engine.observations)  # noqa: E731
+    return asyncio.ensure_future(observe(ctx, options.admin, lambda: planner.plan.profile, mx_answered))
 
 
 def _begun(ctx: ProbeContext) -> frozenset[str]:

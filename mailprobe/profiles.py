@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
+from mailprobe.admin.api import AdminApi
 from mailprobe.causes import Cause
 from mailprobe.errors import UsageError
 from mailprobe.lang import Lang
@@ -154,6 +155,7 @@ class Profile(BaseModel):
     mx_examples: list[str] = Field(default_factory=list)  # exchangers as users see them: `providers` shows these
     webmail: list[str] = Field(default_factory=list)
     admin_url: str | None = None
+    admin_api: AdminApi | None = None  # `check --admin`: the administrator API (mailprobe/admin/adapters.py)
     servers: list[ServerSpec] = Field(default_factory=list)
     login_name: Literal["address", "local_part"] = "address"
     spf_include: list[str] = Field(default_factory=list)

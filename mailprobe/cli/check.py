@@ -29,6 +29,7 @@ from mailprobe.status import EXIT_UNKNOWN
 from mailprobe.timeouts import MAX_TIMEOUT_S
 
 if TYPE_CHECKING:
+    from mailprobe.admin.run import AdminOptions
     from mailprobe.batch import BadLine
     from mailprobe.check import CheckOptions
     from mailprobe.history import History
@@ -76,6 +77,11 @@ MAX_INPUT_BYTES = 16 * 1024 * 1024  # some 500,000 addresses
               help="How long the --loop waits for its message, after the quick checks.")
 @click.option("--state", "state", type=click.Path(dir_okay=False), envvar="MAILPROBE_STATE", default=None,
               metavar="DB", help="The lockout guard's state file (default: $XDG_STATE_HOME/mailprobe/state.db).")
+@click.option("--admin", "admin", is_flag=True,
+              help="Also ask the provider's administrator API (Exmail, Microsoft Graph, Google) about the account "
+                   "(credentials: MAILPROBE_EXMAIL_* / MAILPROBE_GRAPH_* / MAILPROBE_GOOGLE_* or --admin-credentials).")
+@click.option("--admin-credentials", "admin_credentials", default=None, metavar="FILE",
+              help="--admin's credentials from this TOML file, readable by its owner only.")
 @verbose_option
 @monitoring_options
 def check(
@@ -84,7 +90,8 @@ def check(
     baselines: tuple[str, ...], no_baseline: bool, authoritative: tuple[str, ...], concurrency: int,
     login: bool, password_stdin: bool, login_protocols: str | None, login_user: str | None, force_login: bool,
     login_interval: float, state: str | None, verbose: bool, loop: bool = False, loop_to: str | None = None,
-    loop_allow: tuple[str, ...] = (), loop_timeout: float = 120.0, **monitoring: Any,
+    loop_allow: tuple[str, ...] = (), loop_timeout: float = 120.0, admin: bool = False,
+    admin_credentials: str | None = None, **monitoring: Any,
 ) -> int:
     """Check ADDRESS… (e.g. user@company.com) and say why it cannot log in."""
     login = login or loop  # the loop is a login: the same password sources, the same guard
@@ -135,6 +142,7 @@ def check(
         fail("--password-stdin, --login-protocols, --login-user and --force-login need --login")
     if not loop and (loop_to or loop_allow):
         fail("--loop-to and --loop-allow need --loop")
+    admin_options = _admin_options(admin, admin_credentials)
     try:
         options = CheckOptions.from_params({
             "timeout": timeout, "nameservers": nameservers, "ca_file": ca_file, "provider": provider,
@@ -147,6 +155,7 @@ def check(
             from mailprobe.loop.cli import loop_options
 
             options.loop = loop_options(addresses, loop_to, loop_allow, loop_timeout, options.lang)
+        options.admin = admin_options
         _validate(options)
     except UsageError as exc:
         fail(str(exc))
@@ -157,6 +166,22 @@ def check(
         return _monitored_run(addresses, input_file, lines, options, fmt, checks_at_once(concurrency), verbose,
                               monitoring, started)
     except GuardError as exc:
+        fail(str(exc))
+
+
+def _admin_options(admin: bool, path: str | None) -> AdminOptions | None:
+    """--admin's credentials, read now (bad ones are bad input: one line, exit 3, never a value quoted)."""
+    if not admin:
+        if path is not None:
+            fail("--admin-credentials needs --admin")
+        return None
+    from mailprobe.admin import credentials
+    from mailprobe.admin.run import AdminOptions
+    from mailprobe.errors import UsageError
+
+    try:
+        return AdminOptions(credentials.load(path))
+    except UsageError as exc:
         fail(str(exc))
 
 

@@ -8,6 +8,7 @@ from mailprobe.diagnosis.facts import EvidenceView
 from mailprobe.diagnosis.finding import Diagnosis, Finding
 from mailprobe.diagnosis.rank import rank
 from mailprobe.diagnosis.rules import RULES
+from mailprobe.diagnosis.rules.admin import outrank
 from mailprobe.diagnosis.rules.login import login_unsettled
 from mailprobe.diagnosis.unfinished import OVERLOAD_MIN_MS, OVERLOAD_SHARE, overloaded, starved, untested_needs
 from mailprobe.evidence import Evidence
@@ -36,7 +37,7 @@ def rank_findings(evidence: Evidence) -> list[Finding]:
     if overloaded(evidence):
         # Slowness and time-outs measured by a starved mailprobe say nothing about the user's network or DNS.
         findings = [f for f in findings if f.cause not in _TIMING_CAUSES or f.variant in _ANSWER_VARIANTS]
-    return rank(findings)
+    return rank(outrank(findings, evidence))  # the provider's own records outrank the wire's inferences
 
 
 def overall_status(evidence: Evidence, findings: list[Finding]) -> OverallStatus:

@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Annotated, Any, Union
 from pydantic import Discriminator, Tag, WithJsonSchema
 
 from mailprobe.evidence import Observation
-from mailprobe.kinds import baseline, dns, login, loop, mail, spf, web
+from mailprobe.kinds import admin, baseline, dns, login, loop, mail, spf, web
 from mailprobe.kinds.base import CheckBase, Kind
 from mailprobe.lang import Lang
 from mailprobe.summaries import failure_phrase, status_only
 
-KINDS: tuple[Kind, ...] = (dns.KIND, mail.KIND, web.KIND, baseline.KIND, login.KIND, spf.KIND, loop.KIND)
+KINDS: tuple[Kind, ...] = (dns.KIND, mail.KIND, web.KIND, baseline.KIND, login.KIND, spf.KIND, loop.KIND,
+                           admin.KIND)
 BY_NAME: dict[str, Kind] = {name: kind for kind in KINDS for name in kind.names}
 _BY_CLASS: dict[type[Observation], Kind] = {kind.observation: kind for kind in KINDS}
 _OTHER = "other"
@@ -43,7 +44,7 @@ def _tag(value: Any) -> str:
 
 if TYPE_CHECKING:
     CheckResult = (dns.DnsCheck | mail.MailCheck | web.WebCheck | baseline.BaselineCheck | login.LoginCheck
-                   | spf.SpfCheck | loop.LoopCheck | OtherCheck)
+                   | spf.SpfCheck | loop.LoopCheck | admin.AdminCheck | OtherCheck)
 else:
     _MEMBERS = (*(Annotated[kind.check, Tag(kind.names[0])] for kind in KINDS), Annotated[OtherCheck, Tag(_OTHER)])
     CheckResult = Annotated[Union[_MEMBERS], Discriminator(_tag)]  # noqa: UP007 - a union built from the table

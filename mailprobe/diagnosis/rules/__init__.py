@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from mailprobe.diagnosis.facts import EvidenceView
 from mailprobe.diagnosis.finding import Finding
+from mailprobe.diagnosis.rules.admin import admin_records
 from mailprobe.diagnosis.rules.browser import webmail_unusable_in_browsers
 from mailprobe.diagnosis.rules.dns import (
     provider_hosts_unresolvable,
@@ -50,11 +51,13 @@ RULES: tuple[Rule, ...] = (
     webmail_unusable_in_browsers,
     login_refused,
     loop_findings,
+    admin_records,
 )
 
 __all__ = [
     "RULES",
     "Rule",
+    "admin_records",
     "certificate_problems",
     "clock_off",
     "guessed_services_down",

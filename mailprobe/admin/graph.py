@@ -1,0 +1,114 @@
+"""Microsoft 365 through Microsoft Graph, app-only (client credentials, providers.md §8): the user's
+`accountEnabled` and last password change, and the last sign-ins with their `status.errorCode` and
+`clientAppUsed`. Missing permissions or licences (Authorization_RequestDenied, a 403 on the sign-in log) are
+problems said in words; a 429 is waited out within the deadline (admin/http.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
+
+from mailprobe.admin.credentials import ApiCredentials
+from mailprobe.admin.http import AdminHttp, Reply, bounded
+from mailprobe.admin.records import AdminChange, AdminFacts, AdminProblem, AdminQuote, AdminSignIn, ProblemKind
+
+LOGIN_URL = "https://login.microsoftonline.com"
+GRAPH_URL = "https://graph.microsoft.com"
+SIGN_INS = 10
+RECENT_DAYS = 7  # a password change this recent may explain "worked before, fails now"
+_INVALID_GRANT = frozenset({"invalid_client", "unauthorized_client", "invalid_grant", "invalid_request",
+                            "invalid_scope"})
+
+
+async def consult(http: AdminHttp, credentials: ApiCredentials, user: str, urls: dict[str, str],
+                  facts: AdminFacts) -> None:
+    login, graph = urls.get("login", LOGIN_URL).rstrip("/"), urls.get("graph", GRAPH_URL).rstrip("/")
+    secret = credentials.values["client_secret"]
+    http.redact.add(secret)
+    tenant = quote(credentials.text("tenant"), safe="")
+    reply = await http.request("POST", f"{login}/{tenant}/oauth2/v2.0/token", form={
+        "client_id": credentials.text("client_id"), "client_secret": credentials.text("client_secret"),
+        "scope": "https://graph.microsoft.com/.default", "grant_type": "client_credentials",
+    })
+    token = reply.field("access_token") if reply.ok else None
+    if not isinstance(token, str) or not token:
+        facts.problems.append(_problem("token", reply, http))
+        return
+    http.redact.add(token)
+    auth = {"Authorization": f"Bearer {token}"}
+
+    account = await http.request("GET", f"{graph}/v1.0/users/{quote(user, safe='@')}", headers=auth, params={
+        "$select": "accountEnabled,userPrincipalName,lastPasswordChangeDateTime"})
+    if not account.ok:
+        facts.problems.append(_problem("users", account, http))
+        if facts.problems[-1].kind in ("unknown_user", "invalid_credentials"):
+            return
+    else:
+        facts.exists = True
+        enabled = account.field("accountEnabled")
+        if isinstance(enabled, bool):
+            facts.enabled = enabled
+            facts.quotes.append(AdminQuote(at=datetime.now(UTC), source="users",
+                                           text=f"accountEnabled = {str(enabled).lower()}", notable=not enabled))
+        changed = _time(account.field("lastPasswordChangeDateTime"))
+        if changed is not None:
+            recent = datetime.now(UTC) - changed <= timedelta(days=RECENT_DAYS)
+            if recent:  # an old change explains nothing about today's failure
+                facts.changes.append(AdminChange(at=changed, what="password_changed"))
+            facts.quotes.append(AdminQuote(at=changed, source="users", notable=recent,
+                                           text=f"lastPasswordChangeDateTime = {changed.isoformat()}"))
+
+    safe_user = user.replace("'", "''")
+    signins = await http.request("GET", f"{graph}/v1.0/auditLogs/signIns", headers=auth, params={
+        "$filter": f"userPrincipalName eq '{safe_user}'", "$top": str(SIGN_INS), "$orderby": "createdDateTime desc"})
+    if not signins.ok:
+        facts.problems.append(_problem("signIns", signins, http))
+        return
+    entries = [e for e in (signins.field("value") or []) if isinstance(e, dict)][:SIGN_INS]
+    for entry in entries:
+        found = entry.get("status")
+        status: dict[str, object] = found if isinstance(found, dict) else {}
+        code = str(status.get("errorCode", 0))
+        sign_in = AdminSignIn(
+            at=_time(entry.get("createdDateTime")), code=code,
+            client=bounded(entry.get("clientAppUsed"), 40) if entry.get("clientAppUsed") else None,
+            ip=bounded(entry.get("ipAddress"), 60) if entry.get("ipAddress") else None,
+            reason=bounded(status.get("failureReason"), 160) if status.get("failureReason") else None,
+        )
+        facts.sign_ins.append(sign_in)
+        said = f"errorCode {code}" + (f" «{sign_in.reason}»" if sign_in.reason else "")
+        facts.quotes.append(AdminQuote(at=sign_in.at, source="signIns", notable=code != "0",
+                                       text=f"{said}, clientAppUsed {sign_in.client or '?'}, ip {sign_in.ip or '?'}"))
+
+
+def _problem(call: str, reply: Reply, http: AdminHttp) -> AdminProblem:
+    if reply.error is not None:
+        return AdminProblem(call=call, kind="unreachable", code=reply.error.kind.value, detail=reply.error.detail)
+    body = reply.body if isinstance(reply.body, dict) else {}
+    error = body.get("error")
+    code, message = "", ""
+    if isinstance(error, dict):  # Graph: {"error": {"code": "Authorization_RequestDenied", "message": "…"}}
+        code, message = str(error.get("code", "")), str(error.get("message", ""))
+    elif isinstance(error, str):  # the token endpoint: {"error": "invalid_client", "error_description": "…"}
+        code, message = error, str(body.get("error_description", ""))
+    kind: ProblemKind = "api_error"
+    token_refused = call == "token" and (code in _INVALID_GRANT or reply.status in (400, 401))
+    if token_refused or reply.status == 401 or code == "InvalidAuthenticationToken":
+        kind = "invalid_credentials"
+    elif reply.status == 404 or code == "Request_ResourceNotFound":
+        kind = "unknown_user"
+    elif reply.status == 403 or code.startswith("Authorization_") or "NonPremium" in code:
+        kind = "permission"
+    elif reply.status == 429:
+        kind = "rate_limited"
+    return AdminProblem(call=call, kind=kind, code=code or str(reply.status), detail=http.redact(bounded(message)))
+
+
+def _time(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)

@@ -1,0 +1,169 @@
+"""The administrator APIs' one way out: httpx under the run's deadline, its trust settings (--ca-file), its one
+resolver (--nameserver) and its address policy; every URL and message that may be kept is masked first.
+
+Each request dials the address the run's resolver gave for the URL's host, with SNI and Host set to the real
+name, as every probe does (net/http.py). A test may pass an httpx transport instead (respx): the URL is then
+sent as it is. A 429 is waited out when its Retry-After fits in what is left of the deadline, once per request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import httpx
+
+from mailprobe.evidence import ErrorFacts, Failure
+from mailprobe.net.http import USER_AGENT, classify, error_facts, host_of, http_context, resolve_first
+from mailprobe.probes.base import ProbeContext
+from mailprobe.secret import CREDENTIAL_MASK, Secret
+
+MAX_BODY = 1024 * 1024  # an API answer longer than this is not read further
+DETAIL_CHARS = 300
+RETRY_MARGIN_S = 0.5  # a 429 is waited out only when this much of the deadline is left after the wait
+# Query parameters and JSON fields whose values are credentials, wherever they appear in a URL or a message.
+_SECRET_NAMES = ("access_token", "corpsecret", "client_secret", "refresh_token", "assertion", "id_token", "code")
+_IN_QUERY = re.compile(r"(?i)\b(" + "|".join(_SECRET_NAMES) + r")=([^&\s\"'#]+)")
+_IN_JSON = re.compile(r"(?i)\"(" + "|".join(_SECRET_NAMES) + r")\"\s*:\s*\"[^\"]*\"")
+_BEARER = re.compile(r"(?i)\bBearer\s+[A-Za-z0-9._~+/=-]+")
+
+
+@dataclass
+class Redactor:
+    """Masks every credential of the run (given as Secrets or met as tokens) and every credential-named
+    parameter, in any text that may be kept or shown."""
+
+    secrets: list[str] = field(default_factory=list, repr=False)
+
+    def add(self, value: str | Secret | None) -> None:
+        text = value.reveal() if isinstance(value, Secret) else value
+        if text and len(text) >= 4 and text not in self.secrets:
+            self.secrets.append(text)
+
+    def __call__(self, text: str) -> str:
+        for secret in sorted(self.secrets, key=len, reverse=True):
+            text = text.replace(secret, CREDENTIAL_MASK)
+        text = _IN_QUERY.sub(lambda m: f"{m.group(1)}={CREDENTIAL_MASK}", text)
+        text = _IN_JSON.sub(lambda m: f'"{m.group(1)}": "{CREDENTIAL_MASK}"', text)
+        return _BEARER.sub(f"Bearer {CREDENTIAL_MASK}", text)
+
+
+@dataclass
+class Reply:
+    """An API's answer: its status and JSON body, or how the request failed (masked)."""
+
+    status: int | None = None
+    body: Any = None  # the decoded JSON, or None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    error: ErrorFacts | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.status is not None and 200 <= self.status < 300
+
+    def field(self, name: str) -> Any:
+        return self.body.get(name) if isinstance(self.body, dict) else None
+
+
+@dataclass
+class AdminHttp:
+    ctx: ProbeContext
+    origin: Literal["user", "records"] = "records"  # where the API's host names come from (the address policy)
+    transport: httpx.AsyncBaseTransport | None = None  # tests only: an httpx transport (respx) instead of sockets
+    redact: Redactor = field(default_factory=Redactor)
+    sleep: Any = asyncio.sleep
+
+    async def request(
+        self, method: str, url: str, *, params: Mapping[str, str] | None = None, json_body: Any = None,
+        form: Mapping[str, str] | None = None, headers: Mapping[str, str] | None = None,
+    ) -> Reply:
+        """One request, and once more after a 429 whose wait fits within the deadline. Never raises."""
+        reply = await self._once(method, url, params, json_body, form, headers)
+        if reply.status == 429:
+            wait = _retry_after(reply.headers)
+            left = self.ctx.deadline.remaining()
+            if wait is not None and wait + RETRY_MARGIN_S < left:
+                await self.sleep(wait)
+                reply = await self._once(method, url, params, json_body, form, headers)
+        return reply
+
+    async def _once(
+        self, method: str, url: str, params: Mapping[str, str] | None, json_body: Any,
+        form: Mapping[str, str] | None, headers: Mapping[str, str] | None,
+    ) -> Reply:
+        deadline, cap = self.ctx.deadline, self.ctx.timeouts.step
+        target = httpx.URL(url, params=params)
+        if target.scheme != "https" and self.transport is None:
+            return Reply(error=error_facts(Failure.POLICY, "policy", f"{self.redact(str(target))}: not HTTPS"))
+        sent = dict(headers or {})
+        sent.setdefault("User-Agent", USER_AGENT)
+        sent.setdefault("Accept", "application/json")
+        sent["Accept-Encoding"] = "identity"
+        extensions: dict[str, Any] = {}
+        try:
+            if self.transport is not None:
+                client = httpx.AsyncClient(transport=self.transport, trust_env=False, follow_redirects=False)
+                dial = target
+            else:
+                host = host_of(target)
+                ip = await resolve_first(self.ctx.resolver, host, "resolve")
+                if isinstance(ip, ErrorFacts):
+                    return Reply(error=self._masked(ip))
+                refusal = self.ctx.address_policy.refusal(ip, self.origin)
+                if refusal is not None:
+                    return Reply(error=error_facts(Failure.POLICY, "policy", refusal.detail(host)))
+                context = await http_context(self.ctx.tls, deadline, cap)
+                bound = deadline.bound(cap)
+                timeout = httpx.Timeout(connect=min(bound, self.ctx.connect_cap), read=bound, write=bound, pool=bound)
+                client = httpx.AsyncClient(verify=context, trust_env=False, follow_redirects=False, timeout=timeout)
+                sent["Host"] = target.netloc.decode("ascii")
+                extensions["sni_hostname"] = host
+                dial = target.copy_with(host=ip)
+            async with client:
+                request = client.build_request(method, dial, headers=sent, json=json_body, data=form,
+                                               extensions=extensions)
+                return await deadline.run(self._send(client, request), cap)
+        except Exception as exc:  # every failure is evidence, masked
+            return Reply(error=self._masked(classify(exc, "http")))
+
+    async def _send(self, client: httpx.AsyncClient, request: httpx.Request) -> Reply:
+        response = await client.send(request, stream=True)
+        try:
+            body = bytearray()
+            async for chunk in response.aiter_bytes():
+                body += chunk[: MAX_BODY - len(body)]
+                if len(body) >= MAX_BODY:
+                    break
+        finally:
+            await response.aclose()
+        try:
+            decoded = json.loads(bytes(body).decode("utf-8")) if body else None
+        except (UnicodeDecodeError, ValueError):
+            decoded = None
+        return Reply(status=response.status_code, body=decoded, headers=dict(response.headers))
+
+    def _masked(self, error: ErrorFacts) -> ErrorFacts:
+        return error.model_copy(update={"detail": self.redact(error.detail)[:DETAIL_CHARS]})
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    raw = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    if raw is None:
+        return 1.0
+    try:
+        return max(0.0, float(raw.strip()))
+    except ValueError:
+        return None
+
+
+def bounded(text: object, limit: int = DETAIL_CHARS) -> str:
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def first(items: Iterable[Any]) -> Any:
+    return next(iter(items), None)

@@ -1,0 +1,149 @@
+"""The provider's own records (`--admin`): evidence of its own kind, which outranks what the wire suggests.
+
+A disabled account is `account_not_activated` for certain (who disabled it and when, from the operation log);
+a protocol switched off for the user makes `protocol_disabled` near-certain; forced secure login makes
+`client_auth_code_required` certain; a password that must be changed first, or has expired, has its own
+wording under `password_incorrect`; a sign-in error code maps onto its cause; a recent password change explains
+"worked before, fails now". Every finding quotes the record, with its time. `outrank` then folds the login's
+own reading of a refusal into the admin finding when the records name another cause.
+"""
+
+from __future__ import annotations
+
+from mailprobe.admin.records import AdminChange, AdminQuote, AdminRecord, AdminSignIn
+from mailprobe.causes import Cause
+from mailprobe.diagnosis.facts import EvidenceView
+from mailprobe.diagnosis.finding import Alternative, Finding
+from mailprobe.evidence import Evidence, Role
+from mailprobe.kinds.login import LoginAttempt
+
+CERTAIN = 0.99
+NEAR_CERTAIN = 0.95
+OUTRANKS = 0.9  # an admin finding this sure folds a login's differing reading into its own "also possible"
+FOLDED = 0.2  # … at no more than this
+PROTOCOL_NAMES = {"imap": "IMAP", "pop3": "POP3", "smtp": "SMTP"}
+# Microsoft Entra sign-in status.errorCode → cause, confidence, variant (providers.md §8).
+SIGN_IN_CODES: dict[str, tuple[Cause, float, str]] = {
+    "50126": (Cause.PASSWORD_INCORRECT, 0.9, "admin_sign_in"),
+    "50053": (Cause.ACCOUNT_LOCKED, NEAR_CERTAIN, "admin_sign_in"),
+    "50057": (Cause.ACCOUNT_NOT_ACTIVATED, CERTAIN, "admin_sign_in"),
+    "50055": (Cause.PASSWORD_INCORRECT, NEAR_CERTAIN, "admin_password_expired"),
+    "53003": (Cause.LOGIN_RESTRICTED, NEAR_CERTAIN, "admin_sign_in"),
+    "50076": (Cause.MODERN_AUTH_REQUIRED, 0.9, "admin_sign_in"),
+    "50079": (Cause.MODERN_AUTH_REQUIRED, 0.9, "admin_sign_in"),
+    # Google's login audit: login_failure_type
+    "login_failure_invalid_password": (Cause.PASSWORD_INCORRECT, 0.9, "admin_sign_in"),
+    "login_failure_account_disabled": (Cause.ACCOUNT_NOT_ACTIVATED, CERTAIN, "admin_sign_in"),
+    "login_failure_invalid_second_factor": (Cause.MODERN_AUTH_REQUIRED, 0.8, "admin_sign_in"),
+}
+
+
+def admin_records(facts: EvidenceView) -> list[Finding]:
+    findings: list[Finding] = []
+    refused = _login_refused(facts.evidence)
+    for record in facts.evidence.of_type(AdminRecord):
+        findings += _record_findings(record, refused)
+    return findings
+
+
+def _record_findings(record: AdminRecord, refused: bool) -> list[Finding]:
+    found: list[Finding] = []
+
+    def add(cause: Cause, confidence: float, variant: str, severity: str = "critical", **params: str) -> None:
+        found.append(Finding(cause=cause, severity="critical" if severity == "critical" else "warning",
+                             confidence=confidence, evidence=[record.id], variant=variant,
+                             params={"api": record.api, **params}))
+
+    if record.enabled is False:
+        quote = _quoted(record, "log/operation", "user/get", "users", "directory", says="disabled")
+        quote = quote if "disabled" in quote else _quoted(record, "user/get", "users", "directory")
+        change = _latest(record.changes, "disabled")
+        if change is not None and change.by and change.at:
+            add(Cause.ACCOUNT_NOT_ACTIVATED, CERTAIN, "admin_disabled_by", record=quote, when=_when(change.at),
+                who=change.by)
+        else:
+            add(Cause.ACCOUNT_NOT_ACTIVATED, CERTAIN, "admin_disabled", record=quote)
+    if record.protocols_off:
+        names = "/".join(PROTOCOL_NAMES.get(p, p.upper()) for p in record.protocols_off)
+        add(Cause.PROTOCOL_DISABLED, NEAR_CERTAIN, "admin_protocol_off", protocols=names,
+            record=_quoted(record, "useroption/get", says="smtp) = 0"))
+    if record.secure_login_forced:
+        add(Cause.CLIENT_AUTH_CODE_REQUIRED, CERTAIN, "admin_secure_login",
+            record=_quoted(record, "useroption/get", says="type 1 "))
+    if record.must_change_password:
+        add(Cause.PASSWORD_INCORRECT, NEAR_CERTAIN, "admin_must_change",
+            record=_quoted(record, "user/get", says="cpwd_login"))
+    latest = record.sign_ins[0] if record.sign_ins else None
+    if latest is not None and latest.code in SIGN_IN_CODES:
+        cause, confidence, variant = SIGN_IN_CODES[latest.code]
+        add(cause, confidence, variant, code=latest.code, record=_sign_in(latest))
+    change = _latest(record.changes, "password_changed")
+    if change is not None and change.at is not None:
+        failing = refused or (latest is not None and latest.code not in ("0", ""))
+        confidence, severity = (0.9, "critical") if failing else (0.6, "warning")
+        quote = _quoted(record, "log/operation", "users", "reports", says="assword")
+        if change.by:
+            add(Cause.PASSWORD_INCORRECT, confidence, "admin_password_changed_by", severity, when=_when(change.at),
+                who=change.by, record=quote)
+        else:
+            add(Cause.PASSWORD_INCORRECT, confidence, "admin_password_changed", severity, when=_when(change.at),
+                record=quote)
+    return found
+
+
+def outrank(findings: list[Finding], evidence: Evidence) -> list[Finding]:
+    """The records outrank the wire: a login refusal's own reading (its cause from the server's words) that
+    differs from a near-certain admin finding is kept only as that finding's "also possible"."""
+    admin_ids = {o.id for o in evidence.of_type(AdminRecord)}
+    login_ids = {o.id for o in evidence.of_type(LoginAttempt)}
+    sure = [f for f in findings if f.severity == "critical" and f.confidence >= OUTRANKS
+            and set(f.evidence) & admin_ids]
+    if not sure or not login_ids:
+        return findings
+    top = max(sure, key=lambda f: f.confidence)
+    causes = {f.cause for f in sure}
+    kept: list[Finding] = []
+    for finding in findings:
+        only_login = bool(finding.evidence) and set(finding.evidence) <= login_ids
+        if only_login and finding.cause not in causes:
+            top.also_possible.append(Alternative(cause=finding.cause, confidence=min(finding.confidence, FOLDED)))
+            top.evidence = list(dict.fromkeys([*top.evidence, *finding.evidence]))
+            continue
+        kept.append(finding)
+    return kept
+
+
+def _login_refused(evidence: Evidence) -> bool:
+    return any(a.role == Role.PROVIDER and a.outcome == "refused" for a in evidence.of_type(LoginAttempt))
+
+
+def _latest(changes: list[AdminChange], what: str) -> AdminChange | None:
+    return next((c for c in changes if c.what == what), None)
+
+
+def _when(at: object) -> str:
+    from datetime import datetime
+
+    return at.strftime("%Y-%m-%d %H:%M UTC") if isinstance(at, datetime) else str(at)
+
+
+def _quote_text(quote: AdminQuote) -> str:
+    when = f", {_when(quote.at)}" if quote.at is not None else ""
+    return f"{quote.text} ({quote.source}{when})"
+
+
+def _quoted(record: AdminRecord, *sources: str, says: str = "") -> str:
+    """The record's words behind a finding: the first quote from these calls (that SAYS this), with its source
+    and time."""
+    for source in sources:
+        for quote in record.quotes:
+            if quote.source == source and says in quote.text:
+                return _quote_text(quote)
+    return _quote_text(record.quotes[0]) if record.quotes else record.api
+
+
+def _sign_in(sign_in: AdminSignIn) -> str:
+    said = f"errorCode {sign_in.code}" + (f" «{sign_in.reason}»" if sign_in.reason else "")
+    client = f", {sign_in.client}" if sign_in.client else ""
+    when = f", {_when(sign_in.at)}" if sign_in.at is not None else ""
+    return f"{said}{client}{when}"
