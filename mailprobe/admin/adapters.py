@@ -1,9 +1,8 @@
-"""The adapter table: an admin API type (the profile's `admin_api.type`) → its client module, imported when a
-check asks. Each module has `async def consult(http, credentials, user, urls, facts) -> None`."""
+"""The adapter table: an admin API type (the profile's `admin_api.type`) → its client's `consult`, imported when
+a check asks. Each client has `async def consult(http, credentials, user, urls, facts) -> None`."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -14,14 +13,27 @@ if TYPE_CHECKING:
 
 Consult = Callable[["AdminHttp", "ApiCredentials", str, dict[str, str], "AdminFacts"], Awaitable[None]]
 
-ADAPTERS: dict[str, str] = {
-    "exmail": "mailprobe.admin.exmail",
-    "graph": "mailprobe.admin.graph",
-    "google": "mailprobe.admin.google",
-}
+
+def _exmail() -> Consult:
+    from mailprobe.admin.exmail import consult
+
+    return consult
+
+
+def _graph() -> Consult:
+    from mailprobe.admin.graph import consult
+
+    return consult
+
+
+def _google() -> Consult:
+    from mailprobe.admin.google import consult
+
+    return consult
+
+
+ADAPTERS: dict[str, Callable[[], Consult]] = {"exmail": _exmail, "graph": _graph, "google": _google}
 
 
 def adapter(api: str) -> Consult:
-    module = importlib.import_module(ADAPTERS[api])
-    consult: Consult = module.consult
-    return consult
+    return ADAPTERS[api]()

@@ -135,6 +135,9 @@ SAMPLE_PARAMS: dict[str, str | int | float] = {
     # --loop's (issue 20)
     "command": "RCPT", "queue_id": "4ZxY1b2C3d", "budget": 120, "last_hop": "mx.acme-trading.com",
     "folder": "INBOX", "seconds": 4.2, "percent": 93, "used": 1952000, "limit": 2097152,
+    # check --admin: the provider's own records, quoted as they are (never translated)
+    "record": "enable = 0 (user/get, 2026-12-07 10:42 UTC)", "when": "2026-12-07 10:42 UTC",
+    "who": "admin@acme-trading.com", "protocols": "IMAP/SMTP",
 }
 
 
