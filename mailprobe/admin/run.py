@@ -22,8 +22,6 @@ if TYPE_CHECKING:
     from mailprobe.profiles import Profile
 
 POLL_S = 0.02  # how often the provider's recognition is looked at while the MX is asked
-# Problems after which the API told nothing about the account: the record could not be read.
-_BLOCKING = frozenset({"invalid_credentials", "unreachable", "not_installed", "unknown_user"})
 
 
 @dataclass
@@ -72,9 +70,8 @@ async def observe(
 def _status(record: AdminRecord) -> Status:
     if record.error is not None:
         return Status.ERROR
-    blocked = any(p.kind in _BLOCKING for p in record.problems)
     told = record.exists is not None or bool(record.quotes)
-    if blocked and not told:
+    if record.problems and not told:  # the API told nothing about the account
         return Status.ERROR
     latest = record.sign_ins[0] if record.sign_ins else None
     if (record.enabled is False or record.protocols_off or record.secure_login_forced

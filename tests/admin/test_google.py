@@ -1,0 +1,92 @@
+"""The Google Workspace client (optional extra) against respx: a service account's signed JWT, users.get's
+`suspended`, the Reports API's `login_failure` events. Skipped where google-auth is not installed."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytest.importorskip("google.auth")
+
+import respx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from mailprobe.admin.credentials import AdminCredentials, ApiCredentials
+from mailprobe.admin.run import AdminOptions, observe
+from mailprobe.admin.summary import summarize
+from mailprobe.evidence import Status
+from tests.admin.helpers import USER, context, profile
+
+TOKEN = "ya29.google-TOKEN-abcdef"
+ADMIN = "https://admin.googleapis.com/admin"
+
+
+@pytest.fixture
+def key_file(tmp_path: Path) -> Path:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption()).decode()
+    path = tmp_path / "key.json"
+    path.write_text(json.dumps({"type": "service_account", "client_email": "probe@acme.iam.gserviceaccount.com",
+                                "private_key": pem, "private_key_id": "k1",
+                                "token_uri": "https://oauth2.googleapis.com/token"}), encoding="utf-8")
+    os.chmod(path, 0o600)
+    return path
+
+
+def router(user: object = None, user_status: int = 200, events: object = None, token_status: int = 200,
+           token: object = None) -> respx.MockRouter:
+    mock = respx.MockRouter(assert_all_called=False)
+    mock.post("https://oauth2.googleapis.com/token").respond(
+        token_status, json=token if token is not None else {"access_token": TOKEN, "expires_in": 3600})
+    mock.get(f"{ADMIN}/directory/v1/users/{USER}").respond(
+        user_status, json=user if user is not None else {"primaryEmail": USER, "suspended": False})
+    mock.get(f"{ADMIN}/reports/v1/activity/users/{USER}/applications/login").respond(
+        json=events if events is not None else {"items": []})
+    return mock
+
+
+def ask_google(mock: respx.MockRouter, key_file: Path) -> object:
+    import asyncio
+
+    creds = AdminCredentials({"google": ApiCredentials("google", {"key_file": str(key_file),
+                                                                  "admin": "admin@acme-trading.com"})})
+    options = AdminOptions(creds, transport=httpx.MockTransport(mock.async_handler))
+    chosen = profile("google")
+    return asyncio.run(observe(context(), options, lambda: chosen, lambda: True))
+
+
+def test_a_suspended_user_with_its_reason(key_file: Path) -> None:
+    mock = router(user={"primaryEmail": USER, "suspended": True, "suspensionReason": "ADMIN"})
+    record = ask_google(mock, key_file)
+    assert record.enabled is False and record.status is Status.FAIL  # type: ignore[attr-defined]
+    assert "suspensionReason = ADMIN" in summarize(record, "en")  # type: ignore[arg-type]
+    form = dict(httpx.QueryParams(mock.calls[0].request.content.decode()))
+    assert form["grant_type"] == "urn:ietf:params:oauth:grant-type:jwt-bearer" and form["assertion"].count(".") == 2
+    assert mock.calls[1].request.headers["authorization"] == f"Bearer {TOKEN}"
+
+
+def test_login_failure_events_with_their_type(key_file: Path) -> None:
+    events = {"items": [{"id": {"time": "2026-12-07T10:42:00.000Z"}, "ipAddress": "203.0.113.5", "events": [{
+        "type": "login", "name": "login_failure", "parameters": [
+            {"name": "login_type", "value": "google_password"},
+            {"name": "login_failure_type", "value": "login_failure_invalid_password"}]}]}]}
+    mock = router(events=events)
+    record = ask_google(mock, key_file)
+    assert record.sign_ins[0].code == "login_failure_invalid_password"  # type: ignore[attr-defined]
+    assert mock.calls[2].request.url.params["eventName"] == "login_failure"
+
+
+def test_an_unauthorised_service_account_is_said(key_file: Path) -> None:
+    mock = router(token_status=401, token={"error": "unauthorized_client",
+                                           "error_description": "Client is unauthorized to retrieve access tokens"})
+    record = ask_google(mock, key_file)
+    assert [p.kind for p in record.problems] == ["permission"]  # type: ignore[attr-defined]
+    assert record.status is Status.WARN or record.status is Status.ERROR  # type: ignore[attr-defined]
+    assert TOKEN not in record.model_dump_json()  # type: ignore[attr-defined]
+    assert "PRIVATE KEY" not in record.model_dump_json()  # type: ignore[attr-defined]

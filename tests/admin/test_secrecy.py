@@ -1,0 +1,77 @@
+"""The corp secret, the client secret and every token stay out of every record, summary, report and message:
+raw, and inside URLs (Exmail puts access_token in the query string)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from mailprobe.admin.http import Redactor
+from mailprobe.admin.summary import summarize
+from mailprobe.compose import compose
+from mailprobe.diagnosis.diagnose import diagnose
+from mailprobe.render import FORMATS
+from mailprobe.render.options import RenderOptions
+from mailprobe.secret import Secret
+from tests.admin.helpers import (
+    CLIENT_SECRET,
+    CORP_SECRET,
+    EXMAIL,
+    EXMAIL_TOKEN,
+    GRAPH,
+    GRAPH_TOKEN,
+    USER,
+    ask,
+    exmail_router,
+    graph_router,
+    ok,
+)
+from tests.diagnosis.test_rules import evidence, mx_ok
+
+SECRETS = (CORP_SECRET, CLIENT_SECRET, EXMAIL_TOKEN, GRAPH_TOKEN)
+
+
+def test_the_redactor_masks_credentials_in_urls_json_and_headers() -> None:
+    redact = Redactor()
+    redact.add(Secret(CORP_SECRET))
+    said = redact(f"GET {EXMAIL}/user/get?access_token=abc.DEF-123&userid={USER} corpsecret={CORP_SECRET} "
+                  '{"client_secret": "xyz", "assertion": "a.b.c"} Authorization: Bearer eyJabc.def')
+    for leaked in ("abc.DEF-123", CORP_SECRET, "xyz", "a.b.c", "eyJabc.def"):
+        assert leaked not in said
+    assert "access_token=[credential]" in said and USER in said
+
+
+def leaky_exmail() -> object:
+    """An API that echoes the token and the secret back in its error words and in a failed URL."""
+    echoed = f"invalid access_token {EXMAIL_TOKEN}, url {EXMAIL}/useroption/get?access_token={EXMAIL_TOKEN}"
+    router = exmail_router(option={"errcode": 40014, "errmsg": echoed})
+    router.post(f"{EXMAIL}/log/login").mock(side_effect=httpx.ReadError(
+        f"reset reading {EXMAIL}/log/login?access_token={EXMAIL_TOKEN}"))
+    router.post(f"{EXMAIL}/log/operation").respond(json=ok(list=[], note=CORP_SECRET))
+    return ask(router)
+
+
+def leaky_graph() -> object:
+    denied = {"error": {"code": "Authorization_RequestDenied",
+                        "message": f"token {GRAPH_TOKEN} secret {CLIENT_SECRET} lacks AuditLog.Read.All"}}
+    router = graph_router(sign_in_status=403, sign_ins=denied)
+    router.get(f"{GRAPH}/users/{USER}").mock(side_effect=httpx.ConnectError(
+        f"Authorization: Bearer {GRAPH_TOKEN}"))
+    return ask(router, provider="microsoft365", apis=("graph",))
+
+
+@pytest.mark.parametrize("leaky", [leaky_exmail, leaky_graph])
+def test_no_secret_or_token_reaches_the_record_its_words_or_any_report_format(leaky: object) -> None:
+    record = leaky()  # type: ignore[operator]
+    assert record.problems  # the echoes were there to leak
+    texts = [record.model_dump_json()] + [summarize(record, lang) for lang in ("en", "zh-Hans", "zh-Hant")]
+    seen = evidence(mx_ok(), record)
+    report = compose(seen, diagnose(seen), "en", datetime.now(UTC), 10.0)
+    texts.append(report.model_dump_json())
+    for name in ("text", "json", "html", "prometheus", "nagios"):
+        texts.append(FORMATS[name].render([report], RenderOptions(verbose=True)))
+    for text in texts:
+        for secret in SECRETS:
+            assert secret not in text
