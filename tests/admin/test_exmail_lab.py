@@ -176,3 +176,14 @@ def test_a_credentials_file_others_may_read_is_refused_with_the_reason(
     lab[1].routes = {key: v if isinstance(v, Answer) else Answer(body=v) for key, v in routes().items()}
     accepted = report_of(check(lab, "--admin", "--admin-credentials", str(path), "--format", "json", env={}))
     assert admin_check(accepted)["status"] == "pass"
+
+
+def test_a_saved_admin_report_is_explained_in_another_language(lab: tuple[World, ApiStandIn], tmp_path: Path) -> None:
+    lab[1].routes = {key: v if isinstance(v, Answer) else Answer(body=v) for key, v in routes(
+        user_get=ok(userid=USER, enable=0, cpwd_login=0)).items()}
+    saved = tmp_path / "report.json"
+    saved.write_text(check(lab, "--admin", "--format", "json").stdout, encoding="utf-8")
+    explained = run_mailprobe("explain", str(saved), "--lang", "zh-Hant", "-v")
+    assert "Traceback" not in explained.stderr
+    assert "服務商自己的紀錄顯示該帳號已被停用" in explained.stdout
+    assert "騰訊企業郵箱開放介面 的紀錄：«enable = 0»（user/get，" in explained.stdout
