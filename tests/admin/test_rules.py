@@ -117,3 +117,15 @@ def test_an_old_password_change_is_no_finding_for_graph() -> None:
     # graph.py keeps a change as such only within RECENT_DAYS; the rule reads only kept changes.
     quote = AdminQuote(at=AT - timedelta(days=90), source="users", text="lastPasswordChangeDateTime = …")
     assert findings(record(api="graph", enabled=True, quotes=[quote])) == []
+
+
+@pytest.mark.parametrize(("variant", "cause", "wanted", "unwanted"), [
+    ("admin_must_change", Cause.PASSWORD_INCORRECT, "set_new_password_in_webmail", "retype_password"),
+    ("admin_password_changed_by", Cause.PASSWORD_INCORRECT, "update_apps_after_change", "retype_password"),
+    ("admin_disabled", Cause.ACCOUNT_NOT_ACTIVATED, "ask_admin_activate", "find_activation_mail"),
+])
+def test_the_remedies_fit_what_the_records_say(variant: str, cause: Cause, wanted: str, unwanted: str) -> None:
+    from mailprobe.compose import remedies
+
+    ids = [r.id for r in remedies(cause, None, "en", variant)]
+    assert wanted in ids and unwanted not in ids and 2 <= len(ids) <= 4
