@@ -21,6 +21,7 @@ class Answer:
     status: int = 200
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    delay_s: float = 0.0  # wait this long before answering (a slow or stalled API)
 
 
 @dataclass
@@ -42,10 +43,7 @@ class ApiStandIn:
         self._loop = asyncio.new_event_loop()
         self._thread: threading.Thread | None = None
         self._server: asyncio.Server | None = None
-
-    @property
-    def base(self) -> str:
-        return f"{self.port}"
+        self._handlers: set[asyncio.Task[None]] = set()
 
     def __enter__(self) -> ApiStandIn:
         self._thread = threading.Thread(target=self._loop.run_forever, name="api-stand-in", daemon=True)
@@ -57,6 +55,10 @@ class ApiStandIn:
         async def stop() -> None:
             if self._server is not None:
                 self._server.close()
+            for task in list(self._handlers):
+                task.cancel()
+            if self._handlers:
+                await asyncio.wait(list(self._handlers), timeout=2)
 
         with contextlib.suppress(Exception):
             asyncio.run_coroutine_threadsafe(stop(), self._loop).result(10)
@@ -69,6 +71,10 @@ class ApiStandIn:
         self._server = await asyncio.start_server(self._handle, self.host, self.port, ssl=self.tls)
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._handlers.add(task)
+            task.add_done_callback(self._handlers.discard)
         try:
             head = await reader.readuntil(b"\r\n\r\n")
             request_line, *lines = head.decode("latin-1").split("\r\n")
@@ -85,13 +91,15 @@ class ApiStandIn:
             sni = sslobj.server_hostname if sslobj is not None else None
             self.seen.append(Seen(method, split.path, parse_qs(split.query), headers, body, sni))
             answer = self.routes.get(f"{method} {split.path}") or Answer(404, {"error": "not found"})
+            if answer.delay_s:
+                await asyncio.sleep(answer.delay_s)
             payload = json.dumps(answer.body).encode()
             reply = [f"HTTP/1.1 {answer.status} X", "Content-Type: application/json",
                      f"Content-Length: {len(payload)}", "Connection: close",
                      *(f"{k}: {v}" for k, v in answer.headers.items())]
             writer.write(("\r\n".join(reply) + "\r\n\r\n").encode() + payload)
             await writer.drain()
-        except (OSError, ssl.SSLError, asyncio.IncompleteReadError, ValueError):
+        except (OSError, ssl.SSLError, asyncio.IncompleteReadError, ValueError, asyncio.CancelledError):
             pass
         finally:
             writer.close()

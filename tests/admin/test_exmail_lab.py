@@ -187,3 +187,18 @@ def test_a_saved_admin_report_is_explained_in_another_language(lab: tuple[World,
     assert "Traceback" not in explained.stderr
     assert "服務商自己的紀錄顯示該帳號已被停用" in explained.stdout
     assert "騰訊企業郵箱開放介面 的紀錄：«enable = 0»（user/get，" in explained.stdout
+
+
+def test_a_stalled_api_ends_with_the_deadline_and_the_wire_checks_stand(lab: tuple[World, ApiStandIn]) -> None:
+    lab[1].routes = {key: v if isinstance(v, Answer) else Answer(body=v) for key, v in routes().items()}
+    lab[1].routes["GET /cgi-bin/user/get"] = Answer(body=ok(userid=USER, enable=1), delay_s=30.0)
+    world, _ = lab
+    began = time.monotonic()
+    result = run_mailprobe("check", USER, *world.cli_args(), "--no-baseline", "--timeout", "3", "--admin",
+                           "--format", "json", env=ENV)
+    took = time.monotonic() - began
+    report = report_of(result)
+    record = admin_check(report)
+    assert record["status"] == "error" and record["data"]["problems"][0]["call"] == "user/get"
+    assert took < 3 + 5  # the command's own bound, with room for a loaded machine; never the API's 30 s
+    assert all(c["status"] == "pass" for c in report["checks"] if c["kind"] in ("imap", "smtp", "pop3"))
