@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -50,6 +51,22 @@ class Redactor:
         text = _IN_QUERY.sub(lambda m: f"{m.group(1)}={CREDENTIAL_MASK}", text)
         text = _IN_JSON.sub(lambda m: f'"{m.group(1)}": "{CREDENTIAL_MASK}"', text)
         return _BEARER.sub(f"Bearer {CREDENTIAL_MASK}", text)
+
+
+class _MaskedLog(logging.Filter):
+    """httpx logs each request's URL (at INFO): whoever turns logging on never sees a credential in one."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        said = record.getMessage()
+        masked = Redactor()(said)
+        if masked != said:
+            record.msg, record.args = masked, ()
+        return True
+
+
+for _name in ("httpx", "httpcore"):
+    if not any(isinstance(f, _MaskedLog) for f in logging.getLogger(_name).filters):
+        logging.getLogger(_name).addFilter(_MaskedLog())
 
 
 @dataclass

@@ -3,6 +3,7 @@ raw, and inside URLs (Exmail puts access_token in the query string)."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 import httpx
@@ -75,3 +76,12 @@ def test_no_secret_or_token_reaches_the_record_its_words_or_any_report_format(le
     for text in texts:
         for secret in SECRETS:
             assert secret not in text
+
+
+def test_httpx_request_logs_carry_no_token_in_their_urls(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG):
+        record = ask(exmail_router())
+    assert record.enabled is True
+    assert "access_token=[credential]" in caplog.text and "corpsecret=[credential]" in caplog.text
+    for secret in SECRETS:
+        assert secret not in caplog.text
