@@ -124,11 +124,13 @@ def _read_options(reply: Reply, facts: AdminFacts, now: datetime) -> None:
         kind, value = item.get("type"), str(item.get("value", ""))
         if not isinstance(kind, int) or kind not in OPTION_NAMES:
             continue
-        notable = (kind == 1 and value == "1") or (kind in OPTION_PROTOCOLS and value == "0")
+        notable = (kind in (1, 4) and value == "1") or (kind in OPTION_PROTOCOLS and value == "0")
         facts.quotes.append(AdminQuote(at=now, source="useroption/get", notable=notable,
                                        text=f"type {kind} ({OPTION_NAMES[kind]}) = {bounded(value, 10)}"))
         if kind == 1:
             facts.secure_login_forced = value == "1"
+        elif kind == 4:
+            facts.secure_login_enabled = value == "1"
         elif kind in OPTION_PROTOCOLS and value == "0":
             off += [p for p in OPTION_PROTOCOLS[kind] if p not in off]
     # SMTP is off only when neither IMAP/SMTP nor POP/SMTP is on.

@@ -72,7 +72,8 @@ class AdminFacts(Facts):
     enabled: bool | None = None  # None: not known
     must_change_password: bool | None = None  # Exmail cpwd_login = 1
     protocols_off: list[str] = Field(default_factory=list)  # "imap", "pop3", "smtp" switched off for the user
-    secure_login_forced: bool | None = None  # Exmail useroption type 1
+    secure_login_forced: bool | None = None  # Exmail useroption type 1 (the administrator forces it)
+    secure_login_enabled: bool | None = None  # Exmail useroption type 4 (WeChat dynamic code on for the account)
     last_login_at: datetime | None = None
     last_login_ip: str | None = None
     last_login_via: str | None = None  # web, phone, app, client, other

@@ -74,7 +74,7 @@ def _status(record: AdminRecord) -> Status:
     if record.problems and not told:  # the API told nothing about the account
         return Status.ERROR
     latest = record.sign_ins[0] if record.sign_ins else None
-    if (record.enabled is False or record.protocols_off or record.secure_login_forced
+    if (record.enabled is False or record.protocols_off or record.secure_login_forced or record.secure_login_enabled
             or record.must_change_password or (latest is not None and latest.code not in ("0", ""))):
         return Status.FAIL
     return Status.WARN if record.problems else Status.PASS

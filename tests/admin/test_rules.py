@@ -129,3 +129,25 @@ def test_the_remedies_fit_what_the_records_say(variant: str, cause: Cause, wante
 
     ids = [r.id for r in remedies(cause, None, "en", variant)]
     assert wanted in ids and unwanted not in ids and 2 <= len(ids) <= 4
+
+
+def test_the_accounts_own_secure_login_also_needs_a_client_password() -> None:
+    first = findings(record(secure_login_enabled=True, quotes=[
+        AdminQuote(at=AT, source="useroption/get", text="type 4 (secure_login) = 1")]))[0]
+    assert (first.cause, first.confidence) == (Cause.CLIENT_AUTH_CODE_REQUIRED, 0.95)
+    assert "type 4 (secure_login) = 1" in str(first.params["record"])
+
+
+def test_an_ip_login_permission_changed_is_login_restricted() -> None:
+    change = AdminChange(at=AT, by="it@example.com", what="ip_rule_changed")
+    quote = AdminQuote(at=AT, source="log/operation", text="type 37 (ip_rule_changed) by it@example.com")
+    alone = findings(record(changes=[change], quotes=[quote]))[0]
+    assert (alone.cause, alone.variant, alone.severity) == (Cause.LOGIN_RESTRICTED, "admin_ip_rule", "warning")
+    assert findings(record(changes=[change], quotes=[quote]), refused_login())[0].severity == "critical"
+
+
+def test_the_mail_apps_sign_in_speaks_before_a_later_browser_one() -> None:
+    browser = AdminSignIn(at=AT, code="0", client="Browser")
+    imap = AdminSignIn(at=AT - timedelta(minutes=5), code="50126", client="IMAP4")
+    first = findings(record(api="graph", sign_ins=[browser, imap]))[0]
+    assert (first.cause, first.params["code"]) == (Cause.PASSWORD_INCORRECT, "50126")

@@ -10,6 +10,8 @@ own reading of a refusal into the admin finding when the records name another ca
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from mailprobe.admin.records import AdminChange, AdminQuote, AdminRecord, AdminSignIn
 from mailprobe.causes import Cause
 from mailprobe.diagnosis.facts import EvidenceView
@@ -22,6 +24,9 @@ NEAR_CERTAIN = 0.95
 OUTRANKS = 0.9  # an admin finding this sure folds a login's differing reading into its own "also possible"
 FOLDED = 0.2  # … at no more than this
 PROTOCOL_NAMES = {"imap": "IMAP", "pop3": "POP3", "smtp": "SMTP"}
+# clientAppUsed / login_type words that name a mail app's protocol (Entra: "IMAP4", "POP3", "Authenticated SMTP",
+# "Exchange ActiveSync", "Other clients"; Google: "imap", "pop3"…).
+_MAIL_CLIENTS = ("imap", "pop", "smtp", "activesync", "other clients", "exchange web services")
 # Microsoft Entra sign-in status.errorCode → cause, confidence, variant (providers.md §8).
 SIGN_IN_CODES: dict[str, tuple[Cause, float, str]] = {
     "50126": (Cause.PASSWORD_INCORRECT, 0.9, "admin_sign_in"),
@@ -70,10 +75,13 @@ def _record_findings(record: AdminRecord, refused: bool) -> list[Finding]:
     if record.secure_login_forced:
         add(Cause.CLIENT_AUTH_CODE_REQUIRED, CERTAIN, "admin_secure_login",
             record=_quoted(record, "useroption/get", says="type 1 "))
+    elif record.secure_login_enabled:  # the account's own WeChat dynamic code: apps need a client password too
+        add(Cause.CLIENT_AUTH_CODE_REQUIRED, NEAR_CERTAIN, "admin_secure_login",
+            record=_quoted(record, "useroption/get", says="type 4 "))
     if record.must_change_password:
         add(Cause.PASSWORD_INCORRECT, NEAR_CERTAIN, "admin_must_change",
             record=_quoted(record, "user/get", says="cpwd_login"))
-    latest = record.sign_ins[0] if record.sign_ins else None
+    latest = _deciding(record.sign_ins)
     if latest is not None and latest.code in SIGN_IN_CODES:
         cause, confidence, variant = SIGN_IN_CODES[latest.code]
         add(cause, confidence, variant, code=latest.code, record=_sign_in(latest))
@@ -88,7 +96,26 @@ def _record_findings(record: AdminRecord, refused: bool) -> list[Finding]:
         else:
             add(Cause.PASSWORD_INCORRECT, confidence, "admin_password_changed", severity, when=_when(change.at),
                 record=quote)
+    _ip_rule(record, refused, add)
     return found
+
+
+def _ip_rule(record: AdminRecord, refused: bool, add: Callable[..., None]) -> None:
+    """An IP login permission changed in the log's window: the administrator may have restricted where from."""
+    change = _latest(record.changes, "ip_rule_changed")
+    if change is None or change.at is None:
+        return
+    confidence, severity = (0.7, "critical") if refused else (0.4, "warning")
+    add(Cause.LOGIN_RESTRICTED, confidence, "admin_ip_rule", severity, when=_when(change.at),
+        who=change.by or "?", record=_quoted(record, "log/operation", says="ip_rule_changed"))
+
+
+def _deciding(sign_ins: list[AdminSignIn]) -> AdminSignIn | None:
+    """The sign-in that speaks for the mail apps: the latest over a mail protocol (IMAP, POP, SMTP, a legacy
+    client), else the latest of all."""
+    mail = [s for s in sign_ins if s.client and any(word in s.client.lower() for word in _MAIL_CLIENTS)]
+    pool = mail or sign_ins
+    return pool[0] if pool else None
 
 
 def outrank(findings: list[Finding], evidence: Evidence) -> list[Finding]:
