@@ -151,3 +151,14 @@ def test_the_mail_apps_sign_in_speaks_before_a_later_browser_one() -> None:
     imap = AdminSignIn(at=AT - timedelta(minutes=5), code="50126", client="IMAP4")
     first = findings(record(api="graph", sign_ins=[browser, imap]))[0]
     assert (first.cause, first.params["code"]) == (Cause.PASSWORD_INCORRECT, "50126")
+
+
+def test_a_password_change_the_mail_apps_logged_in_after_explains_nothing() -> None:
+    change = AdminChange(at=AT, by="it@example.com", what="password_changed")
+    after = record(changes=[change], last_login_via="client", last_login_at=AT + timedelta(minutes=10))
+    assert findings(after) == []
+    graph = record(api="graph", changes=[change], sign_ins=[
+        AdminSignIn(at=AT + timedelta(minutes=10), code="0", client="IMAP4")])
+    assert findings(graph) == []
+    before = record(changes=[change], last_login_via="client", last_login_at=AT - timedelta(minutes=10))
+    assert findings(before)[0].variant == "admin_password_changed_by"

@@ -11,6 +11,7 @@ own reading of a refusal into the admin finding when the records name another ca
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from mailprobe.admin.records import AdminChange, AdminQuote, AdminRecord, AdminSignIn
 from mailprobe.causes import Cause
@@ -86,7 +87,7 @@ def _record_findings(record: AdminRecord, refused: bool) -> list[Finding]:
         cause, confidence, variant = SIGN_IN_CODES[latest.code]
         add(cause, confidence, variant, code=latest.code, record=_sign_in(latest))
     change = _latest(record.changes, "password_changed")
-    if change is not None and change.at is not None:
+    if change is not None and change.at is not None and (refused or not _worked_since(record, change.at)):
         failing = refused or (latest is not None and latest.code not in ("0", ""))
         confidence, severity = (0.9, "critical") if failing else (0.6, "warning")
         quote = _quoted(record, "log/operation", "users", "reports", says="assword")
@@ -98,6 +99,18 @@ def _record_findings(record: AdminRecord, refused: bool) -> list[Finding]:
                 record=quote)
     _ip_rule(record, refused, add)
     return found
+
+
+def _worked_since(record: AdminRecord, moment: datetime) -> bool:
+    """A mail app logged in after MOMENT (Exmail's login log, or a successful sign-in over a mail protocol): the
+    change did not stop the apps."""
+    if record.last_login_via == "client" and record.last_login_at is not None and record.last_login_at > moment:
+        return True
+    return any(s.code == "0" and s.at is not None and s.at > moment and _mail_client(s) for s in record.sign_ins)
+
+
+def _mail_client(sign_in: AdminSignIn) -> bool:
+    return bool(sign_in.client) and any(word in (sign_in.client or "").lower() for word in _MAIL_CLIENTS)
 
 
 def _ip_rule(record: AdminRecord, refused: bool, add: Callable[..., None]) -> None:
@@ -113,7 +126,7 @@ def _ip_rule(record: AdminRecord, refused: bool, add: Callable[..., None]) -> No
 def _deciding(sign_ins: list[AdminSignIn]) -> AdminSignIn | None:
     """The sign-in that speaks for the mail apps: the latest over a mail protocol (IMAP, POP, SMTP, a legacy
     client), else the latest of all."""
-    mail = [s for s in sign_ins if s.client and any(word in s.client.lower() for word in _MAIL_CLIENTS)]
+    mail = [s for s in sign_ins if _mail_client(s)]
     pool = mail or sign_ins
     return pool[0] if pool else None
 
@@ -149,8 +162,6 @@ def _latest(changes: list[AdminChange], what: str) -> AdminChange | None:
 
 
 def _when(at: object) -> str:
-    from datetime import datetime
-
     return at.strftime("%Y-%m-%d %H:%M UTC") if isinstance(at, datetime) else str(at)
 
 
