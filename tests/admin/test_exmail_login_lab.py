@@ -54,4 +54,5 @@ def test_a_disabled_record_outranks_a_refusal_read_as_a_wrong_password(
     assert causes == ["account_not_activated"]
     first = both["diagnosis"][0]  # type: ignore[index]
     assert "password_incorrect" in [a["cause"] for a in first["also_possible"]]
-    assert any(e.startswith("login") for e in first["evidence"]) and any(e.startswith("admin/") for e in first["evidence"])
+    evidence = first["evidence"]
+    assert any(e.startswith("login") for e in evidence) and any(e.startswith("admin/") for e in evidence)
