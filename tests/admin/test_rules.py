@@ -10,7 +10,8 @@ from mailprobe.admin.records import AdminChange, AdminQuote, AdminRecord, AdminS
 from mailprobe.causes import Cause
 from mailprobe.diagnosis.diagnose import diagnose
 from mailprobe.diagnosis.finding import Finding
-from mailprobe.evidence import LoginAttempt, LoginCandidate, Status
+from mailprobe.evidence import Status
+from mailprobe.kinds.login import LoginAttempt, LoginCandidate
 from tests.diagnosis.test_rules import evidence, mx_ok, session
 
 AT = datetime(2026, 12, 7, 10, 42, tzinfo=UTC)
