@@ -186,7 +186,7 @@ async def gather_evidence(
         engine = Engine(planner, ctx, options.share.run if options.share is not None else run_step,
                         options.on_observation)
         warm_up(_import_diagnosis)  # while the first questions are in flight
-        admin = _ask_admin(ctx, options, planner, engine) if options.admin is not None else None
+        admin = _ask_admin(ctx, options, planner) if options.admin is not None else None
         observations = await engine.run()
         if options.loop is not None:  # after the quick checks, under the budget the plan declares (loop/run.py)
             from mailprobe.loop.run import run_loop
@@ -218,13 +218,13 @@ async def gather_evidence(
     )
 
 
-def _ask_admin(ctx: ProbeContext, options: CheckOptions, planner: Planner, engine: Engine) -> asyncio.Task[Observation]:
+def _ask_admin(ctx: ProbeContext, options: CheckOptions, planner: Planner) -> asyncio.Task[Observation]:
     """--admin: the provider's administrator API, asked alongside the wire checks once the plan knows the provider."""
     from mailprobe.admin.run import observe
 
     assert options.admin is not None
-    mx_answered = lambda: any(o.kind == "dns" and getattr(o, "purpose", "") == "mx" for o in engine.observations)  # noqa: E731
-    return asyncio.ensure_future(observe(ctx, options.admin, lambda: planner.plan.profile, mx_answered))
+    return asyncio.ensure_future(observe(ctx, options.admin, lambda: planner.plan.profile,
+                                         lambda: planner.mx_answered))
 
 
 def _begun(ctx: ProbeContext) -> frozenset[str]:

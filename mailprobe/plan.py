@@ -199,6 +199,12 @@ class Planner:
         self._compared: set[str] = set()  # provider hosts whose addresses are compared with their authorities
         self._logins = _LoginChain(tuple(p for p in LOGIN_ORDER if p in options.login_protocols))
 
+    @property
+    def mx_answered(self) -> bool:
+        """The domain's MX has answered: a provider it names is known by now (one named through an MX host's alias
+        is known once that host has answered)."""
+        return self._mx is not None
+
     # -- the first steps ---------------------------------------------------------------------------
 
     def first_steps(self) -> list[Step]:

@@ -1,24 +1,27 @@
-"""The profile's `admin_api`: which administrator API the provider has (adapters.py maps it to its client)."""
+"""The profile's `admin_api`: which administrator API the provider has, by its name in the adapter table
+(adapters.py), checked against that table when the profiles load."""
 
 from __future__ import annotations
 
 import re
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-AdminApiType = Literal["exmail", "graph", "google"]
-# The base URLs an adapter reads from `urls` (tests point them at a loopback stand-in; real use needs none).
-URL_KEYS: dict[str, tuple[str, ...]] = {
-    "exmail": ("api",), "graph": ("login", "graph"), "google": ("token", "directory", "reports"),
-}
+from mailprobe.admin.adapters import ADAPTERS
 
 
 class AdminApi(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    type: AdminApiType
+    type: str  # a name in ADAPTERS
     urls: dict[str, str] = Field(default_factory=dict)  # for tests only: the API's base URLs, HTTPS
+
+    @field_validator("type")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in ADAPTERS:
+            raise ValueError(f"'{value}' is not an administrator API mailprobe knows ({', '.join(ADAPTERS)})")
+        return value
 
     @field_validator("urls")
     @classmethod
@@ -27,3 +30,11 @@ class AdminApi(BaseModel):
             if not re.match(r"^https://[a-z0-9.-]+(:\d+)?(/[^\s?#]*)?$", value, re.IGNORECASE):
                 raise ValueError(f"urls.{key}: '{value}' is not an https:// base URL")
         return values
+
+    @model_validator(mode="after")
+    def _urls_it_reads(self) -> AdminApi:
+        reads = ADAPTERS[self.type].urls
+        unknown = sorted(set(self.urls) - set(reads))
+        if unknown:
+            raise ValueError(f"urls.{unknown[0]}: {self.type} reads no such URL ({', '.join(reads)})")
+        return self

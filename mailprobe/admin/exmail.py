@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from mailprobe.admin.credentials import ApiCredentials
 from mailprobe.admin.http import AdminHttp, Reply, bounded
-from mailprobe.admin.records import AdminChange, AdminFacts, AdminProblem, AdminQuote, ChangeKind, ProblemKind
+from mailprobe.kinds.admin import AdminChange, AdminFacts, AdminProblem, AdminQuote, ChangeKind, ProblemKind
 
 BASE_URL = "https://api.exmail.qq.com"
 LOG_DAYS = 7

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from mailprobe.admin.credentials import ApiCredentials
 from mailprobe.admin.http import AdminHttp, Reply, bounded
-from mailprobe.admin.records import AdminFacts, AdminProblem, AdminQuote, AdminSignIn, ProblemKind
+from mailprobe.kinds.admin import AdminFacts, AdminProblem, AdminQuote, AdminSignIn, ProblemKind
 
 TOKEN_URL = "https://oauth2.googleapis.com/token"
 ADMIN_URL = "https://admin.googleapis.com"

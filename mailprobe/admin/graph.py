@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from mailprobe.admin.credentials import ApiCredentials
 from mailprobe.admin.http import AdminHttp, Reply, bounded
-from mailprobe.admin.records import AdminChange, AdminFacts, AdminProblem, AdminQuote, AdminSignIn, ProblemKind
+from mailprobe.kinds.admin import AdminChange, AdminFacts, AdminProblem, AdminQuote, AdminSignIn, ProblemKind
 
 LOGIN_URL = "https://login.microsoftonline.com"
 GRAPH_URL = "https://graph.microsoft.com"

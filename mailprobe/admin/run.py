@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from mailprobe.admin.adapters import adapter
-from mailprobe.admin.credentials import FIELDS, NAMES, AdminCredentials, env_name
+from mailprobe.admin.adapters import ADAPTERS, adapter
+from mailprobe.admin.credentials import AdminCredentials, env_name
 from mailprobe.admin.http import AdminHttp
-from mailprobe.admin.records import AdminProblem, AdminRecord
 from mailprobe.evidence import ErrorFacts, Failure, Status, check_id
+from mailprobe.kinds.admin import AdminProblem, AdminRecord
 
 if TYPE_CHECKING:
     from mailprobe.probes.base import ProbeContext
@@ -52,8 +52,8 @@ async def observe(
         record.problems.append(AdminProblem(call="admin", kind="no_api",
                                             detail=profile.id if profile is not None else "generic"))
     elif (credentials := options.credentials.get(api.type)) is None:
-        wanted = " and ".join(env_name(api.type, name) for name in FIELDS[api.type])
-        detail = f"{NAMES[api.type]}: {wanted}, or [{api.type}] in --admin-credentials"
+        wanted = " and ".join(env_name(api.type, name) for name in ADAPTERS[api.type].fields)
+        detail = f"{ADAPTERS[api.type].provider}: {wanted}, or [{api.type}] in --admin-credentials"
         record.problems.append(AdminProblem(call="admin", kind="no_credentials", detail=detail))
     else:
         from_user = profile is not None and profile.from_user

@@ -11,7 +11,7 @@ from types import MappingProxyType
 from typing import Any
 
 from mailprobe.lang import LANGS, Lang
-from mailprobe.locales import admin, en, zh_hans, zh_hant
+from mailprobe.locales import en, zh_hans, zh_hant
 
 # Each observation kind keeps its words beside its code (mailprobe/kinds/<kind>.toml), the three languages
 # side by side: read as files, never imported, so the kinds may use `t` and the catalogue stays a leaf.
@@ -36,9 +36,6 @@ def kind_words(directory: Path = KIND_WORDS_DIR) -> dict[Lang, dict[str, str]]:
 _TABLES: dict[Lang, dict[str, str]] = {"en": en.MESSAGES, "zh-Hans": zh_hans.MESSAGES, "zh-Hant": zh_hant.MESSAGES}
 for _lang, _words in kind_words().items():
     _TABLES[_lang].update(_words)
-_TABLES["en"].update(admin.EN)  # check --admin's words, kept in their own module
-_TABLES["zh-Hans"].update(admin.ZH_HANS)
-_TABLES["zh-Hant"].update(admin.ZH_HANT)
 MESSAGES: Mapping[Lang, Mapping[str, str]] = MappingProxyType(
     {lang: MappingProxyType(table) for lang, table in _TABLES.items()}
 )

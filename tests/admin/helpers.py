@@ -13,8 +13,8 @@ import respx
 
 from mailprobe.address import parse_address
 from mailprobe.admin.credentials import AdminCredentials, ApiCredentials
-from mailprobe.admin.records import AdminRecord
 from mailprobe.admin.run import AdminOptions, observe
+from mailprobe.kinds.admin import AdminRecord
 from mailprobe.net.deadline import Deadline
 from mailprobe.net.resolver import Resolver
 from mailprobe.net.tls import TlsSettings

@@ -5,9 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from mailprobe.admin.records import AdminRecord
-from mailprobe.admin.summary import summarize
 from mailprobe.evidence import Status
+from mailprobe.kinds import summarize
+from mailprobe.kinds.admin import AdminRecord
 from tests.admin.helpers import CORP_SECRET, EXMAIL, EXMAIL_TOKEN, NOW, USER, ask, context, exmail_router, ok
 
 

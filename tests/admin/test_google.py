@@ -18,8 +18,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from mailprobe.admin.credentials import AdminCredentials, ApiCredentials
 from mailprobe.admin.run import AdminOptions, observe
-from mailprobe.admin.summary import summarize
 from mailprobe.evidence import Status
+from mailprobe.kinds import summarize
 from tests.admin.helpers import USER, context, profile
 
 TOKEN = "ya29.google-TOKEN-abcdef"

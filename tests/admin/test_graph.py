@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from mailprobe.admin.summary import summarize
 from mailprobe.evidence import Status
+from mailprobe.kinds import summarize
 from tests.admin.helpers import CLIENT_SECRET, GRAPH, GRAPH_TOKEN, LOGIN, USER, ask, context, graph_router
 
 

@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mailprobe.admin.records import AdminChange, AdminQuote, AdminRecord, AdminSignIn
 from mailprobe.causes import Cause
 from mailprobe.diagnosis.diagnose import diagnose
 from mailprobe.diagnosis.finding import Finding
 from mailprobe.evidence import Status
+from mailprobe.kinds.admin import AdminChange, AdminQuote, AdminRecord, AdminSignIn
 from mailprobe.kinds.login import LoginAttempt, LoginCandidate
 from tests.diagnosis.test_rules import evidence, mx_ok, session
 

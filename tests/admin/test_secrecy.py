@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from mailprobe.admin.http import Redactor
-from mailprobe.admin.summary import summarize
 from mailprobe.compose import compose
 from mailprobe.diagnosis.diagnose import diagnose
+from mailprobe.kinds import summarize
 from mailprobe.render import FORMATS
 from mailprobe.render.options import RenderOptions
 from mailprobe.secret import Secret

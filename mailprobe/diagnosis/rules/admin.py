@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from mailprobe.admin.records import AdminChange, AdminQuote, AdminRecord, AdminSignIn
 from mailprobe.causes import Cause
 from mailprobe.diagnosis.facts import EvidenceView
 from mailprobe.diagnosis.finding import Alternative, Finding
 from mailprobe.evidence import Evidence, Role
+from mailprobe.kinds.admin import AdminChange, AdminQuote, AdminRecord, AdminSignIn
 from mailprobe.kinds.login import LoginAttempt
 
 CERTAIN = 0.99
