@@ -1,26 +1,49 @@
-"""The profile's `admin_api`: which administrator API the provider has, by its name in the adapter table
-(adapters.py), checked against that table when the profiles load."""
+"""The administrator APIs mailprobe knows, as data, and the profile's `admin_api` that names one.
+
+`APIS` is the `admin_api` type's table of names: each entry says what the API needs without its code (the
+provider it is named after, its credentials' fields, which of them are secrets or owner-only files, the base URLs
+a test may point at a stand-in). A provider's TOML names one, `admin_api = {type = "exmail"}`, and profiles.py
+checks the name (and any test URL) against it at load. Each name's client is its line in adapters.py (imported
+only when a check asks); tests/admin/test_house.py holds the two tables to the same names."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from mailprobe.admin.adapters import ADAPTERS
+
+@dataclass(frozen=True)
+class ApiSpec:
+    provider: str  # as messages name it: "Tencent Exmail"
+    fields: tuple[str, ...]  # its credentials, in the order they are named (MAILPROBE_<NAME>_<FIELD>, the file's table)
+    secrets: frozenset[str] = frozenset()  # the fields held as Secrets
+    files: Mapping[str, str] = field(default_factory=dict)  # a field naming a file of secrets → how messages name it
+    urls: tuple[str, ...] = ()  # the base URLs its client reads from the profile's `admin_api.urls` (tests only)
+
+
+APIS: dict[str, ApiSpec] = {
+    "exmail": ApiSpec("Tencent Exmail", ("corpid", "corpsecret"), secrets=frozenset({"corpsecret"}), urls=("api",)),
+    "graph": ApiSpec("Microsoft 365", ("tenant", "client_id", "client_secret"), secrets=frozenset({"client_secret"}),
+                     urls=("login", "graph")),
+    "google": ApiSpec("Google Workspace", ("key_file", "admin"), files={"key_file": "the Google key file"},
+                      urls=("token", "directory", "reports")),
+}
 
 
 class AdminApi(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    type: str  # a name in ADAPTERS
+    type: str  # a name in APIS
     urls: dict[str, str] = Field(default_factory=dict)  # for tests only: the API's base URLs, HTTPS
 
     @field_validator("type")
     @classmethod
     def _known(cls, value: str) -> str:
-        if value not in ADAPTERS:
-            raise ValueError(f"'{value}' is not an administrator API mailprobe knows ({', '.join(ADAPTERS)})")
+        if value not in APIS:
+            raise ValueError(f"'{value}' is not an administrator API mailprobe knows ({', '.join(APIS)})")
         return value
 
     @field_validator("urls")
@@ -33,7 +56,7 @@ class AdminApi(BaseModel):
 
     @model_validator(mode="after")
     def _urls_it_reads(self) -> AdminApi:
-        reads = ADAPTERS[self.type].urls
+        reads = APIS[self.type].urls
         unknown = sorted(set(self.urls) - set(reads))
         if unknown:
             raise ValueError(f"urls.{unknown[0]}: {self.type} reads no such URL ({', '.join(reads)})")

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import NoReturn
 
-from mailprobe.admin.adapters import ADAPTERS
+from mailprobe.admin.api import APIS
 from mailprobe.errors import UsageError
 from mailprobe.secret import Secret
 
@@ -39,7 +39,7 @@ def env_name(api: str, name: str) -> str:
 def looked_for() -> str:
     """Every variable `--admin` reads, grouped by API, as one sentence's worth."""
     groups = [" and ".join(env_name(api, name) for name in entry.fields) + f" ({entry.provider})"
-              for api, entry in ADAPTERS.items()]
+              for api, entry in APIS.items()]
     return "; ".join(groups)
 
 
@@ -85,7 +85,7 @@ def load(path: str | None, environ: Mapping[str, str] | None = None) -> AdminCre
         for api, table in tables.items():
             found[api] = _complete(api, table, f"--admin-credentials {path}: [{api}]")
     else:
-        for api, entry in ADAPTERS.items():
+        for api, entry in APIS.items():
             given = {name: env[env_name(api, name)] for name in entry.fields if env.get(env_name(api, name))}
             if given:
                 found[api] = _complete(api, given, "--admin")
@@ -93,22 +93,22 @@ def load(path: str | None, environ: Mapping[str, str] | None = None) -> AdminCre
         raise UsageError(f"--admin: no administrator credentials found; looked for {looked_for()}, "
                          "or --admin-credentials FILE")
     for api, credentials in found.items():  # a field naming a file of secrets: that file is owner-only too
-        for name, what in ADAPTERS[api].files.items():
+        for name, what in APIS[api].files.items():
             require_owner_only(credentials.text(name), what)
     return AdminCredentials(found)
 
 
 def _complete(api: str, given: Mapping[str, object], where: str) -> ApiCredentials:
-    names = ADAPTERS[api].fields
+    names = APIS[api].fields
     missing = [name for name in names if not isinstance(given.get(name), str) or not given.get(name)]
     if missing:
         what = ", ".join(env_name(api, n) if where == "--admin" else n for n in missing)
-        raise UsageError(f"{where}: {ADAPTERS[api].provider} credentials are incomplete: {what} missing")
+        raise UsageError(f"{where}: {APIS[api].provider} credentials are incomplete: {what} missing")
     unknown = sorted(set(given) - set(names))
     if unknown:
         raise UsageError(f"{where}: unknown field {unknown[0]!r} (fields: {', '.join(names)})")
     values: dict[str, str | Secret] = {
-        name: Secret(str(given[name])) if name in ADAPTERS[api].secrets else str(given[name]) for name in names
+        name: Secret(str(given[name])) if name in APIS[api].secrets else str(given[name]) for name in names
     }
     return ApiCredentials(api, values)
 
@@ -147,8 +147,8 @@ def _read_file(path: str) -> dict[str, dict[str, object]]:
         raise UsageError(f"--admin-credentials {path}: not valid UTF-8 TOML{at}") from None
     tables: dict[str, dict[str, object]] = {}
     for api, table in data.items():
-        if api not in ADAPTERS:
-            raise UsageError(f"--admin-credentials {path}: unknown table [{api}] (tables: {', '.join(ADAPTERS)})")
+        if api not in APIS:
+            raise UsageError(f"--admin-credentials {path}: unknown table [{api}] (tables: {', '.join(APIS)})")
         if not isinstance(table, dict):
             raise UsageError(f"--admin-credentials {path}: [{api}] must be a table")
         tables[api] = table

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from mailprobe.admin.adapters import ADAPTERS, adapter
+from mailprobe.admin.adapters import adapter
+from mailprobe.admin.api import APIS
 from mailprobe.admin.credentials import AdminCredentials, env_name
 from mailprobe.admin.http import AdminHttp
 from mailprobe.evidence import ErrorFacts, Failure, Status, check_id
@@ -52,8 +53,8 @@ async def observe(
         record.problems.append(AdminProblem(call="admin", kind="no_api",
                                             detail=profile.id if profile is not None else "generic"))
     elif (credentials := options.credentials.get(api.type)) is None:
-        wanted = " and ".join(env_name(api.type, name) for name in ADAPTERS[api.type].fields)
-        detail = f"{ADAPTERS[api.type].provider}: {wanted}, or [{api.type}] in --admin-credentials"
+        wanted = " and ".join(env_name(api.type, name) for name in APIS[api.type].fields)
+        detail = f"{APIS[api.type].provider}: {wanted}, or [{api.type}] in --admin-credentials"
         record.problems.append(AdminProblem(call="admin", kind="no_credentials", detail=detail))
     else:
         from_user = profile is not None and profile.from_user

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from mailprobe.admin import credentials
-from mailprobe.admin.adapters import ADAPTERS, Adapter
+from mailprobe.admin.adapters import ADAPTERS
+from mailprobe.admin.api import APIS, ApiSpec
 from mailprobe.errors import UsageError
 from mailprobe.evidence import Role, TlsMode
 from mailprobe.kinds import BY_NAME, KINDS, OtherCheck, rank
@@ -57,6 +58,10 @@ def _providers(tmp_path: Path, admin_api: str) -> Path:
     return tmp_path
 
 
+def test_every_administrator_api_has_its_client_and_every_client_its_entry() -> None:
+    assert set(APIS) == set(ADAPTERS)
+
+
 def test_a_profile_naming_an_administrator_api_not_in_the_table_is_refused_at_load(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="not an administrator API mailprobe knows"):
         load_profiles(_providers(tmp_path, '{type = "zoho"}'))
@@ -67,12 +72,13 @@ def test_a_profile_pointing_a_url_its_adapter_never_reads_is_refused_at_load(tmp
         load_profiles(_providers(tmp_path, '{type = "exmail", urls = {graph = "https://127.0.0.1:1"}}'))
 
 
-def test_a_new_adapters_credentials_come_from_its_table_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_a_new_apis_credentials_come_from_its_table_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     key = tmp_path / "key.pem"
     key.write_text("-----BEGIN-----", encoding="utf-8")
     os.chmod(key, 0o644)
-    monkeypatch.setitem(ADAPTERS, "zoho", Adapter("Zoho Mail", ("client_id", "secret", "key"), ADAPTERS["exmail"].load,
-                                                  secrets=frozenset({"secret"}), files={"key": "the Zoho key file"}))
+    zoho = ApiSpec("Zoho Mail", ("client_id", "secret", "key"), secrets=frozenset({"secret"}),
+                   files={"key": "the Zoho key file"})
+    monkeypatch.setitem(APIS, "zoho", zoho)
     environ = {"MAILPROBE_ZOHO_CLIENT_ID": "id", "MAILPROBE_ZOHO_SECRET": "s3cr3t-value",
                "MAILPROBE_ZOHO_KEY": str(key)}
     with pytest.raises(UsageError, match=r"the Zoho key file .*readable or writable by others"):
