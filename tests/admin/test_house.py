@@ -12,6 +12,7 @@ import pytest
 from mailprobe.admin import credentials
 from mailprobe.admin.adapters import ADAPTERS
 from mailprobe.admin.api import APIS, ApiSpec
+from mailprobe.diagnosis.diagnose import diagnose
 from mailprobe.errors import UsageError
 from mailprobe.evidence import Role, TlsMode
 from mailprobe.kinds import BY_NAME, KINDS, OtherCheck, rank
@@ -35,7 +36,8 @@ def test_the_admin_kind_is_one_entry_of_the_table() -> None:
 def test_a_saved_admin_check_is_read_as_its_kind_not_as_other() -> None:
     from mailprobe.compose import compose
 
-    report = compose(evidence(_record()), [], "en", datetime.now(UTC), 1.0)
+    seen = evidence(_record())
+    report = compose(seen, diagnose(seen), "en", datetime.now(UTC), 1.0)
     again = Report.model_validate_json(report.model_dump_json())
     check = next(c for c in again.checks if c.kind == "admin")
     assert isinstance(check, AdminCheck) and not isinstance(check, OtherCheck)

@@ -32,7 +32,7 @@ def refused_login(cause: str = "password_incorrect") -> LoginAttempt:
 
 
 def findings(*observations: object) -> list[Finding]:
-    return diagnose(evidence(mx_ok(), session("127.0.0.11"), *observations))  # type: ignore[arg-type]
+    return diagnose(evidence(mx_ok(), session("127.0.0.11"), *observations)).findings  # type: ignore[arg-type]
 
 
 def test_a_disabled_account_is_account_not_activated_for_certain_with_who_and_when() -> None:

@@ -26,7 +26,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
              "mailprobe.status", "mailprobe.store", "mailprobe.certdays", "mailprobe.hostport"),
     "words": ("mailprobe.locales.",),
     # the vocabularies: what was seen, the provider profiles, the report and its readers
-    "data": ("mailprobe.evidence", "mailprobe.profiles", "mailprobe.settingsview"),
+    "data": ("mailprobe.evidence", "mailprobe.profiles", "mailprobe.settingsview",
+             "mailprobe.admin.api"),  # a profile's admin_api and the administrator APIs' names, as data
     # each observation kind's home: its facts, observation, report check, blank, summary and words
     "kinds": ("mailprobe.kinds.", "mailprobe.summaries"),
     "report": ("mailprobe.report", "mailprobe.report_v1", "mailprobe.savedreport"),
@@ -37,6 +38,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "engine": ("mailprobe.engine",),
     # check --loop: one message sent and found after the quick checks (its evidence is kinds/loop.py)
     "loop": ("mailprobe.loop.",),
+    # check --admin: the administrator APIs' clients, their credentials and HTTP, one mailbox's record
+    "admin": ("mailprobe.admin.",),
     "diagnosis": ("mailprobe.diagnosis.",),
     "compose": ("mailprobe.compose",),
     "check": ("mailprobe.check", "mailprobe.params"),
@@ -48,7 +51,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
 }
 
 _BELOW_CHECK = ("base", "words", "data", "kinds", "report", "net", "plan", "login", "probes", "engine", "loop",
-                "diagnosis", "compose")
+                "admin", "diagnosis", "compose")
 
 # layer → the layers it may reach (itself always)
 ALLOWED: dict[str, tuple[str, ...]] = {
@@ -63,6 +66,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "probes": ("base", "data", "net", "plan", "login"),
     "engine": ("base", "data", "net", "plan", "login", "probes"),
     "loop": ("base", "words", "data", "kinds", "net", "plan", "login", "probes"),
+    "admin": ("base", "data", "kinds", "net", "probes"),
     "diagnosis": ("base", "words", "data", "kinds"),
     "compose": ("base", "words", "data", "report", "diagnosis"),
     "check": _BELOW_CHECK,
@@ -232,6 +236,8 @@ def test_no_module_imports_the_package_face() -> None:
     ("mailprobe.net.http", "mailprobe.probes.base"),
     ("mailprobe.login.guard", "mailprobe.history"),
     ("mailprobe.diagnosis.rules.domain", "mailprobe.plan"),
+    ("mailprobe.diagnosis.rules.admin", "mailprobe.admin.http"),
+    ("mailprobe.profiles", "mailprobe.admin.adapters"),
 ])
 def test_a_wrong_direction_is_caught(module: str, imported: str) -> None:
     assert violations({module: {imported}, imported: set()})
