@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from tests.admin.standin import Answer, ApiStandIn
-from tests.cli.conftest import Result, run_mailprobe
 from tests.lab.world import CUSTOMER, World
+from tests.support.command import Result, run_mailprobe
 
 API_HOST = "api.exmail.qq.com"
 API_IP = "127.0.0.16"

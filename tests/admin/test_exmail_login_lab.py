@@ -11,8 +11,8 @@ import pytest
 
 from tests.admin.standin import Answer, ApiStandIn
 from tests.admin.test_exmail_lab import API_HOST, API_IP, CORP_SECRET, ENV, NOW, TOKEN, USER, ok, routes
-from tests.cli.conftest import run_mailprobe
 from tests.lab.world import CUSTOMER, World
+from tests.support.command import run_mailprobe
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from tests.admin.standin import Answer, ApiStandIn
-from tests.cli.conftest import Result, run_mailprobe
 from tests.lab.world import World
+from tests.support.command import Result, run_mailprobe
 
 DOMAIN = "contoso-lab.com"
 USER = f"adele@{DOMAIN}"
