@@ -570,13 +570,14 @@ def test_resolver_so_slow_that_nothing_gets_tested_is_not_ok(hostile: Callable[.
     required = [c for c in report.checks if c.kind in ("imap", "pop3", "smtp", "web")
                 and c.data.get("role") == "provider" and c.data.get("expect") != "candidate"]
     # (An answer that takes 0.97 s may still come after dnspython's per-server wait of 1 s on a busy machine: a
-    # question that then outlived its own bound is the resolver's, and may be named.)
+    # question that then outlived its own bound is the resolver's, and may be named; when the services it served
+    # were still tested, nothing need be.)
     needed = {c.data.get("host") for c in required}
     timed_out = [c for c in report.checks if c.kind == "dns"
                  and (c.data.purpose == "mx" or (c.data.purpose == "host" and c.data.name in needed))
                  and c.data.error is not None and c.data.error.kind == "dns_timeout"
                  and c.data.error.stage == "resolve"]
-    if timed_out:
+    if timed_out and report.diagnosis:
         assert first_cause(report) == "dns_resolution_problem", verdicts(report)
     elif any(c.status == "error" for c in required):
         assert_verdict(report, None, "unknown")
