@@ -203,7 +203,7 @@ class Planner:
     def mx_answered(self) -> bool:
         """The domain's MX has answered: a provider it names is known by now (one named through an MX host's alias
         is known once that host has answered)."""
-        return self._mx is not None
+        return self._mx is not None and not self._mx_pending
 
     # -- the first steps ---------------------------------------------------------------------------
 
