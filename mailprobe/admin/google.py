@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from mailprobe.admin.credentials import ApiCredentials
-from mailprobe.admin.http import AdminHttp, Reply, bounded
+from mailprobe.admin.http import AdminHttp, Reply, bounded, signed_in
 from mailprobe.kinds.admin import AdminFacts, AdminProblem, AdminQuote, AdminSignIn, ProblemKind
 
 TOKEN_URL = "https://oauth2.googleapis.com/token"
@@ -58,19 +58,12 @@ async def consult(http: AdminHttp, credentials: ApiCredentials, user: str, urls:
     http.redact.add(assertion)
     reply = await http.request("POST", token_url, form={
         "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion})
-    token = reply.field("access_token") if reply.ok else None
-    if not isinstance(token, str) or not token:
-        facts.problems.append(_problem("token", reply, http))
+    signed = await signed_in(http, reply, lambda call, got: _problem(call, got, http), facts, "users.get",
+                             f"{directory}/admin/directory/v1/users/{quote(user, safe='@')}")
+    if signed is None:
         return
-    http.redact.add(token)
-    auth = {"Authorization": f"Bearer {token}"}
-
-    account = await http.request("GET", f"{directory}/admin/directory/v1/users/{quote(user, safe='@')}", headers=auth)
-    if not account.ok:
-        facts.problems.append(_problem("users.get", account, http))
-        if facts.problems[-1].kind in ("unknown_user", "invalid_credentials"):
-            return
-    else:
+    auth, account = signed.auth, signed.account
+    if account.ok:
         facts.exists = True
         suspended = account.field("suspended")
         if isinstance(suspended, bool):

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 from mailprobe.admin.credentials import ApiCredentials
-from mailprobe.admin.http import AdminHttp, Reply, bounded
+from mailprobe.admin.http import AdminHttp, Reply, bounded, signed_in
 from mailprobe.kinds.admin import AdminChange, AdminFacts, AdminProblem, AdminQuote, AdminSignIn, ProblemKind
 
 LOGIN_URL = "https://login.microsoftonline.com"
@@ -30,20 +30,13 @@ async def consult(http: AdminHttp, credentials: ApiCredentials, user: str, urls:
         "client_id": credentials.text("client_id"), "client_secret": credentials.text("client_secret"),
         "scope": "https://graph.microsoft.com/.default", "grant_type": "client_credentials",
     })
-    token = reply.field("access_token") if reply.ok else None
-    if not isinstance(token, str) or not token:
-        facts.problems.append(_problem("token", reply, http))
+    signed = await signed_in(http, reply, lambda call, got: _problem(call, got, http), facts, "users",
+                             f"{graph}/v1.0/users/{quote(user, safe='@')}",
+                             params={"$select": "accountEnabled,userPrincipalName,lastPasswordChangeDateTime"})
+    if signed is None:
         return
-    http.redact.add(token)
-    auth = {"Authorization": f"Bearer {token}"}
-
-    account = await http.request("GET", f"{graph}/v1.0/users/{quote(user, safe='@')}", headers=auth, params={
-        "$select": "accountEnabled,userPrincipalName,lastPasswordChangeDateTime"})
-    if not account.ok:
-        facts.problems.append(_problem("users", account, http))
-        if facts.problems[-1].kind in ("unknown_user", "invalid_credentials"):
-            return
-    else:
+    auth, account = signed.auth, signed.account
+    if account.ok:
         facts.exists = True
         enabled = account.field("accountEnabled")
         if isinstance(enabled, bool):

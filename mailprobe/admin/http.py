@@ -12,9 +12,9 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 
@@ -22,6 +22,9 @@ from mailprobe.evidence import ErrorFacts, Failure
 from mailprobe.net.http import USER_AGENT, classify, error_facts, host_of, http_context, resolve_first
 from mailprobe.probes.base import ProbeContext
 from mailprobe.secret import CREDENTIAL_MASK, Secret
+
+if TYPE_CHECKING:
+    from mailprobe.kinds.admin import AdminFacts, AdminProblem
 
 MAX_BODY = 1024 * 1024  # an API answer longer than this is not read further
 DETAIL_CHARS = 300
@@ -184,3 +187,33 @@ def bounded(text: object, limit: int = DETAIL_CHARS) -> str:
 
 def first(items: Iterable[Any]) -> Any:
     return next(iter(items), None)
+
+
+@dataclass
+class Signed:
+    """An API session: the bearer header its token gives, and the user's own record as the API answered it."""
+
+    auth: dict[str, str]
+    account: Reply
+
+
+async def signed_in(
+    http: AdminHttp, token_reply: Reply, problem: Callable[[str, Reply], AdminProblem], facts: AdminFacts,
+    call: str, user_url: str, params: Mapping[str, str] | None = None,
+) -> Signed | None:
+    """The token endpoint's answer turned into a bearer header (the token masked from then on), then the user's
+    own record fetched with it. None: nothing more to ask (no token, or the API does not know the user or
+    refused the credentials), each said as a problem; a user's record refused otherwise is said and the
+    session goes on (the logs may still answer)."""
+    token = token_reply.field("access_token") if token_reply.ok else None
+    if not isinstance(token, str) or not token:
+        facts.problems.append(problem("token", token_reply))
+        return None
+    http.redact.add(token)
+    auth = {"Authorization": f"Bearer {token}"}
+    account = await http.request("GET", user_url, headers=auth, params=params)
+    if not account.ok:
+        facts.problems.append(problem(call, account))
+        if facts.problems[-1].kind in ("unknown_user", "invalid_credentials"):
+            return None
+    return Signed(auth, account)

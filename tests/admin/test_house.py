@@ -21,7 +21,7 @@ from mailprobe.kinds.mail import MailSession
 from mailprobe.profiles import load_profiles
 from mailprobe.report import Report
 from tests.admin.helpers import USER
-from tests.diagnosis.test_rules import evidence
+from tests.support.evidence import evidence
 
 
 def _record() -> AdminRecord:

@@ -12,7 +12,7 @@ from mailprobe.diagnosis.finding import Finding
 from mailprobe.evidence import Status
 from mailprobe.kinds.admin import AdminChange, AdminQuote, AdminRecord, AdminSignIn
 from mailprobe.kinds.login import LoginAttempt, LoginCandidate
-from tests.diagnosis.test_rules import evidence, mx_ok, session
+from tests.support.evidence import evidence, mx_ok, session
 
 AT = datetime(2026, 12, 7, 10, 42, tzinfo=UTC)
 

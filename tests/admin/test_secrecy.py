@@ -29,7 +29,7 @@ from tests.admin.helpers import (
     graph_router,
     ok,
 )
-from tests.diagnosis.test_rules import evidence, mx_ok
+from tests.support.evidence import evidence, mx_ok
 
 SECRETS = (CORP_SECRET, CLIENT_SECRET, EXMAIL_TOKEN, GRAPH_TOKEN)
 

@@ -4,48 +4,22 @@ from __future__ import annotations
 
 import random
 
-from mailprobe.address import parse_address
 from mailprobe.causes import Cause
 from mailprobe.diagnosis.diagnose import diagnose
 from mailprobe.diagnosis.facts import EvidenceView
 from mailprobe.diagnosis.finding import Alternative, Finding
 from mailprobe.diagnosis.rank import rank
 from mailprobe.diagnosis.rules import mx_dangling, mx_missing, resolver_failing, service_failures
-from mailprobe.evidence import ErrorFacts, Evidence, Expect, Failure, Observation, PlanSummary, Role, Status, TlsMode
+from mailprobe.evidence import ErrorFacts, Expect, Failure, Role, Status
 from mailprobe.kinds.baseline import Reachability
 from mailprobe.kinds.dns import DnsLookup, MxRecord
-from mailprobe.kinds.mail import MailSession
-from mailprobe.profiles import load_profiles
-
-TARGET = parse_address("user@example.com")
-
-
-def evidence(*observations: Observation, provider: str | None = "qq") -> Evidence:
-    profile = load_profiles().get(provider) if provider else None
-    return Evidence(target=TARGET, plan=PlanSummary(profile, "mx" if profile else "generic"),
-                    observations=list(observations))
-
-
-def mx_ok() -> DnsLookup:
-    return DnsLookup(id="dns.mx/example.com", target="example.com", status=Status.PASS, name="example.com",
-                     rdtype="MX", purpose="mx", mx=[MxRecord(preference=5, exchange="mxbiz1.qq.com")])
+from tests.support.evidence import evidence, mx_ok, session
 
 
 def mx_failed(kind: Failure) -> DnsLookup:
     status = Status.ERROR if kind in (Failure.SERVFAIL, Failure.DNS_TIMEOUT) else Status.FAIL
     return DnsLookup(id="dns.mx/example.com", target="example.com", status=status, name="example.com",
                      rdtype="MX", purpose="mx", error=ErrorFacts(kind=kind, stage="resolve"))
-
-
-def session(address: str, status: Status = Status.PASS, error: Failure | None = None, stage: str = "connect",
-            expect: Expect = Expect.REQUIRED, port: int = 993) -> MailSession:
-    connected = error is None or stage != "connect"
-    return MailSession(
-        id=f"imap.{port}/imap.exmail.qq.com/{address}", kind="imap", target=f"imap.exmail.qq.com:{port}",
-        address=address, status=status, host="imap.exmail.qq.com", port=port, tls_mode=TlsMode.IMPLICIT,
-        expect=expect, connect_ms=3.0 if connected else None,
-        error=ErrorFacts(kind=error, stage=stage) if error else None,
-    )
 
 
 def baseline(status: Status, port: int = 993, host: str = "imap.qiye.163.com", ip: str = "127.0.0.12") -> Reachability:
