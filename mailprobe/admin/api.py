@@ -29,7 +29,7 @@ APIS: dict[str, ApiSpec] = {
     "graph": ApiSpec("Microsoft 365", ("tenant", "client_id", "client_secret"), secrets=frozenset({"client_secret"}),
                      urls=("login", "graph")),
     "google": ApiSpec("Google Workspace", ("key_file", "admin"), files={"key_file": "the Google key file"},
-                      urls=("token", "directory", "reports")),
+                      urls=("token", "directory", "reports", "gmail")),
 }
 
 

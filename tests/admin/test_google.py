@@ -48,6 +48,8 @@ def router(user: object = None, user_status: int = 200, events: object = None, t
         user_status, json=user if user is not None else {"primaryEmail": USER, "suspended": False})
     mock.get(f"{ADMIN}/reports/v1/activity/users/{USER}/applications/login").respond(
         json=events if events is not None else {"items": []})
+    mock.get(f"{ADMIN}/reports/v1/activity/users/{USER}/applications/user_accounts").respond(json={"items": []})
+    mock.get(f"https://gmail.googleapis.com/gmail/v1/users/{USER}/settings/imap").respond(json={"enabled": True})
     return mock
 
 
@@ -79,7 +81,8 @@ def test_login_failure_events_with_their_type(key_file: Path) -> None:
     mock = router(events=events)
     record = ask_google(mock, key_file)
     assert record.sign_ins[0].code == "login_failure_invalid_password"  # type: ignore[attr-defined]
-    assert mock.calls[2].request.url.params["eventName"] == "login_failure"
+    asked = [c.request.url.params.get("eventName") for c in mock.calls]
+    assert "login_failure" in asked and "password_edit" in asked
 
 
 def test_an_unauthorised_service_account_is_said(key_file: Path) -> None:
@@ -90,3 +93,15 @@ def test_an_unauthorised_service_account_is_said(key_file: Path) -> None:
     assert record.status is Status.WARN or record.status is Status.ERROR  # type: ignore[attr-defined]
     assert TOKEN not in record.model_dump_json()  # type: ignore[attr-defined]
     assert "PRIVATE KEY" not in record.model_dump_json()  # type: ignore[attr-defined]
+
+
+def test_every_call_answered_leaves_no_problem(key_file: Path) -> None:
+    record = ask_google(router(), key_file)
+    assert record.problems == [] and record.status is Status.PASS  # type: ignore[attr-defined]
+
+
+def test_two_step_verification_enrolled_but_not_enforced(key_file: Path) -> None:
+    record = ask_google(router(user={"primaryEmail": USER, "suspended": False, "isEnrolledIn2Sv": True,
+                                     "isEnforcedIn2Sv": False, "changePasswordAtNextLogin": True}), key_file)
+    assert record.secure_login_enabled is True and record.secure_login_forced is False  # type: ignore[attr-defined]
+    assert record.must_change_password is True  # type: ignore[attr-defined]

@@ -72,16 +72,20 @@ def _record_findings(record: AdminRecord, refused: bool) -> list[Finding]:
     if record.protocols_off:
         names = "/".join(PROTOCOL_NAMES.get(p, p.upper()) for p in record.protocols_off)
         add(Cause.PROTOCOL_DISABLED, NEAR_CERTAIN, "admin_protocol_off", protocols=names,
-            record=_quoted(record, "useroption/get", says="smtp) = 0"))
+            record=_quoted(record, "useroption/get", "gmail", "Get-CASMailbox",
+                           says=("smtp) = 0", "enabled = false", "Enabled = False", "Disabled = True")))
+    # Exmail's secure login (type 1 forced, type 4 the account's own WeChat dynamic code); Google's 2-Step
+    # Verification (enforced, or only enrolled): either way mail apps need a client or app password.
+    variant = "admin_two_step" if record.api == "google" else "admin_secure_login"
     if record.secure_login_forced:
-        add(Cause.CLIENT_AUTH_CODE_REQUIRED, CERTAIN, "admin_secure_login",
-            record=_quoted(record, "useroption/get", says="type 1 "))
-    elif record.secure_login_enabled:  # the account's own WeChat dynamic code: apps need a client password too
-        add(Cause.CLIENT_AUTH_CODE_REQUIRED, NEAR_CERTAIN, "admin_secure_login",
-            record=_quoted(record, "useroption/get", says="type 4 "))
+        add(Cause.CLIENT_AUTH_CODE_REQUIRED, CERTAIN, variant,
+            record=_quoted(record, "useroption/get", "directory", says=("type 1 ", "isEnforcedIn2Sv = true")))
+    elif record.secure_login_enabled:
+        add(Cause.CLIENT_AUTH_CODE_REQUIRED, NEAR_CERTAIN, variant,
+            record=_quoted(record, "useroption/get", "directory", says=("type 4 ", "isEnrolledIn2Sv = true")))
     if record.must_change_password:
         add(Cause.PASSWORD_INCORRECT, NEAR_CERTAIN, "admin_must_change",
-            record=_quoted(record, "user/get", says="cpwd_login"))
+            record=_quoted(record, "user/get", "directory", says=("cpwd_login", "changePasswordAtNextLogin")))
     latest = _deciding(record.sign_ins)
     if latest is not None and latest.code in SIGN_IN_CODES:
         cause, confidence, variant = SIGN_IN_CODES[latest.code]
@@ -170,12 +174,13 @@ def _quote_text(quote: AdminQuote) -> str:
     return f"{quote.text} ({quote.source}{when})"
 
 
-def _quoted(record: AdminRecord, *sources: str, says: str = "") -> str:
-    """The record's words behind a finding: the first quote from these calls (that SAYS this), with its source
-    and time."""
+def _quoted(record: AdminRecord, *sources: str, says: str | tuple[str, ...] = "") -> str:
+    """The record's words behind a finding: the first quote from these calls (that SAYS this, or one of these),
+    with its source and time."""
+    wanted = (says,) if isinstance(says, str) else says
     for source in sources:
         for quote in record.quotes:
-            if quote.source == source and says in quote.text:
+            if quote.source == source and any(word in quote.text for word in wanted):
                 return _quote_text(quote)
     return _quote_text(record.quotes[0]) if record.quotes else record.api
 
