@@ -27,7 +27,7 @@ class ApiSpec:
 APIS: dict[str, ApiSpec] = {
     "exmail": ApiSpec("Tencent Exmail", ("corpid", "corpsecret"), secrets=frozenset({"corpsecret"}), urls=("api",)),
     "graph": ApiSpec("Microsoft 365", ("tenant", "client_id", "client_secret"), secrets=frozenset({"client_secret"}),
-                     urls=("login", "graph")),
+                     urls=("login", "graph", "exchange")),
     "google": ApiSpec("Google Workspace", ("key_file", "admin"), files={"key_file": "the Google key file"},
                       urls=("token", "directory", "reports", "gmail")),
 }

@@ -30,6 +30,7 @@ GRAPH_TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOi.graph-TOKEN.signature"
 EXMAIL = "https://api.exmail.qq.com/cgi-bin"
 LOGIN = "https://login.microsoftonline.com"
 GRAPH = "https://graph.microsoft.com/v1.0"
+EXCHANGE = "https://outlook.office365.com"
 NOW = int(time.time())
 
 
@@ -75,7 +76,8 @@ def exmail_router(**overrides: Any) -> respx.MockRouter:
 
 
 def graph_router(user: Any = None, sign_ins: Any = None, token: Any = None,
-                 user_status: int = 200, sign_in_status: int = 200, token_status: int = 200) -> respx.MockRouter:
+                 user_status: int = 200, sign_in_status: int = 200, token_status: int = 200,
+                 cas: Any = None, cas_status: int = 200) -> respx.MockRouter:
     router = respx.MockRouter(assert_all_called=False)
     router.post(f"{LOGIN}/contoso.onmicrosoft.com/oauth2/v2.0/token").respond(
         token_status, json=token if token is not None else
@@ -84,6 +86,9 @@ def graph_router(user: Any = None, sign_ins: Any = None, token: Any = None,
         user_status, json=user if user is not None else {"accountEnabled": True, "userPrincipalName": USER})
     router.get(f"{GRAPH}/auditLogs/signIns").respond(
         sign_in_status, json=sign_ins if sign_ins is not None else {"value": []})
+    router.post(f"{EXCHANGE}/adminapi/beta/contoso.onmicrosoft.com/InvokeCommand").respond(
+        cas_status, json=cas if cas is not None else {"value": [
+            {"Identity": USER, "ImapEnabled": True, "PopEnabled": True, "SmtpClientAuthenticationDisabled": None}]})
     return router
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -102,3 +103,31 @@ def test_the_token_url_names_the_tenant() -> None:
     router = graph_router()
     graph(router)
     assert str(router.calls[0].request.url) == f"{LOGIN}/contoso.onmicrosoft.com/oauth2/v2.0/token"
+
+
+def test_exchange_online_cas_mailbox_switches_are_read_with_their_own_token() -> None:
+    router = graph_router(cas={"value": [{"Identity": USER, "ImapEnabled": False, "PopEnabled": True,
+                                          "SmtpClientAuthenticationDisabled": True}]})
+    record = graph(router)
+    assert record.protocols_off == ["imap", "smtp"] and record.status is Status.FAIL  # type: ignore[attr-defined]
+    scopes = [dict(httpx.QueryParams(c.request.content.decode())).get("scope") for c in router.calls
+              if c.request.url.path.endswith("/token")]
+    assert scopes == ["https://graph.microsoft.com/.default", "https://outlook.office365.com/.default"]
+    invoke = next(c.request for c in router.calls if c.request.url.path.endswith("/InvokeCommand"))
+    assert json.loads(invoke.content) == {"CmdletInput": {"CmdletName": "Get-CASMailbox",
+                                                          "Parameters": {"Identity": USER}}}
+    said = summarize(record, "en")  # type: ignore[arg-type]
+    assert "ImapEnabled = False, SmtpClientAuthenticationDisabled = True" in said
+
+
+def test_smtp_auth_following_the_organisation_is_not_off() -> None:
+    record = graph(graph_router())  # SmtpClientAuthenticationDisabled null: the organisation's setting applies
+    assert record.protocols_off == [] and record.problems == []  # type: ignore[attr-defined]
+
+
+def test_exchange_permission_missing_is_said_and_never_fails_the_record() -> None:
+    denied = {"error": {"code": "Forbidden", "message": "The role assigned to application isn't supported."}}
+    record = graph(graph_router(cas=denied, cas_status=403))
+    assert [(p.call, p.kind) for p in record.problems] == [("Get-CASMailbox", "permission")]  # type: ignore[attr-defined]
+    assert record.status is Status.WARN and record.exists is True  # type: ignore[attr-defined]
+    assert "Get-CASMailbox" in summarize(record, "en")  # type: ignore[arg-type]

@@ -17,7 +17,7 @@ from tests.support.command import Result, run_mailprobe
 DOMAIN = "contoso-lab.com"
 USER = f"adele@{DOMAIN}"
 IP = "127.0.0.17"
-LOGIN, GRAPH = "login.microsoftonline.com", "graph.microsoft.com"
+LOGIN, GRAPH, EXO = "login.microsoftonline.com", "graph.microsoft.com", "outlook.office365.com"
 CLIENT_SECRET = "client~SECRET~lab~0123456789"
 TOKEN = "eyJ0eXAiOiJKV1Qi.lab-GRAPH-TOKEN.sig"
 ENV = {"MAILPROBE_GRAPH_TENANT": "contoso-lab.onmicrosoft.com", "MAILPROBE_GRAPH_CLIENT_ID": "app-lab",
@@ -26,7 +26,8 @@ TOKEN_PATH = "POST /contoso-lab.onmicrosoft.com/oauth2/v2.0/token"
 PROFILE = """\
 id = "microsoft365"
 mx_patterns = ['\\.mail\\.protection\\.outlook\\.com\\.?$']
-admin_api = {{type = "graph", urls = {{login = "https://{login}:{port}", graph = "https://{graph}:{port}"}}}}
+admin_api = {{type = "graph", urls = {{login = "https://{login}:{port}", graph = "https://{graph}:{port}", \
+exchange = "https://{exo}:{port}"}}}}
 
 [names]
 en = "Microsoft 365 (lab)"
@@ -41,11 +42,17 @@ tls = "implicit"
 """
 
 
-def routes(user: Any = None, sign_ins: Any = None, token: Answer | None = None) -> dict[str, Answer | Any]:
+INVOKE_PATH = "POST /adminapi/beta/contoso-lab.onmicrosoft.com/InvokeCommand"
+
+
+def routes(user: Any = None, sign_ins: Any = None, token: Answer | None = None,
+           cas: Any = None) -> dict[str, Answer | Any]:
     return {
         TOKEN_PATH: token or Answer(body={"token_type": "Bearer", "expires_in": 3599, "access_token": TOKEN}),
         f"GET /v1.0/users/{USER}": user if user is not None else {"accountEnabled": True},
         "GET /v1.0/auditLogs/signIns": sign_ins if sign_ins is not None else {"value": []},
+        INVOKE_PATH: cas if cas is not None else {"value": [{"Identity": USER, "ImapEnabled": True, "PopEnabled": True,
+                                                             "SmtpClientAuthenticationDisabled": None}]},
     }
 
 
@@ -56,9 +63,9 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, ApiSt
         DOMAIN: {"MX": [f"0 {mx}."]}, mx: {"A": [IP]}, "outlook.office365.com": {"A": [IP]},
         LOGIN: {"A": [IP]}, GRAPH: {"A": [IP]}})
     with world:
-        standin = ApiStandIn(routes(), tls=world.certs.server_context(LOGIN, GRAPH), host=IP)
+        standin = ApiStandIn(routes(), tls=world.certs.server_context(LOGIN, GRAPH, EXO), host=IP)
         (world.providers_dir / "microsoft365.toml").write_text(PROFILE.format(
-            login=LOGIN, graph=GRAPH, port=standin.port, imap=world.ports["imap"]), encoding="utf-8")
+            login=LOGIN, graph=GRAPH, exo=EXO, port=standin.port, imap=world.ports["imap"]), encoding="utf-8")
         with standin:
             yield world, standin
 
@@ -127,3 +134,34 @@ def test_a_denied_sign_in_log_is_said_in_words(lab: tuple[World, ApiStandIn]) ->
                                              "message": "Insufficient privileges to complete the operation."}}))
     admin = next(c for c in check(lab, "--admin")["checks"] if c["kind"] == "admin")
     assert admin["status"] == "warn" and "Authorization_RequestDenied" in admin["summary"]
+
+
+def test_imap_off_for_the_mailbox_in_exchange_is_protocol_disabled(lab: tuple[World, ApiStandIn]) -> None:
+    use(lab, cas={"value": [{"Identity": USER, "ImapEnabled": False, "PopEnabled": True,
+                             "SmtpClientAuthenticationDisabled": None}]})
+    first = check(lab, "--admin")["diagnosis"][0]
+    assert first["cause"] == "protocol_disabled" and first["variant"] == "admin_protocol_off"
+    assert "ImapEnabled = False" in first["summary"] and "Get-CASMailbox" in first["summary"]
+    invoke = next(s for s in lab[1].seen if s.path.endswith("/InvokeCommand"))
+    assert invoke.headers["host"].startswith(EXO) and invoke.headers["authorization"] == f"Bearer {TOKEN}"
+    assert json.loads(invoke.body) == {"CmdletInput": {"CmdletName": "Get-CASMailbox",
+                                                       "Parameters": {"Identity": USER}}}
+    assert any(b"outlook.office365.com%2F.default" in s.body for s in lab[1].seen if s.path.endswith("/token"))
+
+
+def test_sign_in_requiring_mfa_is_modern_auth_required(lab: tuple[World, ApiStandIn]) -> None:
+    """Microsoft's "forced secure login": MFA demanded at sign-in (50076). A password-only IMAP client cannot
+    give it, and Exchange Online takes no app password over IMAP/POP: OAuth sign-in, not a client password."""
+    use(lab, sign_ins=sign_in(50076, "Due to a configuration change made by your administrator, or because you "
+                                     "moved to a new location, you must use multi-factor authentication."))
+    first = check(lab, "--admin")["diagnosis"][0]
+    assert first["cause"] == "modern_auth_required" and "50076" in first["summary"]
+
+
+def test_exchange_permission_missing_is_said_and_the_rest_is_read(lab: tuple[World, ApiStandIn]) -> None:
+    use(lab, user={"accountEnabled": False},
+        cas=Answer(403, {"error": {"code": "Forbidden", "message": "Exchange.ManageAsApp is not granted."}}))
+    report = check(lab, "--admin")
+    admin = next(c for c in report["checks"] if c["kind"] == "admin")
+    assert "Get-CASMailbox" in admin["summary"] and "permission" in admin["summary"]
+    assert report["diagnosis"][0]["cause"] == "account_not_activated"
