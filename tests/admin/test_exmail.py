@@ -102,3 +102,12 @@ def test_a_429_longer_than_the_deadline_is_not_waited_for() -> None:
     router.get(f"{EXMAIL}/user/get").respond(429, headers={"Retry-After": "120"})
     record: AdminRecord = ask(router, ctx=context(3.0))
     assert [p.kind for p in record.problems] == ["rate_limited"] and record.duration_ms < 2000
+
+
+def test_only_the_documented_operation_types_name_a_change() -> None:
+    """Tencent's documentation lists log/operation types 1–41 (2 修改密码, 21 启用用户, 22 禁用用户, 37 IP登录权限);
+    a type it does not list (45, 47, 50, 51 were once read as password and secure-login changes) names none."""
+    entries = [{"time": NOW - 60 * n, "operator": "admin@acme-trading.com", "type": kind, "operand": USER}
+               for n, kind in enumerate((45, 47, 50, 51, 23, 2, 37), start=1)]
+    record = ask(exmail_router(operation=ok(list=entries)))
+    assert [c.what for c in record.changes] == ["password_changed", "ip_rule_changed"]
