@@ -105,3 +105,34 @@ def test_two_step_verification_enrolled_but_not_enforced(key_file: Path) -> None
                                      "isEnforcedIn2Sv": False, "changePasswordAtNextLogin": True}), key_file)
     assert record.secure_login_enabled is True and record.secure_login_forced is False  # type: ignore[attr-defined]
     assert record.must_change_password is True  # type: ignore[attr-defined]
+
+
+def test_the_gmail_token_and_the_users_jwt_never_reach_the_record(key_file: Path) -> None:
+    """Gmail's own token (the JWT acting as the user) is masked like the Directory's, even when the API echoes
+    it back in its error words."""
+    gmail_token = "ya29.gmail-TOKEN-fedcba9876"
+    mock = router()
+
+    def token(request: httpx.Request) -> httpx.Response:
+        assertion = dict(httpx.QueryParams(request.content.decode()))["assertion"]
+        claims = json.loads(_b64(assertion.split(".")[1]))
+        return httpx.Response(200, json={"access_token": gmail_token if claims["sub"] == USER else TOKEN})
+
+    mock.post("https://oauth2.googleapis.com/token").mock(side_effect=token)
+    mock.get(f"https://gmail.googleapis.com/gmail/v1/users/{USER}/settings/imap").respond(
+        403, json={"error": {"code": 403, "message": f"token {gmail_token} may not read this mailbox"}})
+    record = ask_google(mock, key_file)
+    assertions = [dict(httpx.QueryParams(c.request.content.decode()))["assertion"] for c in mock.calls
+                  if c.request.url.host == "oauth2.googleapis.com"]
+    assert len(assertions) == 2
+    said = [record.model_dump_json()] + [summarize(record, lang) for lang in ("en", "zh-Hans", "zh-Hant")]  # type: ignore[attr-defined,arg-type]
+    assert [p.call for p in record.problems] == ["gmail.settings"]  # type: ignore[attr-defined]
+    for text in said:
+        for secret in (gmail_token, TOKEN, *assertions):
+            assert secret not in text
+
+
+def _b64(part: str) -> bytes:
+    import base64
+
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))

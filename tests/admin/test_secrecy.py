@@ -19,10 +19,12 @@ from mailprobe.secret import Secret
 from tests.admin.helpers import (
     CLIENT_SECRET,
     CORP_SECRET,
+    EXCHANGE,
     EXMAIL,
     EXMAIL_TOKEN,
     GRAPH,
     GRAPH_TOKEN,
+    LOGIN,
     USER,
     ask,
     exmail_router,
@@ -31,7 +33,8 @@ from tests.admin.helpers import (
 )
 from tests.support.evidence import evidence, mx_ok
 
-SECRETS = (CORP_SECRET, CLIENT_SECRET, EXMAIL_TOKEN, GRAPH_TOKEN)
+EXCHANGE_TOKEN = "eyJ0eXAiOiJKV1Qi.exchange-TOKEN.sig-5e4d3c2b1a"
+SECRETS = (CORP_SECRET, CLIENT_SECRET, EXMAIL_TOKEN, GRAPH_TOKEN, EXCHANGE_TOKEN)
 
 
 def test_the_redactor_masks_credentials_in_urls_json_and_headers() -> None:
@@ -63,7 +66,22 @@ def leaky_graph() -> object:
     return ask(router, provider="microsoft365", apis=("graph",))
 
 
-@pytest.mark.parametrize("leaky", [leaky_exmail, leaky_graph])
+def leaky_exchange() -> object:
+    """Exchange Online's own token (scope outlook.office365.com), echoed back by a refused InvokeCommand."""
+    def token(request: httpx.Request) -> httpx.Response:
+        scope = dict(httpx.QueryParams(request.content.decode()))["scope"]
+        return httpx.Response(200, json={"access_token": EXCHANGE_TOKEN if "outlook" in scope else GRAPH_TOKEN})
+
+    router = graph_router(cas_status=403, cas={"error": {
+        "code": "Forbidden", "message": f"token {EXCHANGE_TOKEN} lacks Exchange.ManageAsApp ({CLIENT_SECRET})"}})
+    router.post(f"{LOGIN}/contoso.onmicrosoft.com/oauth2/v2.0/token").mock(side_effect=token)
+    record = ask(router, provider="microsoft365", apis=("graph",))
+    invoke = next(c.request for c in router.calls if c.request.url.path.endswith("/InvokeCommand"))
+    assert str(invoke.url).startswith(EXCHANGE) and invoke.headers["authorization"] == f"Bearer {EXCHANGE_TOKEN}"
+    return record
+
+
+@pytest.mark.parametrize("leaky", [leaky_exmail, leaky_graph, leaky_exchange])
 def test_no_secret_or_token_reaches_the_record_its_words_or_any_report_format(leaky: object) -> None:
     record = leaky()  # type: ignore[operator]
     assert record.problems  # the echoes were there to leak
