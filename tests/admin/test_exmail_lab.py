@@ -22,6 +22,7 @@ USER = f"zhangsan@{CUSTOMER}"
 CORP_SECRET = "corp-SECRET-lab-5f4e3d2c1b"
 TOKEN = "lab-ACCESS-TOKEN-0a1b2c3d4e5f"
 NOW = int(time.time())
+ALIAS_DOMAIN = "alias-trading.com"  # its MX host is an alias (CNAME) of Exmail's MX host
 ENV = {"MAILPROBE_EXMAIL_CORPID": "wwlab0001", "MAILPROBE_EXMAIL_CORPSECRET": CORP_SECRET}
 
 
@@ -47,7 +48,9 @@ def routes(**overrides: Any) -> dict[str, Answer | Any]:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, ApiStandIn]]:
-    world = World(tmp_path_factory.mktemp("admin-world"), domains={API_HOST: {"A": [API_IP]}})
+    world = World(tmp_path_factory.mktemp("admin-world"), domains={
+        API_HOST: {"A": [API_IP]},
+        ALIAS_DOMAIN: {"MX": [f"10 mx.{ALIAS_DOMAIN}."]}, f"mx.{ALIAS_DOMAIN}": {"CNAME": ["mxbiz1.qq.com."]}})
     with world:
         standin = ApiStandIn(routes(), tls=world.certs.server_context(API_HOST), host=API_IP)
         profile = world.providers_dir / "qq.toml"
@@ -202,3 +205,23 @@ def test_a_stalled_api_ends_with_the_deadline_and_the_wire_checks_stand(lab: tup
     assert record["status"] == "error" and record["data"]["problems"][0]["call"] == "user/get"
     assert took < 3 + 5  # the command's own bound, with room for a loaded machine; never the API's 30 s
     assert all(c["status"] == "pass" for c in report["checks"] if c["kind"] in ("imap", "smtp", "pop3"))
+
+
+def test_a_provider_known_only_through_an_mx_host_alias_is_asked(lab: tuple[World, ApiStandIn]) -> None:
+    """The plan knows Exmail only once the MX host's own lookup names mxbiz1.qq.com: the admin record waits for
+    it (it once said "no administrator API" first)."""
+    use_routes(lab)
+    lab[1].seen.clear()
+    world, _ = lab
+    user = f"li@{ALIAS_DOMAIN}"
+    result = run_mailprobe("check", user, *world.cli_args(), "--no-baseline", "--timeout", "8", "--admin",
+                           "--format", "json", env=ENV)
+    report = report_of(result)
+    assert report["provider"]["id"] == "qq"
+    record = admin_check(report)
+    assert record["data"]["api"] == "exmail" and record["data"]["problems"] == [], record["data"]["problems"]
+    assert any(s.path == "/cgi-bin/user/get" and s.query.get("userid") == [user] for s in lab[1].seen)
+
+
+def use_routes(lab: tuple[World, ApiStandIn]) -> None:
+    lab[1].routes = {key: v if isinstance(v, Answer) else Answer(body=v) for key, v in routes().items()}
