@@ -78,11 +78,12 @@ async def consult(http: AdminHttp, credentials: ApiCredentials, user: str, urls:
         _account(signed.account, facts)
     since = (datetime.now(UTC) - timedelta(days=LOG_DAYS)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     activity = f"{reports}/admin/reports/v1/activity/users/{quote(user, safe='@')}/applications"
-    await asyncio.gather(
-        _login_failures(http, f"{activity}/login", signed.auth, since, facts),
-        _password_edits(http, f"{activity}/user_accounts", signed.auth, since, facts),
-        _imap(http, info, user, token_url, f"{gmail}/gmail/v1/users/{quote(user, safe='@')}/settings/imap", facts),
-    )
+    asks = [_login_failures(http, f"{activity}/login", signed.auth, since, facts),
+            _password_edits(http, f"{activity}/user_accounts", signed.auth, since, facts)]
+    if facts.enabled is not False:  # a suspended user cannot be acted for: its IMAP switch says nothing more
+        asks.append(_imap(http, info, user, token_url, f"{gmail}/gmail/v1/users/{quote(user, safe='@')}/settings/imap",
+                          facts))
+    await asyncio.gather(*asks)
     facts.sign_ins.sort(key=lambda s: s.at or datetime.min.replace(tzinfo=UTC), reverse=True)
     facts.changes.sort(key=lambda c: c.at or datetime.min.replace(tzinfo=UTC), reverse=True)
 

@@ -136,10 +136,8 @@ def test_a_suspended_user_is_account_not_activated(lab: tuple[World, ApiStandIn]
     first = report["diagnosis"][0]
     assert first["cause"] == "account_not_activated" and first["confidence"] >= 0.99
     assert "suspended = true, suspensionReason = ADMIN" in first["summary"]
-    claims = assertions(lab, key[1])
-    assert {c["sub"] for c in claims} == {ADMIN, USER}  # the Directory as the admin, Gmail's settings as the user
-    assert any("admin.directory.user.readonly" in c["scope"] for c in claims if c["sub"] == ADMIN)
-    assert [c["scope"] for c in claims if c["sub"] == USER] == ["https://www.googleapis.com/auth/gmail.settings.basic"]
+    claims = assertions(lab, key[1])  # a suspended user is never acted for
+    assert [c["sub"] for c in claims] == [ADMIN] and "admin.directory.user.readonly" in claims[0]["scope"]
     assert all(s.headers["authorization"] == f"Bearer {TOKEN}" for s in lab[1].seen if s.method == "GET")
 
 
@@ -151,6 +149,9 @@ def test_imap_off_for_the_user_is_protocol_disabled(lab: tuple[World, ApiStandIn
     assert "IMAP" in first["summary"] and "imap enabled = false" in first["summary"]
     assert any(s.path == f"/gmail/v1/users/{USER}/settings/imap" and s.headers["host"].startswith(GMAIL)
                for s in lab[1].seen)
+    claims = assertions(lab, key[1])
+    assert {c["sub"] for c in claims} == {ADMIN, USER}  # the Directory as the admin, Gmail's settings as the user
+    assert [c["scope"] for c in claims if c["sub"] == USER] == ["https://www.googleapis.com/auth/gmail.settings.basic"]
 
 
 def test_two_step_verification_needs_an_app_password(lab: tuple[World, ApiStandIn],
@@ -192,9 +193,11 @@ def test_invalid_admin_credentials_are_said_and_the_wire_checks_are_unaffected(
 
 def test_a_gmail_scope_not_delegated_is_said_and_the_rest_is_read(lab: tuple[World, ApiStandIn],
                                                                   key: tuple[Path, bytes, str]) -> None:
-    use(lab, user={"primaryEmail": USER, "suspended": True},
+    use(lab, user={"primaryEmail": USER, "suspended": False, "changePasswordAtNextLogin": True},
         imap=Answer(403, {"error": {"code": 403, "message": "Delegation denied for " + USER}}))
     report = check(lab, key, "--admin")
     admin = admin_check(report)
     assert "gmail.settings" in admin["summary"] and "permission" in admin["summary"]
-    assert report["diagnosis"][0]["cause"] == "account_not_activated"
+    first = report["diagnosis"][0]
+    assert first["cause"] == "password_incorrect" and first["variant"] == "admin_must_change"
+    assert "changePasswordAtNextLogin = true" in first["summary"]
