@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from mailprobe.admin.credentials import ApiCredentials
-from mailprobe.admin.http import AdminHttp, Reply, bounded, signed_in
+from mailprobe.admin.http import AdminHttp, Reply, bounded, iso_time, signed_in
 from mailprobe.kinds.admin import AdminChange, AdminFacts, AdminProblem, AdminQuote, AdminSignIn, ProblemKind
 
 TOKEN_URL = "https://oauth2.googleapis.com/token"
@@ -174,7 +174,7 @@ def _events(log: Reply, name: str) -> list[tuple[datetime | None, dict[str, Any]
     found: list[tuple[datetime | None, dict[str, Any], dict[str, Any]]] = []
     for item in [i for i in (log.field("items") or []) if isinstance(i, dict)][:EVENTS]:
         ident = item.get("id") if isinstance(item.get("id"), dict) else {}
-        at = _time(ident.get("time") if isinstance(ident, dict) else None)
+        at = iso_time(ident.get("time") if isinstance(ident, dict) else None)
         found += [(at, item, e) for e in (item.get("events") or []) if isinstance(e, dict) and e.get("name") == name]
     return found
 
@@ -219,13 +219,3 @@ def _problem(call: str, reply: Reply, http: AdminHttp) -> AdminProblem:
     elif reply.status == 429:
         kind = "rate_limited"
     return AdminProblem(call=call, kind=kind, code=code, detail=http.redact(bounded(message)))
-
-
-def _time(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)

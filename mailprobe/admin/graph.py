@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 from mailprobe.admin.credentials import ApiCredentials
-from mailprobe.admin.http import AdminHttp, Reply, bounded, signed_in
+from mailprobe.admin.http import AdminHttp, Reply, bounded, iso_time, signed_in
 from mailprobe.kinds.admin import AdminChange, AdminFacts, AdminProblem, AdminQuote, AdminSignIn, ProblemKind
 
 LOGIN_URL = "https://login.microsoftonline.com"
@@ -52,7 +52,7 @@ async def consult(http: AdminHttp, credentials: ApiCredentials, user: str, urls:
             facts.enabled = enabled
             facts.quotes.append(AdminQuote(at=datetime.now(UTC), source="users",
                                            text=f"accountEnabled = {str(enabled).lower()}", notable=not enabled))
-        changed = _time(account.field("lastPasswordChangeDateTime"))
+        changed = iso_time(account.field("lastPasswordChangeDateTime"))
         if changed is not None:
             recent = datetime.now(UTC) - changed <= timedelta(days=RECENT_DAYS)
             if recent:  # an old change explains nothing about today's failure
@@ -78,7 +78,7 @@ async def _sign_ins(http: AdminHttp, graph: str, auth: dict[str, str], user: str
         status: dict[str, object] = found if isinstance(found, dict) else {}
         code = str(status.get("errorCode", 0))
         sign_in = AdminSignIn(
-            at=_time(entry.get("createdDateTime")), code=code,
+            at=iso_time(entry.get("createdDateTime")), code=code,
             client=bounded(entry.get("clientAppUsed"), 40) if entry.get("clientAppUsed") else None,
             ip=bounded(entry.get("ipAddress"), 60) if entry.get("ipAddress") else None,
             reason=bounded(status.get("failureReason"), 160) if status.get("failureReason") else None,
@@ -154,13 +154,3 @@ def _problem(call: str, reply: Reply, http: AdminHttp) -> AdminProblem:
     elif reply.status == 429:
         kind = "rate_limited"
     return AdminProblem(call=call, kind=kind, code=code or str(reply.status), detail=http.redact(bounded(message)))
-
-
-def _time(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)

@@ -14,6 +14,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
@@ -183,6 +184,17 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
 def bounded(text: object, limit: int = DETAIL_CHARS) -> str:
     flat = " ".join(str(text).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def iso_time(value: object) -> datetime | None:
+    """An API's ISO 8601 time ("2026-12-07T10:42:00Z"), in UTC when it names no zone; None when it is not one."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def first(items: Iterable[Any]) -> Any:
