@@ -163,3 +163,27 @@ def test_a_password_change_the_mail_apps_logged_in_after_explains_nothing() -> N
     assert findings(graph) == []
     before = record(changes=[change], last_login_via="client", last_login_at=AT - timedelta(minutes=10))
     assert findings(before)[0].variant == "admin_password_changed_by"
+
+
+def test_google_two_step_verification_has_its_own_wording_and_quotes_the_directory() -> None:
+    enforced = findings(record(api="google", secure_login_enabled=True, secure_login_forced=True, quotes=[
+        AdminQuote(at=AT, source="directory", text="suspended = false"),
+        AdminQuote(at=AT, source="directory", text="isEnrolledIn2Sv = true, isEnforcedIn2Sv = true", notable=True)]))
+    first = enforced[0]
+    assert (first.cause, first.confidence, first.variant) == (Cause.CLIENT_AUTH_CODE_REQUIRED, 0.99, "admin_two_step")
+    assert "isEnforcedIn2Sv = true" in str(first.params["record"])
+    enrolled = findings(record(api="google", secure_login_enabled=True, secure_login_forced=False, quotes=[
+        AdminQuote(at=AT, source="directory", text="isEnrolledIn2Sv = true, isEnforcedIn2Sv = false")]))[0]
+    assert (enrolled.confidence, enrolled.variant) == (0.95, "admin_two_step")
+
+
+def test_imap_off_quotes_gmail_or_exchange_not_another_record() -> None:
+    gmail = findings(record(api="google", protocols_off=["imap"], quotes=[
+        AdminQuote(at=AT, source="directory", text="suspended = false"),
+        AdminQuote(at=AT, source="gmail", text="imap enabled = false", notable=True)]))[0]
+    assert gmail.cause is Cause.PROTOCOL_DISABLED
+    assert str(gmail.params["record"]).startswith("imap enabled = false (gmail")
+    exchange = findings(record(api="graph", protocols_off=["imap"], quotes=[
+        AdminQuote(at=AT, source="users", text="accountEnabled = true"),
+        AdminQuote(at=AT, source="Get-CASMailbox", text="ImapEnabled = False", notable=True)]))[0]
+    assert str(exchange.params["record"]).startswith("ImapEnabled = False (Get-CASMailbox")
