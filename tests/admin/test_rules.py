@@ -187,3 +187,26 @@ def test_imap_off_quotes_gmail_or_exchange_not_another_record() -> None:
         AdminQuote(at=AT, source="users", text="accountEnabled = true"),
         AdminQuote(at=AT, source="Get-CASMailbox", text="ImapEnabled = False", notable=True)]))[0]
     assert str(exchange.params["record"]).startswith("ImapEnabled = False (Get-CASMailbox")
+
+
+def ok_login(protocol: str) -> LoginAttempt:
+    return LoginAttempt(id=f"login.{protocol}/imap.exmail.qq.com/127.0.0.11", target="imap.exmail.qq.com:993",
+                        status=Status.PASS, protocol=protocol, outcome="ok", credentials_sent=True)
+
+
+def test_only_pop3_switched_off_is_a_warning_not_the_verdict() -> None:
+    """IMAP is left on: a mail app using it is not stopped by the POP3 switch, so no near-certain blame."""
+    found = [f for f in findings(record(protocols_off=["pop3"])) if f.cause is Cause.PROTOCOL_DISABLED]
+    assert [(f.severity, f.confidence) for f in found] == [("warning", 0.5)]
+
+
+def test_only_pop3_off_with_a_pop3_login_refused_is_near_certain() -> None:
+    pop_refused = refused_login().model_copy(update={"protocol": "pop3", "id": "login.pop3/x/127.0.0.11"})
+    found = [f for f in findings(record(protocols_off=["pop3"]), pop_refused) if f.cause is Cause.PROTOCOL_DISABLED]
+    assert [(f.severity, f.confidence) for f in found] == [("critical", 0.95)]
+
+
+def test_a_switch_the_record_calls_off_while_the_login_over_it_worked_is_not_the_cause() -> None:
+    found = [f for f in findings(record(protocols_off=["imap"]), ok_login("imap"))
+             if f.cause is Cause.PROTOCOL_DISABLED]
+    assert [(f.severity, f.confidence) for f in found] == [("warning", 0.5)]

@@ -24,6 +24,7 @@ CERTAIN = 0.99
 NEAR_CERTAIN = 0.95
 OUTRANKS = 0.9  # an admin finding this sure folds a login's differing reading into its own "also possible"
 FOLDED = 0.2  # … at no more than this
+ALSO_POSSIBLE = 0.5  # a switch that may not be the one the user's app needs
 PROTOCOL_NAMES = {"imap": "IMAP", "pop3": "POP3", "smtp": "SMTP"}
 # clientAppUsed / login_type words that name a mail app's protocol (Entra: "IMAP4", "POP3", "Authenticated SMTP",
 # "Exchange ActiveSync", "Other clients"; Google: "imap", "pop3"…).
@@ -47,12 +48,28 @@ SIGN_IN_CODES: dict[str, tuple[Cause, float, str]] = {
 def admin_records(facts: EvidenceView) -> list[Finding]:
     findings: list[Finding] = []
     refused = _login_refused(facts.evidence)
+    logins = _login_outcomes(facts.evidence)
     for record in facts.evidence.of_type(AdminRecord):
-        findings += _record_findings(record, refused)
+        findings += _record_findings(record, refused, logins)
     return findings
 
 
-def _record_findings(record: AdminRecord, refused: bool) -> list[Finding]:
+def _switch_weight(off: list[str], logins: dict[str, set[str]]) -> tuple[float, str]:
+    """How sure a switched-off protocol makes `protocol_disabled`. Near-certain when a login over it was refused,
+    or when IMAP or SMTP is off (what a mail app needs to read and to send). Only POP3 off, with no POP3 login
+    refused, is a warning at most: the app may well use IMAP, which the record leaves on. A switch the record
+    calls off while this run logged in over it is not taken as the cause."""
+    relevant = [p for p in off if "ok" not in logins.get(p, set())]
+    if not relevant:
+        return ALSO_POSSIBLE, "warning"
+    if any(logins.get(p, set()) & {"refused", "mailbox_refused"} for p in relevant):
+        return NEAR_CERTAIN, "critical"
+    if any(p in ("imap", "smtp") for p in relevant):
+        return NEAR_CERTAIN, "critical"
+    return ALSO_POSSIBLE, "warning"
+
+
+def _record_findings(record: AdminRecord, refused: bool, logins: dict[str, set[str]]) -> list[Finding]:
     found: list[Finding] = []
 
     def add(cause: Cause, confidence: float, variant: str, severity: str = "critical", **params: str) -> None:
@@ -71,7 +88,8 @@ def _record_findings(record: AdminRecord, refused: bool) -> list[Finding]:
             add(Cause.ACCOUNT_NOT_ACTIVATED, CERTAIN, "admin_disabled", record=quote)
     if record.protocols_off:
         names = "/".join(PROTOCOL_NAMES.get(p, p.upper()) for p in record.protocols_off)
-        add(Cause.PROTOCOL_DISABLED, NEAR_CERTAIN, "admin_protocol_off", protocols=names,
+        confidence, severity = _switch_weight(record.protocols_off, logins)
+        add(Cause.PROTOCOL_DISABLED, confidence, "admin_protocol_off", severity, protocols=names,
             record=_quoted(record, "useroption/get", "gmail", "Get-CASMailbox",
                            says=("smtp) = 0", "enabled = false", "Enabled = False", "Disabled = True")))
     # Exmail's secure login (type 1 forced, type 4 the account's own WeChat dynamic code); Google's 2-Step
@@ -155,6 +173,15 @@ def outrank(findings: list[Finding], evidence: Evidence) -> list[Finding]:
             continue
         kept.append(finding)
     return kept
+
+
+def _login_outcomes(evidence: Evidence) -> dict[str, set[str]]:
+    """protocol → how this run's logins to the provider over it ended."""
+    outcomes: dict[str, set[str]] = {}
+    for attempt in evidence.of_type(LoginAttempt):
+        if attempt.role == Role.PROVIDER:
+            outcomes.setdefault(attempt.protocol, set()).add(attempt.outcome)
+    return outcomes
 
 
 def _login_refused(evidence: Evidence) -> bool:
