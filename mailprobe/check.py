@@ -26,7 +26,7 @@ from mailprobe.net.tls import TlsSettings
 from mailprobe.params import COMMAND_LINE, Edge, check_values
 from mailprobe.plan import Planner, PlanOptions, Step
 from mailprobe.probes import PROBES, guard_of, run_step, warm_up, warmed_up
-from mailprobe.probes.base import LoginCredentials, ProbeContext
+from mailprobe.probes.base import ProbeContext
 from mailprobe.profiles import ProfileSet, load_profiles
 from mailprobe.report import Report
 from mailprobe.timeouts import DEFAULT_TIMEOUT_S, Timeouts
@@ -139,8 +139,7 @@ def _context(target: Target, options: CheckOptions, started: float | None = None
     tls.validate()
     deadline = Deadline(options.timeout, options.started if started is None else started, options.timeouts())
     pace = Pace()
-    login = options.login
-    credentials = LoginCredentials(login.user, login.password) if login is not None else None
+    credentials = options.login.credentials if options.login is not None else None
     budget = socket_budget(options.checks_at_once)
     resolver = Resolver(deadline, options.nameservers, pace, ask_again=options.prefetch,
                         questions=budget.questions)
@@ -229,7 +228,7 @@ def _ask_admin(ctx: ProbeContext, options: CheckOptions, planner: Planner) -> as
 
 def _begun(ctx: ProbeContext) -> frozenset[str]:
     """The protocols whose login dialogue started in this run (the password may have gone out)."""
-    return ctx.credentials.begun if ctx.credentials is not None else frozenset()
+    return frozenset(ctx.logins_begun)
 
 
 def _import_diagnosis() -> None:

@@ -1,5 +1,6 @@
-"""The password of `--login`, held so that no print, log, repr, pickle or JSON can carry it by accident,
-and `redact()` / `Redactor`, which mask it (and the login name) in every form a server may echo it, in text
+"""The password of `--login`, held so that no print, log, repr, pickle or JSON can carry it by accident;
+`Credentials`, the one value that carries it with the login name from the options to the wire; and
+`redact()` / `Redactor`, the one masker, which masks them in every form a server may echo them, in text
 shown to anyone and in the raw bytes of a reply before they are decoded.
 
 A `Secret` is not a str: concatenation, `"".join`, `json.dumps` and `%d` fail instead of leaking, and every
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import builtins
 import hmac
 import html
 import json
@@ -27,6 +29,12 @@ MASK = "***"
 PASSWORD_MASK = "[password]"
 LOGIN_MASK = "[login]"
 CREDENTIAL_MASK = "[credential]"
+# The masks used instead when a credential is part of the usual ones (a password "pass" or "]"): no two of
+# these and the usual masks share a character.
+_FALLBACK_MASKS = ("***", "###", "~~~")
+# Masking is checked: a result that still reads as a credential (a mask and its neighbours spelling one) is
+# masked again, at most this many times; past that, the whole text is one mask.
+_PASSES = 4
 # A login part this short ("li", "wu") is masked only as a whole word, or every "li" in "login" would go.
 _SHORT_NAME = 3
 _BASE64_TOKEN = re.compile(r"[A-Za-z0-9+/]{4,}={0,2}")
@@ -113,6 +121,82 @@ class Secret:
         return {"type": "string", "format": "password", "writeOnly": True}
 
 
+class Credentials:
+    """Who logs in, and with what: the login name (None until the profile's rule names it) and the password, a
+    Secret. The one credentials value: made where the password is read, carried by the options and the probe
+    context to the wire, where `login/wire.py` encodes it; `redactor` (built once, on first use) is the one
+    masker of both. No text form but "Credentials(***)"; cannot be changed, pickled or serialised."""
+
+    __slots__ = ("_login_name", "_password", "_redactor")
+    __hash__: ClassVar[None]  # type: ignore[assignment]  # as a Secret: no value oracle
+
+    def __init__(self, login_name: str | None, password: Secret) -> None:
+        if not isinstance(password, Secret):
+            raise TypeError("the password must be a Secret")
+        if login_name is not None and not isinstance(login_name, str):
+            raise TypeError("the login name is text")
+        object.__setattr__(self, "_login_name", login_name)
+        object.__setattr__(self, "_password", password)
+        object.__setattr__(self, "_redactor", None)
+
+    @property
+    def login_name(self) -> str | None:
+        value: str | None = object.__getattribute__(self, "_login_name")
+        return value
+
+    @property
+    def password(self) -> Secret:
+        value: Secret = object.__getattribute__(self, "_password")
+        return value
+
+    def named(self, login_name: str) -> Credentials:
+        """The same password under LOGIN_NAME: the name a login uses when none was given."""
+        return self if login_name == self.login_name else Credentials(login_name, self.password)
+
+    @property
+    def redactor(self) -> Redactor:
+        """The masker of these credentials, in every form a server may echo them (`Redactor`)."""
+        redactor: Redactor | None = object.__getattribute__(self, "_redactor")
+        if redactor is None:
+            redactor = Redactor([self.password], self.login_name)
+            object.__setattr__(self, "_redactor", redactor)
+        return redactor
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Credentials):
+            return NotImplemented
+        return self.login_name == other.login_name and self.password == other.password
+
+    def __repr__(self) -> str:
+        return "Credentials(***)"
+
+    __str__ = __repr__
+
+    def __format__(self, format_spec: str) -> str:
+        return repr(self)
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise AttributeError("credentials cannot be changed")
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise AttributeError("credentials cannot be changed")
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError("credentials cannot be pickled or serialised")
+
+    def __reduce_ex__(self, protocol: Any) -> NoReturn:
+        raise TypeError("credentials cannot be pickled or serialised")
+
+    def __getstate__(self) -> NoReturn:
+        raise TypeError("credentials cannot be pickled or serialised")
+
+    def __copy__(self) -> Credentials:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Credentials:
+        return self
+
+
 def _masked(_value: Any) -> str:
     return MASK
 
@@ -149,7 +233,7 @@ class Redactor:
     into one the text masking would not recognise. Its text form is "Redactor(***)"; it cannot be pickled.
     """
 
-    __slots__ = ("_byte_forms", "_byte_patterns", "_cores", "_name_patterns", "_names", "_passwords",
+    __slots__ = ("_byte_forms", "_byte_patterns", "_cores", "_labels", "_name_patterns", "_names", "_passwords",
                  "_text_patterns")
 
     def __init__(self, secrets: Iterable[str | Secret], login: str | None = None) -> None:
@@ -182,6 +266,9 @@ class Redactor:
              re.compile(_word_bytes(re.escape(_utf8(form)), len(name) < _SHORT_NAME), flags))
             for name in self._names for form in sorted(_written_forms(name))
         ]
+        self._labels = {PASSWORD_MASK: PASSWORD_MASK, LOGIN_MASK: LOGIN_MASK, CREDENTIAL_MASK: CREDENTIAL_MASK}
+        name_forms = {form for name in self._names for form in _written_forms(name)}
+        self._labels = self._choose_labels(text_forms | name_forms | set(self._passwords))
 
     def __repr__(self) -> str:
         return "Redactor(***)"
@@ -190,9 +277,28 @@ class Redactor:
         raise TypeError("a Redactor cannot be pickled or serialised")
 
     def text(self, text: str) -> str:
-        """`text` with every credential form masked."""
+        """`text` with every credential form masked; masking the result again changes nothing."""
         if not (self._passwords or self._names):
             return text
+        for _ in range(_PASSES):
+            spans = self._text_spans(text)
+            if not spans:
+                return text
+            text = _masked_text(text, spans, self._labels)
+        return text if not self._text_spans(text) else self._labels[CREDENTIAL_MASK]
+
+    def bytes(self, raw: bytes) -> bytes:
+        """`raw` (a reply as it came off the wire) with every credential form masked, before any decoding."""
+        if not (self._passwords or self._names):
+            return raw
+        for _ in range(_PASSES):
+            spans = self._byte_spans(raw)
+            if not spans:
+                return raw
+            raw = _masked_bytes(raw, spans, self._labels)
+        return raw if not self._byte_spans(raw) else self._labels[CREDENTIAL_MASK].encode("ascii")
+
+    def _text_spans(self, text: str) -> list[tuple[int, int, str]]:
         spans: list[tuple[int, int, str]] = []
         for match in _BASE64_TOKEN.finditer(text):
             label = self._decoded_label(match.group())
@@ -204,12 +310,9 @@ class Redactor:
             spans += [(m.start(), m.end(), PASSWORD_MASK) for m in pattern.finditer(text)]
         for pattern, _ in self._name_patterns:
             spans += [(m.start(), m.end(), LOGIN_MASK) for m in pattern.finditer(text)]
-        return _masked_text(text, spans)
+        return spans
 
-    def bytes(self, raw: bytes) -> bytes:
-        """`raw` (a reply as it came off the wire) with every credential form masked, before any decoding."""
-        if not (self._passwords or self._names):
-            return raw
+    def _byte_spans(self, raw: builtins.bytes) -> list[tuple[int, int, str]]:
         spans: list[tuple[int, int, str]] = []
         for match in _BASE64_BYTES.finditer(raw):
             label = self._decoded_label(match.group().decode("ascii"))
@@ -221,7 +324,31 @@ class Redactor:
             spans += [(m.start(), m.end(), PASSWORD_MASK) for m in pattern.finditer(raw)]
         for _, byte_pattern in self._name_patterns:
             spans += [(m.start(), m.end(), LOGIN_MASK) for m in byte_pattern.finditer(raw)]
-        return _masked_bytes(raw, spans)
+        return spans
+
+    def _choose_labels(self, text_forms: set[str]) -> dict[str, str]:
+        """Each mask's text: its usual one ("[password]"), unless a credential is part of it, shares one of its
+        edge characters (so that a mask and its neighbours could spell it) or reads as one (a base64 run that
+        decodes to it); then the first of `_FALLBACK_MASKS` that is none of those. The fallbacks share no
+        character with each other or with the usual masks, so the few credentials a run has cannot spoil
+        them all."""
+        forms = [form.lower() for form in text_forms]
+        byte_forms = [form.lower() for form in self._byte_forms]
+
+        def clean(label: str) -> bool:
+            return not (self._text_spans(label) or self._byte_spans(label.encode("ascii")))
+
+        def apart(label: str) -> bool:
+            edges = {label[0], label[-1]}
+            return not any(edge in form for form in forms for edge in edges) and not any(
+                edge.encode("ascii") in form for form in byte_forms for edge in edges)
+
+        labels: dict[str, str] = {}
+        for usual in (PASSWORD_MASK, LOGIN_MASK, CREDENTIAL_MASK):
+            candidates = (usual, *_FALLBACK_MASKS)
+            usable = [label for label in candidates if clean(label)]
+            labels[usual] = next((label for label in usable if apart(label)), usable[0] if usable else "")
+        return labels
 
     def _decoded_label(self, token: str) -> str | None:
         """The mask for a base64 token whose decoded bytes are, or hold, a credential; None otherwise."""
@@ -355,20 +482,20 @@ def _merged(spans: list[tuple[int, int, str]]) -> list[list[Any]]:
     return merged
 
 
-def _masked_text(text: str, spans: list[tuple[int, int, str]]) -> str:
+def _masked_text(text: str, spans: list[tuple[int, int, str]], labels: dict[str, str]) -> str:
     """`text` with the spans replaced by their masks."""
     pieces, position = [], 0
     for start, end, label in _merged(spans):
-        pieces += [text[position:start], label]
+        pieces += [text[position:start], labels[label]]
         position = end
     pieces.append(text[position:])
     return "".join(pieces)
 
 
-def _masked_bytes(raw: bytes, spans: list[tuple[int, int, str]]) -> bytes:
+def _masked_bytes(raw: bytes, spans: list[tuple[int, int, str]], labels: dict[str, str]) -> bytes:
     pieces, position = [], 0
     for start, end, label in _merged(spans):
-        pieces += [raw[position:start], label.encode("ascii")]
+        pieces += [raw[position:start], labels[label].encode("ascii")]
         position = end
     pieces.append(raw[position:])
     return b"".join(pieces)

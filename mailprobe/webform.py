@@ -26,7 +26,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from mailprobe.errors import UsageError
 from mailprobe.lang import LANGS, Lang
-from mailprobe.secret import Secret
+from mailprobe.secret import Credentials, Secret
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -187,7 +187,7 @@ def check_options(
         raise FormError("address", form.lang, address=form.address, reason=str(exc)) from None
     options.lang = form.lang
     if form.password is not None:
-        options.login = LoginOptions(password=form.password)
+        options.login = LoginOptions(credentials=Credentials(None, form.password))
     return target, options
 
 

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from mailprobe.check import CheckOptions
     from mailprobe.history import History
     from mailprobe.login.run import LoginOptions
-    from mailprobe.secret import Secret
+    from mailprobe.secret import Credentials
 
 MAX_INPUT_BYTES = 16 * 1024 * 1024  # some 500,000 addresses
 
@@ -62,7 +62,8 @@ MAX_INPUT_BYTES = 16 * 1024 * 1024  # some 500,000 addresses
 @click.option("--password-stdin", is_flag=True, help="Read the --login password from the first line of stdin.")
 @click.option("--login-protocols", default=None, metavar="imap,smtp,pop3",
               help="Protocols to log in over, in this order: IMAP, SMTP, POP3 (default: imap,smtp).")
-@click.option("--login-user", default=None, help="Login name (default: the provider's rule, usually the address).")
+@click.option("--login-user", "login_name", default=None,
+              help="Login name (default: the provider's rule, usually the address).")
 @click.option("--force-login", is_flag=True, help="Log in even if the lockout guard's window has not passed.")
 @click.option("--login-interval", type=Number(min=0.0, max=7 * 86400.0), default=900.0,
               show_default=True, metavar="SECONDS", help="The lockout guard's window between logins.")
@@ -88,7 +89,7 @@ def check(
     addresses: tuple[str, ...], input_file: str | None, fmt: str, lang: str | None, timeout: float,
     nameservers: tuple[str, ...], ca_file: str | None, provider: str | None, providers_dir: str | None,
     baselines: tuple[str, ...], no_baseline: bool, authoritative: tuple[str, ...], concurrency: int,
-    login: bool, password_stdin: bool, login_protocols: str | None, login_user: str | None, force_login: bool,
+    login: bool, password_stdin: bool, login_protocols: str | None, login_name: str | None, force_login: bool,
     login_interval: float, state: str | None, verbose: bool, loop: bool = False, loop_to: str | None = None,
     loop_allow: tuple[str, ...] = (), loop_timeout: float = 120.0, admin: bool = False,
     admin_credentials: str | None = None, **monitoring: Any,
@@ -101,7 +102,7 @@ def check(
     # --timeout counts from the process's start; the time spent waiting for a password (typed at the prompt,
     # or --password-stdin's line) is left out, and the first DNS questions are asked after it.
     started = command_started()
-    from mailprobe.login.passwords import password_waits, read_password
+    from mailprobe.login.passwords import password_waits, read_credentials
 
     waits = login and password_waits(password_stdin)
     if 0 < timeout <= MAX_TIMEOUT_S and not waits:
@@ -130,15 +131,15 @@ def check(
             if loop:
                 protocols = tuple(dict.fromkeys((*protocols, "imap", "smtp")))
             asked = time.monotonic()
-            password = read_password(password_stdin, timeout, _prompt)
+            credentials = read_credentials(login_name, password_stdin, timeout, _prompt)
             if waits:
                 started += time.monotonic() - asked  # the human's time (or the pipe's), not the check's
-            login_options = _login_options(password, protocols, login_user, force_login, login_interval, state)
+            login_options = _login_options(credentials, protocols, force_login, login_interval, state)
         except UsageError as exc:
             fail(str(exc))
         if waits and 0 < timeout <= MAX_TIMEOUT_S:
             _ask_early(addresses, nameservers, timeout, started)
-    elif password_stdin or login_protocols or login_user or force_login:
+    elif password_stdin or login_protocols or login_name or force_login:
         fail("--password-stdin, --login-protocols, --login-user and --force-login need --login")
     if not loop and (loop_to or loop_allow):
         fail("--loop-to and --loop-allow need --loop")
@@ -206,15 +207,15 @@ def _ask_early(addresses: tuple[str, ...], nameservers: tuple[str, ...], timeout
 
 
 def _login_options(
-    password: Secret, protocols: tuple[str, ...], user: str | None, force: bool, interval: float, state: str | None,
+    credentials: Credentials, protocols: tuple[str, ...], force: bool, interval: float, state: str | None,
 ) -> LoginOptions:
-    """--login's settings, with the password already read (`_password`)."""
+    """--login's settings, with the credentials already read (`read_credentials`)."""
     from pathlib import Path
 
     from mailprobe.login.run import LoginOptions
 
     return LoginOptions(
-        password=password, user=user or None, protocols=protocols, force=force, interval_s=interval,
+        credentials=credentials, protocols=protocols, force=force, interval_s=interval,
         state=Path(state) if state else None,
     )
 

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 
 from mailprobe.evidence import ErrorFacts, Failure
 from mailprobe.login.result import LoginOutcome, LoginResult, Mechanism, Stage
-from mailprobe.login.wire import Credentials, Revealable, UnsendableError
+from mailprobe.login.wire import UnsendableError, check_sendable
 from mailprobe.net.connect import ProbeError
 from mailprobe.net.dialogue import Dialogue
 from mailprobe.protocols import MailProtocol as Protocol
+from mailprobe.secret import Credentials
 
 # What a result keeps of the server's words: enough for every known refusal, bounded for hostile servers.
 KEEP_LINES = 20
@@ -39,7 +40,7 @@ class LoginProgress:
 
     def heard(self, lines: Sequence[str]) -> None:
         kept = list(lines) if len(lines) <= KEEP_LINES else [*lines[: KEEP_LINES - 1], lines[-1]]
-        mask = self.credentials.mask if self.credentials is not None else str
+        mask = self.credentials.redactor.text if self.credentials is not None else str
         self.replies = [mask(line[:KEEP_LINE_CHARS]) for line in kept]
 
     def auth_begins(self, mechanism: Mechanism) -> None:
@@ -53,7 +54,7 @@ class LoginProgress:
 
     def result(self, outcome: LoginOutcome, error: ErrorFacts | None = None) -> LoginResult:
         if error is not None and self.credentials is not None:
-            error = error.model_copy(update={"detail": self.credentials.mask(error.detail)})
+            error = error.model_copy(update={"detail": self.credentials.redactor.text(error.detail)})
         return LoginResult(
             protocol=self.protocol,
             outcome=outcome,
@@ -91,16 +92,18 @@ async def run_login(
     goodbye: str,
     dialogue: Dialogue,
     capabilities: Sequence[str],
-    username: str,
-    password: Revealable,
+    credentials: Credentials,
     tls: bool,
 ) -> LoginResult:
+    """One login with CREDENTIALS (named: `Credentials.named`); every reply, word kept and error detail from
+    the moment they are known is masked by their one `redactor`."""
     require_tls(dialogue, tls)
     attempt = LoginProgress(protocol, dialogue)
     caps = [" ".join(cap.upper().split()) for cap in capabilities]
     try:
-        attempt.credentials = Credentials.of(username, password)
-        dialogue.scrub = attempt.credentials.scrub  # every reply from here on is masked before it is decoded
+        check_sendable(credentials)
+        attempt.credentials = credentials
+        dialogue.scrub = credentials.redactor.bytes  # every reply from here on is masked before it is decoded
         outcome = await flow(attempt, caps)
     except (NotAttempted, UnsendableError) as exc:
         await _goodbye(dialogue, goodbye)

@@ -8,12 +8,14 @@ from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 
 from mailprobe.evidence import Failure
+from mailprobe.login import wire
 from mailprobe.login.attempt import LoginProgress, NotAttempted, run_login
 from mailprobe.login.result import LoginOutcome, LoginResult
-from mailprobe.login.wire import Chunk, Revealable
+from mailprobe.login.wire import Chunk
 from mailprobe.net.connect import ProbeError
 from mailprobe.net.dialogue import MAX_REPLY_LINES, Dialogue, bad_reply
 from mailprobe.protocols import MailProtocol as Protocol
+from mailprobe.secret import Credentials
 from mailprobe.version import __version__
 
 _IMAP_BYE = re.compile(r"^\* BYE(?: |$)", re.IGNORECASE)
@@ -38,14 +40,13 @@ class ImapReply:
 async def imap_login(
     dialogue: Dialogue,
     capabilities: Sequence[str],
-    username: str,
-    password: Revealable,
+    credentials: Credentials,
     *,
     tls: bool,
 ) -> LoginResult:
     """ID, one LOGIN or AUTHENTICATE PLAIN, EXAMINE INBOX, LOGOUT. Never raises on server behaviour; raises
     ValueError, before sending anything, when the channel is not TLS."""
-    return await run_login("imap", _imap_flow, "{tag} LOGOUT", dialogue, capabilities, username, password, tls)
+    return await run_login("imap", _imap_flow, "{tag} LOGOUT", dialogue, capabilities, credentials, tls)
 
 
 async def _imap_flow(attempt: LoginProgress, caps: Sequence[str]) -> LoginOutcome:
@@ -88,7 +89,7 @@ async def _imap_authenticate_plain(attempt: LoginProgress, initial_response: boo
     assert attempt.credentials is not None
     tag = attempt.dialogue.next_tag()
     attempt.auth_begins("PLAIN")
-    response = attempt.credentials.sasl_plain()
+    response = wire.sasl_plain(attempt.credentials)
     if initial_response:
         await attempt.write(f"{tag} AUTHENTICATE PLAIN {response}\r\n".encode(), carries_password=True)
         return await _after_response(attempt, tag)
@@ -116,7 +117,7 @@ async def _imap_login_command(attempt: LoginProgress, literal_plus: bool, litera
     assert attempt.credentials is not None
     tag = attempt.dialogue.next_tag()
     attempt.auth_begins("LOGIN")
-    chunks: list[Chunk] = attempt.credentials.imap_login(tag, literal_plus, literal_minus)
+    chunks: list[Chunk] = wire.imap_login(attempt.credentials, tag, literal_plus, literal_minus)
     for chunk in chunks:
         await attempt.write(chunk.data, carries_password=chunk.carries_password)
         if chunk.awaits_continuation:
@@ -151,13 +152,12 @@ async def _imap_reply(attempt: LoginProgress, tag: str, continuation: bool = Fal
 async def smtp_login(
     dialogue: Dialogue,
     capabilities: Sequence[str],
-    username: str,
-    password: Revealable,
+    credentials: Credentials,
     *,
     tls: bool,
 ) -> LoginResult:
     """One AUTH PLAIN (initial response) or AUTH LOGIN after EHLO, then QUIT: never MAIL FROM."""
-    return await run_login("smtp", smtp_authenticate, "QUIT", dialogue, capabilities, username, password, tls)
+    return await run_login("smtp", smtp_authenticate, "QUIT", dialogue, capabilities, credentials, tls)
 
 
 def smtp_mechanisms(caps: Sequence[str]) -> list[str]:
@@ -179,7 +179,7 @@ async def smtp_authenticate(attempt: LoginProgress, caps: Sequence[str]) -> Logi
     mechanisms = smtp_mechanisms(caps)
     if "PLAIN" in mechanisms:
         attempt.auth_begins("PLAIN")
-        await attempt.write(f"AUTH PLAIN {attempt.credentials.sasl_plain()}\r\n".encode(), carries_password=True)
+        await attempt.write(f"AUTH PLAIN {wire.sasl_plain(attempt.credentials)}\r\n".encode(), carries_password=True)
         code, lines = await _smtp_reply(attempt)
     elif "LOGIN" in mechanisms:
         attempt.auth_begins("LOGIN")
@@ -207,11 +207,11 @@ async def _smtp_auth_login(attempt: LoginProgress) -> tuple[str, list[str]]:
     code, lines = await _smtp_reply(attempt)
     if code != "334":
         return code, lines
-    await attempt.write(f"{attempt.credentials.sasl_login_username()}\r\n".encode())
+    await attempt.write(f"{wire.sasl_login_name(attempt.credentials)}\r\n".encode())
     code, lines = await _smtp_reply(attempt)
     if code != "334":
         return code, lines  # refused on the login name: the password never went out
-    await attempt.write(f"{attempt.credentials.sasl_login_password()}\r\n".encode(), carries_password=True)
+    await attempt.write(f"{wire.sasl_login_password(attempt.credentials)}\r\n".encode(), carries_password=True)
     return await _smtp_reply(attempt)
 
 
@@ -227,13 +227,12 @@ async def _smtp_reply(attempt: LoginProgress) -> tuple[str, list[str]]:
 async def pop3_login(
     dialogue: Dialogue,
     capabilities: Sequence[str],
-    username: str,
-    password: Revealable,
+    credentials: Credentials,
     *,
     tls: bool,
 ) -> LoginResult:
     """AUTH PLAIN when CAPA lists SASL PLAIN, else USER / PASS; then STAT and QUIT."""
-    return await run_login("pop3", _pop3_flow, "QUIT", dialogue, capabilities, username, password, tls)
+    return await run_login("pop3", _pop3_flow, "QUIT", dialogue, capabilities, credentials, tls)
 
 
 async def _pop3_flow(attempt: LoginProgress, caps: Sequence[str]) -> LoginOutcome:
@@ -241,7 +240,7 @@ async def _pop3_flow(attempt: LoginProgress, caps: Sequence[str]) -> LoginOutcom
     sasl = [cap.split()[1:] for cap in caps if cap.split()[:1] == ["SASL"]]
     if any("PLAIN" in mechanisms for mechanisms in sasl):
         attempt.auth_begins("PLAIN")
-        await attempt.write(f"AUTH PLAIN {attempt.credentials.sasl_plain()}\r\n".encode(), carries_password=True)
+        await attempt.write(f"AUTH PLAIN {wire.sasl_plain(attempt.credentials)}\r\n".encode(), carries_password=True)
         status, line = await _pop3_status(attempt, continuation=True)
         if status == "+":
             await attempt.write(b"*\r\n")
@@ -251,10 +250,10 @@ async def _pop3_flow(attempt: LoginProgress, caps: Sequence[str]) -> LoginOutcom
     else:
         # Servers without CAPA still take USER / PASS; one that does not answers USER before any password.
         attempt.auth_begins("USER")
-        await attempt.write(b"USER " + attempt.credentials.username + b"\r\n")
+        await attempt.write(wire.pop3_user(attempt.credentials))
         status, line = await _pop3_status(attempt)
         if status == "+OK":
-            await attempt.write(attempt.credentials.pop3_pass(), carries_password=True)
+            await attempt.write(wire.pop3_pass(attempt.credentials), carries_password=True)
             status, line = await _pop3_status(attempt)
     attempt.auth_ends()
     attempt.heard([line])
@@ -283,7 +282,7 @@ class LoginDialogue(typing.Protocol):
     """The signature every login dialogue shares."""
 
     def __call__(
-        self, dialogue: Dialogue, capabilities: Sequence[str], username: str, password: Revealable, *, tls: bool
+        self, dialogue: Dialogue, capabilities: Sequence[str], credentials: Credentials, *, tls: bool
     ) -> Awaitable[LoginResult]: ...
 
 

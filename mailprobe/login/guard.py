@@ -82,9 +82,9 @@ class LoginHistory:
     last_cause: str | None
 
 
-def _keys(address: str, login: str | None) -> list[str]:
+def _keys(address: str, login_name: str | None) -> list[str]:
     """The names one lockout budget goes by: the mailbox's address and the login name it logs in as."""
-    return sorted({mailbox_key(address), mailbox_key(login or address)})
+    return sorted({mailbox_key(address), mailbox_key(login_name or address)})
 
 
 def _readings(stored: object) -> tuple[tuple[tuple[str, float], ...], bool]:
@@ -133,38 +133,38 @@ class LoginGuard:
 
     def check(
         self, address: str, protocols: Iterable[str], window_s: float = DEFAULT_WINDOW_S, now: datetime | None = None,
-        *, login: str | None = None,
+        *, login_name: str | None = None,
     ) -> Refusal | None:
-        """A Refusal when a login for ADDRESS (or, with LOGIN, for that login name) over any of PROTOCOLS
+        """A Refusal when a login for ADDRESS (or, with LOGIN_NAME, for that login name) over any of PROTOCOLS
         happened less than WINDOW_S ago."""
         protocols = list(protocols)
         at = _epoch(now or datetime.now(UTC))
         with self._errors("read"):
-            return self._refusal(mailbox_key(address), _keys(address, login), protocols, window_s, at)
+            return self._refusal(mailbox_key(address), _keys(address, login_name), protocols, window_s, at)
 
     def claim(
         self, address: str, protocols: Iterable[str], window_s: float = DEFAULT_WINDOW_S, now: datetime | None = None,
-        *, login: str | None = None,
+        *, login_name: str | None = None,
     ) -> Refusal | None:
         """check() and, when allowed, mark the logins as started, in one transaction: two runs racing for
         the same mailbox cannot both pass."""
-        return self.claim_rows(address, protocols, window_s, now, login=login).refusal
+        return self.claim_rows(address, protocols, window_s, now, login_name=login_name).refusal
 
     def claim_rows(
         self, address: str, protocols: Iterable[str], window_s: float = DEFAULT_WINDOW_S, now: datetime | None = None,
-        *, login: str | None = None,
+        *, login_name: str | None = None,
     ) -> Claim:
         """claim(), also saying which 'started' row stands for each protocol (for `release`)."""
         protocols = list(protocols)
         at = _epoch(now or datetime.now(UTC))
-        keys = _keys(address, login)
+        keys = _keys(address, login_name)
         rows: dict[str, int] = {}
         with self._errors("write"), self._transaction():
             refusal = self._refusal(mailbox_key(address), keys, protocols, window_s, at)
             if refusal is None:
                 for protocol in protocols:
                     rows[protocol] = self._insert(mailbox_key(address), protocol, at, "started",
-                                                  login=mailbox_key(login or address))
+                                                  login=mailbox_key(login_name or address))
             return Claim(refusal, rows)
 
     def release(self, rows: Iterable[int]) -> None:
@@ -178,7 +178,7 @@ class LoginGuard:
 
     def record(
         self, address: str, protocol: str, outcome: GuardOutcome, cause: str | None = None, at: datetime | None = None,
-        *, login: str | None = None, result: str | None = None, confidence: float | None = None,
+        *, login_name: str | None = None, result: str | None = None, confidence: float | None = None,
         words: str | None = None, also: Sequence[tuple[str, float]] = (), bare: bool = False,
     ) -> None:
         """One login's end: ok, refused (with the cause id when one was found) or error; with what the guard
@@ -199,7 +199,7 @@ class LoginGuard:
         line = one_line(words)[:WORDS_CHARS] if words else None
         readings = json.dumps({"also": [[c, p] for c, p in also], "bare": bare}) if also or bare else None
         with self._errors("write"), self._transaction():
-            self._insert(mailbox_key(address), protocol, when, outcome, cause, login=mailbox_key(login or address),
+            self._insert(mailbox_key(address), protocol, when, outcome, cause, login=mailbox_key(login_name or address),
                          result=result, confidence=confidence, words=line, readings=readings)
 
     def history(self, address: str, protocol: str) -> LoginHistory:

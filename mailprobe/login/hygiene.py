@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from enum import StrEnum
 
-from mailprobe.login.wire import Revealable
+from mailprobe.secret import Secret
 
 
 class Finding(StrEnum):
@@ -23,7 +23,7 @@ class Finding(StrEnum):
 _INVISIBLE_CATEGORIES = {"Cc", "Cf", "Cs", "Zl", "Zp"}
 
 
-def check_password(password: str | Revealable) -> list[Finding]:
+def check_password(password: str | Secret) -> list[Finding]:
     """The findings for PASSWORD, in a stable order; empty when nothing looks mistyped."""
     text = password if isinstance(password, str) else password.reveal()
     findings: list[Finding] = []

@@ -1,6 +1,6 @@
 """Where the --login password comes from: MAILPROBE_PASSWORD, --password-stdin's first line (waited for at
 most the run's timeout) or a hidden prompt on a terminal; never argv. It is a Secret from the moment it is read,
-and whatever goes wrong, the message never quotes it."""
+made one `Credentials` value with the login name right here, and whatever goes wrong, the message never quotes it."""
 
 from __future__ import annotations
 
@@ -9,11 +9,10 @@ import sys
 from collections.abc import Callable
 
 from mailprobe.errors import UsageError
-from mailprobe.secret import Secret
+from mailprobe.secret import Credentials, Secret
 
 # The longest --password-stdin line read (a password is far shorter; a stream with no line ending is refused).
 MAX_PASSWORD_BYTES = 4096
-
 
 
 def password_waits(from_stdin: bool) -> bool:
@@ -21,6 +20,14 @@ def password_waits(from_stdin: bool) -> bool:
     if from_stdin:
         return True
     return not os.environ.get("MAILPROBE_PASSWORD") and sys.stdin is not None and sys.stdin.isatty()
+
+
+def read_credentials(
+    login_name: str | None, from_stdin: bool, timeout: float, prompt: Callable[[], str],
+) -> Credentials:
+    """The login's one credentials value: LOGIN_NAME (--login-user; None or empty: the profile's rule names it
+    later) and the password read as `read_password` reads it."""
+    return Credentials(login_name or None, read_password(from_stdin, timeout, prompt))
 
 
 def read_password(from_stdin: bool, timeout: float, prompt: Callable[[], str]) -> Secret:

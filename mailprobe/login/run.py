@@ -19,7 +19,7 @@ from mailprobe.errors import GuardError
 from mailprobe.evidence import ErrorFacts, Failure, Observation, Status, check_id
 from mailprobe.kinds.login import LoginAttempt, LoginCandidate
 from mailprobe.login.guard import DEFAULT_WINDOW_S, GuardOutcome, LastLogin, LoginGuard, LoginHistory, Refusal
-from mailprobe.secret import Secret
+from mailprobe.secret import Credentials
 
 DEFAULT_PROTOCOLS: tuple[str, ...] = ("imap", "smtp")
 # What a remembered login stands as in this run's report: its status follows how it ended.
@@ -31,10 +31,10 @@ _REMEMBERED_CONFIDENCE = 0.5
 
 @dataclass
 class LoginOptions:
-    """`--login` and its companions. `password` is a Secret: it prints as *** wherever it goes."""
+    """`--login` and its companions. `credentials`: --login-user (None: the profile's login_name rule) and the
+    password, as one value that prints as *** wherever it goes."""
 
-    password: Secret = field(repr=False)
-    user: str | None = None  # --login-user; None: the profile's login_name rule
+    credentials: Credentials = field(repr=False)
     protocols: tuple[str, ...] = DEFAULT_PROTOCOLS
     force: bool = False
     interval_s: float = DEFAULT_WINDOW_S
@@ -50,7 +50,7 @@ class LoginRun:
     refusal: Refusal | None
     histories: dict[str, LoginHistory]
     state: Path | None
-    login: str | None = None  # --login-user: the guard keys on it as well as on the address
+    login_name: str | None = None  # --login-user: the guard keys on it as well as on the address
     claimed: dict[str, int] = field(default_factory=dict)  # protocol → its 'started' row
 
 
@@ -70,10 +70,11 @@ def claim(
         histories = {protocol: guard.history(address, protocol) for protocol in options.protocols}
         # --force-login still marks the logins as started (a window of 0 refuses only a clock set back).
         window = 0.0 if options.force else options.interval_s
-        claimed = guard.claim_rows(address, options.protocols, window, now, login=options.user)
+        claimed = guard.claim_rows(address, options.protocols, window, now, login_name=options.credentials.login_name)
     refusal = None if options.force else claimed.refusal
     allowed = () if refusal is not None else options.protocols
-    run = LoginRun(address, allowed, refusal, histories, options.state, options.user, claimed.rows)
+    run = LoginRun(address, allowed, refusal, histories, options.state, options.credentials.login_name,
+                   claimed.rows)
     if run.claimed:
         _UNSETTLED[id(run)] = (run, begun)
     return run
@@ -142,7 +143,7 @@ def settle(run: LoginRun, observations: list[Observation], begun: Collection[str
             if ended is not None and ended.credentials_sent:
                 _record(guard, run, ended)
             elif protocol in begun and (ended is None or _cut_off(ended)):
-                guard.record(run.address, protocol, "error", login=run.login)  # sent or not: unknown
+                guard.record(run.address, protocol, "error", login_name=run.login_name)  # sent or not: unknown
             elif protocol in run.claimed:
                 release.append(run.claimed[protocol])
         guard.release(release)
@@ -172,7 +173,7 @@ def _record(guard: LoginGuard, run: LoginRun, attempt: LoginAttempt) -> None:
     top = readings[0] if readings else None
     words = attempt.replies[-1] if attempt.replies else (attempt.error.detail if attempt.error else None)
     guard.record(
-        run.address, attempt.protocol, outcome, top.cause if top is not None else None, login=run.login,
+        run.address, attempt.protocol, outcome, top.cause if top is not None else None, login_name=run.login_name,
         result=result, confidence=top.confidence if top is not None else None, words=words,
         also=[(c.cause, c.confidence) for c in readings[1:]], bare=attempt.bare_refusal,
     )

@@ -1,28 +1,20 @@
-"""The bytes a login puts on the wire (IMAP strings and literals, SASL PLAIN / LOGIN) and masking their echo."""
+"""The bytes a login puts on the wire (IMAP strings and literals, SASL PLAIN / LOGIN, POP3 USER / PASS): functions
+over the one credentials value (`secret.Credentials`). Their echo is masked by its `redactor`, nowhere here."""
 
 from __future__ import annotations
 
 import base64
 import re
 from dataclasses import dataclass, field
-from typing import Protocol
 
-from mailprobe.secret import Redactor
+from mailprobe.secret import Credentials
 
 # RFC 7888: LITERAL- allows non-synchronising literals up to this size.
 LITERAL_MINUS_MAX = 4096
-# Shorter passwords are not masked in replies: replacing two or three common letters would garble the
-# server's text and, by the holes it leaves, show the password anyway.
-MASK_MIN_CHARS = 4
-MASK = "***"
 
 # What an IMAP quoted string carries without escapes; anything else (", \, CTL, 8-bit) goes as a literal.
 _QUOTABLE = re.compile(rb"[\x20\x21\x23-\x5b\x5d-\x7e]*")
 _UNSENDABLE = re.compile(rb"[\x00\r\n]")
-
-
-class Revealable(Protocol):
-    def reveal(self) -> str: ...
 
 
 class UnsendableError(ValueError):
@@ -38,74 +30,73 @@ class Chunk:
     carries_password: bool
 
 
-@dataclass(frozen=True)
-class Credentials:
-    """Login name and password as bytes, with the encodings each protocol sends. Its repr shows neither."""
+def check_sendable(credentials: Credentials) -> None:
+    """Raise UnsendableError when no login command can carry the credentials (no login name yet, text that is
+    not Unicode, NUL, CR or LF); before anything is sent."""
+    _login_name(credentials)
+    _password(credentials)
 
-    username: bytes = field(repr=False)
-    password: bytes = field(repr=False)
-    _masked: tuple[str, ...] = field(default=(), repr=False)
-    _redactor: Redactor | None = field(default=None, repr=False, compare=False)
 
-    @classmethod
-    def of(cls, username: str, password: Revealable) -> Credentials:
-        secret = password.reveal()
-        try:
-            user_bytes, password_bytes = username.encode("utf-8"), secret.encode("utf-8")
-        except UnicodeEncodeError:
-            raise UnsendableError("the login name or password is not valid Unicode text") from None
-        if _UNSENDABLE.search(user_bytes):
-            raise UnsendableError("the login name holds NUL, CR or LF, which no login command can carry")
-        if _UNSENDABLE.search(password_bytes):
-            raise UnsendableError("the password holds NUL, CR or LF, which no login command can carry")
-        plain = _b64(b"\0" + user_bytes + b"\0" + password_bytes)
-        masked = (plain, secret, _b64(password_bytes)) if len(secret) >= MASK_MIN_CHARS else (plain,)
-        return cls(user_bytes, password_bytes, masked, Redactor([secret], login=username))
+def sasl_plain(credentials: Credentials) -> str:
+    """RFC 4616 message, no authorization identity: NUL login name NUL password, in base64."""
+    return _b64(b"\0" + _login_name(credentials) + b"\0" + _password(credentials))
 
-    def __repr__(self) -> str:
-        return "Credentials(***)"
 
-    def sasl_plain(self) -> str:
-        """RFC 4616 message, no authorization identity: NUL login NUL password, in base64."""
-        return _b64(b"\0" + self.username + b"\0" + self.password)
+def sasl_login_name(credentials: Credentials) -> str:
+    """AUTH LOGIN's first answer: the login name in base64."""
+    return _b64(_login_name(credentials))
 
-    def sasl_login_username(self) -> str:
-        return _b64(self.username)
 
-    def sasl_login_password(self) -> str:
-        return _b64(self.password)
+def sasl_login_password(credentials: Credentials) -> str:
+    """AUTH LOGIN's second answer: the password in base64."""
+    return _b64(_password(credentials))
 
-    def imap_login(self, tag: str, nonsync_literals: bool, literal_minus: bool = False) -> list[Chunk]:
-        """`tag LOGIN user password` as chunks: quoted strings where they can be, literals otherwise. The
-        password is the last argument, so it always travels in the last chunk."""
-        chunks: list[Chunk] = []
-        current = f"{tag} LOGIN".encode("ascii")
-        for value in (self.username, self.password):
-            nonsync = nonsync_literals or (literal_minus and len(value) <= LITERAL_MINUS_MAX)
-            if _QUOTABLE.fullmatch(value):
-                current += b' "' + value + b'"'
-                continue
-            current += b" {%d%s}\r\n" % (len(value), b"+" if nonsync else b"")
-            if not nonsync:
-                chunks.append(Chunk(current, awaits_continuation=True, carries_password=False))
-                current = b""
-            current += value
-        chunks.append(Chunk(current + b"\r\n", awaits_continuation=False, carries_password=True))
-        return chunks
 
-    def pop3_pass(self) -> bytes:
-        return b"PASS " + self.password + b"\r\n"
+def imap_login(credentials: Credentials, tag: str, nonsync_literals: bool, literal_minus: bool = False) -> list[Chunk]:
+    """`tag LOGIN name password` as chunks: quoted strings where they can be, literals otherwise. The password is
+    the last argument, so it always travels in the last chunk."""
+    chunks: list[Chunk] = []
+    current = f"{tag} LOGIN".encode("ascii")
+    for value in (_login_name(credentials), _password(credentials)):
+        nonsync = nonsync_literals or (literal_minus and len(value) <= LITERAL_MINUS_MAX)
+        if _QUOTABLE.fullmatch(value):
+            current += b' "' + value + b'"'
+            continue
+        current += b" {%d%s}\r\n" % (len(value), b"+" if nonsync else b"")
+        if not nonsync:
+            chunks.append(Chunk(current, awaits_continuation=True, carries_password=False))
+            current = b""
+        current += value
+    chunks.append(Chunk(current + b"\r\n", awaits_continuation=False, carries_password=True))
+    return chunks
 
-    def mask(self, text: str) -> str:
-        """TEXT with any echo of the credentials replaced by '***' (a server should never echo them)."""
-        for form in self._masked:
-            text = text.replace(form, MASK)
-        return text
 
-    def scrub(self, raw: bytes) -> bytes:
-        """A reply's raw bytes with every form of the credentials masked (`secret.Redactor`), before they are
-        decoded: a password echoed in a charset the reply is not decoded in cannot come back garbled."""
-        return self._redactor.bytes(raw) if self._redactor is not None else raw
+def pop3_user(credentials: Credentials) -> bytes:
+    return b"USER " + _login_name(credentials) + b"\r\n"
+
+
+def pop3_pass(credentials: Credentials) -> bytes:
+    return b"PASS " + _password(credentials) + b"\r\n"
+
+
+def _login_name(credentials: Credentials) -> bytes:
+    if credentials.login_name is None:
+        raise UnsendableError("no login name to log in as")
+    return _sendable(credentials.login_name, "the login name")
+
+
+def _password(credentials: Credentials) -> bytes:
+    return _sendable(credentials.password.reveal(), "the password")
+
+
+def _sendable(text: str, what: str) -> bytes:
+    try:
+        raw = text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UnsendableError("the login name or password is not valid Unicode text") from None
+    if _UNSENDABLE.search(raw):
+        raise UnsendableError(f"{what} holds NUL, CR or LF, which no login command can carry")
+    return raw
 
 
 def _b64(data: bytes) -> str:

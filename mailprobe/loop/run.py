@@ -108,9 +108,9 @@ async def run_loop(options: LoopOptions, target: Target, observations: list[Obse
     run.submission, run.submission_tls = smtp.target, smtp.tls.value  # type: ignore[assignment]
     run.mailbox = imap.target
     credentials = ctx.credentials
-    name = credentials.login or (
+    named = credentials.named(credentials.login_name or (
         target.local_part if plan.profile is not None and plan.profile.login_name == "local_part" else target.address
-    )
+    ))
     deadline = ctx.deadline  # the phase's: the run's, extended by the budget the plan declares (check.py)
     tail = min(TAIL_MAX_S, options.budget_s * TAIL_SHARE)
     built = loop_message.build(target.address, to, lang)
@@ -120,13 +120,13 @@ async def run_loop(options: LoopOptions, target: Target, observations: list[Obse
     sending = Submission(sender=target.address, recipient=to, message=built)
 
     async def on_imap(dialogue: Dialogue, session: MailSession) -> None:
-        await watch(dialogue, session.capabilities, name, credentials.password, state, tls=True)
+        await watch(dialogue, session.capabilities, named, state, tls=True)
 
     async def on_smtp(dialogue: Dialogue, session: MailSession) -> None:
         if session.greeting_code:  # the submission's evidence starts with the server's greeting
             text = (session.greeting or "").split(" | ")[0].removeprefix(session.greeting_code).strip()
             sending.steps.append(SmtpStep(command="greeting", code=session.greeting_code, text=text))
-        await submit(dialogue, session.capabilities, name, credentials.password, sending, tls=True)
+        await submit(dialogue, session.capabilities, named, sending, tls=True)
 
     if say is not None:  # the quick checks are done, within --timeout; the loop's result follows
         say("loop.progress.start", {"seconds": round(ctx.deadline.elapsed_ms() / 1000.0, 1),

@@ -14,9 +14,9 @@ from mailprobe.kinds.loop import SmtpStep
 from mailprobe.login.attempt import LoginProgress, run_login
 from mailprobe.login.dialogues import smtp_authenticate
 from mailprobe.login.result import LoginOutcome, LoginResult
-from mailprobe.login.wire import Revealable
 from mailprobe.loop.message import LoopMessage, dot_stuffed
 from mailprobe.net.dialogue import Dialogue
+from mailprobe.secret import Credentials
 
 KEEP_TEXT_CHARS = 300
 _ENHANCED = re.compile(r"^([245]\.\d{1,3}\.\d{1,3})(?:\s+|$)")
@@ -46,7 +46,7 @@ class Submission:
         return self.sent_at is not None
 
 
-async def submit(dialogue: Dialogue, caps: Sequence[str], username: str, password: Revealable, state: Submission,
+async def submit(dialogue: Dialogue, caps: Sequence[str], credentials: Credentials, state: Submission,
                  *, tls: bool) -> LoginResult:
     async def flow(attempt: LoginProgress, caps: Sequence[str]) -> LoginOutcome:
         outcome = await smtp_authenticate(attempt, caps)
@@ -56,7 +56,7 @@ async def submit(dialogue: Dialogue, caps: Sequence[str], username: str, passwor
         await _send(attempt, state)
         return outcome
 
-    state.result = await run_login("smtp", flow, "QUIT", dialogue, caps, username, password, tls)
+    state.result = await run_login("smtp", flow, "QUIT", dialogue, caps, credentials, tls)
     return state.result
 
 
@@ -88,7 +88,7 @@ async def _reply(attempt: LoginProgress, command: str) -> SmtpStep:
 
 
 def _step(command: str, lines: Sequence[str], attempt: LoginProgress, code: str | None = None) -> SmtpStep:
-    mask = attempt.credentials.mask if attempt.credentials is not None else str
+    mask = attempt.credentials.redactor.text if attempt.credentials is not None else str
     words = [line[4:] if line[:3].isdigit() else line for line in lines]
     code = code or next((line[:3] for line in lines if line[:3].isdigit()), "")
     first = words[0] if words else ""

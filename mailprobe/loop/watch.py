@@ -17,11 +17,11 @@ from mailprobe.kinds.loop import Cleanup, QuotaRoot
 from mailprobe.login.attempt import LoginProgress, NotAttempted, run_login
 from mailprobe.login.dialogues import imap_authenticate
 from mailprobe.login.result import LoginOutcome, LoginResult
-from mailprobe.login.wire import Revealable
 from mailprobe.loop import imapwire
 from mailprobe.loop.message import LOOP_HEADER
 from mailprobe.net.connect import ProbeError
 from mailprobe.net.dialogue import Dialogue, bad_reply
+from mailprobe.secret import Credentials
 from mailprobe.version import __version__
 
 MAX_RESPONSE_LINES = 2000
@@ -74,12 +74,12 @@ class _Response:
         return self.status == "OK"
 
 
-async def watch(dialogue: Dialogue, caps: Sequence[str], username: str, password: Revealable, state: Watch,
+async def watch(dialogue: Dialogue, caps: Sequence[str], credentials: Credentials, state: Watch,
                 *, tls: bool) -> LoginResult:
     async def flow(attempt: LoginProgress, caps: Sequence[str]) -> LoginOutcome:
         return await _flow(attempt, caps, state)
 
-    state.result = await run_login("imap", flow, "{tag} LOGOUT", dialogue, caps, username, password, tls)
+    state.result = await run_login("imap", flow, "{tag} LOGOUT", dialogue, caps, credentials, tls)
     return state.result
 
 
@@ -246,7 +246,7 @@ async def _delete(attempt: LoginProgress, state: Watch) -> Cleanup:
 
 
 def _heard(state: Watch, attempt: LoginProgress, reply: _Response) -> None:
-    mask = attempt.credentials.mask if attempt.credentials is not None else str
+    mask = attempt.credentials.redactor.text if attempt.credentials is not None else str
     state.replies = [mask(reply.tagged[:KEEP_REPLY_CHARS])]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 from mailprobe.address import Target
 from mailprobe.addresspolicy import DialPolicy, lab_run
@@ -15,65 +15,11 @@ from mailprobe.net.deadline import Deadline
 from mailprobe.net.pace import Pace
 from mailprobe.net.resolver import Resolver
 from mailprobe.net.tls import TlsSettings
-from mailprobe.secret import Secret
+from mailprobe.secret import Credentials
 from mailprobe.timeouts import Timeouts
 
 if TYPE_CHECKING:
     from mailprobe.plan import Step
-
-
-class LoginCredentials:
-    """What `--login` logs in with: the login name (None: the profile's rule decides) and the password.
-    Neither is ever printed, repr'd, pickled or serialised: this object has no text form but "***"."""
-
-    __slots__ = ("_begun", "_login", "_password")
-
-    def __init__(self, login: str | None, password: Secret) -> None:
-        if not isinstance(password, Secret):
-            raise TypeError("the password must be a Secret")
-        object.__setattr__(self, "_login", login)
-        object.__setattr__(self, "_password", password)
-        object.__setattr__(self, "_begun", set())
-
-    def begin(self, protocol: str) -> None:
-        """A login dialogue over PROTOCOL is starting: from here the password may be on the wire, so the
-        lockout guard counts this login even if the run is cut off before it can say how it ended."""
-        begun: set[str] = object.__getattribute__(self, "_begun")
-        begun.add(protocol)
-
-    @property
-    def begun(self) -> frozenset[str]:
-        return frozenset(object.__getattribute__(self, "_begun"))
-
-    @property
-    def login(self) -> str | None:
-        value: str | None = object.__getattribute__(self, "_login")
-        return value
-
-    @property
-    def password(self) -> Secret:
-        value: Secret = object.__getattribute__(self, "_password")
-        return value
-
-    def __repr__(self) -> str:
-        return "LoginCredentials(***)"
-
-    __str__ = __repr__
-
-    def __format__(self, format_spec: str) -> str:
-        return repr(self)
-
-    def __setattr__(self, name: str, value: object) -> NoReturn:
-        raise AttributeError("credentials cannot be changed")
-
-    def __reduce_ex__(self, protocol: object) -> NoReturn:
-        raise TypeError("credentials cannot be pickled or serialised")
-
-    def __copy__(self) -> LoginCredentials:
-        return self
-
-    def __deepcopy__(self, memo: dict[int, object]) -> LoginCredentials:
-        return self
 
 
 @dataclass(frozen=True)
@@ -82,7 +28,11 @@ class ProbeContext:
     tls: TlsSettings
     resolver: Resolver
     target: Target | None = None  # the mailbox checked (autoconfig asks with it, the login logs in as it)
-    credentials: LoginCredentials | None = field(default=None, repr=False)  # only with --login
+    credentials: Credentials | None = field(default=None, repr=False)  # only with --login
+    # The protocols whose login dialogue has started in this run: from there the password may be on the wire, so
+    # the lockout guard counts that login even if the run is cut off before it can say how it ended. Not a
+    # credential; shared by the context's copies.
+    logins_begun: set[str] = field(default_factory=set, repr=False, compare=False)
     pace: Pace = field(default_factory=Pace)  # the round trips the run has seen (shared with the resolver)
     policy: DialPolicy | None = None  # which addresses may be dialled; None: as the resolver's servers say
     sockets: SocketBudget = field(default_factory=SocketBudget)  # the check's connections open at once

@@ -15,12 +15,12 @@ from mailprobe.login.hygiene import check_password
 from mailprobe.login.result import LoginOutcome, LoginResult
 from mailprobe.net.dialogue import Dialogue
 from mailprobe.plan import Step
-from mailprobe.probes.base import LoginCredentials, ProbeContext, endpoint_of
+from mailprobe.probes.base import ProbeContext, endpoint_of
 from mailprobe.probes.imap import IMAP
 from mailprobe.probes.mail import MailProtocol, run_session
 from mailprobe.probes.pop3 import POP3
 from mailprobe.probes.smtp import SMTP
-from mailprobe.secret import Redactor
+from mailprobe.secret import Credentials
 
 LoginNameForm = Literal["address", "local_part", "other"]
 SESSIONS: dict[str, MailProtocol] = {"imap": IMAP, "pop3": POP3, "smtp": SMTP}
@@ -33,10 +33,10 @@ _STATUS = {
 }
 
 
-def login_name(credentials: LoginCredentials, step: Step, target: Target) -> tuple[str, LoginNameForm]:
+def login_name(credentials: Credentials, step: Step, target: Target) -> tuple[str, LoginNameForm]:
     """The name to log in as and its form: --login-user, else the profile's rule (the full address by default)."""
-    if credentials.login is not None:
-        return credentials.login, "other"
+    if credentials.login_name is not None:
+        return credentials.login_name, "other"
     if step.session.profile is not None and step.session.profile.login_name == "local_part":
         return target.local_part, "local_part"
     return target.address, "address"
@@ -49,13 +49,14 @@ async def probe(step: Step, ctx: ProbeContext) -> list[Observation]:
         attempt.error = ErrorFacts(kind=Failure.NOT_OFFERED, stage="session", detail="no credentials")
         return [attempt]
     name, attempt.login_name_form = login_name(credentials, step, target)
+    named = credentials.named(name)  # what goes on the wire, and its one masker
     attempt.hygiene = [finding.value for finding in check_password(credentials.password)]
     outcome: list[LoginResult] = []
 
     async def log_in(dialogue: Dialogue, session: MailSession) -> None:
         dialogue_of = LOGIN_DIALOGUES[step.endpoint.protocol]  # type: ignore[union-attr,index]
-        credentials.begin(step.endpoint.protocol)  # type: ignore[union-attr]
-        outcome.append(await dialogue_of(dialogue, session.capabilities, name, credentials.password, tls=True))
+        ctx.logins_begun.add(step.endpoint.protocol)  # type: ignore[union-attr]
+        outcome.append(await dialogue_of(dialogue, session.capabilities, named, tls=True))
 
     session = await run_session(SESSIONS[step.endpoint.protocol], step.endpoint, step.ip, ctx, on_ready=log_in)
     attempt.duration_ms = session.duration_ms
@@ -64,12 +65,12 @@ async def probe(step: Step, ctx: ProbeContext) -> list[Observation]:
             kind=Failure.NOT_OFFERED, stage="session", detail="no TLS channel to log in over"
         )
         return [attempt]
-    _fill(attempt, outcome[0], name, credentials, step)
+    _fill(attempt, outcome[0], named, step)
     return [attempt]
 
 
-def _fill(attempt: LoginAttempt, result: LoginResult, name: str, credentials: LoginCredentials, step: Step) -> None:
-    masked = Redactor([credentials.password], login=name).text
+def _fill(attempt: LoginAttempt, result: LoginResult, credentials: Credentials, step: Step) -> None:
+    masked = credentials.redactor.text  # the replies were masked as they came; their words are masked again
 
     attempt.outcome = result.outcome.value
     attempt.status = _STATUS[result.outcome]

@@ -34,7 +34,7 @@ from mailprobe.locales.messages import placeholders
 from mailprobe.login.run import LoginOptions
 from mailprobe.profiles import load_profiles
 from mailprobe.report import ProviderInfo, Report
-from mailprobe.secret import Secret
+from mailprobe.secret import Credentials, Secret
 from tests.lab.loginserver import UNSAFE_LOGIN
 from tests.lab.mailserver import Fault
 from tests.lab.webserver import Route, login_page, redirect
@@ -114,7 +114,7 @@ def _run_world(name: str, root: Path) -> Report:
     setup: Setup | None = spec.pop("setup", None)
     if spec.pop("login_run", False):
         options = {**options, "no_baseline": True, "login": LoginOptions(
-            password=Secret(PASSWORD), protocols=("imap",), state=root / f"{name}.db")}
+            credentials=Credentials(None, Secret(PASSWORD)), protocols=("imap",), state=root / f"{name}.db")}
     with World(root / name, **spec) as world:
         if setup is not None:
             setup(world)

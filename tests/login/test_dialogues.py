@@ -10,20 +10,25 @@ from mailprobe.evidence import Failure, TlsMode
 from mailprobe.login.classify import classify
 from mailprobe.login.dialogues import LOGIN_DIALOGUES, imap_login, pop3_login, smtp_login
 from mailprobe.login.result import LoginOutcome, LoginResult
-from mailprobe.login.wire import MASK_MIN_CHARS
-from mailprobe.secret import Secret
+from mailprobe.secret import Credentials, Secret
 from tests.lab.certs import CertLab
 from tests.lab.loginserver import PASSWORD, USERNAME, LoginServer, login_session, plain_session
 
+# A password of one to three characters "appears" in any result (its field names): only longer ones are searched.
+CHECKED_CHARS = 4
 AWKWARD = 'pa"ss\\密码 x'  # a quote, a backslash, CJK and a space: must travel as an IMAP literal
 
 
 async def login(server: LoginServer, ca_file: str, password: str = PASSWORD, seconds: float = 5.0) -> LoginResult:
     async with server, login_session(server, ca_file, seconds) as session:
         dialogue = LOGIN_DIALOGUES[server.protocol]
-        result = await dialogue(session.dialogue, session.capabilities, USERNAME, Secret(password), tls=True)
+        result = await dialogue(session.dialogue, session.capabilities, _as_user(password), tls=True)
     assert_password_kept_out(result, password)
     return result
+
+
+def _as_user(password: str) -> Credentials:
+    return Credentials(USERNAME, Secret(password))
 
 
 def assert_password_kept_out(result: LoginResult, password: str) -> None:
@@ -198,7 +203,7 @@ async def test_silent_server_after_the_credentials_times_out_within_the_deadline
     server = imap(certs, after_credentials="silence")
     started = time.monotonic()
     async with server, login_session(server, ca_file, seconds=5.0, cap=0.5) as session:
-        result = await imap_login(session.dialogue, session.capabilities, USERNAME, Secret(PASSWORD), tls=True)
+        result = await imap_login(session.dialogue, session.capabilities, _as_user(PASSWORD), tls=True)
     assert time.monotonic() - started < 3.0
     assert result.outcome == LoginOutcome.ERROR
     assert result.error is not None and result.error.kind == Failure.TIMEOUT
@@ -261,7 +266,7 @@ async def test_plaintext_channel_is_refused_before_a_byte_is_sent(protocol: str)
         dialogue = LOGIN_DIALOGUES[protocol]  # type: ignore[index]
         for tls in (False, True):  # told so, or not told but the socket says so
             with pytest.raises(ValueError, match=r"plaintext|not TLS") as caught:
-                await dialogue(session.dialogue, session.capabilities, USERNAME, Secret(PASSWORD), tls=tls)
+                await dialogue(session.dialogue, session.capabilities, _as_user(PASSWORD), tls=tls)
             assert PASSWORD not in str(caught.value)
     assert len(server.received) == sent_before
     assert server.authentications == 0
@@ -394,8 +399,7 @@ async def test_awkward_passwords_arrive_byte_for_byte_in_one_login(
     certs: CertLab, ca_file: str, protocol: str, drop: list[str], password: str
 ) -> None:
     server = LoginServer(protocol, tls="implicit", lab=certs, password=password, drop_capabilities=drop)  # type: ignore[arg-type]
-    # A password of one to three characters "appears" in any text: only longer ones are searched for.
-    checked = len(password) >= MASK_MIN_CHARS
+    checked = len(password) >= CHECKED_CHARS
     result = await (login(server, ca_file, password) if checked else login_unchecked(server, ca_file, password))
     assert result.outcome == LoginOutcome.OK, result
     assert [entry.password for entry in server.logins] == [password.encode()]
@@ -405,7 +409,7 @@ async def login_unchecked(server: LoginServer, ca_file: str, password: str) -> L
     """A login whose result is not searched for the password."""
     async with server, login_session(server, ca_file) as session:
         dialogue = LOGIN_DIALOGUES[server.protocol]
-        return await dialogue(session.dialogue, session.capabilities, USERNAME, Secret(password), tls=True)
+        return await dialogue(session.dialogue, session.capabilities, _as_user(password), tls=True)
 
 
 def test_every_protocol_has_a_dialogue() -> None:

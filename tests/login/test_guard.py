@@ -99,7 +99,7 @@ def test_claim_marks_the_login_started_so_a_crashed_run_still_counts(db: Path) -
 
 def test_what_is_stored_is_the_login_its_end_its_cause_and_the_redacted_words_never_more(db: Path) -> None:
     with LoginGuard(db) as guard:
-        guard.record(ADDRESS, "imap", "refused", "password_incorrect", at=T0, login="Alice", result="refused",
+        guard.record(ADDRESS, "imap", "refused", "password_incorrect", at=T0, login_name="Alice", result="refused",
                      confidence=0.9, words="a3 NO [AUTHENTICATIONFAILED] bad password [password]\r\n  more")
     with sqlite3.connect(db) as raw:
         columns = [row[1] for row in raw.execute("PRAGMA table_info(login_attempts)")]
@@ -258,11 +258,11 @@ def test_a_login_with_no_recorded_end_is_remembered_as_unfinished(db: Path) -> N
 def test_another_address_with_the_same_login_name_is_refused_within_the_window(db: Path) -> None:
     later = T0 + timedelta(minutes=1)
     with LoginGuard(db) as guard:
-        assert guard.claim(ADDRESS, ["imap"], now=T0, login="shared@example.com") is None
-        assert guard.claim("bob@example.com", ["imap"], now=later, login="Shared@Example.com") is not None
+        assert guard.claim(ADDRESS, ["imap"], now=T0, login_name="shared@example.com") is None
+        assert guard.claim("bob@example.com", ["imap"], now=later, login_name="Shared@Example.com") is not None
         # the address a login name stands for counts too, whichever of the two a run names
         assert guard.claim("shared@example.com", ["imap"], now=later) is not None
-        assert guard.claim("carol@example.com", ["imap"], now=later, login=ADDRESS) is not None
+        assert guard.claim("carol@example.com", ["imap"], now=later, login_name=ADDRESS) is not None
         assert guard.claim("carol@example.com", ["imap"], now=later) is None  # its own name, another mailbox
 
 

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mailprobe.login.wire import Chunk, Credentials, UnsendableError
-from mailprobe.secret import Secret
+from mailprobe.login import wire
+from mailprobe.login.wire import Chunk, UnsendableError
+from mailprobe.secret import Credentials, Secret
 
 sendable = st.text(st.characters(blacklist_characters="\x00\r\n", blacklist_categories=("Cs",)), max_size=40)
 
@@ -40,9 +41,9 @@ def parse_login(chunks: list[Chunk]) -> tuple[bytes, bytes, int]:
 
 @given(sendable, sendable)
 def test_imap_login_carries_any_sendable_text_exactly(username: str, password: str) -> None:
-    credentials = Credentials.of(username, Secret(password))
+    credentials = Credentials(username, Secret(password))
     for nonsync in (False, True):
-        chunks = credentials.imap_login("a1", nonsync)
+        chunks = wire.imap_login(credentials, "a1", nonsync)
         user, secret, waits = parse_login(chunks)
         assert (user, secret) == (username.encode(), password.encode())
         assert waits == sum(c.awaits_continuation for c in chunks)
@@ -57,49 +58,65 @@ def test_imap_login_carries_any_sendable_text_exactly(username: str, password: s
      ("密码", True), ("tab\there", True), ("del\x7f", True), ("{5}", False)],
 )
 def test_imap_quoting_rule(password: str, literal: bool) -> None:
-    [*_, last] = Credentials.of("alice@lab.test", Secret(password)).imap_login("a1", nonsync_literals=False)
+    [*_, last] = wire.imap_login(Credentials("alice@lab.test", Secret(password)), "a1", nonsync_literals=False)
     assert (b'"' + password.encode() + b'"\r\n' not in last.data) == literal
 
 
 def test_literal_minus_only_up_to_4096_bytes() -> None:
-    small = Credentials.of("u", Secret("é" * 10)).imap_login("a1", False, literal_minus=True)
-    large = Credentials.of("u", Secret("é" * 3000)).imap_login("a1", False, literal_minus=True)
+    small = wire.imap_login(Credentials("u", Secret("é" * 10)), "a1", False, literal_minus=True)
+    large = wire.imap_login(Credentials("u", Secret("é" * 3000)), "a1", False, literal_minus=True)
     assert len(small) == 1 and len(large) == 2 and large[0].data.endswith(b"{6000}\r\n")
 
 
 def test_sasl_encodings() -> None:
-    credentials = Credentials.of("alice@lab.test", Secret("密码 1"))
-    assert base64.b64decode(credentials.sasl_plain()) == b"\0alice@lab.test\0" + "密码 1".encode()
-    assert base64.b64decode(credentials.sasl_login_username()) == b"alice@lab.test"
-    assert base64.b64decode(credentials.sasl_login_password()) == "密码 1".encode()
-    assert credentials.pop3_pass() == b"PASS " + "密码 1".encode() + b"\r\n"
+    credentials = Credentials("alice@lab.test", Secret("密码 1"))
+    assert base64.b64decode(wire.sasl_plain(credentials)) == b"\0alice@lab.test\0" + "密码 1".encode()
+    assert base64.b64decode(wire.sasl_login_name(credentials)) == b"alice@lab.test"
+    assert base64.b64decode(wire.sasl_login_password(credentials)) == "密码 1".encode()
+    assert wire.pop3_pass(credentials) == b"PASS " + "密码 1".encode() + b"\r\n"
 
 
 @pytest.mark.parametrize("password", ["two\nlines", "nul\x00byte", "cr\rhere"])
 def test_what_no_command_can_carry_is_refused_without_quoting_it(password: str) -> None:
     with pytest.raises(UnsendableError) as caught:
-        Credentials.of("alice@lab.test", Secret(password))
+        wire.check_sendable(Credentials("alice@lab.test", Secret(password)))
     assert password not in str(caught.value)
 
 
 def test_a_lone_surrogate_is_refused_without_quoting_it() -> None:
     with pytest.raises(UnsendableError) as caught:
-        Credentials.of("alice@lab.test", Secret("bad\udcffbyte"))
+        wire.check_sendable(Credentials("alice@lab.test", Secret("bad\udcffbyte")))
     assert "bad" not in str(caught.value)
 
 
-@given(st.text(min_size=4, max_size=30).filter(lambda p: "\x00" not in p and "\r" not in p and "\n" not in p))
-def test_mask_hides_every_echo_and_reprs_show_nothing(password: str) -> None:
+@given(st.text(min_size=1, max_size=30).filter(lambda p: "\x00" not in p and "\r" not in p and "\n" not in p))
+def test_the_one_masker_hides_every_echo_of_what_went_out_and_reprs_show_nothing(password: str) -> None:
+    credentials = Credentials("alice@lab.test", Secret(password))
     try:
-        credentials = Credentials.of("alice@lab.test", Secret(password))
+        wire.check_sendable(credentials)
     except UnsendableError:
         return
-    echo = f"NO bad {password} / {credentials.sasl_plain()} / {credentials.sasl_login_password()}"
-    assert password not in credentials.mask(echo)
-    assert credentials.sasl_plain() not in credentials.mask(echo)
+    sent = (wire.sasl_plain(credentials), wire.sasl_login_name(credentials), wire.sasl_login_password(credentials))
+    echo = f"NO bad {password} / {' / '.join(sent)}"
+    shown = credentials.redactor.text(echo)
+    # A password's own base64 is a base64 token of its own only from four characters on ("MA==" is none).
+    for form in (password, *sent) if len(password) >= 4 else (password, *sent[:2]):
+        assert form not in shown
     assert repr(credentials) == "Credentials(***)"
-    chunks = credentials.imap_login("a1", False)
+    chunks = wire.imap_login(credentials, "a1", False)
     assert all(repr(c).startswith("Chunk(awaits_continuation=") and "data" not in repr(c) for c in chunks)
+
+
+def test_credentials_without_a_login_name_go_nowhere() -> None:
+    credentials = Credentials(None, Secret("hunter22"))
+    with pytest.raises(UnsendableError):
+        wire.check_sendable(credentials)
+    with pytest.raises(UnsendableError):
+        wire.sasl_plain(credentials)
+    named = credentials.named("alice@lab.test")
+    assert wire.pop3_user(named) == b"USER alice@lab.test\r\n"
+    assert named.password is credentials.password and credentials.login_name is None
+    assert named.named("alice@lab.test") is named
 
 
 def test_secret_shows_stars() -> None:
