@@ -236,7 +236,11 @@ class Redactor:
     __slots__ = ("_byte_forms", "_byte_patterns", "_cores", "_labels", "_name_patterns", "_names", "_passwords",
                  "_text_patterns")
 
-    def __init__(self, secrets: Iterable[str | Secret], login: str | None = None) -> None:
+    def __init__(
+        self, secrets: Iterable[str | Secret], login: str | None = None, *, secret_label: str = PASSWORD_MASK,
+    ) -> None:
+        """SECRETS are masked as SECRET_LABEL ("[password]"; the administrator APIs' secrets and tokens:
+        "[credential]"), the login name and its local part as "[login]"."""
         passwords = [s.reveal() if isinstance(s, Secret) else s for s in secrets]
         self._passwords = [p for p in passwords if p]
         self._names = _login_names(login)
@@ -268,7 +272,7 @@ class Redactor:
         ]
         self._labels = {PASSWORD_MASK: PASSWORD_MASK, LOGIN_MASK: LOGIN_MASK, CREDENTIAL_MASK: CREDENTIAL_MASK}
         name_forms = {form for name in self._names for form in _written_forms(name)}
-        self._labels = self._choose_labels(text_forms | name_forms | set(self._passwords))
+        self._labels = self._choose_labels(text_forms | name_forms | set(self._passwords), secret_label)
 
     def __repr__(self) -> str:
         return "Redactor(***)"
@@ -326,28 +330,25 @@ class Redactor:
             spans += [(m.start(), m.end(), LOGIN_MASK) for m in byte_pattern.finditer(raw)]
         return spans
 
-    def _choose_labels(self, text_forms: set[str]) -> dict[str, str]:
+    def _choose_labels(self, text_forms: set[str], secret_label: str) -> dict[str, str]:
         """Each mask's text: its usual one ("[password]"), unless a credential is part of it, shares one of its
         edge characters (so that a mask and its neighbours could spell it) or reads as one (a base64 run that
         decodes to it); then the first of `_FALLBACK_MASKS` that is none of those. The fallbacks share no
         character with each other or with the usual masks, so the few credentials a run has cannot spoil
         them all."""
         forms = [form.lower() for form in text_forms]
-        byte_forms = [form.lower() for form in self._byte_forms]
 
         def clean(label: str) -> bool:
             return not (self._text_spans(label) or self._byte_spans(label.encode("ascii")))
 
-        def apart(label: str) -> bool:
-            edges = {label[0], label[-1]}
-            return not any(edge in form for form in forms for edge in edges) and not any(
-                edge.encode("ascii") in form for form in byte_forms for edge in edges)
+        def apart(label: str) -> bool:  # the text forms only: a GBK byte pair may end in "[" in any Chinese text
+            return not any(edge in form for form in forms for edge in {label[0], label[-1]})
 
         labels: dict[str, str] = {}
-        for usual in (PASSWORD_MASK, LOGIN_MASK, CREDENTIAL_MASK):
-            candidates = (usual, *_FALLBACK_MASKS)
-            usable = [label for label in candidates if clean(label)]
-            labels[usual] = next((label for label in usable if apart(label)), usable[0] if usable else "")
+        usual_labels = {PASSWORD_MASK: secret_label, LOGIN_MASK: LOGIN_MASK, CREDENTIAL_MASK: CREDENTIAL_MASK}
+        for kind, usual in usual_labels.items():
+            usable = [label for label in (usual, *_FALLBACK_MASKS) if clean(label)]
+            labels[kind] = next((label for label in usable if apart(label)), usable[0] if usable else "")
         return labels
 
     def _decoded_label(self, token: str) -> str | None:

@@ -23,6 +23,7 @@ from mailprobe.evidence import ErrorFacts, Failure
 from mailprobe.net.http import USER_AGENT, classify, error_facts, host_of, http_context, resolve_first
 from mailprobe.probes.base import ProbeContext
 from mailprobe.secret import CREDENTIAL_MASK, Secret
+from mailprobe.secret import Redactor as SecretRedactor
 
 if TYPE_CHECKING:
     from mailprobe.kinds.admin import AdminFacts, AdminProblem
@@ -39,19 +40,22 @@ _BEARER = re.compile(r"(?i)\bBearer\s+[A-Za-z0-9._~+/=-]+")
 
 @dataclass
 class Redactor:
-    """Masks every credential of the run (given as Secrets or met as tokens) and every credential-named
-    parameter, in any text that may be kept or shown."""
+    """Masks every credential of the run, given as Secrets or met as tokens, with the one masker
+    (`secret.Redactor`, remade as each is added), and on top every credential-named parameter and Bearer
+    token, in any text that may be kept or shown."""
 
-    secrets: list[str] = field(default_factory=list, repr=False)
+    secrets: list[Secret] = field(default_factory=list, repr=False)
+    _masker: SecretRedactor | None = field(default=None, repr=False, compare=False)
 
     def add(self, value: str | Secret | None) -> None:
-        text = value.reveal() if isinstance(value, Secret) else value
-        if text and len(text) >= 4 and text not in self.secrets:
-            self.secrets.append(text)
+        secret = value if isinstance(value, Secret) else Secret(value or "")
+        if len(secret.reveal()) >= 4 and secret not in self.secrets:
+            self.secrets.append(secret)
+            self._masker = SecretRedactor(self.secrets, secret_label=CREDENTIAL_MASK)
 
     def __call__(self, text: str) -> str:
-        for secret in sorted(self.secrets, key=len, reverse=True):
-            text = text.replace(secret, CREDENTIAL_MASK)
+        if self._masker is not None:
+            text = self._masker.text(text)
         text = _IN_QUERY.sub(lambda m: f"{m.group(1)}={CREDENTIAL_MASK}", text)
         text = _IN_JSON.sub(lambda m: f'"{m.group(1)}": "{CREDENTIAL_MASK}"', text)
         return _BEARER.sub(f"Bearer {CREDENTIAL_MASK}", text)

@@ -3,8 +3,11 @@ raw, and inside URLs (Exmail puts access_token in the query string)."""
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -15,7 +18,7 @@ from mailprobe.diagnosis.diagnose import diagnose
 from mailprobe.kinds import summarize
 from mailprobe.render import FORMATS
 from mailprobe.render.options import RenderOptions
-from mailprobe.secret import Secret
+from mailprobe.secret import CREDENTIAL_MASK, Secret
 from tests.admin.helpers import (
     CLIENT_SECRET,
     CORP_SECRET,
@@ -45,6 +48,18 @@ def test_the_redactor_masks_credentials_in_urls_json_and_headers() -> None:
     for leaked in ("abc.DEF-123", CORP_SECRET, "xyz", "a.b.c", "eyJabc.def"):
         assert leaked not in said
     assert "access_token=[credential]" in said and USER in said
+
+
+def test_the_redactor_masks_a_secret_in_every_form_the_one_masker_knows() -> None:
+    # The administrator side masks its secrets with `secret.Redactor`: percent-encoded, in another letter case,
+    # in base64 and JSON-escaped echoes go as "[credential]" too, not only the exact text.
+    secret = "s3cr+t/Value=="
+    redact = Redactor()
+    redact.add(Secret(secret))
+    echoes = (quote(secret, safe=""), secret.upper(), base64.b64encode(secret.encode()).decode(), json.dumps(secret))
+    said = redact("echo " + " and ".join(echoes))
+    assert "s3cr" not in said.lower() and base64.b64encode(secret.encode()).decode() not in said
+    assert said.count(CREDENTIAL_MASK) == len(echoes) and "[password]" not in said
 
 
 def leaky_exmail() -> object:

@@ -251,6 +251,18 @@ async def test_echoed_password_is_masked_in_the_replies(certs: CertLab, ca_file:
     assert result.replies == ["a3 NO [AUTHENTICATIONFAILED] bad password [password]"]
 
 
+@pytest.mark.parametrize("password", ["word", "[login]", "pass]", "sword,"])
+async def test_a_password_that_is_part_of_a_mask_text_never_shows_through_the_mask(
+    certs: CertLab, ca_file: str, password: str,
+) -> None:
+    # The server's own words hold it too ("bad password"): masked all the same, and every echo with them.
+    server = imap(certs, password=password,
+                  refusal="NO [AUTHENTICATIONFAILED] bad password {password} / {password:base64} / {password:percent}")
+    result = await login(server, ca_file, password)  # nowhere in the result, its JSON or its error
+    assert result.outcome == LoginOutcome.REFUSED and server.authentications == 1
+    assert all(password.lower() not in line.lower() for line in result.replies), result.replies
+
+
 async def test_password_that_no_command_can_carry_is_not_sent(certs: CertLab, ca_file: str) -> None:
     server = imap(certs)
     result = await login(server, ca_file, "line one\nline two")
