@@ -12,7 +12,7 @@ from mailprobe.kinds.loop import LoopRun
 from mailprobe.loop.message import build
 from mailprobe.loop.submit import Submission, submit
 from mailprobe.profiles import builtin_profiles
-from mailprobe.secret import Secret
+from mailprobe.secret import Credentials, Secret
 from tests.lab.certs import CertLab
 from tests.lab.loginserver import PASSWORD, USERNAME, LoginServer, login_session
 
@@ -24,7 +24,7 @@ async def submitted(certs: CertLab, ca_file: str, replies: dict[str, str | bytes
     message = build(USERNAME, USERNAME, "en")
     state = Submission(sender=USERNAME, recipient=USERNAME, message=message)
     async with server, login_session(server, ca_file) as session:
-        await submit(session.dialogue, session.capabilities, USERNAME, Secret(PASSWORD), state, tls=True)
+        await submit(session.dialogue, session.capabilities, Credentials(USERNAME, Secret(PASSWORD)), state, tls=True)
     return state, server
 
 
@@ -95,7 +95,7 @@ async def test_an_accepted_message_goes_out_once_with_its_queue_id(certs: CertLa
     async with server, login_session(server, ca_file) as session:
         # It answers each line it gets, so the message sent here is empty: DATA's end alone.
         state.message = type(message)(message.loop_id, message.message_id, b"")
-        await submit(session.dialogue, session.capabilities, USERNAME, Secret(PASSWORD), state, tls=True)
+        await submit(session.dialogue, session.capabilities, Credentials(USERNAME, Secret(PASSWORD)), state, tls=True)
     assert server.commands.count(f"MAIL FROM:<{USERNAME}>") == 1
     assert server.commands[-2:] == [".", "QUIT"]
     assert state.accepted and state.queue_id == "4AB12C3D"
