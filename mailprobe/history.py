@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mailprobe.errors import GuardError
 from mailprobe.lang import Lang
 from mailprobe.report import CheckResult, Report
 from mailprobe.store import StateStore, default_state_path, mailbox_key
@@ -51,10 +52,17 @@ class Run:
 class History:
     """One connection to the state file (the same file, schema and pragmas as the guard: one state database)."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
-        self._store = StateStore(path)
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> None:
+        """READ_ONLY (`history`, `explain --id`): the file is opened as it is and only read; never created or
+        migrated, and one that is not a mailprobe state file is said, not changed."""
+        self._store = StateStore(path, read_only=read_only)
         self.path = self._store.path
         self._db = self._store.db
+        # An older state file of ours may predate the history (the guard's tables only): no run in it yet.
+        self._empty = read_only and not self._store.has_table("check_history")
+        if self._empty and not self._store.has_table("login_attempts"):
+            self.close()
+            raise GuardError(f"state database {self.path} is not a mailprobe history (no check_history table)")
 
     def __enter__(self) -> History:
         return self
@@ -84,6 +92,8 @@ class History:
         return previous is None or (previous[0], previous[1]) != (report.status, cause)
 
     def runs(self, address: str, since: datetime | None = None) -> list[Run]:
+        if self._empty:
+            return []
         with self._store.errors("read"):
             rows = self._db.execute(
                 "SELECT at, status, cause, section, report FROM check_history WHERE address = ? AND at >= ?"
@@ -97,6 +107,8 @@ class History:
         several: `mailprobe explain --id`. Reports stored before they carried their id are read and their id
         computed, as when they were shown."""
         query = "SELECT at, status, cause, section, report FROM check_history WHERE {} ORDER BY at DESC, id DESC"
+        if self._empty:
+            return None
         with self._store.errors("read"):
             row = self._db.execute(query.format("json_extract(report, '$.report_id') = ?") + " LIMIT 1",
                                    (report_id,)).fetchone()
@@ -106,6 +118,8 @@ class History:
         return None if row is None else Run(datetime.fromtimestamp(row[0], UTC), row[1], row[2], row[3], row[4])
 
     def last_good_before(self, address: str, before: datetime) -> Run | None:
+        if self._empty:
+            return None
         with self._store.errors("read"):
             row = self._db.execute(
                 "SELECT at, status, cause, section, report FROM check_history WHERE address = ? AND at < ?"

@@ -98,14 +98,29 @@ def _switch_to_wal(db: sqlite3.Connection, within_s: float) -> None:
 class StateStore:
     """One connection to the state file, opened and migrated; use one per thread or process."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str] | None = None, busy_timeout_ms: int = BUSY_TIMEOUT_MS, *,
+        read_only: bool = False,
+    ) -> None:
+        """READ_ONLY: open an existing file as it is (SQLite's mode=ro), never creating, switching to WAL or
+        migrating it: for the commands that only read (`history`, `explain --id`), which may be pointed at any
+        file."""
         self.path = Path(path) if path is not None else default_state_path()
-        self.db = self._open(busy_timeout_ms)
+        self.read_only = read_only
+        self.db = self._open_read_only(busy_timeout_ms) if read_only else self._open(busy_timeout_ms)
         try:
-            self._migrate()
+            if read_only:
+                self._check_version()
+            else:
+                self._migrate()
         except BaseException:
             self.db.close()
             raise
+
+    def has_table(self, name: str) -> bool:
+        with self.errors("read"):
+            found = self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+            return found.fetchone() is not None
 
     def close(self) -> None:
         self.db.close()
@@ -133,6 +148,26 @@ class StateStore:
                 db.close()
                 raise
             return db
+
+    def _open_read_only(self, busy_timeout_ms: int) -> sqlite3.Connection:
+        with self.errors("open"):
+            uri = f"{self.path.resolve().as_uri()}?mode=ro"
+            db = sqlite3.connect(uri, uri=True, timeout=busy_timeout_ms / 1000.0, isolation_level=None,
+                                 check_same_thread=False)
+            try:
+                db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            except BaseException:
+                db.close()
+                raise
+            return db
+
+    def _check_version(self) -> None:
+        with self.errors("open"):
+            version = self._user_version()
+        if version > len(MIGRATIONS):
+            raise GuardError(
+                f"state database {self.path} has schema version {version}, newer than this mailprobe knows"
+            )
 
     def _migrate(self) -> None:
         with self.errors("open"):

@@ -80,7 +80,7 @@ def _stored_report(text: str, history: str | None) -> Report:
         raise UsageError(f"--id {wanted}: no history at {quoted_input(str(path), PATH_SHOWN)} (reports are kept by "
                          "`check --history DB` or --changes-only)")
     try:
-        with History(path) as store:
+        with History(path, read_only=True) as store:
             found = store.find(wanted)
     except GuardError as exc:
         raise UsageError(str(exc)) from None

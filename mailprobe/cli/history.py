@@ -28,7 +28,7 @@ def history(address: str, history: str | None, days: float, lang: str | None, fm
         fail(f"no history at {quoted_input(str(path), PATH_SHOWN)} (no such file; `mailprobe check --history DB` "
               "or --changes-only writes one)")
     try:
-        with History(path) as store:
+        with History(path, read_only=True) as store:
             line = timeline(store, address, days)
     except GuardError as exc:
         fail(str(exc))

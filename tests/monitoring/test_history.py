@@ -13,6 +13,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
+from mailprobe.errors import GuardError
 from mailprobe.history import History, timeline
 from mailprobe.report import Report
 from mailprobe.store import MIGRATIONS
@@ -86,6 +89,45 @@ def test_history_reads_and_never_creates_the_file(tmp_path: Path) -> None:
     result = run_mailprobe("history", USER, env={"XDG_STATE_HOME": str(state)}, unset=("MAILPROBE_HISTORY",))
     assert (result.code, result.stdout, len(result.stderr.splitlines())) == (3, "", 1)
     assert not state.exists()
+
+
+def test_history_only_reads_a_file_that_is_not_its_own(tmp_path: Path) -> None:
+    """`history` opens the file read-only (SQLite mode=ro): someone else's SQLite file is said in one line and
+    left byte for byte as it was, never given the state tables, WAL or a schema version."""
+    foreign = tmp_path / "app.db"
+    with sqlite3.connect(foreign) as raw:
+        raw.execute("CREATE TABLE notes (body TEXT)")
+        raw.execute("INSERT INTO notes VALUES ('keep me')")
+    raw.close()
+    before = foreign.read_bytes()
+    result = run_mailprobe("history", USER, "--history", str(foreign))
+    assert (result.code, result.stdout) == (3, "")
+    [line] = result.stderr.splitlines()
+    assert str(foreign) in line and "not a mailprobe history" in line
+    assert foreign.read_bytes() == before and list(tmp_path.iterdir()) == [foreign]
+    explained = run_mailprobe("explain", "--id", "ABCD-EFGH", "--history", str(foreign))
+    assert explained.code == 3 and foreign.read_bytes() == before
+
+
+def test_history_reads_an_older_state_file_without_migrating_it(tmp_path: Path) -> None:
+    """A state file of an older mailprobe (the guard's table only, schema 1) has no run yet: said so, and the
+    file stays at its version for the mailprobe that wrote it."""
+    older = tmp_path / "state.db"
+    with sqlite3.connect(older) as raw:
+        MIGRATIONS[0](raw)
+        raw.execute("PRAGMA user_version = 1")
+    raw.close()
+    before = older.read_bytes()
+    result = run_mailprobe("history", USER, "--history", str(older))
+    assert result.code == 3 and USER in result.stdout and result.stderr == ""
+    assert older.read_bytes() == before and list(tmp_path.iterdir()) == [older]
+
+
+def test_a_read_only_history_never_creates_its_file(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere" / "h.db"
+    with pytest.raises(GuardError):
+        History(missing, read_only=True)
+    assert not missing.parent.exists()
 
 
 def test_history_lives_in_the_guard_state_file(tmp_path: Path) -> None:
