@@ -609,6 +609,29 @@ def test_a_wide_password_echoed_in_any_encoding_is_in_no_output_no_file_and_no_d
     assert len(replies) == 3 and all("[password]" in r or "[credential]" in r for r in replies), replies
 
 
+def test_a_password_that_is_part_of_a_mask_text_is_in_no_output_and_no_database(
+    world_root: Path, state: Path,
+) -> None:
+    """"sword]" is the tail of "[password]": masked with that text, every echo would spell it again. The one
+    masker picks a mask it cannot spell (issue 17)."""
+    password = "sword]"
+    echoes = {"imap": "NO [AUTHENTICATIONFAILED] not {password} / {password:base64}",
+              "smtp": "535 5.7.8 not {password} / {password:base64}", "pop3": "-ERR not {password} / {password:base64}"}
+    per_protocol = {protocol: {"refusal": echo} for protocol, echo in echoes.items()}
+    with login_world(world_root, per_protocol, password=password) as world:
+        result = check_login(world, state, "--login-protocols", "imap,smtp,pop3", password=password)
+        heard = [server.everything() for server in servers(world).values()]
+    plain = base64.b64encode(b"\0" + ADDRESS.encode() + b"\0" + password.encode())
+    assert all(plain in received or password.encode() in received for received in heard), "a login went nowhere"
+    report = report_of(result)
+    replies = [check["data"]["replies"][-1] for check in logins(report).values()]
+    assert len(replies) == 3 and all("not *** / ***" in reply for reply in replies), replies
+    with sqlite3.connect(state) as db:
+        remembered = " ".join(str(row) for row in db.execute("SELECT * FROM login_attempts"))
+    for place in (result.stdout, result.stderr, remembered):
+        assert password not in place
+
+
 # -- the guard remembers, and says so (issue 16, case 3) ---------------------------------------------------------
 
 LANGS = ("en", "zh-Hans", "zh-Hant")
