@@ -41,21 +41,21 @@ _BEARER = re.compile(r"(?i)\bBearer\s+[A-Za-z0-9._~+/=-]+")
 @dataclass
 class Redactor:
     """Masks every credential of the run, given as Secrets or met as tokens, with the one masker
-    (`secret.Redactor`, remade as each is added), and on top every credential-named parameter and Bearer
-    token, in any text that may be kept or shown."""
+    (`secret.Redactor`, built once for each), and on top every credential-named parameter and Bearer token,
+    in any text that may be kept or shown."""
 
     secrets: list[Secret] = field(default_factory=list, repr=False)
-    _masker: SecretRedactor | None = field(default=None, repr=False, compare=False)
+    _maskers: list[SecretRedactor] = field(default_factory=list, repr=False, compare=False)
 
     def add(self, value: str | Secret | None) -> None:
         secret = value if isinstance(value, Secret) else Secret(value or "")
         if len(secret.reveal()) >= 4 and secret not in self.secrets:
             self.secrets.append(secret)
-            self._masker = SecretRedactor(self.secrets, secret_label=CREDENTIAL_MASK)
+            self._maskers.append(SecretRedactor([secret], secret_label=CREDENTIAL_MASK))
 
     def __call__(self, text: str) -> str:
-        if self._masker is not None:
-            text = self._masker.text(text)
+        for masker in self._maskers:
+            text = masker.text(text)
         text = _IN_QUERY.sub(lambda m: f"{m.group(1)}={CREDENTIAL_MASK}", text)
         text = _IN_JSON.sub(lambda m: f'"{m.group(1)}": "{CREDENTIAL_MASK}"', text)
         return _BEARER.sub(f"Bearer {CREDENTIAL_MASK}", text)
