@@ -235,6 +235,10 @@ class Profile(BaseModel):
     def name(self, lang: Lang) -> str:
         return self.names.get(lang)
 
+    def fixed_hosts(self) -> list[str]:
+        """Its fixed host names: the well-known ones and every server's without a {domain} (secondary ones too)."""
+        return list(dict.fromkeys([*self.well_known_hosts(), *(s.host for s in self.servers if "{" not in s.host)]))
+
     def well_known_hosts(self) -> list[str]:
         """The provider's own fixed host names (no {domain}): a working resolver must know them."""
         hosts: list[str] = []
@@ -280,9 +284,7 @@ class ProfileSet:
     def fixed_hosts(self) -> list[str]:
         """Every provider's own fixed host names, the ones its probes dial (looked up while a slow MX comes),
         the secondary ones (overseas, …) too: their lookups start with the others', not after the MX."""
-        return list(dict.fromkeys(
-            host for profile in self.all()
-            for host in [*profile.well_known_hosts(), *(s.host for s in profile.servers if "{" not in s.host)]))
+        return list(dict.fromkeys(host for profile in self.all() for host in profile.fixed_hosts()))
 
     def recognise(self, mx_hosts: Iterable[str]) -> Profile | None:
         """The profile whose MX patterns match the most preferred exchanger that any profile matches."""

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from mailprobe.check import CheckOptions
     from mailprobe.history import History
     from mailprobe.login.run import LoginOptions
+    from mailprobe.profiles import ProfileSet
     from mailprobe.secret import Credentials
 
 MAX_INPUT_BYTES = 16 * 1024 * 1024  # some 500,000 addresses
@@ -102,11 +103,12 @@ def check(
     # --timeout counts from the process's start; the time spent waiting for a password (typed at the prompt,
     # or --password-stdin's line) is left out, and the first DNS questions are asked after it.
     started = command_started()
-    from mailprobe.login.passwords import password_waits, read_credentials
-
-    waits = login and password_waits(password_stdin)
-    if 0 < timeout <= MAX_TIMEOUT_S and not waits:
-        _ask_early(addresses, nameservers, timeout, started)
+    waits = login and _password_waits(password_stdin)
+    # One address: the hosts its check will look up are asked early too (net/early.prefetch).
+    prefetch = (providers_dir, not (no_baseline or baselines)) if len(addresses) == 1 and input_file is None \
+        and provider is None else None
+    profiles = _ask_early(addresses, nameservers, timeout, started, prefetch) if 0 < timeout <= MAX_TIMEOUT_S \
+        and not waits else None
     from mailprobe.check import CheckOptions
     from mailprobe.errors import UsageError
 
@@ -130,6 +132,8 @@ def check(
             protocols = _login_protocols(login_protocols)
             if loop:
                 protocols = tuple(dict.fromkeys((*protocols, "imap", "smtp")))
+            from mailprobe.login.passwords import read_credentials
+
             asked = time.monotonic()
             credentials = read_credentials(login_name, password_stdin, timeout, _prompt)
             if waits:
@@ -138,7 +142,7 @@ def check(
         except UsageError as exc:
             fail(str(exc))
         if waits and 0 < timeout <= MAX_TIMEOUT_S:
-            _ask_early(addresses, nameservers, timeout, started)
+            profiles = _ask_early(addresses, nameservers, timeout, started, prefetch)
     elif password_stdin or login_protocols or login_name or force_login:
         fail("--password-stdin, --login-protocols, --login-user and --force-login need --login")
     if not loop and (loop_to or loop_allow):
@@ -152,6 +156,7 @@ def check(
             "cert_warn_days": monitoring["cert_warn_days"], "cert_crit_days": monitoring["cert_crit_days"],
         })
         options.login = login_options
+        options.profiles = profiles  # loaded for the early questions (None: not yet)
         if loop:
             from mailprobe.loop.cli import loop_options
 
@@ -191,9 +196,17 @@ def _prompt() -> str:
     return str(click.prompt("Password", hide_input=True, err=True, default="", show_default=False))
 
 
-def _ask_early(addresses: tuple[str, ...], nameservers: tuple[str, ...], timeout: float, started: float) -> None:
-    """The domains' first questions, asked while the check loads (net/early.py); bad input is left to the
-    check, which says what is wrong with it."""
+def _password_waits(password_stdin: bool) -> bool:
+    from mailprobe.login.passwords import password_waits
+
+    return password_waits(password_stdin)
+
+
+def _ask_early(addresses: tuple[str, ...], nameservers: tuple[str, ...], timeout: float, started: float,
+               prefetch: tuple[str | None, bool] | None = None) -> ProfileSet | None:
+    """The domains' first questions, asked while the check loads (net/early.py), then (PREFETCH: the
+    --providers-dir and whether the default baseline is used) the hosts of the profiles it loads, returned
+    for the check to use. Bad input is left to the check, which says what is wrong with it."""
     from mailprobe.errors import UsageError
     from mailprobe.net import early
     from mailprobe.net.deadline import Deadline
@@ -202,8 +215,19 @@ def _ask_early(addresses: tuple[str, ...], nameservers: tuple[str, ...], timeout
     try:
         servers = [parse_nameserver(ns) for ns in nameservers] or None
     except UsageError:
-        return
-    early.ask(addresses, servers, Deadline(timeout, started))
+        return None
+    deadline = Deadline(timeout, started)
+    early.ask(addresses, servers, deadline)
+    if prefetch is None:
+        return None
+    from mailprobe.profiles import load_profiles
+
+    try:
+        profiles = load_profiles(prefetch[0])
+    except UsageError:
+        return None
+    early.prefetch(profiles, servers, deadline, baseline=prefetch[1])
+    return profiles
 
 
 def _login_options(

@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterable
 from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import dns._asyncio_backend  # what dnspython loads on its first asyncio query …
 import dns.asyncresolver
@@ -33,7 +34,11 @@ import dns.resolver
 
 from mailprobe.net.deadline import Deadline
 
+if TYPE_CHECKING:
+    from mailprobe.profiles import ProfileSet
+
 QUESTIONS = ("MX", "TXT")  # the first steps' own questions (dns.mx, dns.spf)
+HOST_QUESTIONS = ("A", "AAAA")  # a host's addresses (dns.prefetch, dns.host)
 MAX_DOMAINS = 8  # a command line naming more addresses asks the rest when their checks do
 Nameservers = list[tuple[str, int]] | None
 
@@ -108,6 +113,45 @@ def ask(addresses: Iterable[str], nameservers: Nameservers, deadline: Deadline) 
                 questions.append((domain, rdtype, future))
     threading.Thread(target=_run, args=(resolver, questions, deadline), name="mailprobe-early-dns",
                      daemon=True).start()
+
+
+def prefetch(profiles: ProfileSet, nameservers: Nameservers, deadline: Deadline, baseline: bool) -> None:
+    """The hosts a one-address check will look up, asked now in another background thread while the check
+    loads, if the domain's MX was asked early: while it is still unanswered (slow), every provider's fixed
+    hosts, as the plan's dns.prefetch step would; once it named a provider, that provider's and (BASELINE: the
+    default baseline is used) the baseline providers'. The check's own lookups take the answers (an MX that
+    failed, or names no provider, asks nothing more here)."""
+    key_servers = _key(nameservers, "", "")[0]
+    with _LOCK:
+        mx = [future for (servers, _, rdtype), future in _ASKED.items() if servers == key_servers and rdtype == "MX"]
+    if len(mx) != 1:
+        return
+    if not mx[0].done():
+        hosts = profiles.fixed_hosts()
+    else:
+        answer = mx[0].result().answer
+        exchanges = sorted((int(r.preference), r.exchange.to_text(omit_final_dot=True).lower())
+                           for r in (answer or ()) if isinstance(r, dns.rdtypes.ANY.MX.MX))
+        profile = profiles.recognise(host for _, host in exchanges)
+        if profile is None:
+            return
+        hosts = [*profile.fixed_hosts(), *(host for other in profiles.all() if baseline and other.baseline
+                                           for host in other.fixed_hosts())]
+    resolver, error = dnspython_resolver(nameservers)
+    if error is not None or deadline.bound(deadline.timeouts.dns_question) <= 0.0:
+        return
+    questions: list[tuple[str, str, Question]] = []
+    with _LOCK:
+        for host in dict.fromkeys(host.rstrip(".").lower() for host in hosts):
+            for rdtype in HOST_QUESTIONS:
+                key = _key(nameservers, host, rdtype)
+                if _plain(host) and key not in _ASKED:
+                    future = Question()
+                    _ASKED[key] = future
+                    questions.append((host, rdtype, future))
+    if questions:
+        threading.Thread(target=_run, args=(resolver, questions, deadline), name="mailprobe-early-hosts",
+                         daemon=True).start()
 
 
 def take(nameservers: Nameservers, name: str, rdtype: str) -> Question | None:

@@ -7,7 +7,6 @@ Characters a terminal would obey (bidi overrides, C1 controls) are written as JS
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
@@ -40,9 +39,9 @@ class Collector:
         self._written = 0
 
     def add(self, position: int, report: Report) -> list[str]:
-        element = json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False)
-        alone = json_shown(report.model_dump_json(indent=2)) if self._written == 0 else None
-        self._waiting[position] = ("\n".join("  " + line for line in json_shown(element).split("\n")), alone)
+        shown = json_shown(report.model_dump_json(indent=2))  # rendered once: as the array's element, indented
+        alone = shown if self._written == 0 else None
+        self._waiting[position] = ("\n".join("  " + line for line in shown.split("\n")), alone)
         return self._release()
 
     def skip(self, position: int) -> list[str]:

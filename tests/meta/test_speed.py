@@ -133,6 +133,24 @@ def test_help_imports_none_of_the_heavy_packages() -> None:
     assert done.stderr.strip().splitlines()[-1:] in ([], [""])
 
 
+def test_the_first_question_leaves_before_pydantic_loads() -> None:
+    """Without --login nothing the MX question does not need is loaded before it is asked: not the password
+    sources (the secret's pydantic model), not the check. (The question goes to a closed loopback port.)"""
+    code = ("import os, sys\n"
+            "import mailprobe.net.early as early\n"
+            "def ask(*args):\n"
+            "    print(' '.join(m for m in ('pydantic', 'mailprobe.secret', 'mailprobe.check') if m in sys.modules))\n"
+            "    sys.stdout.flush()\n"
+            "    os._exit(0)\n"
+            "early.ask = ask\n"
+            "from mailprobe.cli import main\n"
+            "sys.argv = ['mailprobe', 'check', 'a@example.com', '--nameserver', '127.0.0.1:9', '--timeout', '2']\n"
+            "main()\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == []
+
+
 def test_the_quick_exit_still_runs_exit_handlers_and_delivers_all_output() -> None:
     """The CLI skips the interpreter's teardown (some 50 ms of freeing objects), never what exit owes."""
     import json

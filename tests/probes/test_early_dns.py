@@ -18,6 +18,7 @@ from mailprobe.net.tls import TlsSettings
 from mailprobe.plan import Query, Step, Why
 from mailprobe.probes.base import ProbeContext
 from mailprobe.probes.dns import probe_prefetch
+from mailprobe.profiles import load_profiles
 from tests.lab.dnsserver import LabDnsServer, Zone
 
 ZONE: Zone = {
@@ -25,6 +26,7 @@ ZONE: Zone = {
     "slow.example": {"MX": ["10 imap.exmail.qq.com."]},
     "imap.exmail.qq.com": {"A": ["127.0.0.2"], "AAAA": ["::1"]},
     "smtp.exmail.qq.com": {"A": ["127.0.0.3"]},
+    "qq-customer.example": {"MX": ["5 mxbiz1.qq.com."]},
 }
 HOSTS = ("imap.exmail.qq.com", "smtp.exmail.qq.com")
 
@@ -87,6 +89,57 @@ def test_only_plain_domains_are_asked_early(address: str) -> None:
     early.ask([address], [("127.0.0.1", 9)], Deadline(1.0))
     domain = address.rpartition("@")[2].lower()
     assert early.take([("127.0.0.1", 9)], domain, "MX") is None
+
+
+async def hosts_asked(server: LabDnsServer, hosts: list[str]) -> None:
+    for _ in range(200):
+        if all(asked(server, host, "A") and asked(server, host, "AAAA") for host in hosts):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the early host questions never reached the server")
+
+
+async def test_while_a_slow_mx_is_awaited_every_providers_hosts_are_asked_early(lab: LabDnsServer) -> None:
+    """Asked while the check loads, by the dns.prefetch step's own rule (the MX is slow): the provider's
+    lookups then take those answers, nothing is asked twice."""
+    lab.set_faults("slow.example", delay=0.5)
+    profiles = load_profiles()
+    early.ask(["someone@slow.example"], lab.nameservers, Deadline(6.0))
+    early.prefetch(profiles, lab.nameservers, Deadline(6.0), baseline=True)
+    await hosts_asked(lab, profiles.fixed_hosts())
+    assert not early._ASKED[early._key(lab.nameservers, "slow.example", "MX")].done()  # the MX still to come
+    imap_a = await Resolver(Deadline(6.0), lab.nameservers).query("imap.exmail.qq.com", "A")
+    assert imap_a.records == ["127.0.0.2"] and asked(lab, "imap.exmail.qq.com", "A") == 1
+
+
+@pytest.mark.parametrize("baseline", [True, False])
+async def test_once_the_mx_named_a_provider_its_hosts_are_asked_early(lab: LabDnsServer, baseline: bool) -> None:
+    """An MX already answered names the provider: its fixed hosts are asked (the overseas ones too), and the
+    baseline providers' while the default baseline is used; no other provider's."""
+    profiles = load_profiles()
+    early.ask(["someone@qq-customer.example"], lab.nameservers, Deadline(6.0))
+    await settled("qq-customer.example", lab)
+    question = early._ASKED[early._key(lab.nameservers, "qq-customer.example", "MX")]
+    question.result(5)
+    early.prefetch(profiles, lab.nameservers, Deadline(6.0), baseline=baseline)
+    wanted = ["imap.exmail.qq.com", "hwsmtp.exmail.qq.com", *(["imap.qiye.163.com", "smtp.qiye.aliyun.com"]
+                                                             if baseline else [])]
+    await hosts_asked(lab, wanted)
+    await asyncio.sleep(0.1)
+    names = {q.name for q in lab.queries if q.rdtype in ("A", "AAAA")}
+    assert "imap.gmail.com" not in names and "outlook.office365.com" not in names
+    assert ("imap.qiye.163.com" in names) is baseline
+    smtp_a = await Resolver(Deadline(6.0), lab.nameservers).query("smtp.exmail.qq.com", "A")
+    assert smtp_a.records == ["127.0.0.3"] and asked(lab, "smtp.exmail.qq.com", "A") == 1
+
+
+async def test_an_mx_that_names_no_provider_has_nothing_more_asked_early(lab: LabDnsServer) -> None:
+    early.ask(["someone@early.example"], lab.nameservers, Deadline(6.0))
+    await settled("early.example", lab)
+    early._ASKED[early._key(lab.nameservers, "early.example", "MX")].result(5)
+    early.prefetch(load_profiles(), lab.nameservers, Deadline(6.0), baseline=True)
+    await asyncio.sleep(0.2)
+    assert {q.rdtype for q in lab.queries} == {"MX", "TXT"}
 
 
 def prefetch_step(domain: str) -> Step:
