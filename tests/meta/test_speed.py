@@ -182,3 +182,10 @@ def test_a_short_command_runs_without_the_cyclic_collector_a_batch_with_it() -> 
     quick = ("--nameserver", "127.0.0.1:9", "--timeout", "1", "--no-baseline", "--format", "json")
     assert _collector_after("check", "a@one.invalid", *quick) == "collector False"
     assert _collector_after("check", "a@one.invalid", "b@two.invalid", *quick) == "collector True"
+
+
+def test_the_command_hands_the_gil_over_quickly() -> None:
+    """The event loop waking to an answer waits for the importing thread's turn to end: a short one."""
+    code = "import sys, mailprobe.cli\nprint(sys.getswitchinterval())\n"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert float(done.stdout) <= 0.001
