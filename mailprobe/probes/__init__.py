@@ -38,8 +38,8 @@ from mailprobe.probes.base import Probe, ProbeContext, endpoint_of
 
 
 class WarmUp:
-    """One background import: what the caller needs in any case first, then the session probes, a module at a
-    time, until told that nothing more is needed."""
+    """One background import: the session probes, a module at a time, then what the caller needs once they
+    have run (the diagnosis), until told that nothing more is needed."""
 
     def __init__(self, session: Sequence[Callable[[], object]]) -> None:
         self.session = tuple(session)
@@ -51,14 +51,16 @@ class WarmUp:
         # (loop, waiter, how many of `session` it waits for: None, all of them)
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None], int | None]] = []
 
-    def start(self, *first: Callable[[], object]) -> None:
+    def start(self, *later: Callable[[], object]) -> None:
         if self.thread is None:
-            self.thread = threading.Thread(target=self._run, args=first, name="mailprobe-imports", daemon=True)
+            self.thread = threading.Thread(target=self._run, args=later, name="mailprobe-imports", daemon=True)
             self.thread.start()
 
-    def _run(self, *first: Callable[[], object]) -> None:
+    def _run(self, *later: Callable[[], object]) -> None:
         try:
-            for step in (*first, *self.session):
+            # The probes first: a session waits for its own group, while the diagnosis is needed only once they
+            # are done (it imports while they wait on the network).
+            for step in (*self.session, *later):
                 if self.enough.is_set():
                     return
                 step()
@@ -125,10 +127,10 @@ def _import_mail() -> None:
 _WARM_UP = WarmUp((_import_mail, _import_http, _import_web))
 
 
-def warm_up(*first: Callable[[], object]) -> None:
-    """Run each of FIRST (imports every check needs), then import the session probes, in a background thread,
-    once per process; the probes' wrappers wait for it."""
-    _WARM_UP.start(*first)
+def warm_up(*later: Callable[[], object]) -> None:
+    """Import the session probes, then run each of LATER (what the run needs once its probes are done), in a
+    background thread, once per process; the probes' wrappers wait for their own group."""
+    _WARM_UP.start(*later)
 
 
 async def warmed_up() -> None:
