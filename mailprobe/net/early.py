@@ -75,6 +75,7 @@ class EarlyAnswer:
     started: float
     answer: dns.resolver.Answer | None = None
     error: BaseException | None = None
+    answered: float | None = None  # when dnspython said it (its round trip: answered - started)
 
 
 class Question(Future[EarlyAnswer]):
@@ -83,6 +84,10 @@ class Question(Future[EarlyAnswer]):
 
     sent: float | None = None
     lifetime: float | None = None  # the bound it was given: its own, or what the deadline left
+    # A host's lookup asked in the check's stead (`prefetch`): its round trip sets the network's pace as the
+    # check's own lookup would have (net/pace.py). The first questions' do not: they leave during the busiest
+    # start-up, and a later answer of the run sets the pace anyway.
+    paces: bool = False
 
 
 _ASKED: dict[tuple[tuple[tuple[str, int], ...] | None, str, str], Question] = {}
@@ -147,6 +152,7 @@ def prefetch(profiles: ProfileSet, nameservers: Nameservers, deadline: Deadline,
                 key = _key(nameservers, host, rdtype)
                 if _plain(host) and key not in _ASKED:
                     future = Question()
+                    future.paces = True
                     _ASKED[key] = future
                     questions.append((host, rdtype, future))
     if questions:
@@ -190,9 +196,9 @@ async def _ask_all(resolver: dns.asyncresolver.Resolver, questions: list[tuple[s
             answer = await resolver.resolve(dns.name.from_text(name), rdtype, lifetime=lifetime, search=False,
                                             raise_on_no_answer=True)
         except Exception as exc:  # classified by the resolver that takes it
-            _settle(future, EarlyAnswer(started, error=exc))
+            _settle(future, EarlyAnswer(started, error=exc, answered=time.monotonic()))
         else:
-            _settle(future, EarlyAnswer(started, answer=answer))
+            _settle(future, EarlyAnswer(started, answer=answer, answered=time.monotonic()))
 
     await asyncio.gather(*(one(name, rdtype, future) for name, rdtype, future in questions))
 

@@ -173,11 +173,16 @@ class Resolver:
             await self._cname_loop(answer)
         answer.started = started
         answer.duration_ms = (time.monotonic() - started) * 1000.0
-        # An answer, even "no such name", is a round trip that worked; not one asked early, though: it was timed
-        # in a thread that shared the CPU with the check's loading, and would lend mailprobe's own slowness to
-        # the network's pace (net/pace.py).
-        if answer.failure in (None, Failure.NXDOMAIN, Failure.NO_ANSWER) and early is None:
-            self.pace.saw(answer.duration_ms)
+        # An answer, even "no such name", is a round trip that worked; not one of the first questions asked early,
+        # though: they left during the busiest start-up, and would lend mailprobe's own slowness to the network's
+        # pace (net/pace.py). A host's lookup asked in the check's stead counts its own round trip.
+        if answer.failure in (None, Failure.NXDOMAIN, Failure.NO_ANSWER):
+            if early is None:
+                self.pace.saw(answer.duration_ms)
+            elif early.paces and early.done() and not early.cancelled():
+                asked = early.result()
+                if asked.answered is not None:
+                    self.pace.saw((asked.answered - asked.started) * 1000.0)
         return answer
 
     def _early_cut(self, early: early_module.Question) -> bool:

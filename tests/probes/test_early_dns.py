@@ -207,3 +207,18 @@ async def test_a_question_cut_off_while_waiting_to_ask_again_leaves_no_ask_behin
         shared.cancel()  # as asyncio.run's shutdown, or the run's settling, cancels it
     await asyncio.sleep(0.05)
     assert asks() == [] and question.cancelled()
+
+
+async def test_a_host_asked_early_sets_the_pace_by_its_own_round_trip(lab: LabDnsServer) -> None:
+    """It stands in for the check's own lookup, which set the network's pace (a greeting's stall bound): its
+    round trip counts, not the time since it was asked; the first questions' answers never count."""
+    lab.set_faults("slow.example", delay=0.6)
+    lab.set_faults("imap.exmail.qq.com", delay=0.3)
+    early.ask(["someone@slow.example"], lab.nameservers, Deadline(6.0))
+    early.prefetch(load_profiles(), lab.nameservers, Deadline(6.0), baseline=True)
+    await asyncio.sleep(0.9)  # both answered long before the check takes them
+    resolver = Resolver(Deadline(6.0), lab.nameservers)
+    assert (await resolver.query("slow.example", "MX")).ok
+    assert resolver.pace.slowest_ms is None
+    assert (await resolver.query("imap.exmail.qq.com", "A")).ok
+    assert resolver.pace.slowest_ms is not None and 250 <= resolver.pace.slowest_ms < 700
