@@ -22,12 +22,15 @@ class ApiSpec:
     secrets: frozenset[str] = frozenset()  # the fields held as Secrets
     files: Mapping[str, str] = field(default_factory=dict)  # a field naming a file of secrets → how messages name it
     urls: tuple[str, ...] = ()  # the base URLs its client reads from the profile's `admin_api.urls` (tests only)
+    # The pair that signs in, as the one credentials value (secret.Credentials): the app's identifier and its secret.
+    signs_in: tuple[str, str] | None = None
 
 
 APIS: dict[str, ApiSpec] = {
-    "exmail": ApiSpec("Tencent Exmail", ("corpid", "corpsecret"), secrets=frozenset({"corpsecret"}), urls=("api",)),
+    "exmail": ApiSpec("Tencent Exmail", ("corpid", "corpsecret"), secrets=frozenset({"corpsecret"}), urls=("api",),
+                      signs_in=("corpid", "corpsecret")),
     "graph": ApiSpec("Microsoft 365", ("tenant", "client_id", "client_secret"), secrets=frozenset({"client_secret"}),
-                     urls=("login", "graph", "exchange")),
+                     urls=("login", "graph", "exchange"), signs_in=("client_id", "client_secret")),
     "google": ApiSpec("Google Workspace", ("key_file", "admin"), files={"key_file": "the Google key file"},
                       urls=("token", "directory", "reports", "gmail")),
 }

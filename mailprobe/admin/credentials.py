@@ -27,7 +27,7 @@ from typing import NoReturn
 
 from mailprobe.admin.api import APIS
 from mailprobe.errors import UsageError
-from mailprobe.secret import Secret
+from mailprobe.secret import Credentials, Secret
 
 MAX_FILE_BYTES = 64 * 1024
 
@@ -53,6 +53,16 @@ class ApiCredentials:
     def text(self, name: str) -> str:
         value = self.values[name]
         return value.reveal() if isinstance(value, Secret) else value
+
+    @property
+    def signs_in(self) -> Credentials:
+        """The app's identifier and secret as the one credentials value a `--login` uses too (secret.Credentials),
+        masked by the same masker. Only for an API whose spec names the pair (Google signs a key file instead)."""
+        pair = APIS[self.api].signs_in
+        if pair is None:
+            raise KeyError(f"{self.api} signs in with no identifier and secret pair")
+        secret = self.values[pair[1]]
+        return Credentials(self.text(pair[0]), secret if isinstance(secret, Secret) else Secret(secret))
 
     def __repr__(self) -> str:
         return f"ApiCredentials({self.api!r}, {sorted(self.values)!r})"

@@ -47,10 +47,10 @@ def problem_kind(errcode: int) -> ProblemKind:
 async def consult(http: AdminHttp, credentials: ApiCredentials, user: str, urls: dict[str, str],
                   facts: AdminFacts) -> None:
     base = urls.get("api", BASE_URL).rstrip("/")
-    corpid, secret = credentials.text("corpid"), credentials.values["corpsecret"]
-    http.redact.add(secret)
+    app = credentials.signs_in
+    http.redact.add(app.password)
     got = await _call(http, facts, "gettoken", "GET", f"{base}/cgi-bin/gettoken",
-                      params={"corpid": corpid, "corpsecret": credentials.text("corpsecret")})
+                      params={"corpid": app.login_name or "", "corpsecret": app.password.reveal()})
     token = got.field("access_token") if got is not None else None
     if not isinstance(token, str) or not token:
         if got is not None:

@@ -29,14 +29,19 @@ _INVALID_GRANT = frozenset({"invalid_client", "unauthorized_client", "invalid_gr
                             "invalid_scope"})
 
 
+def _client(credentials: ApiCredentials) -> dict[str, str]:
+    """The client-credentials grant's app fields, from the one credentials value."""
+    app = credentials.signs_in
+    return {"client_id": app.login_name or "", "client_secret": app.password.reveal()}
+
+
 async def consult(http: AdminHttp, credentials: ApiCredentials, user: str, urls: dict[str, str],
                   facts: AdminFacts) -> None:
     login, graph = urls.get("login", LOGIN_URL).rstrip("/"), urls.get("graph", GRAPH_URL).rstrip("/")
-    secret = credentials.values["client_secret"]
-    http.redact.add(secret)
+    http.redact.add(credentials.signs_in.password)
     tenant = quote(credentials.text("tenant"), safe="")
     reply = await http.request("POST", f"{login}/{tenant}/oauth2/v2.0/token", form={
-        "client_id": credentials.text("client_id"), "client_secret": credentials.text("client_secret"),
+        **_client(credentials),
         "scope": "https://graph.microsoft.com/.default", "grant_type": "client_credentials",
     })
     signed = await signed_in(http, reply, lambda call, got: _problem(call, got, http), facts, "users",
@@ -97,7 +102,7 @@ async def _cas_mailbox(http: AdminHttp, credentials: ApiCredentials, login: str,
     said in words, never the end of the record."""
     tenant = quote(credentials.text("tenant"), safe="")
     reply = await http.request("POST", f"{login}/{tenant}/oauth2/v2.0/token", form={
-        "client_id": credentials.text("client_id"), "client_secret": credentials.text("client_secret"),
+        **_client(credentials),
         "scope": EXCHANGE_SCOPE, "grant_type": "client_credentials",
     })
     token = reply.field("access_token") if reply.ok else None

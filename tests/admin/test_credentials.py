@@ -68,3 +68,17 @@ def test_credentials_are_never_pickled() -> None:
     found = load(None, {"MAILPROBE_EXMAIL_CORPID": "ww1", "MAILPROBE_EXMAIL_CORPSECRET": SECRET})
     with pytest.raises(TypeError):
         pickle.dumps(found)
+
+
+def test_an_apps_identifier_and_secret_are_the_one_credentials_value_with_its_one_masker() -> None:
+    from mailprobe.secret import Credentials
+
+    found = load(None, {"MAILPROBE_GRAPH_TENANT": "t", "MAILPROBE_GRAPH_CLIENT_ID": "app-1",
+                        "MAILPROBE_GRAPH_CLIENT_SECRET": "s3cr3t~value"})
+    graph = found.get("graph")
+    assert graph is not None
+    app = graph.signs_in
+    assert isinstance(app, Credentials) and app.login_name == "app-1" and app.password.reveal() == "s3cr3t~value"
+    assert "s3cr3t" not in f"{app} {app!r}"
+    masked = app.redactor.text("invalid_client: s3cr3t~value for app-1")
+    assert "s3cr3t~value" not in masked and "app-1" not in masked
