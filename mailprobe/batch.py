@@ -255,7 +255,7 @@ class Batch:
 
 def run_batch(batch: Batch, todo: Iterable[Entry]) -> BatchResult:
     try:
-        outcome = runloop.run(batch.run(todo))
+        outcome = runloop.run(batch.run(todo), batch.options.timeouts())
     except BaseException:
         batch.sink.abort()
         raise

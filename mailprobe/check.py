@@ -48,10 +48,11 @@ class CheckOptions:
     no_baseline: bool = False
     authoritative: list[tuple[str, int]] | None = None
     lang: Lang = "en"
-    # When the user's clock started (a time.monotonic() reading): the CLI passes the process's start (less the
-    # time it waited for a password) so --timeout bounds the whole command. None: when the check starts. The
-    # report's duration_ms and every check's started_ms count from it.
-    started: float | None = None
+    # The one deadline, made at the edge: the command's start (after a password prompt, which is left out) so
+    # --timeout bounds the whole command, or the request's arrival (serve, the form). None: the check makes it
+    # as it starts (each address of a batch). The report's started_at, duration_ms and every check's
+    # started_ms count from its origin; a phase with a budget of its own is a part of it (Deadline.extended).
+    deadline: Deadline | None = field(default=None, repr=False)
     profiles: ProfileSet | None = field(default=None, repr=False)
     cert_warn_days: float = WARN_DAYS
     cert_crit_days: float = CRIT_DAYS
@@ -72,7 +73,11 @@ class CheckOptions:
         return cls(**check_values(params, edge))
 
     def timeouts(self) -> Timeouts:
-        return Timeouts(total=self.timeout)
+        return self.deadline.timeouts if self.deadline is not None else Timeouts(total=self.timeout)
+
+    def the_deadline(self) -> Deadline:
+        """The run's one deadline: the edge's, or one counted from now when the edge made none."""
+        return self.deadline if self.deadline is not None else Deadline(self.timeout, None, self.timeouts())
 
     def load_profiles(self) -> ProfileSet:
         if self.profiles is None:
@@ -132,12 +137,12 @@ async def _run_from(step: Step, ctx: ProbeContext, began: float) -> list[Observa
     return observations
 
 
-def _context(target: Target, options: CheckOptions, started: float | None = None) -> ProbeContext:
+def _context(target: Target, options: CheckOptions, deadline: Deadline | None = None) -> ProbeContext:
     """The run's one deadline (with its time budget), TLS settings, resolver and, with --login, credentials.
-    `started`: the deadline's origin (default: options.started, or now)."""
+    `deadline`: the one the edge made (default: options.deadline, or one from now)."""
     tls = options.share.tls(options.ca_file) if options.share is not None else TlsSettings(ca_file=options.ca_file)
     tls.validate()
-    deadline = Deadline(options.timeout, options.started if started is None else started, options.timeouts())
+    deadline = deadline if deadline is not None else options.the_deadline()
     pace = Pace()
     credentials = options.login.credentials if options.login is not None else None
     budget = socket_budget(options.checks_at_once)
@@ -151,17 +156,17 @@ def _context(target: Target, options: CheckOptions, started: float | None = None
 
 
 async def gather_evidence(
-    address: str | Target, options: CheckOptions, *, discover_only: bool = False, started: float | None = None,
+    address: str | Target, options: CheckOptions, *, discover_only: bool = False, deadline: Deadline | None = None,
 ) -> Evidence:
     """Run the plan for ADDRESS (as typed, or the Target the edge parsed it into once) and return what was seen.
     Raises UsageError for bad input only.
     `discover_only`: only what the domain publishes (MX, SRV, autoconfig) — for `mailprobe settings`.
-    `started`: the deadline's origin (default: options.started, or now)."""
+    `deadline`: the run's one deadline (default: options.deadline, or one from now)."""
     target = address if isinstance(address, Target) else parse_address(address)
     profiles = options.load_profiles()
     if options.provider is not None:
         profiles.require(options.provider)
-    ctx = _context(target, options, started)
+    ctx = _context(target, options, deadline)
     # The guard (the step a credentialed probe's entry asks for) is taken once, before any login can be planned:
     # a refusal plans none at all. Its code is imported only when a login was asked for.
     logins = guard_of(options.login is not None)
@@ -242,9 +247,10 @@ async def run_check(address: str | Target, options: CheckOptions | None = None) 
     options = options or CheckOptions()
     # One clock for the report: the deadline's origin. The report starts there (started_at), every check's
     # started_ms is an offset from it, and duration_ms runs from it to the report.
-    started = time.monotonic() if options.started is None else options.started
+    deadline = options.the_deadline()
+    started = deadline.started
     started_at = datetime.now(UTC) - timedelta(seconds=max(0.0, time.monotonic() - started))
-    evidence = await gather_evidence(address, options, started=started)
+    evidence = await gather_evidence(address, options, deadline=deadline)
     await warmed_up()  # never import what the background thread is importing at the same time
     from mailprobe.compose import compose
     from mailprobe.diagnosis.diagnose import diagnose
@@ -255,12 +261,13 @@ async def run_check(address: str | Target, options: CheckOptions | None = None) 
 
 
 def run_check_sync(address: str | Target, options: CheckOptions | None = None) -> Report:
-    return runloop.run(run_check(address, options))
+    options = options or CheckOptions()
+    return runloop.run(run_check(address, options), options.timeouts())
 
 
 def discover_sync(address: str | Target, options: CheckOptions) -> Evidence:
     """What the domain of ADDRESS publishes, found as a check finds it (the same plan, resolver and deadline)."""
-    return runloop.run(gather_evidence(address, options, discover_only=True))
+    return runloop.run(gather_evidence(address, options, discover_only=True), options.timeouts())
 
 
 async def lookup_mx(address: str, options: CheckOptions) -> tuple[Target, DnsLookup]:

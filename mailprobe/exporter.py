@@ -1,6 +1,7 @@
 """The exporter's own bookkeeping, shared by a `/probe` scrape and the form's check (`webform.py`): its slots
-(probes at once), its counters, and each request's deadline, counted from the request's arrival. Waiting for
-a slot counts against that deadline: a queue never makes an answer late."""
+(probes at once) and its counters. Each request has one deadline (net/deadline.py), made at its arrival
+(`request_deadline`) and given to the check: waiting for a slot counts against it, so a queue never makes an
+answer late, and no floor gives the check more than the request allowed."""
 
 from __future__ import annotations
 
@@ -8,32 +9,20 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-# The least a check is given once it has its slot, unless the request's whole deadline is shorter.
-MIN_LEFT_S = 0.5
+from mailprobe.net.deadline import Deadline
 
 
 class Busy(Exception):
     """No slot came free within the request's deadline (counted as a `busy` answer)."""
 
 
-@dataclass(frozen=True)
-class RequestDeadline:
-    """One request's deadline: TOTAL seconds from STARTED (its arrival, `time.monotonic()`)."""
-
-    total: float
-    started: float = field(default_factory=time.monotonic)
-
-    def left(self) -> float:
-        """What is left for the check: never more than the request allowed, never less than MIN_LEFT_S
-        unless the request's deadline itself is shorter."""
-        return max(min(MIN_LEFT_S, self.total), self.total - (time.monotonic() - self.started))
-
-    def elapsed(self) -> float:
-        return time.monotonic() - self.started
+def request_deadline(total: float, arrived: float) -> Deadline:
+    """A request's one deadline: TOTAL seconds from its arrival (a time.monotonic() reading)."""
+    return Deadline(total, arrived)
 
 
 @dataclass
@@ -54,10 +43,13 @@ class Slots:
                                   registry=self.registry)
 
     @asynccontextmanager
-    async def slot(self, deadline: RequestDeadline) -> AsyncIterator[None]:
-        """Hold a slot for one check; Busy if none comes free within DEADLINE's time."""
+    async def slot(self, deadline: Deadline) -> AsyncIterator[None]:
+        """Hold a slot for one check; Busy if none comes free within what is left of DEADLINE."""
         try:
-            await asyncio.wait_for(self._gate.acquire(), timeout=deadline.total)
+            if self._gate.locked():  # a free slot is taken at once, even with no time left (the check says so)
+                await asyncio.wait_for(self._gate.acquire(), timeout=max(0.0, deadline.at - time.monotonic()))
+            else:
+                await self._gate.acquire()
         except TimeoutError:
             self.probes.labels("busy").inc()
             raise Busy from None
@@ -68,7 +60,7 @@ class Slots:
             self.in_flight.dec()
             self._gate.release()
 
-    def answered(self, status: str, deadline: RequestDeadline) -> None:
-        """Count one answered check: its status and how long the request took."""
+    def answered(self, status: str, deadline: Deadline) -> None:
+        """Count one answered check: its status and how long the request took (from its arrival)."""
         self.probes.labels(status).inc()
-        self.duration.observe(deadline.elapsed())
+        self.duration.observe(time.monotonic() - deadline.started)

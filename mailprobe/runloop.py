@@ -18,11 +18,12 @@ T = TypeVar("T")
 _DEFERRED = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
-def run(main: Coroutine[Any, Any, T]) -> T:
+def run(main: Coroutine[Any, Any, T], timeouts: Timeouts) -> T:
     """Run MAIN to its end. A probe cut off at the deadline may leave a task behind (a DNS question whose
     answer nobody waits for any more); asyncio.run would cancel it and, should it end in an exception all the
-    same, print that exception with a traceback on stderr. Here such tasks are cancelled, given the engine's
-    grace to unwind, and their outcomes taken quietly: they belong to a run whose report is already made.
+    same, print that exception with a traceback on stderr. Here such tasks are cancelled, given the run's
+    grace to unwind (TIMEOUTS, the run's own, as the engine has them), and their outcomes taken quietly:
+    they belong to a run whose report is already made.
 
     A signal whose handler is a Python function that raises (mailprobe/stopping.py's SIGTERM and SIGHUP) is
     held while the loop runs: raised at any point of the loop's own code, the exception would leave the loop
@@ -31,7 +32,7 @@ def run(main: Coroutine[Any, Any, T]) -> T:
     held = _Held()
     held.install()
     try:
-        result = asyncio.run(_then_settle(main, held))
+        result = asyncio.run(_then_settle(main, timeouts.cancel_grace, held))
     except asyncio.CancelledError:
         held.restore()
         held.deliver()  # raises the handler's exception, when a held signal cancelled the run
@@ -91,7 +92,7 @@ class _Held:
                 self.loop.call_soon_threadsafe(self.task.cancel)
 
 
-async def _then_settle(main: Coroutine[Any, Any, T], held: _Held | None = None) -> T:
+async def _then_settle(main: Coroutine[Any, Any, T], grace: float, held: _Held | None = None) -> T:
     task = asyncio.current_task()
     if held is not None and task is not None:
         held.attach(task)
@@ -101,7 +102,7 @@ async def _then_settle(main: Coroutine[Any, Any, T], held: _Held | None = None) 
     try:
         return await main
     finally:
-        await _settle_leftovers(Timeouts().cancel_grace)
+        await _settle_leftovers(grace)
         # What a leftover that outlived the grace still ends in belongs to a finished run: asyncio.run's own
         # cancelling, and the garbage collector, would otherwise print it with a traceback.
         asyncio.get_running_loop().set_exception_handler(_leftover)

@@ -30,7 +30,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 
 from mailprobe.certdays import CRIT_DAYS, MAX_DAYS, WARN_DAYS
 from mailprobe.errors import UsageError
-from mailprobe.exporter import Busy, RequestDeadline, Slots
+from mailprobe.exporter import Busy, Slots, request_deadline
 from mailprobe.hostport import parse_hostport, parse_listen
 from mailprobe.timeouts import MAX_SERVE_TIMEOUT_S
 
@@ -289,10 +289,9 @@ class Exporter:
             self.slots.probes.labels(report.status).inc()
             body = FORMATS["prometheus"].render([report], RenderOptions()) + "\n"
             return Response(body, media_type=CONTENT_TYPE)
-        deadline = RequestDeadline(options.timeout, started)
+        deadline = options.deadline = request_deadline(options.timeout, started)  # the check's, too
         try:
             async with self.slots.slot(deadline):
-                options.timeout = deadline.left()  # never more than the scrape allowed
                 report = await run_check(target, options)
         except Busy:
             return PlainTextResponse("too many probes at once\n", status_code=503)
@@ -332,9 +331,11 @@ class Exporter:
         from mailprobe.render.form import new_nonce, page_csp
         from mailprobe.webform import LIMITS, FormError, check_options, read_form, stream_check
 
+        arrived = time.monotonic()  # the request's arrival: its deadline counts from here
         try:
             form = await read_form(request, self.loopback, self.tokens)
             target, options = check_options(self.options, form)
+            options.deadline = request_deadline(options.timeout, arrived)
         except FormError as exc:
             self.slots.bad_requests.inc()
             return self._form_response(exc.lang, 400, exc.address[:LIMITS["address"]], exc.words())

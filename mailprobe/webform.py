@@ -224,7 +224,7 @@ async def stream_check(slots: Slots, target: str, options: CheckOptions, nonce: 
     elements carry `nonce`, the one the answer's CSP header names. The check waits for one of the exporter's
     `slots` as a scrape does, within the same deadline."""
     from mailprobe.check import run_check
-    from mailprobe.exporter import Busy, RequestDeadline
+    from mailprobe.exporter import Busy
     from mailprobe.locales.messages import format_ms
     from mailprobe.locales.pagewords import page_t
     from mailprobe.render.form import again, progress_close, progress_open
@@ -233,7 +233,7 @@ async def stream_check(slots: Slots, target: str, options: CheckOptions, nonce: 
     from mailprobe.translations import translations
 
     lang = options.lang
-    deadline = RequestDeadline(options.timeout)
+    deadline = options.the_deadline()  # made at the request's arrival (serve.py), the check's too
     yield page_head(lang, LANGS, title=page_t("page.title", lang, address=shown(target, 300)), nonce=nonce)
     yield progress_open(lang, page_t("form.progress", lang, address=shown(target, 300)),
                         page_t("form.progress_note", lang), nonce=nonce, lines=page_t("form.progress_lines", lang))
@@ -250,7 +250,7 @@ async def stream_check(slots: Slots, target: str, options: CheckOptions, nonce: 
     try:
         async with slots.slot(deadline):
             try:
-                options.timeout = deadline.left()
+                options.deadline = deadline
                 task = asyncio.ensure_future(run_check(target, options))
                 while not task.done() or not queue.empty():
                     if queue.empty():
@@ -290,7 +290,7 @@ async def stream_check(slots: Slots, target: str, options: CheckOptions, nonce: 
         return
     slots.answered(report.status, deadline)
     every = translations([report], options.profiles)
-    duration = format_ms(deadline.elapsed() * 1000.0, lang)
+    duration = format_ms(deadline.elapsed_ms(), lang)
     yield progress_close(done=page_t("form.progress_done", lang, duration=duration))
     yield page_body(languages(every[lang], lang, every), lang, nonce=nonce)
     yield again(lang, page_t("form.again", lang))

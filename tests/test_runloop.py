@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from mailprobe import runloop
+from mailprobe.timeouts import Timeouts
 
 
 async def _stubborn() -> None:
@@ -38,7 +39,7 @@ def test_asyncio_run_would_print_the_late_exception(caplog: pytest.LogCaptureFix
 
 def test_a_cut_off_task_ending_in_an_exception_is_settled_quietly(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.DEBUG, logger="asyncio"):
-        assert runloop.run(_main()) == 7
+        assert runloop.run(_main(), Timeouts()) == 7
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
@@ -49,7 +50,32 @@ def test_the_run_result_and_its_own_exception_come_through() -> None:
         raise ValueError("bad input" if not left_behind.done() else "")
 
     with pytest.raises(ValueError, match="bad input"):
-        runloop.run(failing())
+        runloop.run(failing(), Timeouts())
+
+
+def test_the_grace_a_leftover_gets_is_the_runs_own() -> None:
+    """The run's Timeouts (those its --timeout made, as the engine has them) set how long a task the run left
+    behind may unwind, never a fresh default: a run that grants a longer grace sees its leftover finish."""
+    unwound: list[str] = []
+
+    async def slow_to_unwind() -> None:
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            await asyncio.sleep(0.2)  # longer than the default grace (0.05 s), shorter than the run's
+            unwound.append("done")
+            raise
+
+    async def main() -> int:
+        left_behind = asyncio.ensure_future(slow_to_unwind())
+        await asyncio.sleep(0)
+        return 7 if not left_behind.done() else 0
+
+    assert runloop.run(main(), Timeouts(cancel_grace=2.0)) == 7
+    assert unwound == ["done"]
+    unwound.clear()
+    assert runloop.run(main(), Timeouts()) == 7
+    assert unwound == []
 
 
 # -- a signal that stops the run --------------------------------------------------------------------------
@@ -89,7 +115,7 @@ def test_a_signal_during_the_run_unwinds_it_quietly_then_raises(
     the tasks it cut off ending in theirs: a traceback for each on stderr. Now the run is cancelled, settles,
     and the exception comes after the loop has closed."""
     with caplog.at_level(logging.DEBUG, logger="asyncio"), pytest.raises(_Stop):
-        runloop.run(_signalled_while_busy())
+        runloop.run(_signalled_while_busy(), Timeouts())
     gc.collect()  # "Task exception was never retrieved" is said when the task is collected
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
     assert capfd.readouterr().err == ""
@@ -100,7 +126,7 @@ def test_a_signal_the_cli_does_not_handle_is_left_to_its_default(caplog: pytest.
     """Held only when a Python handler is there: with SIG_DFL or SIG_IGN, the run leaves the signal alone."""
     previous = signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
-        assert runloop.run(_main()) == 7
+        assert runloop.run(_main(), Timeouts()) == 7
         assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
     finally:
         signal.signal(signal.SIGTERM, previous)

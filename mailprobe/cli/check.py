@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from mailprobe.check import CheckOptions
     from mailprobe.history import History
     from mailprobe.login.run import LoginOptions
+    from mailprobe.net.deadline import Deadline
     from mailprobe.profiles import ProfileSet
     from mailprobe.secret import Credentials
 
@@ -102,12 +103,17 @@ def check(
     preload(ca_file)  # on another core while the check's modules are imported
     # --timeout counts from the process's start; the time spent waiting for a password (typed at the prompt,
     # or --password-stdin's line) is left out, and the first DNS questions are asked after it.
+    # The command's one deadline is made here, at its edge (once a password has been waited for, when one is):
+    # the early questions, reading --input and the check (one address) all count from it.
     started = command_started()
+    from mailprobe.net.deadline import Deadline
+
     waits = login and _password_waits(password_stdin)
+    deadline = Deadline(timeout, started)
     # One address: the hosts its check will look up are asked early too (net/early.prefetch).
     prefetch = (providers_dir, not (no_baseline or baselines)) if len(addresses) == 1 and input_file is None \
         and provider is None else None
-    profiles = _ask_early(addresses, nameservers, timeout, started, prefetch) if 0 < timeout <= MAX_TIMEOUT_S \
+    profiles = _ask_early(addresses, nameservers, deadline, prefetch) if 0 < timeout <= MAX_TIMEOUT_S \
         and not waits else None
     from mailprobe.check import CheckOptions
     from mailprobe.errors import UsageError
@@ -116,7 +122,7 @@ def check(
         fail(f"--timeout must be more than 0 and at most {MAX_TIMEOUT_S:g} seconds")
     try:
         # Reading standard input is start-up, and --timeout covers start-up too.
-        left = max(0.0, timeout - (time.monotonic() - started))
+        left = max(0.0, deadline.at - time.monotonic())
         lines = _read_lines(input_file, left) if input_file else []
     except UsageError as exc:
         fail(str(exc))
@@ -136,13 +142,13 @@ def check(
 
             asked = time.monotonic()
             credentials = read_credentials(login_name, password_stdin, timeout, _prompt)
-            if waits:
-                started += time.monotonic() - asked  # the human's time (or the pipe's), not the check's
+            if waits:  # the human's time (or the pipe's), not the check's: the deadline is made after it
+                deadline = Deadline(timeout, started + (time.monotonic() - asked))
             login_options = _login_options(credentials, protocols, force_login, login_interval, state)
         except UsageError as exc:
             fail(str(exc))
         if waits and 0 < timeout <= MAX_TIMEOUT_S:
-            profiles = _ask_early(addresses, nameservers, timeout, started, prefetch)
+            profiles = _ask_early(addresses, nameservers, deadline, prefetch)
     elif password_stdin or login_protocols or login_name or force_login:
         fail("--password-stdin, --login-protocols, --login-user and --force-login need --login")
     if not loop and (loop_to or loop_allow):
@@ -170,7 +176,7 @@ def check(
 
     try:
         return _monitored_run(addresses, input_file, lines, options, fmt, checks_at_once(concurrency), verbose,
-                              monitoring, started)
+                              monitoring, deadline)
     except GuardError as exc:
         fail(str(exc))
 
@@ -202,21 +208,20 @@ def _password_waits(password_stdin: bool) -> bool:
     return password_waits(password_stdin)
 
 
-def _ask_early(addresses: tuple[str, ...], nameservers: tuple[str, ...], timeout: float, started: float,
+def _ask_early(addresses: tuple[str, ...], nameservers: tuple[str, ...], deadline: Deadline,
                prefetch: tuple[str | None, bool] | None = None) -> ProfileSet | None:
-    """The domains' first questions, asked while the check loads (net/early.py), then (PREFETCH: the
-    --providers-dir and whether the default baseline is used) the hosts of the profiles it loads, returned
-    for the check to use. Bad input is left to the check, which says what is wrong with it."""
+    """The domains' first questions, asked while the check loads (net/early.py) under the command's one
+    DEADLINE, then (PREFETCH: the --providers-dir and whether the default baseline is used) the hosts of the
+    profiles it loads, returned for the check to use. Bad input is left to the check, which says what is wrong
+    with it."""
     from mailprobe.errors import UsageError
     from mailprobe.net import early
-    from mailprobe.net.deadline import Deadline
     from mailprobe.net.nameservers import parse_nameserver
 
     try:
         servers = [parse_nameserver(ns) for ns in nameservers] or None
     except UsageError:
         return None
-    deadline = Deadline(timeout, started)
     early.ask(addresses, servers, deadline)
     if prefetch is None:
         return None
@@ -281,7 +286,7 @@ def _read_lines(path: str, timeout_s: float) -> list[str | BadLine]:
 
 def _monitored_run(
     addresses: tuple[str, ...], input_file: str | None, lines: list[str | BadLine], options: CheckOptions, fmt: str,
-    concurrency: int, verbose: bool, monitoring: dict[str, Any], started: float,
+    concurrency: int, verbose: bool, monitoring: dict[str, Any], deadline: Deadline,
 ) -> int:
     from mailprobe.batch import HUMAN_FORMATS, Batch, entries, progress_bar, run_batch
     from mailprobe.errors import UsageError
@@ -298,7 +303,7 @@ def _monitored_run(
     if len(todo) > 1:
         collect_again()
     if len(todo) == 1:
-        options.started = started  # one address: --timeout bounds the whole command; several: each check
+        options.deadline = deadline  # one address: --timeout bounds the whole command; several: each check
         options.prefetch = True
         if todo[0].error is not None and input_file is None:
             fail(todo[0].error)
