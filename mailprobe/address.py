@@ -32,6 +32,11 @@ class Target(BaseModel):
     def address_ascii(self) -> str:
         return f"{self.local_part}@{self.domain_ascii}"
 
+    @property
+    def key(self) -> str:
+        """The key this mailbox goes by in the state file (the lockout guard's and the history's)."""
+        return mailbox_key(self.address)
+
 
 def mailbox_key(address: str) -> str:
     """The key a mailbox (or a login name) goes by: providers treat the whole address case-insensitively at

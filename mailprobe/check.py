@@ -15,7 +15,6 @@ from mailprobe.address import Target, parse_address
 from mailprobe.certdays import CRIT_DAYS, WARN_DAYS, CertThresholds
 from mailprobe.engine import Engine, ObservationHook
 from mailprobe.evidence import Evidence, Observation, PlanSummary
-from mailprobe.kinds.dns import DnsLookup
 from mailprobe.lang import Lang
 from mailprobe.limits import socket_budget
 from mailprobe.net.connect import SocketBudget
@@ -269,11 +268,3 @@ def discover_sync(address: str | Target, options: CheckOptions) -> Evidence:
     """What the domain of ADDRESS publishes, found as a check finds it (the same plan, resolver and deadline)."""
     return runloop.run(gather_evidence(address, options, discover_only=True), options.timeouts())
 
-
-async def lookup_mx(address: str, options: CheckOptions) -> tuple[Target, DnsLookup]:
-    """Only the domain's MX, through the same resolver and deadline as a check (for `mailprobe settings`)."""
-    from mailprobe.probes.dns import lookup_mx as ask_mx
-
-    target = parse_address(address)
-    ctx = _context(target, options)
-    return target, await ask_mx(ctx.resolver, target.domain_ascii)

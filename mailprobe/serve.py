@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from starlette.responses import Response
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+    from mailprobe.address import Target
     from mailprobe.check import CheckOptions
     from mailprobe.webform import FormTokens
 
@@ -211,8 +212,9 @@ class Exporter:
             except UsageError as exc:
                 raise UsageError(f"module {name!r}: {exc}") from None
 
-    def options(self, params: dict[str, list[str]], scrape_timeout: str | None) -> tuple[str, CheckOptions]:
-        """The target and check options of one /probe request; UsageError is the 400's reason."""
+    def options(self, params: dict[str, list[str]], scrape_timeout: str | None) -> tuple[Target, CheckOptions]:
+        """The target (parsed here, once) and check options of one /probe request; UsageError is the 400's
+        reason."""
         from mailprobe.address import parse_address
         from mailprobe.check import CheckOptions, StepCache
         from mailprobe.net.nameservers import parse_nameserver
@@ -227,10 +229,10 @@ class Exporter:
         unknown = sorted(set(params) - PROBE_PARAMS)
         if unknown:
             raise UsageError(f"unknown parameter(s): {', '.join(unknown[:5])}")
-        target = _one(params, "target")
-        if not target:
+        text = _one(params, "target")
+        if not text:
             raise UsageError("target parameter missing (e.g. /probe?target=user@company.com)")
-        parse_address(target)
+        target = parse_address(text)
         module_name = _one(params, "module") or "default"
         module = self.modules.get(module_name)
         if module is None:
@@ -285,7 +287,7 @@ class Exporter:
             self.slots.bad_requests.inc()
             return PlainTextResponse(f"bad request: {exc}\n", status_code=400)
         if options.timeout < MIN_PROBE_S:  # the scrape leaves no time to probe: say so, as status 3
-            report = _unknown(target, options)
+            report = _unknown(_one(params, "target") or "", options)
             self.slots.probes.labels(report.status).inc()
             body = FORMATS["prometheus"].render([report], RenderOptions()) + "\n"
             return Response(body, media_type=CONTENT_TYPE)

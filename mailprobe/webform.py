@@ -31,6 +31,7 @@ from mailprobe.secret import Credentials, Secret
 if TYPE_CHECKING:
     from starlette.requests import Request
 
+    from mailprobe.address import Target
     from mailprobe.check import CheckOptions
     from mailprobe.evidence import Observation
     from mailprobe.exporter import Slots
@@ -175,8 +176,8 @@ def _same_origin(request: Request) -> bool:
 
 
 def check_options(
-    options_for: Callable[[dict[str, list[str]], str | None], tuple[str, CheckOptions]], form: FormInput,
-) -> tuple[str, CheckOptions]:
+    options_for: Callable[[dict[str, list[str]], str | None], tuple[Target, CheckOptions]], form: FormInput,
+) -> tuple[Target, CheckOptions]:
     """The server's own options (the `default` module, through the exporter's `options_for`) for the form's
     address; FormError if it is bad."""
     from mailprobe.login.run import LoginOptions
@@ -219,7 +220,7 @@ def more_line(count: int, lang: Lang) -> str:
     return line("skip", "…", "", page_t("form.progress_more", lang, count=count), "")
 
 
-async def stream_check(slots: Slots, target: str, options: CheckOptions, nonce: str) -> AsyncIterator[str]:
+async def stream_check(slots: Slots, target: Target, options: CheckOptions, nonce: str) -> AsyncIterator[str]:
     """The answer to the form: head, progress lines, report (three languages), foot. Its <style> and <script>
     elements carry `nonce`, the one the answer's CSP header names. The check waits for one of the exporter's
     `slots` as a scrape does, within the same deadline."""
@@ -234,8 +235,8 @@ async def stream_check(slots: Slots, target: str, options: CheckOptions, nonce: 
 
     lang = options.lang
     deadline = options.the_deadline()  # made at the request's arrival (serve.py), the check's too
-    yield page_head(lang, LANGS, title=page_t("page.title", lang, address=shown(target, 300)), nonce=nonce)
-    yield progress_open(lang, page_t("form.progress", lang, address=shown(target, 300)),
+    yield page_head(lang, LANGS, title=page_t("page.title", lang, address=shown(target.address, 300)), nonce=nonce)
+    yield progress_open(lang, page_t("form.progress", lang, address=shown(target.address, 300)),
                         page_t("form.progress_note", lang), nonce=nonce, lines=page_t("form.progress_lines", lang))
     problem = page_t("form.problem", lang)
 

@@ -30,7 +30,7 @@ from mailprobe.timeouts import MAX_TIMEOUT_S
 
 if TYPE_CHECKING:
     from mailprobe.admin.run import AdminOptions
-    from mailprobe.batch import BadLine
+    from mailprobe.batch import BadLine, Entry
     from mailprobe.check import CheckOptions
     from mailprobe.history import History
     from mailprobe.login.run import LoginOptions
@@ -126,6 +126,7 @@ def check(
         lines = _read_lines(input_file, left) if input_file else []
     except UsageError as exc:
         fail(str(exc))
+    todo = _entries(addresses, input_file, lines)  # each address parsed here, once: a Target travels from here
     given = len(addresses) + sum(1 for line in lines if not isinstance(line, str)
                                  or (line.strip() and not line.lstrip().startswith("#")))
     if password_stdin and input_file == "-":
@@ -166,7 +167,8 @@ def check(
         if loop:
             from mailprobe.loop.cli import loop_options
 
-            options.loop = loop_options(addresses, loop_to, loop_allow, loop_timeout, options.lang)
+            targets = [entry.target for entry in todo if entry.target is not None]
+            options.loop = loop_options(targets, loop_to, loop_allow, loop_timeout, options.lang)
         options.admin = admin_options
         _validate(options)
     except UsageError as exc:
@@ -175,8 +177,8 @@ def check(
     from mailprobe.limits import checks_at_once
 
     try:
-        return _monitored_run(addresses, input_file, lines, options, fmt, checks_at_once(concurrency), verbose,
-                              monitoring, deadline)
+        return _monitored_run(todo, input_file, options, fmt, checks_at_once(concurrency), verbose, monitoring,
+                              deadline)
     except GuardError as exc:
         fail(str(exc))
 
@@ -284,20 +286,26 @@ def _read_lines(path: str, timeout_s: float) -> list[str | BadLine]:
     return input_lines(data)
 
 
-def _monitored_run(
-    addresses: tuple[str, ...], input_file: str | None, lines: list[str | BadLine], options: CheckOptions, fmt: str,
-    concurrency: int, verbose: bool, monitoring: dict[str, Any], deadline: Deadline,
-) -> int:
-    from mailprobe.batch import HUMAN_FORMATS, Batch, entries, progress_bar, run_batch
-    from mailprobe.errors import UsageError
+def _entries(addresses: tuple[str, ...], input_file: str | None, lines: list[str | BadLine]) -> list[Entry]:
+    """The addresses to check, the arguments' then --input's, each parsed (batch.entries)."""
+    from mailprobe.batch import entries
     from mailprobe.localinput import PATH_SHOWN
-    from mailprobe.output import is_stdout, open_output
     from mailprobe.safetext import quoted_input
+
+    label = "'-'" if input_file == "-" else quoted_input(input_file or "", PATH_SHOWN)
+    return list(entries(addresses, label, lines))
+
+
+def _monitored_run(
+    todo: list[Entry], input_file: str | None, options: CheckOptions, fmt: str, concurrency: int, verbose: bool,
+    monitoring: dict[str, Any], deadline: Deadline,
+) -> int:
+    from mailprobe.batch import HUMAN_FORMATS, Batch, progress_bar, run_batch
+    from mailprobe.errors import UsageError
+    from mailprobe.output import is_stdout, open_output
 
     if is_stdout(monitoring["output"]):
         monitoring["output"] = None  # "-" or /dev/stdout: standard output
-    label = "'-'" if input_file == "-" else quoted_input(input_file or "", PATH_SHOWN)
-    todo = list(entries(addresses, label, lines))
     if not todo:
         fail("no address given (usage: mailprobe check user@company.com)")
     if len(todo) > 1:

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
-from mailprobe.address import parse_address
+from mailprobe.address import Target, parse_address
 from mailprobe.lang import Lang
 from mailprobe.loop.run import LoopOptions, Say, recipient
 
 
-def loop_options(addresses: tuple[str, ...], to: str | None, allow: tuple[str, ...], budget_s: float,
+def loop_options(targets: Sequence[Target], to: str | None, allow: tuple[str, ...], budget_s: float,
                  lang: Lang = "en") -> LoopOptions:
-    """Raises UsageError when --loop-to names an address the loop may not send to."""
-    options = LoopOptions(budget_s=budget_s, to=to, allow=allow, say=_progress(lang))
-    for address in addresses:
-        recipient(parse_address(address), options)
+    """The options for TARGETS (the mailboxes, parsed once at the edge), --loop-to parsed here, once. Raises
+    UsageError when --loop-to names an address the loop may not send to."""
+    options = LoopOptions(budget_s=budget_s, to=parse_address(to) if to is not None else None, allow=allow,
+                          say=_progress(lang))
+    for target in targets:
+        recipient(target, options)
     return options
 
 

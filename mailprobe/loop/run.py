@@ -51,7 +51,7 @@ class LoopOptions:
     """--loop and its companions: the budget, and where the message may go."""
 
     budget_s: float = DEFAULT_BUDGET_S
-    to: str | None = None  # --loop-to; None: the mailbox itself
+    to: Target | None = None  # --loop-to, parsed where it was given; None: the mailbox itself
     allow: tuple[str, ...] = ()  # --loop-allow: domains or addresses --loop-to may name besides the own domain
     say: Say | None = field(default=None, compare=False)  # progress lines (a terminal), never evidence
 
@@ -59,13 +59,11 @@ class LoopOptions:
 def recipient(target: Target, options: LoopOptions) -> str:
     """Where the one message goes: the mailbox itself, or --loop-to when it is in the same domain or allowed.
     Raises UsageError for any other address: the loop never sends anywhere else."""
-    if options.to is None:
+    to = options.to
+    if to is None:
         return target.address
-    from mailprobe.address import parse_address
-
-    to = parse_address(options.to)
     allowed = {a.strip().lower().rstrip(".") for a in options.allow}
-    if to.domain_ascii == target.domain_ascii or to.domain_ascii in allowed or to.address.lower() in allowed:
+    if to.domain_ascii == target.domain_ascii or to.domain_ascii in allowed or to.key in allowed:
         return to.address
     raise UsageError(f"--loop-to {to.address}: not in {target.domain_ascii}; name it or its domain in --loop-allow")
 

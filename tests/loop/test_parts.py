@@ -89,12 +89,12 @@ def test_quota_and_search_answers() -> None:
 def test_the_loop_sends_only_to_the_mailbox_its_domain_or_what_loop_allow_names() -> None:
     target = parse_address("alice@example.test")
     assert recipient(target, LoopOptions()) == "alice@example.test"
-    assert recipient(target, LoopOptions(to="bob@example.test")) == "bob@example.test"
-    assert recipient(target, LoopOptions(to="c@other.test", allow=("other.test",))) == "c@other.test"
-    assert recipient(target, LoopOptions(to="c@other.test", allow=("C@Other.test",))) == "c@other.test"
+    assert recipient(target, LoopOptions(to=parse_address("bob@example.test"))) == "bob@example.test"
+    assert recipient(target, LoopOptions(to=parse_address("c@other.test"), allow=("other.test",))) == "c@other.test"
+    assert recipient(target, LoopOptions(to=parse_address("c@other.test"), allow=("C@Other.test",))) == "c@other.test"
     for to, allow in (("c@other.test", ()), ("c@other.test", ("d@other.test",)), ("c@sub.example.test", ())):
         with pytest.raises(UsageError):
-            recipient(target, LoopOptions(to=to, allow=allow))
+            recipient(target, LoopOptions(to=parse_address(to), allow=allow))
 
 
 def test_the_loop_budget_is_a_part_of_the_run_deadline_not_a_second_clock() -> None:

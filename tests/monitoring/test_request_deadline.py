@@ -29,10 +29,10 @@ def _check_ends(options: CheckOptions) -> float:
 async def test_a_scrape_that_waited_for_a_slot_gets_only_what_is_left(monkeypatch: pytest.MonkeyPatch) -> None:
     given: list[tuple[float, Any]] = []
 
-    async def run_check(target: str, options: CheckOptions) -> Any:
+    async def run_check(target: Any, options: CheckOptions) -> Any:
         given.append((_check_ends(options), getattr(options, "deadline", None)))
         await asyncio.sleep(HOLD_S if len(given) == 1 else 0.0)
-        return _unknown(target, options)
+        return _unknown(getattr(target, "address", target), options)
 
     monkeypatch.setattr(mailprobe.check, "run_check", run_check)
     exporter = Exporter(load_modules(None), max_concurrent=1)
