@@ -6,7 +6,7 @@ import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +23,7 @@ from mailprobe.net.pace import Pace
 from mailprobe.net.resolver import Resolver
 from mailprobe.net.tls import TlsSettings
 from mailprobe.params import COMMAND_LINE, Edge, check_values
+from mailprobe.phases import Phases, asked
 from mailprobe.plan import Planner, PlanOptions, Step
 from mailprobe.probes import PROBES, guard_of, run_step, warm_up, warmed_up
 from mailprobe.probes.base import ProbeContext
@@ -184,21 +185,15 @@ async def gather_evidence(
             prefetch=options.prefetch,
             timeouts=ctx.timeouts,
             policy=ctx.address_policy,
-            phase_budget_s=options.loop.budget_s if options.loop is not None else 0.0,
+            phases=asked(options),  # --admin beside the quick checks, --loop after them (phases.py)
         ))
         engine = Engine(planner, ctx, options.share.run if options.share is not None else run_step,
                         options.on_observation)
         warm_up(_import_diagnosis)  # while the first questions are in flight
-        admin = _ask_admin(ctx, options, planner) if options.admin is not None else None
+        phases = Phases(planner.phase_steps(), ctx, planner, options.lang)
+        phases.start()
         observations = await engine.run()
-        if options.loop is not None:  # after the quick checks, under the budget the plan declares (loop/run.py)
-            from mailprobe.loop.run import run_loop
-
-            phase = replace(ctx, deadline=ctx.deadline.extended(planner.options.phase_budget_s))
-            observations.append(await run_loop(options.loop, target, observations, planner.plan, phase,
-                                               options.lang))
-        if admin is not None:  # its own waits are bounded by the deadline too
-            observations.append(await admin)
+        observations += await phases.finish(observations)
         if logins is not None and login_run is not None and options.login is not None:
             observations += logins.refused_logins(login_run, options.login.protocols, claimed_ms)
             logins.settle(login_run, observations, _begun(ctx))
@@ -219,15 +214,6 @@ async def gather_evidence(
         cert_warn_days=options.cert_warn_days,
         cert_crit_days=options.cert_crit_days,
     )
-
-
-def _ask_admin(ctx: ProbeContext, options: CheckOptions, planner: Planner) -> asyncio.Task[Observation]:
-    """--admin: the provider's administrator API, asked alongside the wire checks once the plan knows the provider."""
-    from mailprobe.admin.run import observe
-
-    assert options.admin is not None
-    return asyncio.ensure_future(observe(ctx, options.admin, lambda: planner.plan.profile,
-                                         lambda: planner.mx_answered))
 
 
 def _begun(ctx: ProbeContext) -> frozenset[str]:

@@ -14,7 +14,7 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from mailprobe.address import Target
 from mailprobe.addresspolicy import DialPolicy, Refusal, may_contact
@@ -52,6 +52,7 @@ from mailprobe.timeouts import Timeouts
 ProbeName = Literal[
     "dns.mx", "dns.spf", "dns.sanity", "dns.prefetch", "dns.srv", "dns.implicit_mx", "dns.host",
     "dns.authoritative", "autoconfig", "web", "imap", "pop3", "smtp", "baseline", "login", "spf.include",
+    "admin", "loop",  # the run's phases (phases.py): beside the quick checks, or after them
 ]
 # The order logins go in (IMAP first: it proves the most), and what a protocol's login may go over.
 LOGIN_ORDER: tuple[str, ...] = ("imap", "smtp", "pop3")
@@ -104,13 +105,23 @@ class Session:
     profile: Profile | None = field(default=None, compare=False, repr=False)  # login steps: whose replies apply
 
 
-Params = Query | Session
+@dataclass(frozen=True)
+class Phase:
+    """The parameters of a phase step (phases.py: --admin beside the quick checks, --loop after them): what the
+    user asked of it, and the budget of its own the plan declares for it past the run's deadline (0: none; the
+    run's one deadline is extended by it, `Deadline.extended`, never a second clock)."""
+
+    options: Any = field(compare=False, repr=False)
+    budget_s: float = 0.0
+
+
+Params = Query | Session | Phase
 
 
 @dataclass(frozen=True)
 class Step:
     """One thing to probe: what (`probe`, a name in probes.PROBES), its parameters (the type its probe's entry
-    names: a `Query` or a `Session`), why, and with what bound."""
+    names: a `Query`, a `Session` or a `Phase`), why, and with what bound."""
 
     probe: ProbeName
     params: Params
@@ -131,6 +142,11 @@ class Step:
         return self.params
 
     @property
+    def phase(self) -> Phase:
+        assert isinstance(self.params, Phase), f"{self.probe} steps carry a Phase"
+        return self.params
+
+    @property
     def endpoint(self) -> Endpoint | None:
         return self.params.endpoint if isinstance(self.params, Session) else None
 
@@ -140,7 +156,9 @@ class Step:
 
     @property
     def name(self) -> str:
-        """The name the step is about: the one asked, or its endpoint's host."""
+        """The name the step is about: the one asked, or its endpoint's host (a phase: none)."""
+        if isinstance(self.params, Phase):
+            return ""
         return self.params.name if isinstance(self.params, Query) else self.params.endpoint.host
 
 
@@ -169,9 +187,10 @@ class PlanOptions:
     prefetch: bool = False
     timeouts: Timeouts = field(default_factory=Timeouts)  # the graces of auxiliary steps
     policy: DialPolicy = field(default_factory=DialPolicy)  # which addresses may be dialled (addresspolicy.py)
-    # A phase after the quick checks with a budget of its own (--loop's wait for its message): declared here,
-    # so the run's deadline is extended by it (`Deadline.extended`), never kept by a second clock.
-    phase_budget_s: float = 0.0
+    # The phases the run was asked for (phases.py: --admin, --loop), each with what the user asked of it and
+    # the budget of its own it needs past the quick checks (--loop's wait for its message): the plan declares
+    # them as steps (`phase_steps`), so the run's deadline is extended by that budget, never a second clock.
+    phases: tuple[tuple[ProbeName, Any, float], ...] = ()
 
 
 class Planner:
@@ -227,6 +246,10 @@ class Planner:
         if self.forced is not None:
             steps += self._provider(profile_endpoints(self.forced, self.target))
         return steps
+
+    def phase_steps(self) -> list[Step]:
+        """The phases the run takes besides its quick checks, as steps: each with its budget declared."""
+        return [Step(name, Phase(options, budget_s)) for name, options, budget_s in self.options.phases]
 
     def sanity_hosts(self) -> list[str]:
         """One well-known name of every provider, and a second of the baseline ones: a resolver that knows

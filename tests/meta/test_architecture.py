@@ -42,7 +42,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "admin": ("mailprobe.admin.",),
     "diagnosis": ("mailprobe.diagnosis.",),
     "compose": ("mailprobe.compose",),
-    "check": ("mailprobe.check", "mailprobe.params"),
+    "check": ("mailprobe.check", "mailprobe.params", "mailprobe.phases"),
     "render": ("mailprobe.render.",),
     "services": ("mailprobe.clientsettings", "mailprobe.history", "mailprobe.batch", "mailprobe.output",
                  "mailprobe.translations", "mailprobe.exporter", "mailprobe.webform", "mailprobe.serve"),
