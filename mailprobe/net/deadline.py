@@ -6,7 +6,7 @@ import asyncio
 import os
 import time
 from collections.abc import Awaitable
-from typing import TypeVar
+from typing import TypeVar, overload
 
 from mailprobe.timeouts import Timeouts
 
@@ -108,6 +108,10 @@ class Deadline:
             raise
 
 
+@overload
+def silence_bounds(cap: float, stall: float | None) -> tuple[float, float]: ...
+@overload
+def silence_bounds(cap: float | None, stall: float | None) -> tuple[float | None, float | None]: ...
 def silence_bounds(cap: float | None, stall: float | None) -> tuple[float | None, float | None]:
     """How long a wait on a connected peer may last, and the bound its silence must outlive to be evidence.
 

@@ -23,7 +23,7 @@ from mailprobe.net.connect import (
     describe,
     never_dialled,
 )
-from mailprobe.net.deadline import Deadline
+from mailprobe.net.deadline import Deadline, silence_bounds
 from mailprobe.net.pace import Pace
 from mailprobe.net.resolver import Resolver
 from mailprobe.net.tls import TlsSettings, facts_of, verify_error_of
@@ -95,8 +95,9 @@ async def _fetch(
     max_bytes: int, method: str, accept: str, connect_cap: float | None, pace: Pace | None,
 ) -> Exchange:
     trace, exchange = _Trace(), Exchange()
-    if pace is not None:  # a connected server's silence is evidence only once it outlives the stall bound
-        cap = max(cap, pace.stall_bound(deadline.timeouts))
+    # A connected server's silence is evidence only once it outlives the stall bound: the wait lasts at least
+    # that long, taken as Deadline.run and tls.upgrade take it.
+    cap, _ = silence_bounds(cap, pace.stall_bound(deadline.timeouts) if pace is not None else None)
     bound = deadline.bound(cap)
     connect = bound if connect_cap is None else min(bound, connect_cap)
     if bound <= 0.0:
