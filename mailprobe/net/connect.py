@@ -142,11 +142,23 @@ async def open_tcp(
 
 
 async def close_quietly(writer: asyncio.StreamWriter, grace: float) -> None:
-    """Close without waiting on a peer that will not finish the TLS close or FIN."""
+    """Close without waiting on a peer that will not finish the TLS close or FIN. A probe cancelled while it
+    closes (the run cut it off, or was stopped: SIGTERM, Ctrl-C) is cancelled still: the connection is aborted
+    and the cancellation goes on, never swallowed here for the probe to carry on as if nothing had happened
+    (its next dialogue, the next login of the chain, a wait the run's end would then have to sit out)."""
     try:
         writer.close()
         await asyncio.wait_for(writer.wait_closed(), grace)
-    except (OSError, TimeoutError, ssl.SSLError, asyncio.CancelledError, RuntimeError):
-        transport = writer.transport
-        if transport is not None:
-            transport.abort()
+    except asyncio.CancelledError:
+        _abort(writer)
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise
+    except (OSError, TimeoutError, ssl.SSLError, RuntimeError):
+        _abort(writer)
+
+
+def _abort(writer: asyncio.StreamWriter) -> None:
+    transport = writer.transport
+    if transport is not None:
+        transport.abort()
