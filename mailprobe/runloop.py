@@ -113,12 +113,36 @@ def _leftover(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
 
 
 async def _settle_leftovers(grace: float) -> None:
+    """Cancel what the run left behind and give it GRACE to unwind, twice (a task may take one cancellation
+    inside a close). One that is still running after that has swallowed its cancellations (a wait that lost
+    one, a cancel scope of a library): it is abandoned, never waited for. asyncio.run would cancel it once
+    more and wait for it without any bound, and a command stopped by a signal (SIGTERM) would sit out whatever
+    it still waits for, up to its deadline."""
     leftovers = asyncio.all_tasks() - {asyncio.current_task()}
-    for task in leftovers:
-        task.cancel()
     if not leftovers:
         return
-    await asyncio.wait(leftovers, timeout=grace)
-    for task in leftovers:
-        if task.done() and not task.cancelled():
-            task.exception()
+    try:
+        for _ in range(2):
+            pending = [task for task in leftovers if not task.done()]
+            if not pending:
+                break
+            for task in pending:
+                task.cancel()
+            await asyncio.wait(pending, timeout=grace)
+    finally:
+        for task in leftovers:
+            if not task.done():
+                _abandon(task)
+            elif not task.cancelled():
+                task.exception()
+
+
+_ABANDONED: list[asyncio.Task[Any]] = []
+
+
+def _abandon(task: asyncio.Task[Any]) -> None:
+    """Leave TASK out of what the loop's closing cancels and waits for (it is dropped with the loop)."""
+    unregister = getattr(asyncio.tasks, "_unregister_task", None)
+    if unregister is not None:
+        unregister(task)
+        _ABANDONED.append(task)

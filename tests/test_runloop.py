@@ -78,6 +78,29 @@ def test_the_grace_a_leftover_gets_is_the_runs_own() -> None:
     assert unwound == []
 
 
+def test_a_leftover_that_swallows_its_cancellations_is_never_waited_for(capfd: pytest.CaptureFixture[str]) -> None:
+    """A task that takes every cancellation (a wait that lost one, a library's cancel scope) and goes on waiting
+    would hold the end of the run, and a command SIGTERM stopped, as long as it waits: it is abandoned once it
+    outlived its grace, quietly."""
+    gave_up: list[str] = []
+
+    async def stubborn() -> None:
+        for _ in range(200):  # some 10 s, whatever it is told
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(0.05)
+        gave_up.append("only now")
+
+    async def main() -> int:
+        left_behind = asyncio.ensure_future(stubborn())
+        await asyncio.sleep(0)
+        return 7 if not left_behind.done() else 0
+
+    assert runloop.run(main(), Timeouts()) == 7
+    assert gave_up == []  # the run did not wait for it to give up
+    gc.collect()
+    assert capfd.readouterr().err == ""
+
+
 # -- a signal that stops the run --------------------------------------------------------------------------
 
 
@@ -120,6 +143,32 @@ def test_a_signal_during_the_run_unwinds_it_quietly_then_raises(
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
     assert capfd.readouterr().err == ""
     assert signal.getsignal(signal.SIGTERM) is _raise_stop  # the CLI's handler is back
+
+
+def test_sigterm_is_not_held_up_by_a_probe_that_swallows_its_cancellation(
+    sigterm_raises: None, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """SIGTERM while a probe that takes its cancellations goes on waiting (a stalled server, up to the run's
+    deadline): the command stops once the grace is over, not when that wait ends."""
+    waited_out: list[str] = []
+
+    async def stalled_login() -> None:
+        for _ in range(200):  # some 10 s of a stalled server's silence
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(0.05)
+        waited_out.append("the whole wait")
+
+    async def run() -> None:
+        login = asyncio.ensure_future(stalled_login())
+        await asyncio.sleep(0)
+        asyncio.get_running_loop().call_soon(os.kill, os.getpid(), signal.SIGTERM)
+        await asyncio.wait({login})  # as the engine waits for its steps
+
+    with pytest.raises(_Stop):
+        runloop.run(run(), Timeouts())
+    assert waited_out == []
+    gc.collect()
+    assert capfd.readouterr().err == ""
 
 
 def test_a_signal_the_cli_does_not_handle_is_left_to_its_default(caplog: pytest.LogCaptureFixture) -> None:
