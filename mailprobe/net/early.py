@@ -32,6 +32,7 @@ import dns.rdtypes.ANY.SOA
 import dns.rdtypes.ANY.TXT
 import dns.resolver
 
+from mailprobe.limits import QUESTIONS_PER_CHECK, socket_budget
 from mailprobe.net.deadline import Deadline
 
 if TYPE_CHECKING:
@@ -116,7 +117,7 @@ def ask(addresses: Iterable[str], nameservers: Nameservers, deadline: Deadline) 
                 future = Question()
                 _ASKED[_key(nameservers, domain, rdtype)] = future
                 questions.append((domain, rdtype, future))
-    threading.Thread(target=_run, args=(resolver, questions, deadline), name="mailprobe-early-dns",
+    threading.Thread(target=_run, args=(resolver, questions, deadline, _at_once()), name="mailprobe-early-dns",
                      daemon=True).start()
 
 
@@ -156,7 +157,7 @@ def prefetch(profiles: ProfileSet, nameservers: Nameservers, deadline: Deadline,
                     _ASKED[key] = future
                     questions.append((host, rdtype, future))
     if questions:
-        threading.Thread(target=_run, args=(resolver, questions, deadline), name="mailprobe-early-hosts",
+        threading.Thread(target=_run, args=(resolver, questions, deadline, _at_once()), name="mailprobe-early-hosts",
                          daemon=True).start()
 
 
@@ -173,27 +174,43 @@ def _plain(domain: str) -> bool:
     )
 
 
+def _at_once() -> int:
+    """How many questions each early thread keeps in flight: a check's whole share of the open-file limit when
+    the limit is ample, else half of it (the two threads together hold no more than the check itself may), so
+    that under a low limit (`ulimit -n 24`) the modules still loading can open their files."""
+    questions = socket_budget(1).questions
+    return questions if questions >= QUESTIONS_PER_CHECK else max(1, questions // 2)
+
+
 def _run(resolver: dns.asyncresolver.Resolver, questions: list[tuple[str, str, Question]],
-         deadline: Deadline) -> None:
+         deadline: Deadline, at_once: int) -> None:
     try:
-        asyncio.run(_ask_all(resolver, questions, deadline))
+        asyncio.run(_ask_all(resolver, questions, deadline, at_once))
     finally:
         for *_, future in questions:  # whatever went wrong, nobody waits for an answer that will not come
             _settle(future, EarlyAnswer(time.monotonic(), error=dns.exception.Timeout()))  # type: ignore[no-untyped-call]
 
 
 async def _ask_all(resolver: dns.asyncresolver.Resolver, questions: list[tuple[str, str, Question]],
-                   deadline: Deadline) -> None:
+                   deadline: Deadline, at_once: int) -> None:
     lifetime = deadline.bound(deadline.timeouts.dns_question)
     if lifetime <= 0.0:
         return
     share_timeout(resolver, lifetime, deadline.timeouts.dns_per_server_floor)
+    sockets = asyncio.Semaphore(at_once)
 
     async def one(name: str, rdtype: str, future: Question) -> None:
-        future.lifetime = lifetime
+        async with sockets:
+            await asked(name, rdtype, future)
+
+    async def asked(name: str, rdtype: str, future: Question) -> None:
+        left = deadline.bound(lifetime)
+        if left <= 0.0:  # waited for a socket past the deadline: the check asks (and says) it itself
+            return
+        future.lifetime = left
         started = future.sent = time.monotonic()
         try:
-            answer = await resolver.resolve(dns.name.from_text(name), rdtype, lifetime=lifetime, search=False,
+            answer = await resolver.resolve(dns.name.from_text(name), rdtype, lifetime=left, search=False,
                                             raise_on_no_answer=True)
         except Exception as exc:  # classified by the resolver that takes it
             _settle(future, EarlyAnswer(started, error=exc, answered=time.monotonic()))
