@@ -214,7 +214,22 @@ PROVIDER_TEXTS: tuple[TextRule, ...] = (
         ((LOCKED, 0.8),),
         "warmbly mailcause test data; Yahoo reports",
     ),
-    _rule(r"Too many simultaneous connections", ((LOCKED, 0.5),), "warmbly mailcause test data"),
+    # A limit on connections (per account or per client address) is a rate limit, never a wrong password.
+    _rule(
+        r"Too many (?:simultaneous |concurrent |open )?connections|connection limit (?:exceeded|reached)",
+        ((LOCKED, 0.5),),
+        "warmbly mailcause test data; Dovecot / Postfix connection limits",
+    ),
+    # RFC 1939 §7: the maildrop is held by another POP3 session, as [IN-USE] says it (POP3_CODES).
+    _rule(r"unable to lock maildrop|maildrop (?:is )?(?:locked|busy|in use)", ((LOCKED, 0.5),), "RFC 1939"),
+    # The client's address is on a blocklist (Spamhaus and other DNSBLs): this network's IP is turned away,
+    # neither the password nor the provider's servers. Modest: the remedy is to try from another network.
+    _rule(
+        r"blocked using|\b(?:DNSBL|RBL|spamhaus|block ?list(?:ed)?|black ?list(?:ed)?)\b"
+        r"|\b(?:IP|address|host)\b[^.\n]{0,30}\bis listed\b",
+        ((RESTRICTED, 0.45),),
+        "Spamhaus / DNSBL rejections (RFC 5782)",
+    ),
 )
 
 # Plain words any server may use; consulted only when no code, provider reply or profile pattern knew

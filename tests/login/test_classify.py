@@ -156,6 +156,13 @@ PROVIDER_REPLIES: list[tuple[ProtocolName, Reply, list[str]]] = [
     ("imap", "a2 NO [LIMIT] Too many simultaneous connections", ["account_locked"]),
     ("smtp", "454 4.7.0 Too many login attempts, please try again later.", ["account_locked", "server_outage"]),
     ("imap", "a2 NO (#AUTH005) Too many bad auth attempts.", ["account_locked"]),
+    # Limits on connections, a maildrop held by another session, a blocklisted client address: never the password
+    ("imap", "a2 NO Too many connections from your IP", ["account_locked"]),
+    ("imap", "a2 NO LOGIN failed: connection limit exceeded", ["account_locked"]),
+    ("pop3", "-ERR Unable to lock maildrop", ["account_locked"]),
+    ("smtp", "550 5.7.1 Client host rejected: your IP is listed", ["login_restricted"]),
+    ("smtp", "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org",
+     ["login_restricted"]),
 ]
 
 

@@ -257,6 +257,30 @@ def test_an_explicitly_temporary_answer_stays_the_providers_trouble(
     assert logins(report)[protocol]["data"]["bare_refusal"] is False
 
 
+@pytest.mark.parametrize(
+    ("protocol", "words", "cause"),
+    [
+        pytest.param("imap", "NO Too many connections from your IP", "account_locked", id="imap-connection-limit"),
+        pytest.param("pop3", "-ERR Unable to lock maildrop", "account_locked", id="pop3-maildrop-locked"),
+        pytest.param("smtp", "550 5.7.1 Client host rejected: your IP is listed", "login_restricted",
+                     id="smtp-ip-listed"),
+        pytest.param("smtp", "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org",
+                     "login_restricted", id="smtp-ip-blocklisted"),
+    ],
+)
+def test_a_refusal_naming_a_connection_limit_or_this_networks_address_is_neither_the_password_nor_an_outage(
+    protocol: str, words: str, cause: str, world_root: Path, state: Path
+) -> None:
+    with login_world(world_root, {protocol: {"refusal": words}}) as world:
+        report = report_of(check_login(world, state, "--login-protocols", protocol))
+
+    found = [d["cause"] for d in report["diagnosis"]]
+    assert report["status"] == "critical"
+    assert found[0] == cause, found
+    assert "password_incorrect" not in found and "server_outage" not in found, found
+    assert logins(report)[protocol]["data"]["bare_refusal"] is False
+
+
 def test_a_mailbox_refused_after_a_good_login_is_the_servers_trouble_not_the_password(
     world_root: Path, state: Path
 ) -> None:
