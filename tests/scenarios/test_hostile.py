@@ -376,6 +376,32 @@ def test_smtp_greeting_554_blocklisted_ip(hostile: Callable[..., Report]) -> Non
     assert first_cause(report) in ("server_outage", "network_problem"), verdicts(report)
 
 
+@pytest.mark.parametrize(
+    "greeting",
+    [
+        pytest.param("421 4.7.0 Too many connections from your IP", id="smtp-per-ip-limit"),
+        pytest.param("554 5.7.1 Service unavailable; Client host [127.0.0.1] blocked using Spamhaus", id="smtp-dnsbl"),
+    ],
+)
+def test_a_greeting_refusing_this_networks_address_is_their_refusal_at_low_confidence(
+    hostile: Callable[..., Report], greeting: str
+) -> None:
+    # The server is up and turns this address away: quoted as its refusal, never a sure outage of the provider.
+    report = hostile(mail={"qq.smtp": {"greeting": greeting}})
+
+    assert report.status == "critical"
+    first = report.diagnosis[0]
+    assert (first.cause, first.variant) == ("server_outage", "refused_client"), verdicts(report)
+    assert first.confidence <= 0.5
+
+
+def test_a_greeting_refusal_that_names_no_client_stays_a_sure_outage(hostile: Callable[..., Report]) -> None:
+    report = hostile(mail={"qq.smtp": {"greeting": "421 4.3.2 Service not available, closing transmission channel"}})
+
+    first = report.diagnosis[0]
+    assert (first.cause, first.variant, first.confidence) == ("server_outage", "refused_service", 0.9)
+
+
 # == webmail ======================================================================================
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urljoin, urlsplit
 
 from mailprobe.causes import Cause
@@ -110,12 +111,21 @@ def _judge_service(facts: EvidenceView, service: ServiceResult) -> Finding | Non
 
 
 REPLY_CHARS = 120  # the server's refusal quoted in a verdict
+# A refusal whose words are about the client, not the server: a limit on connections from this address, or
+# this address on a blocklist. The server is up and turns this network away: their refusal, less sure.
+_NAMES_THE_CLIENT = re.compile(
+    r"\byour (?:IP|address|host|network)\b|\bfrom (?:this|the same) (?:IP|address|host)\b|\bper[- ]IP\b"
+    r"|\bclient host\b|blocked using|\b(?:DNSBL|RBL|spamhaus|block ?listed|black ?listed)\b|\bis listed\b",
+    re.IGNORECASE,
+)
+CLIENT_NAMED_CONFIDENCE = 0.5
 
 
 def _spoke(service: ServiceResult, severity: Severity, ids: list[str],
            params: dict[str, str | int | float]) -> Finding:
     """A failing service whose server answered. An explicit refusal (SMTP 421, IMAP BYE, POP3 -ERR, HTTP 5xx)
-    is its own words, quoted (`refused_service`); STARTTLS missing may be the server's setting or a middlebox
+    is its own words, quoted (`refused_service`; `refused_client`, less sure, when its words are about this
+    network's address); STARTTLS missing may be the server's setting or a middlebox
     on the way stripping it (`starttls_missing`, less sure); anything else broke off the dialogue."""
     first = next((o for o in service.failed if answered(o)), service.failed[0])
     error = first.error
@@ -128,6 +138,9 @@ def _spoke(service: ServiceResult, severity: Severity, ids: list[str],
     elif error is not None and error.kind == Failure.REJECTED:
         reply = _one_line(error.detail or (first.greeting if isinstance(first, MailSession) else "") or "")
     if reply:
+        if _NAMES_THE_CLIENT.search(reply):
+            return Finding(cause=Cause.SERVER_OUTAGE, severity=severity, confidence=CLIENT_NAMED_CONFIDENCE,
+                           evidence=ids, variant="refused_client", params={**params, "reply": reply})
         return Finding(cause=Cause.SERVER_OUTAGE, severity=severity, confidence=0.9, evidence=ids,
                        variant="refused_service", params={**params, "reply": reply})
     return Finding(cause=Cause.SERVER_OUTAGE, severity=severity, confidence=0.9, evidence=ids,
