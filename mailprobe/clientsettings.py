@@ -12,7 +12,7 @@ from mailprobe.check import CheckOptions, discover_sync
 from mailprobe.evidence import Endpoint, Evidence, Expect, Failure, Status, TlsMode
 from mailprobe.kinds.dns import DnsLookup
 from mailprobe.lang import Lang
-from mailprobe.profiles import Profile, ServerSpec, load_profiles
+from mailprobe.profiles import Profile, ServerSpec, load_profiles, login_name
 from mailprobe.settingsview import DnsProblem, ServerRow, SettingsView
 
 # The article's provider notes as a whole: cited for a provider it has no section of its own for (35.com).
@@ -49,9 +49,7 @@ class ClientSettings:
 
     @property
     def login_name(self) -> str:
-        if self.profile is not None and self.profile.login_name == "local_part":
-            return self.target.local_part
-        return self.target.address
+        return login_name(self.target, self.profile)[0]
 
     def view(self, lang: Lang) -> SettingsView:
         """These settings as plain values, for the renderer."""

@@ -31,11 +31,21 @@ class Edge:
     baseline: str = "--baseline"
     authoritative: str = "--authoritative"
     max_timeout: float = MAX_TIMEOUT_S
-    seconds: str = "seconds"
+    where: str = ""  # written before every other option's name (a table of `serve --config`)
+
+    def name(self, key: str) -> str:
+        return f"{self.where} {key}" if self.where else key
 
 
 COMMAND_LINE = Edge()
-EXPORTER = Edge(timeout="timeout", baseline="baseline", max_timeout=MAX_SERVE_TIMEOUT_S, seconds="s")
+EXPORTER = Edge(timeout="timeout", baseline="baseline", max_timeout=MAX_SERVE_TIMEOUT_S)
+
+
+def config_edge(where: str) -> Edge:
+    """A module of `serve` (a table of its --config, or its command line's defaults): every option named by its
+    key after WHERE, with the exporter's longest timeout."""
+    return Edge(timeout=f"{where} timeout", nameserver=f"{where} nameservers", baseline=f"{where} baseline",
+                authoritative=f"{where} authoritative", max_timeout=MAX_SERVE_TIMEOUT_S, where=where)
 
 
 def check_values(params: Mapping[str, Any], edge: Edge = COMMAND_LINE) -> dict[str, Any]:
@@ -51,29 +61,33 @@ def check_values(params: Mapping[str, Any], edge: Edge = COMMAND_LINE) -> dict[s
             continue
         if key == "timeout":
             if not _number(value) or not 0 < float(value) <= edge.max_timeout:
-                raise UsageError(f"{edge.timeout} must be more than 0 and at most {edge.max_timeout:g} {edge.seconds}")
+                raise UsageError(f"{edge.timeout} must be a number of seconds, more than 0 and at most "
+                                 f"{edge.max_timeout:g} (got {_shown(value)})")
             out[key] = float(value)
         elif key in ("cert_warn_days", "cert_crit_days"):
             if not _number(value) or not 0 <= float(value) <= MAX_DAYS:
-                raise UsageError(f"{key} must be a number of days, from 0 to {MAX_DAYS:g}")
+                raise UsageError(f"{edge.name(key)} must be a number of days, from 0 to {MAX_DAYS:g} "
+                                 f"(got {_shown(value)})")
             out[key] = float(value)
         elif key == "nameservers":
-            out[key] = [parse_nameserver(ns, edge.nameserver) for ns in _texts(value)] or None
+            texts = _texts(value, edge.name(key), "IP[:PORT]")
+            out[key] = [parse_nameserver(ns, edge.nameserver) for ns in texts] or None
         elif key == "authoritative":
-            out[key] = [parse_nameserver(a, edge.authoritative) for a in _texts(value)] or None
+            texts = _texts(value, edge.name(key), "IP[:PORT]")
+            out[key] = [parse_nameserver(a, edge.authoritative) for a in texts] or None
         elif key == "baseline":
-            out[key] = [parse_hostport(b, edge.baseline) for b in _texts(value)] or None
+            out[key] = [parse_hostport(b, edge.baseline) for b in _texts(value, edge.name(key), "HOST:PORT")] or None
         elif key == "no_baseline":
             if not isinstance(value, bool):
-                raise UsageError(f"no_baseline must be true or false (got {repr(value)[:60]})")
+                raise UsageError(f"{edge.name(key)} must be true or false (got {_shown(value)})")
             out[key] = value
         elif key == "lang":
             if value not in LANGS:
-                raise UsageError(f"lang must be one of {', '.join(LANGS)}")
+                raise UsageError(f"{edge.name(key)} must be one of {', '.join(LANGS)}")
             out[key] = value
         else:  # ca_file, provider, providers_dir
             if not isinstance(value, str) or not value:
-                raise UsageError(f"{key} must be a string (got {repr(value)[:60]})")
+                raise UsageError(f"{edge.name(key)} must be a string (got {_shown(value)})")
             out[key] = value
     return {key: value for key, value in out.items() if value is not None}
 
@@ -82,7 +96,11 @@ def _number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _texts(value: object) -> Iterable[str]:
+def _texts(value: object, name: str, what: str) -> Iterable[str]:
     if isinstance(value, str) or not isinstance(value, Iterable) or not all(isinstance(v, str) for v in value):
-        raise UsageError(f"expected a list of strings (got {repr(value)[:60]})")
+        raise UsageError(f"{name} must be a list of {what} strings (got {_shown(value)})")
     return value
+
+
+def _shown(value: object) -> str:
+    return repr(value)[:60]

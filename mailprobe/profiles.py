@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
+from mailprobe.address import Target
 from mailprobe.admin.api import AdminApi
 from mailprobe.causes import Cause
 from mailprobe.errors import UsageError
@@ -253,6 +254,19 @@ class Profile(BaseModel):
 
     def remedies_for(self, cause: Cause) -> list[Remedy]:
         return [r for r in self.remedies if r.cause == cause]
+
+
+LoginNameForm = Literal["address", "local_part", "other"]
+
+
+def login_name(target: Target, profile: Profile | None, given: str | None = None) -> tuple[str, LoginNameForm]:
+    """The name a mailbox logs in as, and its form: the one GIVEN (--login-user), else the profile's rule (the
+    full address by default). The one rule: the login probe, the loop and the client settings all ask here."""
+    if given is not None:
+        return given, "other"
+    if profile is not None and profile.login_name == "local_part":
+        return target.local_part, "local_part"
+    return target.address, "address"
 
 
 def _url_host(url: str) -> str | None:

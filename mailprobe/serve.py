@@ -28,11 +28,10 @@ from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, generate_latest
 
-from mailprobe.certdays import CRIT_DAYS, MAX_DAYS, WARN_DAYS
+from mailprobe.certdays import CRIT_DAYS, WARN_DAYS
 from mailprobe.errors import UsageError
 from mailprobe.exporter import Busy, Slots, request_deadline
-from mailprobe.hostport import parse_hostport, parse_listen
-from mailprobe.timeouts import MAX_SERVE_TIMEOUT_S
+from mailprobe.hostport import parse_listen
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -119,64 +118,28 @@ def load_config(path: str | None) -> Config:
 
 
 def module_values(where: str, values: dict[str, Any]) -> dict[str, Any]:
-    """A module's values (from the config file, the command line or a URL), each checked for its type and
-    range; UsageError names the key and says what it must be."""
-    from mailprobe.net.nameservers import parse_nameserver
+    """A module's values (from the config file or the command line), checked by the one check every edge uses
+    (`params.check_values`, as a request's options are), each named after WHERE; kept as written (the
+    lists as strings) for a request's URL to override them."""
+    from mailprobe.params import check_values, config_edge
 
     unknown = set(values) - set(Module.__dataclass_fields__)
     if unknown:
         raise UsageError(f"{where} has unknown keys {', '.join(sorted(unknown))}")
-    checked: dict[str, Any] = {}
-    for key, value in values.items():
-        if key == "timeout":
-            checked[key] = _number(where, key, value, 0.0, MAX_SERVE_TIMEOUT_S, "seconds, more than 0 and at most")
-        elif key in ("cert_warn_days", "cert_crit_days"):
-            checked[key] = _number(where, key, value, 0.0, MAX_DAYS, "days, from 0 to")
-        elif key == "nameservers":
-            checked[key] = _strings(where, key, value, "IP[:PORT]")
-            for server in checked[key]:
-                parse_nameserver(server, f"{where} nameservers")
-        elif key == "baseline":
-            checked[key] = _strings(where, key, value, "HOST:PORT")
-            for hostport in checked[key]:
-                parse_hostport(hostport, "baseline")
-        elif key == "url_params":
-            checked[key] = _strings(where, key, value, "parameter name")
-            for name in checked[key]:
-                if name not in STEERING_PARAMS:
-                    raise UsageError(f"{where} url_params: {name!r} is not one of {', '.join(STEERING_PARAMS)}")
-        elif key == "no_baseline":
-            if not isinstance(value, bool):
-                raise UsageError(f"{where} no_baseline must be true or false (got {_shown_value(value)})")
-            checked[key] = value
-        else:  # provider, ca_file, providers_dir
-            if not isinstance(value, str) or not value:
-                raise UsageError(f"{where} {key} must be a string (got {_shown_value(value)})")
-            checked[key] = value
+    options = {key: value for key, value in values.items() if key != "url_params"}
+    checked = check_values(options, config_edge(where))
+    for key in ("nameservers", "baseline"):
+        if key in options:
+            checked[key] = tuple(options[key])
+    if "url_params" in values:
+        names = values["url_params"]
+        if not isinstance(names, list | tuple) or not all(isinstance(name, str) for name in names):
+            raise UsageError(f"{where} url_params must be a list of parameter name strings (got {repr(names)[:60]})")
+        for name in names:
+            if name not in STEERING_PARAMS:
+                raise UsageError(f"{where} url_params: {name!r} is not one of {', '.join(STEERING_PARAMS)}")
+        checked["url_params"] = tuple(names)
     return checked
-
-
-def _number(where: str, key: str, value: object, low: float, high: float, unit: str) -> float:
-    """A finite number in range (more than `low` for a timeout, at least `low` for days); NaN and infinity,
-    which TOML and float() both accept, are refused like any other non-number."""
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    if ok and key == "timeout":
-        ok = low < float(value) <= high  # type: ignore[arg-type]
-    elif ok:
-        ok = low <= float(value) <= high  # type: ignore[arg-type]
-    if not ok:
-        raise UsageError(f"{where} {key} must be a number of {unit} {high:g} (got {_shown_value(value)})")
-    return float(value)  # type: ignore[arg-type]
-
-
-def _strings(where: str, key: str, value: object, what: str) -> tuple[str, ...]:
-    if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
-        raise UsageError(f"{where} {key} must be a list of {what} strings (got {_shown_value(value)})")
-    return tuple(value)
-
-
-def _shown_value(value: object) -> str:
-    return repr(value)[:60]
 
 
 @dataclass
@@ -583,8 +546,6 @@ def _overrides(module: Module, params: dict[str, list[str]]) -> Module:
         if not math.isfinite(number):  # float() takes "nan", "inf" and "1e999"
             raise UsageError(f"timeout and cert_*_days must be numbers: {name} is {value[:40]!r}")
         changes[name] = number
-    days: dict[str, Any] = {name: changes[name] for name in ("cert_warn_days", "cert_crit_days") if name in changes}
-    module_values("parameter", days)  # in range, as the config's
     if "nameserver" in params:
         changes["nameservers"] = tuple(params["nameserver"])
     if "baseline" in params:

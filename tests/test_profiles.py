@@ -476,3 +476,23 @@ def test_build_requirements_can_read_the_license_field() -> None:
     pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     if isinstance(pyproject["project"].get("license"), str):
         assert _setuptools_floor(pyproject["build-system"]["requires"]) >= (77,)
+
+
+def test_the_login_name_is_one_rule_shared_by_the_login_probe_the_loop_and_the_settings(
+    builtin: dict[str, Profile],
+) -> None:
+    """A profile's login_name rule is applied in one place: the login probe, the send-and-receive loop and the
+    client settings all call profiles.login_name (the loop worked it out itself before)."""
+    from mailprobe import clientsettings
+    from mailprobe.address import parse_address
+    from mailprobe.loop import run as loop_run
+    from mailprobe.probes import login as login_probe
+    from mailprobe.profiles import login_name
+
+    assert loop_run.login_name is login_name and login_probe.login_name is login_name
+    assert clientsettings.login_name is login_name
+    target = parse_address("Alice@Example.com")
+    local = next(iter(builtin.values())).model_copy(update={"login_name": "local_part"})
+    assert login_name(target, None) == (target.address, "address")
+    assert login_name(target, local) == (target.local_part, "local_part")
+    assert login_name(target, local, "alice.admin") == ("alice.admin", "other")

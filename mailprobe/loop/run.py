@@ -35,6 +35,7 @@ from mailprobe.probes.base import ProbeContext
 from mailprobe.probes.imap import IMAP
 from mailprobe.probes.mail import run_session
 from mailprobe.probes.smtp import SMTP
+from mailprobe.profiles import login_name
 
 DEFAULT_BUDGET_S = 120.0
 MAX_BUDGET_S = 900.0
@@ -106,9 +107,7 @@ async def run_loop(options: LoopOptions, target: Target, observations: list[Obse
     run.submission, run.submission_tls = smtp.target, smtp.tls.value  # type: ignore[assignment]
     run.mailbox = imap.target
     credentials = ctx.credentials
-    named = credentials.named(credentials.login_name or (
-        target.local_part if plan.profile is not None and plan.profile.login_name == "local_part" else target.address
-    ))
+    named = credentials.named(login_name(target, plan.profile, credentials.login_name)[0])  # the login probe's rule
     deadline = ctx.deadline  # the phase's: the run's, extended by the budget the plan declares (check.py)
     tail = min(TAIL_MAX_S, options.budget_s * TAIL_SHARE)
     built = loop_message.build(target.address, to, lang)

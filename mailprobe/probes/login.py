@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
-from mailprobe.address import Target
 from mailprobe.evidence import ErrorFacts, Failure, Observation, Status
 from mailprobe.kinds import login as login_kind
 from mailprobe.kinds.login import LoginAttempt, LoginCandidate
@@ -20,9 +17,9 @@ from mailprobe.probes.imap import IMAP
 from mailprobe.probes.mail import MailProtocol, run_session
 from mailprobe.probes.pop3 import POP3
 from mailprobe.probes.smtp import SMTP
+from mailprobe.profiles import login_name
 from mailprobe.secret import Credentials
 
-LoginNameForm = Literal["address", "local_part", "other"]
 SESSIONS: dict[str, MailProtocol] = {"imap": IMAP, "pop3": POP3, "smtp": SMTP}
 _STATUS = {
     LoginOutcome.OK: Status.PASS,
@@ -33,22 +30,13 @@ _STATUS = {
 }
 
 
-def login_name(credentials: Credentials, step: Step, target: Target) -> tuple[str, LoginNameForm]:
-    """The name to log in as and its form: --login-user, else the profile's rule (the full address by default)."""
-    if credentials.login_name is not None:
-        return credentials.login_name, "other"
-    if step.session.profile is not None and step.session.profile.login_name == "local_part":
-        return target.local_part, "local_part"
-    return target.address, "address"
-
-
 async def probe(step: Step, ctx: ProbeContext) -> list[Observation]:
     attempt = login_kind.blank(endpoint_of(step), step.ip)
     credentials, target = ctx.credentials, ctx.target
     if credentials is None or target is None or step.endpoint is None or step.ip is None:
         attempt.error = ErrorFacts(kind=Failure.NOT_OFFERED, stage="session", detail="no credentials")
         return [attempt]
-    name, attempt.login_name_form = login_name(credentials, step, target)
+    name, attempt.login_name_form = login_name(target, step.session.profile, credentials.login_name)
     named = credentials.named(name)  # what goes on the wire, and its one masker
     attempt.hygiene = [finding.value for finding in check_password(credentials.password)]
     outcome: list[LoginResult] = []

@@ -34,6 +34,8 @@ from types import MappingProxyType
 
 import trustme
 
+from tests.lab.dnsserver import LabDnsServer
+
 HOST = "mail.example.test"
 # Not 127.0.0.1: Dovecot counts a connection whose client address equals its own as secured and then allows
 # plaintext logins even with `ssl = required`. Clients connect from 127.0.0.1 (Linux's source address for all
@@ -754,3 +756,62 @@ def running_servers(*, postfix: bool = True, delivery: bool = False) -> Iterator
             mta.stop()
         dovecot.stop()
         lab.remove()
+
+
+# -- the world a check of these servers needs: the provider's profile and the MX in a lab DNS server -----------
+
+PROFILE = """\
+id = "examplemail"
+mx_patterns = ['^mail\\.example\\.test\\.?$']
+
+[names]
+en = "{name}"
+zh-Hans = "示例邮箱"
+zh-Hant = "示例郵件"
+
+[[servers]]
+protocol = "imap"
+host = "{host}"
+port = {imaps}
+tls = "implicit"
+
+[[servers]]
+protocol = "smtp"
+host = "{host}"
+port = {smtp_port}
+tls = "{smtp_tls}"
+"""
+POP3_SERVER = """
+[[servers]]
+protocol = "pop3"
+host = "{host}"
+port = {pop3s}
+tls = "implicit"
+"""
+
+
+def profile(real: RealServers, name: str, *, implicit: bool = False, pop3: bool = False) -> str:
+    """The provider's profile of these servers: IMAP over TLS; submission with STARTTLS (587's way) or with
+    implicit TLS (465's); POP3 over TLS if asked."""
+    port = real.ports["smtps" if implicit else "submission"]
+    text = PROFILE + (POP3_SERVER if pop3 else "")
+    return text.format(name=name, host=real.host, smtp_port=port, smtp_tls="implicit" if implicit else "starttls",
+                       **real.ports)
+
+
+@contextlib.contextmanager
+def mx_dns(real: RealServers) -> Iterator[LabDnsServer]:
+    """A lab DNS server that names these servers the domain's MX."""
+    zone = {"example.test": {"MX": [f"10 {real.host}."]}, real.host: {"A": [real.ip]}}
+    with LabDnsServer(zone) as server:
+        yield server
+
+
+def check_args(real: RealServers, dns: LabDnsServer, tmp_path: Path, profile_text: str) -> list[str]:
+    """`mailprobe check`'s options that point it at these servers only: the profile (written under TMP_PATH),
+    their CA, the lab DNS server, no baseline, a state file of its own."""
+    providers = tmp_path / "providers"
+    providers.mkdir(exist_ok=True)
+    (providers / "examplemail.toml").write_text(profile_text, encoding="utf-8")
+    return ["--provider", "examplemail", "--providers-dir", str(providers), "--ca-file", str(real.ca_file),
+            "--nameserver", dns.nameserver, "--no-baseline", "--state", str(tmp_path / "state.db")]

@@ -12,55 +12,22 @@ from typing import Any
 
 import pytest
 
-from tests.integration.realservers import RealServers
+from tests.integration.realservers import RealServers, check_args, mx_dns, profile
 from tests.lab.dnsserver import LabDnsServer
 from tests.support.command import Result, run_mailprobe
-
-PROFILE = """\
-id = "examplemail"
-mx_patterns = ['^mail\\.example\\.test\\.?$']
-
-[names]
-en = "Example mail (real Dovecot + Postfix)"
-zh-Hans = "示例邮箱"
-zh-Hant = "示例郵件"
-
-[[servers]]
-protocol = "imap"
-host = "{host}"
-port = {imaps}
-tls = "implicit"
-
-[[servers]]
-protocol = "smtp"
-host = "{host}"
-port = {submission}
-tls = "starttls"
-
-[[servers]]
-protocol = "pop3"
-host = "{host}"
-port = {pop3s}
-tls = "implicit"
-"""
 
 
 @pytest.fixture
 def dns(real_servers: RealServers) -> Iterator[LabDnsServer]:
-    zone = {"example.test": {"MX": [f"10 {real_servers.host}."]}, real_servers.host: {"A": [real_servers.ip]}}
-    with LabDnsServer(zone) as server:
+    with mx_dns(real_servers) as server:
         yield server
 
 
 def check(real: RealServers, dns: LabDnsServer, tmp_path: Path, password: str) -> tuple[Result, dict[str, Any]]:
-    providers = tmp_path / "providers"
-    providers.mkdir(exist_ok=True)
-    (providers / "examplemail.toml").write_text(PROFILE.format(host=real.host, **real.ports), encoding="utf-8")
+    world = check_args(real, dns, tmp_path, profile(real, "Example mail (real Dovecot + Postfix)", pop3=True))
     result = run_mailprobe(
-        "check", real.user, "--login", "--login-protocols", "imap,smtp,pop3", "--provider", "examplemail",
-        "--providers-dir", str(providers), "--ca-file", str(real.ca_file), "--nameserver", dns.nameserver,
-        "--no-baseline", "--state", str(tmp_path / "state.db"), "--format", "json", "--timeout", "15",
-        env={"MAILPROBE_PASSWORD": password},
+        "check", real.user, "--login", "--login-protocols", "imap,smtp,pop3", *world, "--format", "json",
+        "--timeout", "15", env={"MAILPROBE_PASSWORD": password},
     )
     assert "Traceback" not in result.stderr, result.stderr
     return result, json.loads(result.stdout)

@@ -23,56 +23,32 @@ from tests.integration.realservers import (
     JUNK_USER,
     USER,
     RealServers,
+    check_args,
+    mx_dns,
+    profile,
 )
 from tests.lab.dnsserver import LabDnsServer
 from tests.support.command import Result, assert_bad_input, run_mailprobe
 
-PROFILE = """\
-id = "examplemail"
-mx_patterns = ['^mail\\.example\\.test\\.?$']
-
-[names]
-en = "Example mail (real Postfix delivering to Dovecot)"
-zh-Hans = "示例邮箱"
-zh-Hant = "示例郵件"
-
-[[servers]]
-protocol = "imap"
-host = "{host}"
-port = {imaps}
-tls = "implicit"
-
-[[servers]]
-protocol = "smtp"
-host = "{host}"
-port = {smtp_port}
-tls = "{smtp_tls}"
-"""
+NAME = "Example mail (real Postfix delivering to Dovecot)"
 
 
 @pytest.fixture(scope="module")
 def dns(loop_servers: RealServers) -> Iterator[LabDnsServer]:
-    zone = {"example.test": {"MX": [f"10 {loop_servers.host}."]}, loop_servers.host: {"A": [loop_servers.ip]}}
-    with LabDnsServer(zone) as server:
+    with mx_dns(loop_servers) as server:
         yield server
 
 
-def profile(real: RealServers, implicit: bool = False) -> str:
-    """The profile of the world: submission with STARTTLS (587's way), or with implicit TLS (465's)."""
-    port = real.ports["smtps" if implicit else "submission"]
-    return PROFILE.format(host=real.host, smtp_port=port, smtp_tls="implicit" if implicit else "starttls",
-                          **real.ports)
+def world(real: RealServers, dns: LabDnsServer, tmp_path: Path, implicit: bool = False) -> list[str]:
+    """The options that point a check at the real servers (realservers.check_args), with this world's profile."""
+    return check_args(real, dns, tmp_path, profile(real, NAME, implicit=implicit))
 
 
 def loop(real: RealServers, dns: LabDnsServer, tmp_path: Path, user: str, *extra: str,
          fmt: str = "json", implicit: bool = False) -> tuple[Result, dict[str, Any] | None]:
-    providers = tmp_path / "providers"
-    providers.mkdir(exist_ok=True)
-    (providers / "examplemail.toml").write_text(profile(real, implicit), encoding="utf-8")
     result = run_mailprobe(
-        "check", user, "--provider", "examplemail", "--providers-dir", str(providers), "--ca-file",
-        str(real.ca_file), "--nameserver", dns.nameserver, "--no-baseline", "--state", str(tmp_path / "state.db"),
-        "--format", fmt, "--timeout", "10", *extra, env={"MAILPROBE_PASSWORD": real.password}, timeout=60,
+        "check", user, *world(real, dns, tmp_path, implicit), "--format", fmt, "--timeout", "10", *extra,
+        env={"MAILPROBE_PASSWORD": real.password}, timeout=60,
     )
     assert "Traceback" not in result.stderr, result.stderr
     assert real.password not in result.stdout + result.stderr
@@ -281,14 +257,10 @@ def test_stopped_while_waiting_the_loop_still_deletes_its_message(
 
     from tests.support.command import cli_env
 
-    providers = tmp_path / "providers"
-    providers.mkdir()
-    (providers / "examplemail.toml").write_text(profile(loop_servers), encoding="utf-8")
     before = len(mail_commands(loop_servers))
     process = subprocess.Popen(
-        [sys.executable, "-m", "mailprobe", "check", JUNK_USER, "--loop", "--loop-timeout", "60", "--provider",
-         "examplemail", "--providers-dir", str(providers), "--ca-file", str(loop_servers.ca_file), "--nameserver",
-         dns.nameserver, "--no-baseline", "--state", str(tmp_path / "state.db"), "--format", "json"],
+        [sys.executable, "-m", "mailprobe", "check", JUNK_USER, "--loop", "--loop-timeout", "60",
+         *world(loop_servers, dns, tmp_path), "--format", "json"],
         env=cli_env({"MAILPROBE_PASSWORD": loop_servers.password}), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True,
     )
@@ -318,15 +290,9 @@ def test_a_refused_login_runs_no_loop_and_sends_nothing(
     loop_servers: RealServers, dns: LabDnsServer, tmp_path: Path
 ) -> None:
     before = len(mail_commands(loop_servers))
-    providers = tmp_path / "providers"
-    providers.mkdir()
-    (providers / "examplemail.toml").write_text(profile(loop_servers),
-                                                encoding="utf-8")
     result = run_mailprobe(
-        "check", USER, "--loop", "--provider", "examplemail", "--providers-dir", str(providers), "--ca-file",
-        str(loop_servers.ca_file), "--nameserver", dns.nameserver, "--no-baseline", "--state",
-        str(tmp_path / "state.db"), "--format", "json", env={"MAILPROBE_PASSWORD": loop_servers.wrong_password},
-        timeout=60,
+        "check", USER, "--loop", *world(loop_servers, dns, tmp_path), "--format", "json",
+        env={"MAILPROBE_PASSWORD": loop_servers.wrong_password}, timeout=60,
     )
     report = json.loads(result.stdout)
     assert result.code == 2 and causes(report)[0] == "password_incorrect"
