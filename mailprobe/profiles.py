@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from mailprobe.address import Target
-from mailprobe.admin.api import AdminApi
+from mailprobe.adminapis import AdminApi
 from mailprobe.causes import Cause
 from mailprobe.errors import UsageError
 from mailprobe.lang import Lang

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import NoReturn
 
-from mailprobe.admin.api import APIS
+from mailprobe.adminapis import APIS
 from mailprobe.errors import UsageError
 from mailprobe.secret import Credentials, Secret
 

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 import httpx
 
 from mailprobe.admin.adapters import adapter
-from mailprobe.admin.api import APIS
 from mailprobe.admin.credentials import AdminCredentials, env_name
 from mailprobe.admin.http import AdminHttp
+from mailprobe.adminapis import APIS
 from mailprobe.evidence import ErrorFacts, Failure, Status, check_id
 from mailprobe.kinds.admin import AdminProblem, AdminRecord
 

@@ -11,7 +11,7 @@ import pytest
 
 from mailprobe.admin import credentials
 from mailprobe.admin.adapters import ADAPTERS
-from mailprobe.admin.api import APIS, ApiSpec
+from mailprobe.adminapis import APIS, ApiSpec
 from mailprobe.diagnosis.diagnose import diagnose
 from mailprobe.errors import UsageError
 from mailprobe.evidence import Role, TlsMode

@@ -27,7 +27,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "words": ("mailprobe.locales.",),
     # the vocabularies: what was seen, the provider profiles, the report and its readers
     "data": ("mailprobe.evidence", "mailprobe.profiles", "mailprobe.settingsview",
-             "mailprobe.admin.api"),  # a profile's admin_api and the administrator APIs' names, as data
+             "mailprobe.adminapis"),  # a profile's admin_api and the administrator APIs' names, as data
     # each observation kind's home: its facts, observation, report check, blank, summary and words
     "kinds": ("mailprobe.kinds.", "mailprobe.summaries"),
     "report": ("mailprobe.report", "mailprobe.report_v1", "mailprobe.savedreport"),

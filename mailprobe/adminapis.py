@@ -3,7 +3,7 @@
 `APIS` is the `admin_api` type's table of names: each entry says what the API needs without its code (the
 provider it is named after, its credentials' fields, which of them are secrets or owner-only files, the base URLs
 a test may point at a stand-in). A provider's TOML names one, `admin_api = {type = "exmail"}`, and profiles.py
-checks the name (and any test URL) against it at load. Each name's client is its line in adapters.py (imported
+checks the name (and any test URL) against it at load. Each name's client is its line in admin/adapters.py (imported
 only when a check asks); tests/admin/test_house.py holds the two tables to the same names."""
 
 from __future__ import annotations
