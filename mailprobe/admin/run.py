@@ -1,5 +1,6 @@
 """One mailbox's admin record: wait for the provider the plan recognises, then ask its administrator API,
-within the run's deadline, alongside the wire checks (check.py starts it, and takes what it found)."""
+within the run's deadline, alongside the wire checks (a step the plan declares: phases.py starts it and takes
+what it found)."""
 
 from __future__ import annotations
 
