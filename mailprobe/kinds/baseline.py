@@ -10,6 +10,7 @@ from mailprobe.evidence import (
     Facts,
     Observation,
     Status,
+    VerifyError,
     check_id,
 )
 from mailprobe.kinds.base import CheckBase, Kind
@@ -28,6 +29,9 @@ class BaselineFacts(Facts):
     connect_ms: float | None = None
     stage: str = "connect"  # how far the dialogue got: connect, tls, greeting, capabilities
     issuer: str | None = None  # the certificate issuer seen (unverified): interception re-signs everything
+    # Why its certificate failed verification, if it did: a box answering every provider's port with its own
+    # certificate shows the same failure here as at the provider.
+    verify_error: VerifyError | None = None
     clock_offset_s: float | None = None  # a web baseline's Date minus our clock: one server's clock or ours?
 
 

@@ -25,7 +25,7 @@ from mailprobe.evidence import (
 from mailprobe.kinds import baseline as baseline_kind
 from mailprobe.kinds.baseline import Reachability
 from mailprobe.net.connect import ProbeError, close_quietly, open_tcp
-from mailprobe.net.tls import facts_of, issuer_name, ssl_object_of, upgrade
+from mailprobe.net.tls import facts_of, issuer_name, ssl_object_of, upgrade, verify_failure_facts
 from mailprobe.plan import Step
 from mailprobe.probes.base import ProbeContext, endpoint_of
 from mailprobe.probes.imap import IMAP
@@ -53,6 +53,8 @@ async def _dialogue(endpoint: Endpoint, ip: str, ctx: ProbeContext, observation:
     observation.connect_ms = session.connect_ms
     if session.tls is not None and session.tls.certificate is not None:
         observation.issuer = issuer_name(session.tls.certificate)
+    if session.tls is not None:
+        observation.verify_error = session.tls.verify_error
     cut = deadline_cut(session.error)  # the stage it was in when the deadline cut it off, not "deadline"
     observation.stage = session.error.stage if session.error and not cut else session.stage
     # A baseline asks "does the other side answer from here": one that answered in its own words (a
@@ -97,6 +99,7 @@ async def _handshakes(endpoint: Endpoint, ip: str, ctx: ProbeContext, observatio
                         observation.issuer = issuer_name(facts.certificate)
         except ProbeError as exc:
             if verifying and exc.facts.kind is Failure.TLS_VERIFY:
+                observation.verify_error = verify_failure_facts(exc.facts.detail)[0]
                 verifying = False
                 continue
             observation.status, observation.error, observation.stage = _failed(exc.facts), exc.facts, "tls"

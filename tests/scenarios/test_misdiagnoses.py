@@ -382,3 +382,46 @@ def test_every_server_agreeing_our_clock_is_off_is_clock_skew(tmp_path: Path) ->
 
     assert first(report)["cause"] == "clock_skew", verdicts(report)
     assert code == 1
+
+
+# -- a certificate for another name at every provider: something on this network answers in their place ----
+
+
+def test_webmail_certificate_for_another_name_at_every_provider_is_not_the_providers_certificate(
+    tmp_path: Path,
+) -> None:
+    """A transparent proxy answers every provider's 443 with its own certificate (DNS untouched): the other
+    providers' servers show the same wrong name, so the provider's certificate is not the one blamed."""
+    from tests.lab.world import SITES
+
+    with World(tmp_path / "w", web={site: {"cert": "wrong_host"} for site in SITES}) as lab:
+        report, code = cli(lab, ADDRESS)
+
+    assert code == 2, verdicts(report)
+    assert ("tls_certificate_problem", "hostname_mismatch", "critical") not in verdicts(report)
+    assert (first(report)["cause"], first(report).get("variant")) == ("tls_certificate_problem", "interception")
+    baseline = [c for c in report["checks"] if c["kind"] == "baseline" and c["data"]["service"] == "web"]
+    assert baseline and all(c["data"]["verify_error"] == "hostname_mismatch" for c in baseline), baseline
+
+
+def test_portal_certificate_on_every_https_port_with_mail_ports_closed_is_this_network(tmp_path: Path) -> None:
+    """A hotel network without a DNS hijack: every provider's 443 shows the portal's certificate, every mail
+    port is closed. The network leads; the provider's certificate is not blamed."""
+    from tests.lab.world import SITES
+
+    down = {f"{site}.{svc}" for site in SITES for svc in MAIL_SERVICES}
+    with World(tmp_path / "w", web={site: {"cert": "wrong_host"} for site in SITES}, down=down) as lab:
+        report, code = cli(lab, ADDRESS)
+
+    assert code == 2, verdicts(report)
+    assert first(report)["cause"] == "network_problem", verdicts(report)
+    assert ("tls_certificate_problem", "hostname_mismatch", "critical") not in verdicts(report)
+
+
+def test_a_certificate_for_another_name_on_the_providers_webmail_only_stays_its_certificate(tmp_path: Path) -> None:
+    with World(tmp_path / "w", web={"qq": {"cert": "wrong_host"}}) as lab:
+        report, code = cli(lab, ADDRESS)
+
+    assert code == 2, verdicts(report)
+    assert (first(report)["cause"], first(report).get("variant")) == ("tls_certificate_problem", "hostname_mismatch")
+    assert first(report)["confidence"] >= 0.9

@@ -19,6 +19,10 @@ from mailprobe.status import Severity
 # A certificate served by the network's captive portal (or a hijacked name) in place of the server's: the
 # portal is the cause (rules/portal.py), the certificate only how it showed.
 PORTAL_CONFIDENCE = 0.4
+# A certificate for another name here and at other providers' servers too: something on this network answers
+# in their place (a transparent proxy or portal). Said as interception, short of the certificate's own 0.9:
+# the network's other readings (blocked ports) rank ahead, and the provider is not the one blamed.
+ELSEWHERE_TOO_CONFIDENCE = 0.7
 
 
 # Issuers that mark a certificate as made by a local interceptor (antivirus mail shields, proxies).
@@ -45,11 +49,15 @@ def certificate_problems(facts: EvidenceView) -> list[Finding]:
             variant = "interception"
         elif reason == "untrusted" and _others_verify(facts, first.host):
             variant = "server_chain"  # one server's certificate or chain, while the rest verify
+    elif reason == "hostname_mismatch" and _baseline_mismatched(facts):
+        variant = "interception"
     params: dict[str, str | int | float] = {"host": first.host, "port": first.port, "issuer": issuer}
     if cert is not None:
         params["not_after"] = cert.not_after.date().isoformat()
         params["not_before"] = cert.not_before.date().isoformat()
     confidence = 0.9 if variant != "other" else 0.7
+    if reason == "hostname_mismatch" and variant == "interception":
+        confidence = ELSEWHERE_TOO_CONFIDENCE
     if _clock_explains(facts, first) or (variant == "not_yet_valid" and _clock_suspect(facts)):
         confidence = 0.5  # clock_off names the likelier cause: our clock, not their certificate
     portal = captive_portal(facts)
@@ -83,6 +91,11 @@ def _looks_intercepted(facts: EvidenceView, issuer: str, host: str) -> bool:
         and _issuer_of(o) == issuer
     }
     return bool(other_hosts)
+
+
+def _baseline_mismatched(facts: EvidenceView) -> bool:
+    """Other providers' servers, asked from here, also present certificates made out to another name."""
+    return any(o.verify_error == "hostname_mismatch" for o in facts.baseline)
 
 
 def _others_verify(facts: EvidenceView, host: str) -> bool:
