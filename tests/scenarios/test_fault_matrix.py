@@ -251,6 +251,32 @@ def test_syn_dropped_full_accept_queue(tmp_path: Path) -> None:
     failed_with(outcome, "imap.", "timeout")
 
 
+def test_every_port_of_the_provider_dropped_while_others_answer_is_their_outage_but_not_for_sure(
+    tmp_path: Path,
+) -> None:
+    """Every port of one provider silent while other providers answer: their outage, or this network dropping
+    their addresses; a dropped SYN cannot tell which, so the verdict is not said at full confidence."""
+    services = ("imap", "pop3", "smtp", "web")
+
+    def setup(lab: World) -> None:
+        for service in services:
+            serve(lab, f"synq.{service}", FullAcceptQueue(SITES["qq"].ip, lab.ports[service]))
+
+    outcome = run(tmp_path, setup, down={f"qq.{service}" for service in services})
+    expect(outcome, 2, "server_outage")
+    assert outcome.report["diagnosis"][0]["confidence"] <= 0.7, outcome.verdicts()
+    assert "network_problem" not in [cause for cause, _, _ in outcome.verdicts()]
+
+
+def test_one_dropped_port_while_the_providers_others_answer_stays_a_sure_outage(tmp_path: Path) -> None:
+    def setup(lab: World) -> None:
+        serve(lab, "synq", FullAcceptQueue(SITES["qq"].ip, lab.ports["imap"]))
+
+    outcome = run(tmp_path, setup, down={"qq.imap"})
+    expect(outcome, 2, "server_outage", "service_down")
+    assert outcome.report["diagnosis"][0]["confidence"] >= 0.9, outcome.verdicts()
+
+
 def test_accept_then_silence(tmp_path: Path) -> None:
     outcome = run(tmp_path, mail={"qq.imap": {"fault": Fault.TARPIT}})
     expect(outcome, 2, "server_outage")

@@ -106,8 +106,27 @@ def _judge_service(facts: EvidenceView, service: ServiceResult) -> Finding | Non
         # Other services of this provider answer; the port may be down there or blocked here.
         return Finding(cause=Cause.SERVER_OUTAGE, severity=severity, confidence=0.55 if on_path else 0.7,
                        evidence=ids, variant="unconfirmed" if on_path else "server_broken", params=params)
-    return Finding(cause=Cause.SERVER_OUTAGE, severity=severity, confidence=0.9,
+    confidence = 0.9
+    if on_path and _whole_provider_dropped(facts):
+        # Every port of the provider silent from here while other providers answer: their outage, or this
+        # network dropping their addresses (a firewall rule against one provider) — a dropped SYN cannot tell.
+        confidence = WHOLE_PROVIDER_DROPPED_CONFIDENCE
+    return Finding(cause=Cause.SERVER_OUTAGE, severity=severity, confidence=confidence,
                    evidence=ids, variant="service_down" if on_path else "server_broken", params=params)
+
+
+WHOLE_PROVIDER_DROPPED_CONFIDENCE = 0.7
+
+
+def _whole_provider_dropped(facts: EvidenceView) -> bool:
+    """None of the provider's services answered, every connection timed out or found no route (no refusal
+    from their address, which would show a host alive there)."""
+    services = facts.provider_services
+    observations = [o for s in services for o in s.relevant]
+    return len(services) > 1 and bool(observations) and all(
+        failed_on_path(o) and o.error is not None and o.error.kind in (Failure.TIMEOUT, Failure.UNREACHABLE)
+        for o in observations
+    )
 
 
 REPLY_CHARS = 120  # the server's refusal quoted in a verdict
