@@ -25,6 +25,7 @@ These are stricter than needed (some refused patterns are in fact fast), never l
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -65,28 +66,49 @@ class UnsafePattern(UsageError, ValueError):
 def compile_safe(pattern: str, where: str, flags: int = 0) -> re.Pattern[str]:
     """`re.compile(pattern, flags)` if the pattern passes the rules above; else UnsafePattern, which says
     `where` (e.g. "mx_patterns[0]") and why."""
-    shown = f"{where} {quoted_input(pattern, 60)}"
     if len(pattern) > MAX_PATTERN_LENGTH:
-        raise UnsafePattern(f"{shown} is longer than {MAX_PATTERN_LENGTH} characters")
-    try:
-        parsed = _parser.parse(pattern, flags)
-        compiled = re.compile(pattern, flags)
-    except (re.error, OverflowError, RecursionError, ValueError) as exc:
-        raise UnsafePattern(f"{shown} is not a regular expression ({exc})") from None
-    reason = _refusal(parsed, flags)
-    if reason is not None:
-        raise UnsafePattern(f"{shown}: {reason}; such a pattern can take minutes on a short text")
+        raise UnsafePattern(f"{where} {quoted_input(pattern, 60)} is longer than {MAX_PATTERN_LENGTH} characters")
+    compiled, problem = _judged(pattern, flags)
+    if compiled is None or problem is not None:
+        raise UnsafePattern(f"{where} {quoted_input(pattern, 60)}{problem}")
     return compiled
 
 
 def search_cost(pattern: str, flags: int = 0) -> int:
     """The steps one search of `pattern` over MAX_TEXT characters may take at worst (an upper bound); a
     pattern refused for its shape, or not a pattern at all, costs more than any budget."""
+    return _analysed(pattern, flags)[1]
+
+
+@functools.lru_cache(maxsize=1024)
+def _analysed(pattern: str, flags: int) -> tuple[Any, int, str | None]:
+    """The parsed pattern (None: not a pattern), its search cost, and why its shape is refused (None: it is
+    not). A pattern is analysed once per process, however many times its profile is validated and used."""
     try:
         parsed = _parser.parse(pattern, flags)
-        return _search_cost(parsed, flags)
-    except (_Refused, re.error, OverflowError, RecursionError, ValueError):
-        return _CAP
+    except (re.error, OverflowError, RecursionError, ValueError):
+        return None, _CAP, None
+    try:
+        return parsed, _search_cost(parsed, flags), None
+    except _Refused as exc:
+        return parsed, _CAP, str(exc)
+    except (re.error, OverflowError, RecursionError, ValueError):
+        return parsed, _CAP, None
+
+
+@functools.lru_cache(maxsize=1024)
+def _judged(pattern: str, flags: int) -> tuple[re.Pattern[str] | None, str | None]:
+    """The compiled pattern (None: not a pattern) and what follows its name in the refusal (None: it passes)."""
+    try:
+        if _analysed(pattern, flags)[0] is None:
+            _parser.parse(pattern, flags)  # fails again: its message is the refusal's
+        compiled = re.compile(pattern, flags)
+    except (re.error, OverflowError, RecursionError, ValueError) as exc:
+        return None, f" is not a regular expression ({exc})"
+    reason = _refusal(pattern, flags)
+    if reason is not None:
+        return compiled, f": {reason}; such a pattern can take minutes on a short text"
+    return compiled, None
 
 
 def total_cost(costs: Iterable[int]) -> int:
@@ -104,11 +126,10 @@ class _Refused(Exception):
     pass
 
 
-def _refusal(parsed: Any, flags: int) -> str | None:
-    try:
-        cost = _search_cost(parsed, flags)
-    except _Refused as exc:
-        return str(exc)
+def _refusal(pattern: str, flags: int) -> str | None:
+    _, cost, refused = _analysed(pattern, flags)
+    if refused is not None:
+        return refused
     if cost > SEARCH_BUDGET:
         return (
             f"too many repeats that can match the same characters: one search over {MAX_TEXT:,} characters "
