@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from pydantic import BaseModel, Field, PrivateAttr
 
 from mailprobe.certdays import CRIT_DAYS, WARN_DAYS
+from mailprobe.empty import new_list
 from mailprobe.protocols import Expect as Expect  # re-exported: part of the evidence vocabulary
 from mailprobe.protocols import Service
 from mailprobe.protocols import TlsMode as TlsMode  # re-exported: part of the evidence vocabulary
@@ -124,7 +125,7 @@ class CertificateFacts(BaseModel):
     issuer: str
     issuer_cn: str | None = None
     issuer_org: str | None = None
-    san: list[str] = Field(default_factory=list)
+    san: list[str] = Field(default_factory=new_list)
     not_before: datetime
     not_after: datetime
     serial: str

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from mailprobe.address import Target
 from mailprobe.adminapis import AdminApi
 from mailprobe.causes import Cause
+from mailprobe.empty import new_list
 from mailprobe.errors import UsageError
 from mailprobe.lang import Lang
 from mailprobe.localinput import deeper_than, read_text
@@ -81,7 +82,7 @@ class ReplyPattern(BaseModel):
     pattern: str
     cause: Cause
     unless: str | None = None
-    protocols: list[Literal["imap", "pop3", "smtp", "web"]] = Field(default_factory=list)  # empty: any
+    protocols: list[Literal["imap", "pop3", "smtp", "web"]] = Field(default_factory=new_list)  # empty: any
     source: str = ""
     # "send": a reply to the --loop message's MAIL FROM / RCPT TO / DATA (mailprobe/diagnosis/sending.py), never read
     # for a login; `rule` names which sending rule refused it (a sending_rejected verdict variant).
@@ -125,8 +126,8 @@ class Remedy(BaseModel):
     cause: Cause
     section: str = Field(pattern=r"^[2-5](\.\d)?$")
     text: LocalText
-    variants: list[str] = Field(default_factory=list)
-    except_variants: list[str] = Field(default_factory=list)
+    variants: list[str] = Field(default_factory=new_list)
+    except_variants: list[str] = Field(default_factory=new_list)
 
     @model_validator(mode="after")
     def _one_way_to_choose(self) -> Remedy:
@@ -152,18 +153,18 @@ class Profile(BaseModel):
     # The article's own section about this provider (5.1 NetEase, 5.2 QQ, 5.3 Aliyun); None: it has none, and
     # its notes cite the provider notes as a whole (5).
     section: str | None = Field(default=None, pattern=r"^5\.\d$")
-    mx_patterns: list[str] = Field(default_factory=list)
-    mx_examples: list[str] = Field(default_factory=list)  # exchangers as users see them: `providers` shows these
-    webmail: list[str] = Field(default_factory=list)
+    mx_patterns: list[str] = Field(default_factory=new_list)
+    mx_examples: list[str] = Field(default_factory=new_list)  # exchangers as users see them: `providers` shows these
+    webmail: list[str] = Field(default_factory=new_list)
     admin_url: str | None = None
     admin_api: AdminApi | None = None  # `check --admin`: the administrator API (mailprobe/admin/adapters.py)
-    servers: list[ServerSpec] = Field(default_factory=list)
+    servers: list[ServerSpec] = Field(default_factory=new_list)
     login_name: Literal["address", "local_part"] = "address"
-    spf_include: list[str] = Field(default_factory=list)
+    spf_include: list[str] = Field(default_factory=new_list)
     baseline: bool = False  # may stand as the "other provider" when telling your network from their server
-    replies: list[ReplyPattern] = Field(default_factory=list)
-    remedies: list[Remedy] = Field(default_factory=list)
-    sources: list[str] = Field(default_factory=list)
+    replies: list[ReplyPattern] = Field(default_factory=new_list)
+    remedies: list[Remedy] = Field(default_factory=new_list)
+    sources: list[str] = Field(default_factory=new_list)
     source_file: str = Field(default="", exclude=True)
     # Loaded from the user's --providers-dir: the user named its hosts, so the address policy lets them be on
     # this machine or its own networks (addresspolicy.py). Never read from the file itself.

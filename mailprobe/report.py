@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, WithJsonSchema, model_validator
 
 from mailprobe.causes import Cause
+from mailprobe.empty import new_list
 from mailprobe.evidence import Facts, Observation
 from mailprobe.kinds import CheckResult as CheckResult  # re-exported: the report's check union
 from mailprobe.kinds import kind_of
@@ -71,7 +72,7 @@ class AlsoPossible(_Model):
     cause: CauseId
     confidence: float
     title: str = ""  # the cause's name, in the report's language
-    remedies: list[RemedyEntry] = Field(default_factory=list)
+    remedies: list[RemedyEntry] = Field(default_factory=new_list)
 
 
 class DiagnosisEntry(_Model):
@@ -82,11 +83,11 @@ class DiagnosisEntry(_Model):
     title: str = ""  # the cause's name, in the report's language
     summary: str  # the verdict sentence for this case
     explanation: str = ""  # what the cause means, in the report's language
-    evidence: list[str] = Field(default_factory=list)
-    remedies: list[RemedyEntry] = Field(default_factory=list)
+    evidence: list[str] = Field(default_factory=new_list)
+    remedies: list[RemedyEntry] = Field(default_factory=new_list)
     variant: str = "default"
     params: dict[str, str | int | float] = Field(default_factory=dict)
-    also_possible: list[AlsoPossible] = Field(default_factory=list)  # most likely first; older reports: none
+    also_possible: list[AlsoPossible] = Field(default_factory=new_list)  # most likely first; older reports: none
 
 
 class PreventionTip(_Model):
@@ -120,11 +121,11 @@ class Report(_Model):
     duration_ms: float
     status: OverallStatus
     provider: ProviderInfo
-    checks: list[CheckResult] = Field(default_factory=list)
-    diagnosis: list[DiagnosisEntry] = Field(default_factory=list)
-    prevention: list[PreventionTip] = Field(default_factory=list)
+    checks: list[CheckResult] = Field(default_factory=new_list)
+    diagnosis: list[DiagnosisEntry] = Field(default_factory=new_list)
+    prevention: list[PreventionTip] = Field(default_factory=new_list)
     lang: str = "en"
-    nameservers: list[str] = Field(default_factory=list)
+    nameservers: list[str] = Field(default_factory=new_list)
     # The short id read out on the phone (`report_id`): the same in every language, written into every format
     # and the history, where `mailprobe explain --id` finds the report by it. A report written before it
     # existed gets it on reading, from its facts.

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mailprobe.empty import new_list
 from mailprobe.report import ProviderInfo, ToolInfo
 from mailprobe.status import CheckStatus, OverallStatus, Severity
 
@@ -40,8 +41,8 @@ class DiagnosisEntry(_Model):
     severity: Severity
     confidence: float
     summary: str
-    evidence: list[str] = Field(default_factory=list)
-    remedies: list[RemedyEntry] = Field(default_factory=list)
+    evidence: list[str] = Field(default_factory=new_list)
+    remedies: list[RemedyEntry] = Field(default_factory=new_list)
     variant: str = "default"
     params: dict[str, str | int | float] = Field(default_factory=dict)
 
@@ -56,7 +57,7 @@ class ReportV1(_Model):
     duration_ms: float
     status: OverallStatus
     provider: ProviderInfo
-    checks: list[CheckResult] = Field(default_factory=list)
-    diagnosis: list[DiagnosisEntry] = Field(default_factory=list)
+    checks: list[CheckResult] = Field(default_factory=new_list)
+    diagnosis: list[DiagnosisEntry] = Field(default_factory=new_list)
     lang: str = "en"
-    nameservers: list[str] = Field(default_factory=list)
+    nameservers: list[str] = Field(default_factory=new_list)

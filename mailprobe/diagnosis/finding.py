@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, Field
 
 from mailprobe.causes import Cause
+from mailprobe.empty import new_list
 from mailprobe.status import OverallStatus, Severity
 
 Param = str | int | float
@@ -21,10 +22,10 @@ class Finding(BaseModel):
     cause: Cause
     severity: Severity
     confidence: float = Field(ge=0.0, le=1.0)
-    evidence: list[str] = Field(default_factory=list)  # check ids
+    evidence: list[str] = Field(default_factory=new_list)  # check ids
     variant: str = "default"  # which verdict sentence fits: "port_blocked", "nothing_answers", ...
     params: dict[str, Param] = Field(default_factory=dict)
-    also_possible: list[Alternative] = Field(default_factory=list)  # most likely first; never a finding too
+    also_possible: list[Alternative] = Field(default_factory=new_list)  # most likely first; never a finding too
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
+from mailprobe.empty import new_list
 from mailprobe.evidence import Facts, Observation
 from mailprobe.kinds.base import CheckBase, Kind, provider_first
 from mailprobe.lang import Lang
@@ -78,16 +79,16 @@ class AdminFacts(Facts):
     exists: bool | None = None
     enabled: bool | None = None  # None: not known
     must_change_password: bool | None = None  # Exmail cpwd_login = 1
-    protocols_off: list[str] = Field(default_factory=list)  # "imap", "pop3", "smtp" switched off for the user
+    protocols_off: list[str] = Field(default_factory=new_list)  # "imap", "pop3", "smtp" switched off for the user
     secure_login_forced: bool | None = None  # Exmail useroption type 1 (the administrator forces it)
     secure_login_enabled: bool | None = None  # Exmail useroption type 4 (WeChat dynamic code on for the account)
     last_login_at: datetime | None = None
     last_login_ip: str | None = None
     last_login_via: str | None = None  # web, phone, app, client, other
-    changes: list[AdminChange] = Field(default_factory=list)  # most recent first
-    sign_ins: list[AdminSignIn] = Field(default_factory=list)  # most recent first
-    quotes: list[AdminQuote] = Field(default_factory=list)
-    problems: list[AdminProblem] = Field(default_factory=list)
+    changes: list[AdminChange] = Field(default_factory=new_list)  # most recent first
+    sign_ins: list[AdminSignIn] = Field(default_factory=new_list)  # most recent first
+    quotes: list[AdminQuote] = Field(default_factory=new_list)
+    problems: list[AdminProblem] = Field(default_factory=new_list)
 
 
 class AdminRecord(Observation, AdminFacts):

@@ -6,6 +6,7 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
+from mailprobe.empty import new_list
 from mailprobe.evidence import (
     ErrorFacts,
     Facts,
@@ -41,10 +42,10 @@ class DnsFacts(Facts):
     rdtype: str  # MX, A, AAAA, TXT, SRV, NS, SOA
     purpose: str  # mx, host, spf, srv, resolver_sanity, authoritative, ns, autoconfig
     nameserver: str | None = None  # who answered, "ip:port"
-    records: list[str] = Field(default_factory=list)  # answers as text
-    mx: list[MxRecord] = Field(default_factory=list)
+    records: list[str] = Field(default_factory=new_list)  # answers as text
+    mx: list[MxRecord] = Field(default_factory=new_list)
     null_mx: bool = False
-    srv: list[SrvRecord] = Field(default_factory=list)
+    srv: list[SrvRecord] = Field(default_factory=new_list)
     ttl: int | None = None
     canonical: str | None = None  # the name the CNAME chain led to, when the name asked was an alias
     addresses_not_probed: int = 0  # addresses beyond plan.MAX_ADDRESSES_PER_FAMILY, left untested

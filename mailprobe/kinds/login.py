@@ -8,6 +8,7 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
+from mailprobe.empty import new_list
 from mailprobe.evidence import (
     Endpoint,
     Facts,
@@ -55,12 +56,12 @@ class LoginFacts(Facts):
     mailbox_ok: bool | None = None  # EXAMINE INBOX / STAT succeeded; None: not reached, or SMTP
     credentials_sent: bool = False
     login_name_form: Literal["address", "local_part", "other"] | None = None
-    replies: list[str] = Field(default_factory=list)  # the deciding reply, credentials masked
-    candidates: list[LoginCandidate] = Field(default_factory=list)  # most likely first; empty: not recognised
+    replies: list[str] = Field(default_factory=new_list)  # the deciding reply, credentials masked
+    candidates: list[LoginCandidate] = Field(default_factory=new_list)  # most likely first; empty: not recognised
     # The refusal said nothing a code, pattern or known text explains: `candidates` are what any refusal of
     # the credentials may mean (a wrong password first), not what the words said.
     bare_refusal: bool = False
-    hygiene: list[str] = Field(default_factory=list)  # ids of password typing mistakes found locally
+    hygiene: list[str] = Field(default_factory=new_list)  # ids of password typing mistakes found locally
     worked_before: bool | None = None  # True: a login succeeded in an earlier run; False: never; None: unknown
     guard_until: datetime | None = None  # a guard refusal: when the next login is allowed
     guard_window_s: float | None = None  # … and the window it keeps between logins

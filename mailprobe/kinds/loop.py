@@ -10,6 +10,7 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
+from mailprobe.empty import new_list
 from mailprobe.evidence import Facts, Observation
 from mailprobe.kinds.base import CheckBase, Kind, provider_first
 from mailprobe.lang import Lang
@@ -67,18 +68,18 @@ class LoopFacts(Facts):
     mailbox: str | None = None  # the IMAP server, host:port
     loop_id: str | None = None
     message_id: str | None = None
-    replies: list[SmtpStep] = Field(default_factory=list)
+    replies: list[SmtpStep] = Field(default_factory=new_list)
     queue_id: str | None = None
     sent_at: datetime | None = None
     found_after_s: float | None = None  # from the end of DATA to the message found over IMAP
     internaldate_after_s: float | None = None  # from the end of DATA to the server's INTERNALDATE
     folder: str | None = None
     watched_with: Literal["idle", "poll"] | None = None
-    hops: list[Hop] = Field(default_factory=list)
+    hops: list[Hop] = Field(default_factory=new_list)
     cleanup: Cleanup | None = None
-    quota: list[QuotaRoot] = Field(default_factory=list)
+    quota: list[QuotaRoot] = Field(default_factory=new_list)
     budget_s: float = 0.0
-    imap_replies: list[str] = Field(default_factory=list)  # the IMAP server's deciding words, redacted
+    imap_replies: list[str] = Field(default_factory=new_list)  # the IMAP server's deciding words, redacted
 
     def refusal(self) -> SmtpStep | None:
         """The message's refusal: the first 4xx / 5xx to MAIL FROM, RCPT TO or DATA, if any."""

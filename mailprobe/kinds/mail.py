@@ -7,6 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
+from mailprobe.empty import new_list
 from mailprobe.evidence import (
     Endpoint,
     Expect,
@@ -42,7 +43,7 @@ class MailFacts(Facts):
     greeting: str | None = None  # bounded, control characters escaped
     greeting_ms: float | None = None
     greeting_code: str | None = None  # "220", "OK", "+OK", "BYE", "421", ...
-    capabilities: list[str] = Field(default_factory=list)
+    capabilities: list[str] = Field(default_factory=new_list)
     starttls_offered: bool | None = None
     starttls_ok: bool | None = None
 

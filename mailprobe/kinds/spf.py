@@ -8,6 +8,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
+from mailprobe.empty import new_list
 from mailprobe.evidence import Facts, Observation, Status, check_id
 from mailprobe.kinds.base import CheckBase, Kind
 from mailprobe.kinds.dns import DnsLookup
@@ -18,9 +19,9 @@ from mailprobe.summaries import listing, quote
 
 class SpfFacts(Facts):
     domain: str
-    expected: list[str] = Field(default_factory=list)  # the provider's includes (its profile's spf_include)
+    expected: list[str] = Field(default_factory=new_list)  # the provider's includes (its profile's spf_include)
     record: str | None = None  # the domain's SPF record as published (the first, if several)
-    includes: list[str] = Field(default_factory=list)  # what it includes or redirects to, in order
+    includes: list[str] = Field(default_factory=new_list)  # what it includes or redirects to, in order
     matched: str | None = None  # the provider's include found among them
 
 

@@ -8,6 +8,7 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
+from mailprobe.empty import new_list
 from mailprobe.evidence import (
     Endpoint,
     ErrorFacts,
@@ -77,7 +78,7 @@ class WebFacts(Facts):
     expect: Expect = Expect.REQUIRED
     final_url: str | None = None
     status_code: int | None = None
-    redirects: list[RedirectHop] = Field(default_factory=list)
+    redirects: list[RedirectHop] = Field(default_factory=new_list)
     connect_ms: float | None = None
     ttfb_ms: float | None = None
     tls: TlsFacts | None = None
@@ -88,8 +89,8 @@ class WebFacts(Facts):
     legacy_tls_only: bool | None = None  # handshake works only with TLS 1.0 / 1.1, which browsers refuse
     legacy_tls_version: str | None = None
     page_bytes: int | None = None
-    resources: list[PageResource] = Field(default_factory=list)
-    published: list[PublishedServer] = Field(default_factory=list)  # autoconfig: the servers the file names
+    resources: list[PageResource] = Field(default_factory=new_list)
+    published: list[PublishedServer] = Field(default_factory=new_list)  # autoconfig: the servers the file names
 
 
 class WebVisit(Observation, WebFacts):

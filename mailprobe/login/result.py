@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mailprobe.empty import new_list
 from mailprobe.evidence import ErrorFacts
 from mailprobe.protocols import MailProtocol as Protocol
 
@@ -34,7 +35,7 @@ class LoginResult(BaseModel):
     stage: Stage  # the last step begun
     mechanism: Mechanism | None = None
     credentials_sent: bool = False  # the password reached the socket: the lockout guard must count this
-    replies: list[str] = Field(default_factory=list)
+    replies: list[str] = Field(default_factory=new_list)
     mailbox_ok: bool | None = None  # EXAMINE INBOX / STAT succeeded; None: not reached, or SMTP
     round_trip_ms: float | None = None  # from the authentication command to the server's verdict
     duration_ms: float = 0.0
