@@ -137,3 +137,21 @@ def test_whatever_passes_matches_adversarial_text_quickly(pattern: str) -> None:
         search_bounded(regex, text)
         # A refused shape takes from seconds to hours here; a passed one well under a second, even on a busy CI.
         assert time.monotonic() - started < 3.0, pattern
+
+
+@pytest.mark.parametrize("pattern", ["(a+)+$", "(unclosed", "a" * 600])
+def test_a_pattern_refused_again_names_where_it_is_each_time(pattern: str) -> None:
+    """A pattern is analysed once per process: the second refusal is the first's, at its own place."""
+    messages = []
+    for where in ("mx_patterns[0]", "pattern"):
+        with pytest.raises(UnsafePattern) as caught:
+            compile_safe(pattern, where)
+        messages.append(str(caught.value))
+    assert messages[0].startswith("mx_patterns[0] ") and messages[1].startswith("pattern ")
+    assert messages[0].removeprefix("mx_patterns[0]") == messages[1].removeprefix("pattern")
+
+
+def test_a_pattern_passed_again_is_the_same_compiled_pattern() -> None:
+    first = compile_safe(r"^login failed", "pattern", re.IGNORECASE)
+    assert compile_safe(r"^login failed", "replies[0]", re.IGNORECASE) is first
+    assert first.flags & re.IGNORECASE and search_cost(r"^login failed", re.IGNORECASE) <= SEARCH_BUDGET
