@@ -23,7 +23,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
              "mailprobe.secret", "mailprobe.causes", "mailprobe.protocols", "mailprobe.limits",
              "mailprobe.stopping", "mailprobe.errors", "mailprobe.patterns", "mailprobe.localinput",
              "mailprobe.addresspolicy", "mailprobe.fetchpolicy", "mailprobe.address", "mailprobe.runloop",
-             "mailprobe.status", "mailprobe.store", "mailprobe.certdays", "mailprobe.hostport"),
+             "mailprobe.status", "mailprobe.store", "mailprobe.certdays", "mailprobe.hostport", "mailprobe.empty"),
     "words": ("mailprobe.locales.",),
     # the vocabularies: what was seen, the provider profiles, the report and its readers
     "data": ("mailprobe.evidence", "mailprobe.profiles", "mailprobe.settingsview",
