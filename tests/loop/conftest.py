@@ -1,17 +1,5 @@
-"""Loop test fixtures: one lab CA per module and its PEM file, trusted by the client side."""
+"""Loop test fixtures: one lab CA per module and its PEM file (tests/support/certs.py)."""
 
-from __future__ import annotations
+from tests.support.certs import ca_file, certs
 
-import pytest
-
-from tests.lab.certs import CertLab
-
-
-@pytest.fixture(scope="module")
-def certs() -> CertLab:
-    return CertLab()
-
-
-@pytest.fixture(scope="module")
-def ca_file(certs: CertLab, tmp_path_factory: pytest.TempPathFactory) -> str:
-    return str(certs.write_ca_file(tmp_path_factory.mktemp("ca")))
+__all__ = ["ca_file", "certs"]
