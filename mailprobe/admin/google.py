@@ -113,12 +113,7 @@ def _account(account: Reply, facts: AdminFacts) -> None:
 
 
 async def _login_failures(http: AdminHttp, url: str, auth: dict[str, str], since: str, facts: AdminFacts) -> None:
-    log = await http.request("GET", url, headers=auth, params={
-        "eventName": "login_failure", "maxResults": str(EVENTS), "startTime": since})
-    if not log.ok:
-        facts.problems.append(_problem("reports", log, http))
-        return
-    for at, item, event in _events(log, "login_failure"):
+    for at, item, event in await _asked_events(http, url, auth, since, "login_failure", "reports", facts):
         params = _params(event)
         code = bounded(params.get("login_failure_type") or "login_failure_unknown", 60)
         sign_in = AdminSignIn(at=at, code=code, client=bounded(params.get("login_type") or "", 40) or None,
@@ -130,12 +125,7 @@ async def _login_failures(http: AdminHttp, url: str, auth: dict[str, str], since
 
 async def _password_edits(http: AdminHttp, url: str, auth: dict[str, str], since: str, facts: AdminFacts) -> None:
     """The Reports API's user_accounts `password_edit` ("{actor} has changed Account password")."""
-    log = await http.request("GET", url, headers=auth, params={
-        "eventName": "password_edit", "maxResults": str(EVENTS), "startTime": since})
-    if not log.ok:
-        facts.problems.append(_problem("reports.user_accounts", log, http))
-        return
-    for at, item, _ in _events(log, "password_edit"):
+    for at, item, _ in await _asked_events(http, url, auth, since, "password_edit", "reports.user_accounts", facts):
         actor = item.get("actor") if isinstance(item.get("actor"), dict) else {}
         by = bounded(actor.get("email"), 120) if isinstance(actor, dict) and actor.get("email") else None
         facts.changes.append(AdminChange(at=at, by=by, what="password_changed"))
@@ -168,6 +158,17 @@ async def _imap(http: AdminHttp, info: dict[str, Any], user: str, token_url: str
             facts.protocols_off.append("imap")
         facts.quotes.append(AdminQuote(at=datetime.now(UTC), source="gmail", notable=not enabled,
                                        text=f"imap enabled = {str(enabled).lower()}"))
+
+
+async def _asked_events(http: AdminHttp, url: str, auth: dict[str, str], since: str, name: str, call: str,
+                        facts: AdminFacts) -> list[tuple[datetime | None, dict[str, Any], dict[str, Any]]]:
+    """The Reports API's last NAME events since SINCE; none, with the problem said as CALL, when it will not tell."""
+    log = await http.request("GET", url, headers=auth, params={
+        "eventName": name, "maxResults": str(EVENTS), "startTime": since})
+    if not log.ok:
+        facts.problems.append(_problem(call, log, http))
+        return []
+    return _events(log, name)
 
 
 def _events(log: Reply, name: str) -> list[tuple[datetime | None, dict[str, Any], dict[str, Any]]]:
