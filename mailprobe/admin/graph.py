@@ -29,21 +29,21 @@ _INVALID_GRANT = frozenset({"invalid_client", "unauthorized_client", "invalid_gr
                             "invalid_scope"})
 
 
-def _client(credentials: ApiCredentials) -> dict[str, str]:
-    """The client-credentials grant's app fields, from the one credentials value."""
+async def _app_token(http: AdminHttp, credentials: ApiCredentials, login: str, scope: str) -> Reply:
+    """The client-credentials grant for SCOPE, with the app's identifier and secret (the one credentials value)."""
     app = credentials.signs_in
-    return {"client_id": app.login_name or "", "client_secret": app.password.reveal()}
+    tenant = quote(credentials.text("tenant"), safe="")
+    return await http.request("POST", f"{login}/{tenant}/oauth2/v2.0/token", form={
+        "client_id": app.login_name or "", "client_secret": app.password.reveal(),
+        "scope": scope, "grant_type": "client_credentials",
+    })
 
 
 async def consult(http: AdminHttp, credentials: ApiCredentials, user: str, urls: dict[str, str],
                   facts: AdminFacts) -> None:
     login, graph = urls.get("login", LOGIN_URL).rstrip("/"), urls.get("graph", GRAPH_URL).rstrip("/")
     http.redact.add(credentials.signs_in.password)
-    tenant = quote(credentials.text("tenant"), safe="")
-    reply = await http.request("POST", f"{login}/{tenant}/oauth2/v2.0/token", form={
-        **_client(credentials),
-        "scope": "https://graph.microsoft.com/.default", "grant_type": "client_credentials",
-    })
+    reply = await _app_token(http, credentials, login, "https://graph.microsoft.com/.default")
     signed = await signed_in(http, reply, lambda call, got: _problem(call, got, http), facts, "users",
                              f"{graph}/v1.0/users/{quote(user, safe='@')}",
                              params={"$select": "accountEnabled,userPrincipalName,lastPasswordChangeDateTime"})
@@ -100,17 +100,14 @@ async def _cas_mailbox(http: AdminHttp, credentials: ApiCredentials, login: str,
     ExchangeOnlineManagement v3 module calls it): IMAP, POP and SMTP AUTH switched off for this one user. It needs
     the app role Exchange.ManageAsApp and an Exchange role for the app: without them a 401 or 403 is a problem
     said in words, never the end of the record."""
-    tenant = quote(credentials.text("tenant"), safe="")
-    reply = await http.request("POST", f"{login}/{tenant}/oauth2/v2.0/token", form={
-        **_client(credentials),
-        "scope": EXCHANGE_SCOPE, "grant_type": "client_credentials",
-    })
+    reply = await _app_token(http, credentials, login, EXCHANGE_SCOPE)
     token = reply.field("access_token") if reply.ok else None
     if not isinstance(token, str) or not token:  # Graph's token worked: the app lacks Exchange's permission
         said = _problem(CAS_CALL, reply, http)
         facts.problems.append(said.model_copy(update={"kind": "unreachable" if reply.error else "permission"}))
         return
     http.redact.add(token)
+    tenant = quote(credentials.text("tenant"), safe="")
     answer = await http.request(
         "POST", f"{exchange}/adminapi/beta/{tenant}/InvokeCommand", headers={"Authorization": f"Bearer {token}"},
         json_body={"CmdletInput": {"CmdletName": CAS_CALL, "Parameters": {"Identity": user}}})
